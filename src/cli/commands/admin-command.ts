@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { ConflictError } from '../../core/errors.js';
+import { createToken, hasLiveAdmin } from '../../registry/operations/identity/tokens.js';
+import type { CliContext } from '../cli-context.js';
+
+export function registerAdminCommands(program: Command, ctx: CliContext): void {
+  const admin = program.command('admin').description('bootstrap the platform server');
+  admin
+    .command('init')
+    .description('create the first admin token, on the registry of this machine (refuses once an admin exists)')
+    .option('--user <name>', 'the admin user', 'admin')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { user: string; json?: boolean }) => {
+      const out = ctx.output(opts);
+      const registry = await ctx.local().registry();
+      if (await hasLiveAdmin(registry)) {
+        throw new ConflictError('an admin token already exists; ask an admin for a token (mesh token create)', { details: { hint: 'admins create further tokens with mesh token create --role admin' } });
+      }
+      const created = await createToken(registry, { user: opts.user, role: 'admin', label: 'bootstrap', createdBy: 'mesh admin init' });
+      if (opts.json) return out.data(created);
+      out.line(`admin token for ${created.user} (${created.id}); it is shown once, keep it safe:`);
+      out.line(created.token);
+      out.line('use it with: export MESH_TOKEN=<token> MESH_SERVER=http://127.0.0.1:8080');
+    });
+}

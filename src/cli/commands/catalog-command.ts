@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import type { ProductDetail } from '../../platform/mesh-api.js';
+import type { CliContext } from '../cli-context.js';
+import type { Output } from '../output.js';
+
+export function registerCatalogCommands(program: Command, ctx: CliContext): void {
+  const catalog = program.command('catalog').description('browse and search the published data products');
+  catalog
+    .command('list')
+    .description('list products, optionally of one domain')
+    .option('--domain <domain>', 'only this domain')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { domain?: string; json?: boolean }) => {
+      const out = ctx.output(opts);
+      const products = await ctx.platform().listProducts({ domain: opts.domain });
+      if (opts.json) return out.data(products);
+      if (products.length === 0) return out.line(opts.domain ? `no products in domain ${opts.domain}` : 'the catalog is empty: `mesh publish` a product first');
+      out.table(products.map((p) => ({ product: p.id, version: p.latestVersion, owner: p.owner, description: truncate(p.description, 60) })), ['product', 'version', 'owner', 'description']);
+    });
+  catalog
+    .command('search')
+    .description('ranked search over names, descriptions, tags, columns and owners')
+    .argument('<text...>', 'words to look for (all must match, as prefixes)')
+    .option('--limit <n>', 'at most this many results', '20')
+    .option('--json', 'machine-readable output')
+    .action(async (words: string[], opts: { limit: string; json?: boolean }) => {
+      const out = ctx.output(opts);
+      const hits = await ctx.platform().searchProducts(words.join(' '), { limit: Number(opts.limit) || 20 });
+      if (opts.json) return out.data(hits);
+      if (hits.length === 0) return out.line(`no products match "${words.join(' ')}"`);
+      out.table(hits.map((h) => ({ score: h.score.toFixed(0), product: h.id, version: h.latestVersion, description: truncate(h.description, 60) })), ['score', 'product', 'version', 'description']);
+    });
+
+  program
+    .command('show')
+    .description('show one product: versions, schema, ports, owner and on-call')
+    .argument('<product>', 'domain/name, domain/name@major or domain/name@x.y.z')
+    .option('--json', 'machine-readable output')
+    .action(async (ref: string, opts: { json?: boolean }) => {
+      const out = ctx.output(opts);
+      const detail = await ctx.platform().showProduct(ref);
+      if (opts.json) return out.data(detail);
+      printProduct(out, detail);
+    });
+}
+
+function printProduct(out: Output, detail: ProductDetail): void {
+  const c = out.colors;
+  const { descriptor: d } = detail.version;
+  const m = d.metadata;
+  out.line(c.bold(`${detail.product.id}@${detail.version.version}`) + (detail.version.status !== 'active' ? c.yellow(`  [${detail.version.status}]`) : ''));
+  if (m.description) out.line(m.description);
+  out.line();
+  out.line(`owner:      ${m.owner}`);
+  out.line(`on-call:    ${m.oncall ?? c.yellow('none')}`);
+  if (m.tags?.length) out.line(`tags:       ${m.tags.join(', ')}`);
+  if (d.spec.schedule) out.line(`schedule:   ${d.spec.schedule}`);
+  if (d.spec.freshness) out.line(`freshness:  target ${d.spec.freshness.target}${d.spec.freshness.alert_after ? `, alert after ${d.spec.freshness.alert_after}` : ''}`);
+  out.line(`published:  ${detail.version.publishedAt} by ${detail.version.publishedBy}`);
+  out.line();
+  out.line(c.bold('schema'));
+  const pk = new Set(d.spec.schema.primaryKey ?? []);
+  out.table(
+    d.spec.schema.columns.map((col) => ({
+      column: pk.has(col.name) ? `${col.name} (pk)` : col.name,
+      type: col.type,
+      nullable: col.nullable === false ? 'no' : 'yes',
+      pii: col.pii ?? '?',
+      masking: col.masking ?? '',
+      description: truncate(col.description, 50),
+    })),
+    ['column', 'type', 'nullable', 'pii', 'masking', 'description'],
+  );
+  out.line();
+  out.line(c.bold('inputs'));
+  for (const i of d.spec.inputs) out.line(`  ${i.name}  ${i.product ? `product ${i.product}` : `${i.source?.type} ${i.source?.path ?? ''}`.trim()}`);
+  out.line(c.bold('output ports'));
+  for (const p of d.spec.outputPorts) out.line(`  ${p.name}  ${p.type}${p.subject ? ` ${p.subject}` : ''}${p.table ? ` ${p.table}` : ''}`);
+  out.line();
+  out.line(c.bold('versions'));
+  out.table(detail.versions.map((v) => ({ version: v.version, status: v.status, published: v.publishedAt, by: v.publishedBy })), ['version', 'status', 'published', 'by']);
+}
+
+function truncate(text: string | null | undefined, n: number): string {
+  if (!text) return '';
+  return text.length > n ? `${text.slice(0, n - 1)}…` : text;
+}

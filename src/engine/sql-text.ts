@@ -1,0 +1,30 @@
+/** Quoting for the SQL the platform writes itself: identifiers and literals are never pasted raw. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteLiteral(value: string | number | boolean): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'NULL';
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** The DuckDB type of a declared column type (`decimal(12,2)`, `text`, `timestamptz`…). */
+export function duckdbType(declared: string): string {
+  const m = /^([a-z]+)(\(.*\))?$/.exec(declared.trim().toLowerCase());
+  if (!m) return declared.toUpperCase();
+  const [, base, params = ''] = m;
+  switch (base) {
+    case 'text': return 'VARCHAR';
+    case 'varchar': return 'VARCHAR';
+    case 'timestamptz': return 'TIMESTAMP WITH TIME ZONE';
+    case 'decimal': return `DECIMAL${params.replace(/\s/g, '') || '(18,3)'}`;
+    case 'json': return 'VARCHAR';
+    default: return base.toUpperCase();
+  }
+}
+
+/** Removes a trailing semicolon so a user's SELECT can be nested in the platform's SQL. */
+export function stripTrailingSemicolon(sql: string): string {
+  return sql.replace(/;\s*$/, '').trimEnd();
+}

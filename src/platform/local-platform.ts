@@ -1,0 +1,318 @@
+/**
+ * The in-process implementation of MeshApi over a registry (SQLite or PostgreSQL).
+ */
+import { existsSync } from 'node:fs';
+import { hasErrors } from '../core/diagnostic.js';
+import { InputError, NotFoundError } from '../core/errors.js';
+import { noGovernance, type Governance } from '../governance/governance.js';
+import { effectiveSeverity, GLOBAL_SCOPE, PolicyEngine, type RuleInForce } from '../governance/policy-engine.js';
+import { checkVersioning } from '../governance/version-bump.js';
+import { applyPolicySet } from '../registry/operations/policies/apply-policy-set.js';
+import { removePolicySet } from '../registry/operations/policies/remove-policy-set.js';
+import { retireExpiredVersions } from '../registry/operations/versions/retire-expired-versions.js';
+import { PoliciesInForce, storedSetLabel } from './policies-in-force.js';
+import { listEvents } from '../registry/operations/events/list-events.js';
+import { listCheckResults } from '../registry/operations/runs/list-check-results.js';
+import { listRuns } from '../registry/operations/runs/list-runs.js';
+import { runPipeline } from '../runner/run-pipeline.js';
+import { runPublishedProduct } from '../runner/run-product.js';
+import type { RunOutcome } from '../runner/run-outcome.js';
+import { publishVersion } from '../registry/operations/products/publish-version.js';
+import { deprecateOlderMajors } from '../registry/operations/versions/deprecate-major.js';
+import { inheritMajorStatus } from '../registry/operations/versions/inherit-major-status.js';
+import { listVersionDescriptors } from '../registry/operations/versions/list-version-descriptors.js';
+import { deprecationNoticeDays } from '../governance/version-bump.js';
+import { getProduct, getVersion, listProducts, listVersions } from '../registry/operations/products/read-products.js';
+import { searchProducts } from '../registry/operations/products/search-products.js';
+import { openRegistry, type Registry } from '../registry/registry.js';
+import { parseProductRef, productId } from '../spec/product-ref.js';
+import { checkBundle, contentHash, type CheckedBundle, type DescriptorBundle } from './descriptor-bundle.js';
+import type { AppliedPolicySetOutcome, CheckResult, DiffResult, MeshApi, PolicyListing, PolicySetInfo, ProductDetail, PublishOutcome, RemovedPolicySetOutcome, RunProductRequest } from './mesh-api.js';
+import { lineageEmitterFromEnv } from '../lineage/lineage-emitter.js';
+import { lineageObserver } from '../lineage/lineage-observer.js';
+import { configFromEnv, type MeshConfig } from './mesh-config.js';
+import { publishRefusal } from './publish-refusal.js';
+
+export interface LocalPlatformOptions {
+  readonly config?: MeshConfig;
+  readonly registry?: Registry;
+  readonly governance?: Governance;
+  /**
+   * The policies in force: built-in rules, files and the sets stored in the registry. Shared by
+   * a server's per-request platforms so the engine is built once. Defaults to one over
+   * `governance` when that is a PolicyEngine; without it stored sets are kept but not enforced.
+   */
+  readonly policies?: PoliciesInForce;
+}
+
+export class LocalPlatform implements MeshApi {
+  readonly config: MeshConfig;
+  readonly governance: Governance;
+  readonly policies?: PoliciesInForce;
+  #registry?: Promise<Registry>;
+  readonly #ownsRegistry: boolean;
+
+  constructor(options: LocalPlatformOptions = {}) {
+    this.config = options.config ?? configFromEnv();
+    this.governance = options.governance ?? noGovernance;
+    this.policies = options.policies ?? (this.governance instanceof PolicyEngine ? new PoliciesInForce(this.governance) : undefined);
+    if (options.registry) this.#registry = Promise.resolve(options.registry);
+    this.#ownsRegistry = !options.registry;
+  }
+
+  /** Opened on first use, so `mesh validate` of a lone file never touches the database. */
+  registry(): Promise<Registry> {
+    this.#registry ??= openRegistry({ url: this.config.databaseUrl, sqlitePath: this.config.sqlitePath });
+    return this.#registry;
+  }
+
+  async check(bundle: DescriptorBundle): Promise<CheckResult> {
+    return this.checkLoaded(checkBundle(bundle));
+  }
+
+  /** Governance over an already parsed bundle (the CLI parses files itself to keep their paths). */
+  async checkLoaded(checked: CheckedBundle): Promise<CheckResult> {
+    const diagnostics = [...checked.diagnostics];
+    const product = checked.product;
+    if (product && !hasErrors(diagnostics)) {
+      const governance = await this.#governanceInForce();
+      const versions = governance === noGovernance ? undefined : await this.#publishedVersions(productId(product.metadata.domain, product.metadata.name));
+      const previous = versions?.[0]?.descriptor;
+      diagnostics.push(...(await governance.check({ product, source: checked.source, previous, versions, now: new Date() })));
+    }
+    return {
+      file: checked.bundle.file,
+      product: product && { id: productId(product.metadata.domain, product.metadata.name), version: product.metadata.version },
+      diagnostics,
+    };
+  }
+
+  /** Versions to compare with; a SQLite registry that does not exist yet holds none, so validate does not create it. */
+  async #publishedVersions(id: string) {
+    if (!this.#registryExists()) return [];
+    return listVersionDescriptors(await this.registry(), id);
+  }
+
+  #registryExists(): boolean {
+    return Boolean(this.#registry || this.config.databaseUrl || existsSync(this.config.sqlitePath));
+  }
+
+  async #governanceInForce(): Promise<Governance> {
+    if (!this.policies) return this.governance;
+    if (!this.#registryExists()) return this.policies.filesOnly();
+    return this.policies.engine(await this.registry());
+  }
+
+  async #engineInForce(): Promise<PolicyEngine> {
+    const governance = await this.#governanceInForce();
+    // A platform without policies (noGovernance) still answers with the built-in rules it would apply once configured.
+    return governance instanceof PolicyEngine ? governance : new PolicyEngine();
+  }
+
+  async listPolicies(options: { product?: string; domain?: string } = {}): Promise<PolicyListing> {
+    if (options.product && options.domain) throw new InputError('give a product or a domain, not both');
+    const engine = await this.#engineInForce();
+    const now = new Date();
+    let rules: RuleInForce[];
+    let scope = GLOBAL_SCOPE;
+    if (options.product) {
+      const ref = parseProductRef(options.product);
+      if (!ref || ref.version || ref.major !== undefined) throw new InputError(`"${options.product}" is not a product reference; write domain/name`);
+      scope = productId(ref.domain, ref.name);
+      // Tags decide tag selectors; a product not yet published is judged by its domain alone.
+      const published = this.#registryExists() ? await getVersion(await this.registry(), scope) : undefined;
+      rules = engine.rulesForProduct({ metadata: { domain: ref.domain, tags: published?.descriptor.metadata.tags ?? [] } });
+    } else if (options.domain) {
+      rules = engine.rulesFor(options.domain).filter((r) => r.enabled);
+      scope = options.domain;
+    } else {
+      rules = engine.globalRules().filter((r) => r.enabled);
+    }
+    const stored = new Map((this.policies?.stored() ?? []).map((s) => [storedSetLabel(s.name), s]));
+    const sets: PolicySetInfo[] = engine.load.sets.map((s) => {
+      const fromRegistry = stored.get(s.file);
+      return { name: s.name, scope: s.scope, owner: s.owner, origin: fromRegistry ? 'registry' : 'file', file: s.file, rules: s.rules.length, updatedBy: fromRegistry?.updatedBy ?? null, updatedAt: fromRegistry?.updatedAt ?? null };
+    });
+    return {
+      scope,
+      policyFolder: engine.load.folder ?? null,
+      sets,
+      rules: rules.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        severity: r.severity,
+        effectiveSeverity: effectiveSeverity(r, now).severity,
+        enforceFrom: r.enforceFrom ?? null,
+        params: r.params,
+        selector: r.selector ?? null,
+        expression: r.expression ?? null,
+        message: r.message ?? r.title,
+        rationale: r.rationale ?? null,
+        source: r.source,
+        sourceFile: r.sourceFile ?? null,
+        scope: r.scope,
+        configuredBy: r.configuredBy,
+      })),
+      diagnostics: engine.loadDiagnostics,
+    };
+  }
+
+  async applyPolicySet(document: { file: string; yaml: string }, options: { name?: string } = {}): Promise<AppliedPolicySetOutcome> {
+    const registry = await this.registry();
+    const policies = this.policies ?? new PoliciesInForce();
+    const { set, warnings } = await policies.vet(registry, document, options.name);
+    const applied = await applyPolicySet(registry, { name: set.name, scope: set.scope, yaml: document.yaml, updatedBy: this.config.actor });
+    // In force for the very next check through this platform (and every one sharing `policies`).
+    this.policies?.invalidate();
+    return { status: applied.status, name: set.name, scope: set.scope, rules: set.rules.length, contentHash: applied.set.contentHash, updatedBy: applied.set.updatedBy, updatedAt: applied.set.updatedAt, diagnostics: warnings };
+  }
+
+  async removePolicySet(name: string): Promise<RemovedPolicySetOutcome> {
+    const removed = await removePolicySet(await this.registry(), name, this.config.actor);
+    this.policies?.invalidate();
+    return { name: removed.name, scope: removed.scope, removed: true };
+  }
+
+  async diff(bundle: DescriptorBundle, options: { against?: string } = {}): Promise<DiffResult> {
+    const checked = checkBundle(bundle);
+    if (!checked.product || hasErrors(checked.diagnostics)) {
+      throw new InputError(`${bundle.file} has errors; fix them first (mesh validate shows them)`, { details: { diagnostics: checked.diagnostics } });
+    }
+    const product = checked.product;
+    const id = productId(product.metadata.domain, product.metadata.name);
+    const versions = await this.#publishedVersions(id);
+    const base = { product: id, version: product.metadata.version, newMajor: false };
+    if (versions.length === 0) return { ...base, ok: true, published: false, against: null, mode: null, changes: [], required: 'none', suggested: null, diagnostics: [] };
+    const result = checkVersioning({ product, source: checked.source, versions, now: new Date(), against: options.against });
+    return {
+      ...base,
+      ok: !hasErrors(result.diagnostics),
+      published: true,
+      against: result.base?.version ?? null,
+      mode: result.mode,
+      changes: result.changes.map((c) => ({ category: c.category, subject: c.subject, breaking: c.breaking, bump: c.bump, reason: c.reason, location: checked.source.locate(c.path) })),
+      required: result.required,
+      suggested: result.suggested ?? null,
+      newMajor: result.newMajor,
+      diagnostics: result.diagnostics,
+    };
+  }
+
+  async retireExpiredVersions(options: { now?: string } = {}) {
+    const now = options.now ? new Date(options.now) : new Date();
+    if (Number.isNaN(now.getTime())) throw new InputError(`"${options.now}" is not an ISO time, e.g. 2027-01-01T00:00:00Z`);
+    return { retired: await retireExpiredVersions(await this.registry(), now, this.config.actor) };
+  }
+
+  async publish(bundle: DescriptorBundle): Promise<PublishOutcome> {
+    const checked = checkBundle(bundle);
+    const result = await this.checkLoaded(checked);
+    if (!checked.product || hasErrors(result.diagnostics)) {
+      throw publishRefusal(bundle.file, result.product, result.diagnostics);
+    }
+    const registry = await this.registry();
+    // A new major deprecates the older ones and tells their consumers; a fix published into an
+    // already deprecated major inherits its status and sunset. Both commit with the version.
+    const major = Number(checked.product.metadata.version.split('.')[0]);
+    const noticeMs = deprecationNoticeDays(checked.product) * 86_400_000;
+    const published = await publishVersion(
+      registry,
+      {
+        descriptor: checked.product,
+        sourceYaml: bundle.yaml,
+        transformSql: checked.bundle.transformSql,
+        contentHash: contentHash(checked.product, checked.bundle.transformSql),
+        publishedBy: this.config.actor,
+      },
+      async (tx, created) => {
+        const sunsetAt = new Date(Date.parse(created.publishedAt) + noticeMs).toISOString();
+        await deprecateOlderMajors(tx, { productId: created.product, newMajor: major, replacement: created.version, sunsetAt, actor: this.config.actor });
+        await inheritMajorStatus(tx, { productId: created.product, version: created.version });
+      },
+    );
+    return { ...published, diagnostics: result.diagnostics };
+  }
+
+  async listProducts(options: { domain?: string } = {}) {
+    return listProducts(await this.registry(), options);
+  }
+
+  async searchProducts(text: string, options: { limit?: number } = {}) {
+    return searchProducts(await this.registry(), text, options);
+  }
+
+  async showProduct(ref: string): Promise<ProductDetail> {
+    const parsed = parseProductRef(ref);
+    if (!parsed) throw new InputError(`"${ref}" is not a product reference; write domain/name, domain/name@major or domain/name@x.y.z`);
+    const registry = await this.registry();
+    const id = productId(parsed.domain, parsed.name);
+    const product = await getProduct(registry, id);
+    if (!product) throw new NotFoundError(`no product ${id} in the catalog`, { details: { hint: 'mesh catalog search <text> finds products' } });
+    const version = await getVersion(registry, id, { version: parsed.version, major: parsed.major });
+    if (!version) throw new NotFoundError(`${id} has no version ${parsed.version ?? `@${parsed.major}`}`);
+    return { product, versions: await listVersions(registry, id), version };
+  }
+
+  async listEvents(options: { after?: number; subject?: string; limit?: number } = {}) {
+    return listEvents(await this.registry(), options);
+  }
+
+  async runProduct(ref: string, options: RunProductRequest & { baseDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunOutcome> {
+    const id = this.productIdOf(ref);
+    const registry = await this.registry();
+    // Every run of a published product emits OpenLineage events when an endpoint or file is configured.
+    const emit = lineageEmitterFromEnv(options.env ?? process.env);
+    const version = emit ? await getVersion(registry, id) : undefined;
+    const lineage = emit && version ? lineageObserver(emit, version.descriptor, version.transformSql, options.observer) : undefined;
+    try {
+      return await runPublishedProduct(registry, this.config, id, { ...options, published: version, observer: lineage ?? options.observer, trigger: options.trigger ?? 'manual' });
+    } finally {
+      await lineage?.flush();
+    }
+  }
+
+
+  async dryRun(bundle: DescriptorBundle, options: RunProductRequest & { baseDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunOutcome> {
+    const checked = checkBundle(bundle);
+    if (!checked.product || hasErrors(checked.diagnostics)) {
+      throw new InputError(`${bundle.file} has errors; fix them before running (mesh validate shows them)`, { details: { diagnostics: checked.diagnostics } });
+    }
+    const product = checked.product;
+    return runPipeline(
+      { productId: productId(product.metadata.domain, product.metadata.name), version: product.metadata.version, major: Number(product.metadata.version.split('.')[0]) || 0, product, transformSql: checked.bundle.transformSql, baseDir: options.baseDir ?? process.cwd() },
+      { config: this.config, dryRun: true, trigger: options.trigger ?? 'manual', observer: options.observer, env: options.env },
+    );
+  }
+
+  async listRuns(ref: string, options: { limit?: number } = {}) {
+    const registry = await this.registry();
+    return listRuns(registry, await this.existingProductId(registry, ref), options);
+  }
+
+  async listCheckResults(ref: string, options: { runs?: number } = {}) {
+    const registry = await this.registry();
+    return listCheckResults(registry, await this.existingProductId(registry, ref), options);
+  }
+
+  private async existingProductId(registry: Registry, ref: string): Promise<string> {
+    const id = this.productIdOf(ref);
+    if (!(await getProduct(registry, id))) throw new NotFoundError(`no product ${id} in the catalog`, { details: { hint: 'mesh catalog search <text> finds products' } });
+    return id;
+  }
+
+  private productIdOf(ref: string): string {
+    const parsed = parseProductRef(ref);
+    if (!parsed || parsed.version || parsed.major !== undefined) throw new InputError(`"${ref}" is not a product; write domain/name`);
+    return productId(parsed.domain, parsed.name);
+  }
+
+  async previousVersion(id: string) {
+    const registry = await this.registry();
+    return (await getVersion(registry, id))?.descriptor;
+  }
+
+  async close(): Promise<void> {
+    if (this.#registry && this.#ownsRegistry) await (await this.#registry).close();
+    this.#registry = undefined;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The one contract every shell speaks: the CLI calls it in-process (LocalPlatform) or over
+ * HTTP (a server client), and the same scenario tests run against both.
+ */
+import type { Diagnostic, SourceLocation } from '../core/diagnostic.js';
+import type { Bump, ChangeCategory, CompatibilityMode } from '../governance/compatibility.js';
+import type { RuleSelectorSpec, RuleSeverity } from '../governance/policy-set-schema.js';
+import type { RetiredVersion } from '../registry/operations/versions/retire-expired-versions.js';
+import type { EventRecord } from '../registry/operations/events/list-events.js';
+import type { CheckResultRecord, RunRecord } from '../registry/operations/runs/run-records.js';
+import type { RunObserver } from '../runner/run-observer.js';
+import type { RunOutcome } from '../runner/run-outcome.js';
+import type { ProductSummary, VersionDetail, VersionRecord } from '../registry/operations/products/read-products.js';
+import type { SearchHit } from '../registry/operations/products/search-products.js';
+import type { DataProduct } from '../spec/data-product-schema.js';
+import type { DescriptorBundle } from './descriptor-bundle.js';
+
+export interface CheckResult {
+  readonly file: string;
+  readonly product?: { readonly id: string; readonly version: string };
+  readonly diagnostics: Diagnostic[];
+}
+
+export interface PublishOutcome {
+  readonly status: 'created' | 'unchanged';
+  readonly product: string;
+  readonly version: string;
+  readonly contentHash: string;
+  readonly publishedAt: string;
+  /** Warnings and infos that did not block the publication. */
+  readonly diagnostics: Diagnostic[];
+}
+
+export interface ProductDetail {
+  readonly product: ProductSummary;
+  readonly versions: VersionRecord[];
+  /** The version asked for (or the latest), in full. */
+  readonly version: VersionDetail;
+}
+
+export interface MeshApi {
+  /** Validation and governance of one bundle, without publishing. */
+  check(bundle: DescriptorBundle): Promise<CheckResult>;
+  publish(bundle: DescriptorBundle): Promise<PublishOutcome>;
+  listProducts(options?: { domain?: string; limit?: number; offset?: number }): Promise<ProductSummary[]>;
+  searchProducts(text: string, options?: { limit?: number }): Promise<SearchHit[]>;
+  /** `ref` is domain/name, domain/name@major or domain/name@x.y.z. */
+  showProduct(ref: string): Promise<ProductDetail>;
+  listEvents(options?: { after?: number; subject?: string; limit?: number }): Promise<EventRecord[]>;
+  /** Runs the pipeline of a product's latest published version; a failed run resolves with status failed. */
+  runProduct(ref: string, options?: RunProductRequest): Promise<RunOutcome>;
+  /** Runs an unpublished bundle end to end without publishing or recording anything. */
+  dryRun(bundle: DescriptorBundle, options?: RunProductRequest & { baseDir?: string }): Promise<RunOutcome>;
+  /** The run history of a product, newest first. */
+  listRuns(ref: string, options?: { limit?: number }): Promise<RunRecord[]>;
+  /** Check results of a product's recent runs, newest first. */
+  listCheckResults(ref: string, options?: { runs?: number }): Promise<CheckResultRecord[]>;
+  /** The rules in force (global, for a domain, or for one product) and where each comes from. */
+  listPolicies(options?: { product?: string; domain?: string }): Promise<PolicyListing>;
+  /**
+   * Stores a policy set in the registry (replacing the one of the same metadata.name); in force
+   * from the next check. A set with errors, alone or combined with the others, is refused
+   * (InputError with the diagnostics located in `file`). `name`, when given, must match.
+   */
+  applyPolicySet(document: { file: string; yaml: string }, options?: { name?: string }): Promise<AppliedPolicySetOutcome>;
+  removePolicySet(name: string): Promise<RemovedPolicySetOutcome>;
+  /** The classified changes of a bundle against its published versions and the bump they need. */
+  diff(bundle: DescriptorBundle, options?: { against?: string }): Promise<DiffResult>;
+  /** Retires deprecated versions whose sunset has passed (`now`: an ISO time to act as of). */
+  retireExpiredVersions(options?: { now?: string }): Promise<{ retired: RetiredVersion[] }>;
+  close(): Promise<void>;
+}
+
+export interface PolicyRuleListing {
+  readonly id: string;
+  readonly kind: 'built-in' | 'cel';
+  readonly severity: RuleSeverity;
+  /** What it is today: an error-level rule before its enforceFrom date only warns. */
+  readonly effectiveSeverity: string;
+  readonly enforceFrom: string | null;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly selector: RuleSelectorSpec | null;
+  readonly expression: string | null;
+  readonly message: string;
+  readonly rationale: string | null;
+  readonly source: string;
+  readonly sourceFile: string | null;
+  readonly scope: string;
+  readonly configuredBy: readonly string[];
+}
+
+export interface PolicySetInfo {
+  readonly name: string;
+  readonly scope: string;
+  readonly owner: string;
+  /** A file where the platform runs, or the registry (applied with `mesh policy apply`). */
+  readonly origin: 'file' | 'registry';
+  readonly file: string;
+  readonly rules: number;
+  readonly updatedBy: string | null;
+  readonly updatedAt: string | null;
+}
+
+export interface PolicyListing {
+  /** `global`, a domain, or a product id. */
+  readonly scope: string;
+  readonly policyFolder: string | null;
+  readonly sets: PolicySetInfo[];
+  readonly rules: PolicyRuleListing[];
+  /** Problems in the policy sets themselves (those rules are not applied). */
+  readonly diagnostics: Diagnostic[];
+}
+
+export interface AppliedPolicySetOutcome {
+  readonly status: 'created' | 'updated' | 'unchanged';
+  readonly name: string;
+  readonly scope: string;
+  readonly rules: number;
+  readonly contentHash: string;
+  readonly updatedBy: string;
+  readonly updatedAt: string;
+  /** Warnings about the set that did not prevent storing it. */
+  readonly diagnostics: Diagnostic[];
+}
+
+export interface RemovedPolicySetOutcome {
+  readonly name: string;
+  readonly scope: string;
+  readonly removed: true;
+}
+
+export interface DiffChange {
+  readonly category: ChangeCategory;
+  readonly subject: string;
+  readonly breaking: boolean;
+  readonly bump: Exclude<Bump, 'none'>;
+  readonly reason: string;
+  readonly location?: SourceLocation;
+}
+
+export interface DiffResult {
+  readonly ok: boolean;
+  readonly product: string;
+  readonly version: string;
+  /** False when nothing of the product is published: nothing to compare with. */
+  readonly published: boolean;
+  readonly against: string | null;
+  readonly mode: CompatibilityMode | null;
+  readonly changes: DiffChange[];
+  readonly required: Bump;
+  readonly suggested: string | null;
+  readonly newMajor: boolean;
+  readonly diagnostics: Diagnostic[];
+}
+
+export interface RunProductRequest {
+  readonly trigger?: 'manual' | 'schedule' | 'api';
+  /** Progress and lifecycle callbacks (in-process only; a remote client ignores them). */
+  readonly observer?: RunObserver;
+}
+
+export type { DataProduct, RunOutcome };

@@ -1,0 +1,35 @@
+/**
+ * Where the platform keeps its state, from the environment only (secrets never come from
+ * flags or files): MESH_HOME (default ./.mesh) holds the SQLite registry and the warehouse;
+ * MESH_DATABASE_URL switches the registry to PostgreSQL.
+ */
+import { resolve } from 'node:path';
+import { userInfo } from 'node:os';
+
+export interface MeshConfig {
+  readonly home: string;
+  readonly databaseUrl?: string;
+  readonly sqlitePath: string;
+  readonly warehouseDir: string;
+  readonly actor: string;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MeshConfig {
+  const home = resolve(cwd, env.MESH_HOME || '.mesh');
+  const databaseUrl = env.MESH_DATABASE_URL || undefined;
+  let actor = env.MESH_USER;
+  if (!actor) {
+    try {
+      actor = `local:${userInfo().username}`;
+    } catch {
+      actor = 'local:unknown';
+    }
+  }
+  return {
+    home,
+    databaseUrl,
+    sqlitePath: resolve(home, 'registry.sqlite'),
+    warehouseDir: resolve(home, env.MESH_WAREHOUSE || 'warehouse'),
+    actor,
+  };
+}

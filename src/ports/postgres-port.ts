@@ -1,0 +1,96 @@
+/**
+ * The postgres port: the snapshot is COPYed into a staging table, then swapped with the live
+ * table by renames inside one transaction, so readers see the old table or the new one, never
+ * a half-loaded one.
+ */
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { InputError, UnavailableError } from '../core/errors.js';
+import { quoteLiteral } from '../engine/sql-text.js';
+import { describeHost, resolveEnvRefs, scrubSecret } from '../runner/resolve-env.js';
+import type { ColumnSpec, OutputPortSpec } from '../spec/data-product-schema.js';
+import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
+
+function pgType(declared: string): string {
+  const m = /^([a-z]+)(\(.*\))?$/.exec(declared.trim().toLowerCase());
+  const [, base, params = ''] = m ?? [, declared, ''];
+  switch (base) {
+    case 'tinyint': return 'smallint';
+    case 'hugeint': return 'numeric(38,0)';
+    case 'float': return 'real';
+    case 'double': return 'double precision';
+    case 'decimal': return `numeric${params}`;
+    case 'varchar': return `varchar${params}`;
+    case 'json': return 'jsonb';
+    case 'blob': return 'bytea';
+    default: return base!;
+  }
+}
+
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export class PostgresPort implements OutputPort {
+  readonly type = 'postgres' as const;
+  readonly name: string;
+  constructor(readonly spec: OutputPortSpec) {
+    this.name = spec.name;
+  }
+
+  async prepare(ctx: PublishContext): Promise<PreparedPublication> {
+    const what = `output port ${this.name}`;
+    const url = resolveEnvRefs(this.spec.connection ?? '', ctx.env, `${what}: the connection`);
+    const [schema, table] = (this.spec.table ?? '').includes('.') ? this.spec.table!.split('.', 2) : ['public', this.spec.table ?? ''];
+    if (!table) throw new InputError(`${what}: needs a table`);
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      throw new UnavailableError(`${what}: cannot connect to PostgreSQL at ${describeHost(url)}: ${scrubSecret((error as Error).message, url)}`);
+    }
+    const live = `${ident(schema)}.${ident(table)}`;
+    const stagingName = `${table}__mesh_staging`;
+    const staging = `${ident(schema)}.${ident(stagingName)}`;
+    const csv = join(dirname(ctx.snapshotFile), '..', `.${ctx.snapshotId}-${this.name}.csv`);
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+      await client.query(`DROP TABLE IF EXISTS ${staging}`);
+      await client.query(`CREATE TABLE ${staging} (${ctx.columns.map((c: ColumnSpec) => `${ident(c.name)} ${pgType(c.type)}${c.nullable === false ? ' NOT NULL' : ''}`).join(', ')})`);
+      await ctx.engine.connection.run(`COPY (SELECT * FROM read_parquet(${quoteLiteral(ctx.snapshotFile)})) TO ${quoteLiteral(csv)} (FORMAT csv, HEADER false)`);
+      await pipeline(createReadStream(csv), client.query(copyFrom(`COPY ${staging} (${ctx.columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`)));
+    } catch (error) {
+      await rm(csv, { force: true });
+      await client.end().catch(() => undefined);
+      throw new UnavailableError(`${what}: loading ${schema}.${stagingName} failed: ${scrubSecret((error as Error).message, url)}`);
+    }
+    await rm(csv, { force: true });
+    return {
+      commit: async () => {
+        try {
+          await client.query('BEGIN');
+          await client.query(`DROP TABLE IF EXISTS ${ident(schema)}.${ident(`${table}__mesh_old`)}`);
+          await client.query(`ALTER TABLE IF EXISTS ${live} RENAME TO ${ident(`${table}__mesh_old`)}`);
+          await client.query(`ALTER TABLE ${staging} RENAME TO ${ident(table)}`);
+          await client.query(`DROP TABLE IF EXISTS ${ident(schema)}.${ident(`${table}__mesh_old`)}`);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw new UnavailableError(`${what}: swapping ${schema}.${table} failed: ${scrubSecret((error as Error).message, url)}`);
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+        return { name: this.name, type: 'postgres', location: `postgres ${describeHost(url)} ${schema}.${table}` };
+      },
+      abort: async () => {
+        await client.query(`DROP TABLE IF EXISTS ${staging}`).catch(() => undefined);
+        await client.end().catch(() => undefined);
+      },
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { nowIso, writeTransaction, type Registry } from '../../registry.js';
+import { appendEvent, type NewEvent } from '../events/append-event.js';
+import type { CheckResultRecord, RunInputRecord, RunStepRecord, SnapshotRecord } from './run-records.js';
+import { releaseRunLock } from './run-lock.js';
+
+export interface FinishedRun {
+  readonly id: string;
+  readonly productId: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly steps: readonly RunStepRecord[];
+  readonly inputs: readonly RunInputRecord[];
+  readonly rowsOut: number | null;
+  readonly error: string | null;
+  readonly checks: readonly CheckResultRecord[];
+  /** Present when the run published: the snapshot and the watermarks it advances to. */
+  readonly snapshot?: SnapshotRecord;
+  readonly watermarks?: ReadonlyArray<{ input: string; value: string | number }>;
+  readonly events: readonly NewEvent[];
+}
+
+/**
+ * Records the end of a run in one transaction: its status, steps and check results, the
+ * snapshot and the advanced watermarks (only when it published), its events, and releases
+ * the lock. A watermark therefore never moves without its publication.
+ */
+export async function finishRun(registry: Registry, run: FinishedRun): Promise<void> {
+  const now = nowIso();
+  await writeTransaction(registry, async (tx) => {
+    await tx
+      .updateTable('pipeline_runs')
+      .set({
+        status: run.status,
+        finished_at: now,
+        steps: JSON.stringify(run.steps),
+        inputs: JSON.stringify(run.inputs),
+        rows_out: run.rowsOut,
+        error: run.error,
+        snapshot_id: run.status === 'succeeded' ? run.snapshot?.id ?? null : null,
+      })
+      .where('id', '=', run.id)
+      .execute();
+    if (run.checks.length > 0) {
+      await tx
+        .insertInto('check_results')
+        .values(
+          run.checks.map((c) => ({
+            run_id: run.id,
+            product_id: run.productId,
+            position: c.position,
+            name: c.name,
+            type: c.type,
+            severity: c.severity,
+            status: c.status,
+            observed: c.observed === undefined ? null : JSON.stringify(c.observed),
+            threshold: c.threshold === undefined ? null : JSON.stringify(c.threshold),
+            message: c.message,
+            samples: c.samples ? JSON.stringify(c.samples) : null,
+            time: c.time,
+          })),
+        )
+        .execute();
+    }
+    if (run.snapshot && run.status === 'succeeded') {
+      const s = run.snapshot;
+      await tx.insertInto('snapshots').values({ id: s.id, product_id: s.product, version: s.version, run_id: s.runId, rows: s.rows, ports: JSON.stringify(s.ports), published_at: s.publishedAt }).execute();
+      for (const w of run.watermarks ?? []) {
+        await tx
+          .insertInto('watermarks')
+          .values({ product_id: run.productId, input_name: w.input, value: JSON.stringify(w.value), run_id: run.id, updated_at: now })
+          .onConflict((oc) => oc.columns(['product_id', 'input_name']).doUpdateSet({ value: JSON.stringify(w.value), run_id: run.id, updated_at: now }))
+          .execute();
+      }
+    }
+    for (const event of run.events) await appendEvent(tx, event);
+    await releaseRunLock(tx, run.productId, run.id);
+  });
+}

@@ -1,0 +1,240 @@
+/**
+ * The registry's tables as Kysely sees them. Same shape on SQLite and PostgreSQL: JSON is
+ * stored as text and times as ISO-8601 strings so that every query is written once.
+ */
+import type { Generated } from 'kysely';
+
+export interface DomainTable {
+  name: string;
+  created_at: string;
+}
+
+export interface TeamTable {
+  name: string;
+  email: string | null;
+  created_at: string;
+}
+
+export interface ProductTable {
+  id: string; // domain/name
+  domain: string;
+  name: string;
+  owner: string;
+  oncall: string | null;
+  description: string | null;
+  latest_version: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProductVersionTable {
+  product_id: string;
+  version: string;
+  major: number;
+  minor: number;
+  patch: number;
+  /** The descriptor as JSON, exactly as published (`${ENV}` references unresolved). */
+  descriptor: string;
+  source_yaml: string;
+  transform_sql: string | null;
+  content_hash: string;
+  published_by: string;
+  published_at: string;
+  status: string; // active | deprecated | retired
+  sunset_at: string | null;
+}
+
+export interface SearchTermTable {
+  product_id: string;
+  term: string;
+  weight: number;
+}
+
+export interface EventTable {
+  id: Generated<number>;
+  type: string;
+  subject: string;
+  data: string;
+  actor: string | null;
+  time: string;
+}
+
+export interface PipelineRunTable {
+  id: string;
+  product_id: string;
+  version: string;
+  trigger: string; // manual | schedule | api
+  status: string; // running | succeeded | failed
+  started_at: string;
+  finished_at: string | null;
+  snapshot_id: string | null;
+  rows_out: number | null;
+  /** JSON: [{ name, status, startedAt, ms, rows?, error? }] */
+  steps: string;
+  /** JSON: [{ name, kind, rowsIn, watermark? }] */
+  inputs: string;
+  error: string | null;
+  actor: string | null;
+}
+
+export interface CheckResultTable {
+  run_id: string;
+  product_id: string;
+  position: number;
+  name: string;
+  type: string;
+  severity: string; // error | warn
+  status: string; // pass | fail
+  observed: string | null; // JSON
+  threshold: string | null; // JSON
+  message: string;
+  samples: string | null; // JSON rows, PII masked
+  time: string;
+}
+
+export interface WatermarkTable {
+  product_id: string;
+  input_name: string;
+  value: string; // JSON: a string (timestamp) or a number
+  run_id: string;
+  updated_at: string;
+}
+
+export interface RunLockTable {
+  product_id: string;
+  run_id: string;
+  /** JSON { host, pid }: lets a run on the same host take over a dead holder's lock at once. */
+  holder: string;
+  acquired_at: string;
+  expires_at: string;
+}
+
+export interface SnapshotTable {
+  id: string;
+  product_id: string;
+  version: string;
+  run_id: string;
+  rows: number;
+  ports: string; // JSON: [{ name, type, location }]
+  published_at: string;
+}
+
+export interface UserTable {
+  name: string;
+  created_at: string;
+}
+
+export interface TeamMemberTable {
+  team: string;
+  user_name: string;
+  added_at: string;
+}
+
+export interface TeamDomainTable {
+  team: string;
+  domain: string;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  user_name: string;
+  role: string; // admin | governance | member | consumer
+  /** sha256 of the secret: tokens are high-entropy, so a fast hash is enough and lookups stay indexed. */
+  token_hash: string;
+  label: string | null;
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface IncidentTable {
+  id: string;
+  product_id: string;
+  /** The product id while open or acknowledged, null once resolved (unique: one open incident per product). */
+  open_for: string | null;
+  status: string; // open | acknowledged | resolved
+  kind: string; // freshness
+  summary: string;
+  oncall: string | null;
+  opened_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+}
+
+export interface WebhookTable {
+  id: string;
+  url: string;
+  /** JSON array of event types (`product.published`, `incident.*`); empty means every type. */
+  types: string;
+  format: string; // cloudevents | slack
+  /** JSON array of domains whose events (by subject) are sent; empty means every domain. Routes alerts to each domain's on-call channel. */
+  domains: string;
+  /** The last event id already turned into deliveries. */
+  cursor: number;
+  created_by: string;
+  created_at: string;
+}
+
+export interface WebhookDeliveryTable {
+  webhook_id: string;
+  event_id: number;
+  status: string; // pending | delivered | failed
+  attempts: number;
+  next_attempt_at: string;
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface MeshWorkerTable {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  heartbeat_at: string;
+}
+
+export interface ScheduledRunTable {
+  product_id: string;
+  scheduled_at: string;
+  enqueued_at: string;
+}
+
+export interface PolicySetTable {
+  /** metadata.name of the set: one stored document per name. */
+  name: string;
+  scope: string; // global | a domain
+  /** The YAML exactly as applied, so diagnostics and `mesh policy list` point into it. */
+  yaml: string;
+  content_hash: string;
+  updated_by: string;
+  updated_at: string;
+}
+
+export interface RegistryTables {
+  domains: DomainTable;
+  teams: TeamTable;
+  products: ProductTable;
+  product_versions: ProductVersionTable;
+  search_terms: SearchTermTable;
+  events: EventTable;
+  pipeline_runs: PipelineRunTable;
+  check_results: CheckResultTable;
+  watermarks: WatermarkTable;
+  run_locks: RunLockTable;
+  snapshots: SnapshotTable;
+  users: UserTable;
+  team_members: TeamMemberTable;
+  team_domains: TeamDomainTable;
+  api_tokens: ApiTokenTable;
+  incidents: IncidentTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  mesh_workers: MeshWorkerTable;
+  scheduled_runs: ScheduledRunTable;
+  policy_sets: PolicySetTable;
+}

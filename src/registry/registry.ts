@@ -1,0 +1,134 @@
+/**
+ * The registry: metadata, immutable versions and the event log, behind one Kysely handle
+ * that is either SQLite (embedded default, a file under $MESH_HOME) or PostgreSQL
+ * (MESH_DATABASE_URL=postgres://…). Operations in `operations/` are written once against
+ * this handle; the conformance suite runs them on both.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { UnavailableError } from '../core/errors.js';
+import { migrateToLatest } from './migrations/migrate.js';
+import { SqliteImmediateDialect } from './sqlite-immediate-dialect.js';
+import type { RegistryTables } from './registry-schema.js';
+
+export type RegistryDialect = 'sqlite' | 'postgres';
+export type RegistryDb = Kysely<RegistryTables>;
+export type RegistryTx = Transaction<RegistryTables> | Kysely<RegistryTables>;
+
+export interface Registry {
+  readonly dialect: RegistryDialect;
+  readonly db: RegistryDb;
+  /** Where it lives, without credentials: safe to print. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export interface OpenRegistryOptions {
+  /** A postgres:// URL or a SQLite file path. */
+  readonly url?: string;
+  readonly sqlitePath?: string;
+  readonly migrate?: boolean;
+  readonly poolSize?: number;
+}
+
+export async function openRegistry(options: OpenRegistryOptions): Promise<Registry> {
+  const url = options.url;
+  let registry: Registry;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
+    pool.on('error', () => {
+      /* an idle client lost its connection (server restart): the pool replaces it on next use */
+    });
+    // A checked-out client whose connection dies also emits 'error' after failing its query;
+    // without a listener that would crash the process instead of failing one request.
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    const db = new Kysely<RegistryTables>({ dialect: new PostgresDialect({ pool }) });
+    registry = { dialect: 'postgres', db, description: redactUrl(url), close: () => db.destroy() };
+  } else {
+    const file = options.sqlitePath ?? url ?? ':memory:';
+    if (file !== ':memory:') {
+      try {
+        mkdirSync(dirname(file), { recursive: true });
+      } catch (error) {
+        throw new UnavailableError(`cannot create the registry folder ${dirname(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+          cause: error,
+          details: { hint: 'set MESH_HOME to a folder you can write to' },
+        });
+      }
+    }
+    let database: BetterSqlite3.Database;
+    try {
+      database = new BetterSqlite3(file, { timeout: 15_000 });
+    } catch (error) {
+      throw new UnavailableError(`cannot open the registry file ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+    const db = new Kysely<RegistryTables>({ dialect: new SqliteImmediateDialect({ database: withStatementCache(database) }) });
+    registry = { dialect: 'sqlite', db, description: file, close: () => db.destroy() };
+  }
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(registry);
+    } catch (error) {
+      await registry.close().catch(() => undefined);
+      throw new UnavailableError(`cannot prepare the registry at ${registry.description}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return registry;
+}
+
+/**
+ * Runs `fn` in a write transaction. On SQLite every transaction takes the write lock up front
+ * (see SqliteImmediateDialect), so writers in other processes queue instead of failing.
+ */
+export async function writeTransaction<T>(registry: Registry, fn: (tx: RegistryTx) => Promise<T>): Promise<T> {
+  return registry.db.transaction().execute(fn);
+}
+
+/** True when a database error is a unique-constraint violation, on either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:\/\/([^:/@]*):[^@]*@/, '://$1:***@');
+  }
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/**
+ * Kysely prepares every query anew; on a busy server that is a sixth of the CPU. Statements
+ * are reused by SQL text instead (safe: better-sqlite3 runs them synchronously, one at a time).
+ */
+function withStatementCache(database: BetterSqlite3.Database, max = 500): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, key, receiver) {
+      if (key !== 'prepare') return Reflect.get(target, key, receiver);
+      return (source: string) => {
+        let statement = cache.get(source);
+        if (!statement) {
+          statement = prepare(source);
+          if (cache.size >= max) cache.delete(cache.keys().next().value!);
+          cache.set(source, statement);
+        }
+        return statement;
+      };
+    },
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * MySQL/MariaDB inputs, streamed row by row from the server (mysql2 query streams honour
+ * backpressure) into a CSV file that DuckDB then reads with the types MySQL reported.
+ */
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import mysql from 'mysql2';
+import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../../engine/sql-text.js';
+import { EPOCH_WATERMARK, rewriteLastRun } from '../last-run-param.js';
+import { describeHost, resolveEnvRefs } from '../resolve-env.js';
+import { connectError, queryError } from './source-errors.js';
+import type { ExtractContext, Extracted } from './extract-types.js';
+import { stageWatermark } from './stage-watermark.js';
+
+/** mysql2 column type codes → DuckDB types. */
+function duckdbTypeForMysql(type: number, decimals: number, length: number): string {
+  switch (type) {
+    case 1: return 'TINYINT';
+    case 2: return 'SMALLINT';
+    case 3: case 9: return 'INTEGER';
+    case 8: return 'BIGINT';
+    case 4: return 'FLOAT';
+    case 5: return 'DOUBLE';
+    case 0: case 246: {
+      const precision = Math.max(1, length - (decimals > 0 ? 2 : 1));
+      return precision <= 38 ? `DECIMAL(${precision},${decimals})` : 'DOUBLE';
+    }
+    case 10: return 'DATE';
+    case 7: case 12: return 'TIMESTAMP';
+    case 11: return 'TIME';
+    default: return 'VARCHAR';
+  }
+}
+
+function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+  return text === '' || /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
+  const src = ctx.input.source!;
+  const what = `input ${ctx.input.name}`;
+  const url = resolveEnvRefs(src.connection ?? '', ctx.env, `${what}: the connection`);
+  const host = describeHost(url);
+  const conn = mysql.createConnection({ uri: url, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, decimalNumbers: false, timezone: 'Z', connectTimeout: 10_000 });
+  conn.on('error', () => undefined);
+  const p = conn.promise();
+  try {
+    await p.connect();
+  } catch (error) {
+    conn.destroy();
+    throw connectError(error, what, 'MySQL', host, url);
+  }
+  try {
+    await p.query(`SET time_zone = '+00:00'`);
+    const userQuery = stripTrailingSemicolon(src.query ?? '');
+    const probe = rewriteLastRun(userQuery, 'NULL');
+    let fields: Array<{ name: string; columnType: number; decimals: number; columnLength: number }>;
+    try {
+      const [, f] = await p.query(`SELECT * FROM (\n${probe.text}\n) AS mesh_source LIMIT 0`);
+      fields = (f ?? []) as unknown as typeof fields;
+    } catch (error) {
+      throw queryError(error, what, 'MySQL', userQuery, url);
+    }
+    const wmField = src.watermark ? fields.find((f) => f.name === src.watermark) : undefined;
+    if (src.watermark && !wmField) throw queryError(new Error(`the watermark column "${src.watermark}" is not in the query's result`), what, 'MySQL', userQuery, url);
+    const query = rewriteLastRun(userQuery, '@mesh_last_run');
+    if (query.usesLastRun) {
+      const numeric = wmField && [1, 2, 3, 4, 5, 8, 9, 246].includes(wmField.columnType);
+      // A server-side prepared statement binds the watermark; it is never spliced into SQL text.
+      await p.execute('SET @mesh_last_run = ?', [ctx.lastRun ?? (numeric ? -1 : EPOCH_WATERMARK)]);
+    }
+    const columns = fields.map((f) => [f.name, duckdbTypeForMysql(f.columnType, f.decimals, f.columnLength)] as const);
+    await ctx.engine.connection.run(`CREATE TABLE ${quoteIdent(ctx.table)} (${columns.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')})`);
+    const file = join(ctx.workDir, `${ctx.table}.csv`);
+    const handle = await open(file, 'w');
+    let rows = 0;
+    try {
+      let buffer = '';
+      const names = columns.map(([n]) => n);
+      for await (const row of conn.query({ sql: query.text, rowsAsArray: false }).stream() as AsyncIterable<Record<string, unknown>>) {
+        buffer += `${names.map((n) => csvField(row[n])).join(',')}\n`;
+        rows++;
+        if (buffer.length > 1 << 20) {
+          await handle.write(buffer);
+          buffer = '';
+          ctx.onRows?.(rows);
+        }
+      }
+      if (buffer) await handle.write(buffer);
+    } catch (error) {
+      if ((error as { sqlMessage?: string }).sqlMessage) throw queryError(error, what, 'MySQL', userQuery, url);
+      throw error;
+    } finally {
+      await handle.close();
+    }
+    const spec = `{${columns.map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(t)}`).join(', ')}}`;
+    if (rows > 0) {
+      await ctx.engine.connection.run(
+        `INSERT INTO ${quoteIdent(ctx.table)} SELECT * FROM read_csv(${quoteLiteral(file)}, columns = ${spec}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, auto_detect = false)`,
+      );
+    }
+    await rm(file, { force: true });
+    return { kind: 'mysql', ...(await stageWatermark(ctx)) };
+  } finally {
+    conn.destroy();
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * PostgreSQL inputs, streamed: `COPY (query) TO STDOUT (FORMAT csv)` (the fastest way out of
+ * PostgreSQL measured here) is written to rolling chunk files that DuckDB ingests while the
+ * next chunk downloads, so extraction and parsing overlap and no more than one socket buffer
+ * of rows is ever held in JavaScript.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants as fsConstants, createWriteStream, openSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../../engine/sql-text.js';
+import { EPOCH_WATERMARK, rewriteLastRun } from '../last-run-param.js';
+import { describeHost, resolveEnvRefs } from '../resolve-env.js';
+import { connectError, queryError } from './source-errors.js';
+import type { ExtractContext, Extracted } from './extract-types.js';
+import { stageWatermark } from './stage-watermark.js';
+
+const CHUNK_BYTES = 32 * 1024 * 1024;
+const DESCRIBE_PREFIX = 'SELECT * FROM (\n';
+const PIPE_BUFFER_BYTES = 4 << 20;
+
+/** PostgreSQL type OIDs → DuckDB types (anything unknown travels as text). */
+function duckdbTypeForOid(oid: number, modifier: number): string {
+  switch (oid) {
+    case 16: return 'BOOLEAN';
+    case 20: return 'BIGINT';
+    case 21: return 'SMALLINT';
+    case 23: return 'INTEGER';
+    case 26: return 'BIGINT';
+    case 700: return 'FLOAT';
+    case 701: return 'DOUBLE';
+    case 1700: {
+      if (modifier < 4) return 'DOUBLE';
+      const precision = ((modifier - 4) >> 16) & 0xffff;
+      const scale = (modifier - 4) & 0xffff;
+      return precision <= 38 ? `DECIMAL(${precision},${scale})` : 'DOUBLE';
+    }
+    case 1082: return 'DATE';
+    case 1083: return 'TIME';
+    case 1114: return 'TIMESTAMP';
+    case 1184: return 'TIMESTAMP WITH TIME ZONE';
+    case 2950: return 'UUID';
+    default: return 'VARCHAR';
+  }
+}
+
+/** The SQL type the :last_run session variable is cast to, from the watermark column's type. */
+function pgCastForOid(oid: number | undefined): { cast: string; initial: string } {
+  switch (oid) {
+    case 20: case 21: case 23: case 26: case 700: case 701: case 1700: return { cast: 'numeric', initial: '-1' };
+    case 1082: return { cast: 'date', initial: '1970-01-01' };
+    case 1114: return { cast: 'timestamp', initial: EPOCH_WATERMARK };
+    case 1184: return { cast: 'timestamptz', initial: `${EPOCH_WATERMARK}+00` };
+    default: return { cast: 'text', initial: '' };
+  }
+}
+
+interface PostgresSource {
+  readonly client: pg.Client;
+  readonly columns: ReadonlyArray<readonly [string, string]>;
+  readonly copySql: string;
+  /** `SELECT max(watermark)` over the same query, or undefined without a watermark column. */
+  readonly watermarkSql?: string;
+  readonly watermarkNumeric: boolean;
+  /** read_csv options matching COPY's CSV output and the source's column types. */
+  readonly csvOptions: string;
+  sourceError(error: unknown): unknown;
+  close(): Promise<void>;
+}
+
+/** Connects, fixes the session's text formats, describes the query and binds :last_run. */
+async function openPostgresSource(ctx: ExtractContext): Promise<PostgresSource> {
+  const src = ctx.input.source!;
+  const what = `input ${ctx.input.name}`;
+  const url = resolveEnvRefs(src.connection ?? '', ctx.env, `${what}: the connection`);
+  const host = describeHost(url);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    throw connectError(error, what, 'PostgreSQL', host, url);
+  }
+  try {
+    // Stable text forms for DuckDB to parse, whatever the server's defaults.
+    await client.query(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3`);
+    const userQuery = stripTrailingSemicolon(src.query ?? '');
+    const probe = rewriteLastRun(userQuery, 'NULL');
+    let fields: pg.FieldDef[];
+    try {
+      fields = (await client.query(`${DESCRIBE_PREFIX}${probe.text}\n) AS mesh_source LIMIT 0`)).fields;
+    } catch (error) {
+      const pos = (error as { position?: string }).position;
+      const offset = pos === undefined ? undefined : probe.originalOffset(Number(pos) - 1 - DESCRIBE_PREFIX.length);
+      throw queryError(error, what, 'PostgreSQL', userQuery, url, offset);
+    }
+    const watermarkField = src.watermark ? fields.find((f) => f.name === src.watermark) : undefined;
+    if (src.watermark && !watermarkField) throw queryError(new Error(`the watermark column "${src.watermark}" is not in the query's result (columns: ${fields.map((f) => f.name).join(', ')})`), what, 'PostgreSQL', userQuery, url);
+    const { cast, initial } = pgCastForOid(watermarkField?.dataTypeID);
+    const query = rewriteLastRun(userQuery, `current_setting('mesh.last_run')::${cast}`);
+    if (query.usesLastRun) await client.query(`SELECT set_config('mesh.last_run', $1, false)`, [String(ctx.lastRun ?? initial)]);
+    const columns = fields.map((f) => [f.name, duckdbTypeForOid(f.dataTypeID, f.dataTypeModifier)] as const);
+    const columnSpec = `{${columns.map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(t)}`).join(', ')}}`;
+    return {
+      client,
+      columns,
+      copySql: `COPY (${query.text}) TO STDOUT WITH (FORMAT csv)`,
+      watermarkSql: src.watermark ? `SELECT max(${quoteIdent(src.watermark)})::text AS wm FROM (\n${query.text}\n) AS mesh_source` : undefined,
+      watermarkNumeric: cast === 'numeric',
+      csvOptions: `columns = ${columnSpec}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, auto_detect = false`,
+      sourceError: (error) => ((error as { severity?: string }).severity ? queryError(error, what, 'PostgreSQL', userQuery, url) : error),
+      close: () => client.end().catch(() => undefined),
+    };
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function extractPostgres(ctx: ExtractContext): Promise<Extracted> {
+  const source = await openPostgresSource(ctx);
+  try {
+    await ctx.engine.connection.run(`CREATE TABLE ${quoteIdent(ctx.table)} (${source.columns.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')})`);
+    const ingest = async (file: string) => {
+      await ctx.engine.connection.run(`INSERT INTO ${quoteIdent(ctx.table)} SELECT * FROM read_csv(${quoteLiteral(file)}, ${source.csvOptions})`);
+      await rm(file, { force: true });
+    };
+    await copyToChunks(source.client, source.copySql, ctx, ingest).catch((error) => {
+      throw source.sourceError(error);
+    });
+    return { kind: 'postgres', ...(await stageWatermark(ctx)) };
+  } finally {
+    await source.close();
+  }
+}
+
+/** An input that flows through a FIFO while the transform runs (see openPostgresStream). */
+export interface StreamedInput {
+  /** Pipes the source into the FIFO; resolves with the rows sent and the watermark column's max. */
+  feed(): Promise<{ rows: number; watermark?: string | number | null }>;
+  /** Lets a writer blocked on opening the FIFO go on (and fail) when the engine will not read it. */
+  unblock(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The one-pass path for big inputs: the input is a view over a FIFO that COPY output is
+ * piped into while DuckDB runs the transform and writes the snapshot, so extraction,
+ * parsing, transformation and the parquet write overlap (source → parquet in one pass,
+ * nothing staged). Only used when the transform reads the input once.
+ */
+export async function openPostgresStream(ctx: ExtractContext): Promise<StreamedInput> {
+  const source = await openPostgresSource(ctx);
+  const fifo = join(ctx.workDir, `${ctx.table}.fifo`);
+  try {
+    execFileSync('mkfifo', [fifo]);
+    await ctx.engine.connection.run(`CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_csv(${quoteLiteral(fifo)}, ${source.csvOptions})`);
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
+  return {
+    async feed() {
+      // One REPEATABLE READ snapshot for the COPY and the watermark query, so rows committed in
+      // between can neither be missed by the next run nor counted twice.
+      if (source.watermarkSql) await source.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const copy = source.client.query(copyTo(source.copySql));
+      try {
+        // A deep write buffer lets writes to the pipe go out in big batches (fewer hand-offs to the engine's reader).
+        await pipeline(copy, new ProgressMeter((bytes) => ctx.onBytes?.(bytes)), createWriteStream(fifo, { highWaterMark: PIPE_BUFFER_BYTES }));
+      } catch (error) {
+        // The engine stopped reading (it failed, or needed no more rows): its own outcome decides.
+        if ((error as NodeJS.ErrnoException).code === 'EPIPE') return { rows: copy.rowCount };
+        throw source.sourceError(error);
+      }
+      if (!source.watermarkSql) return { rows: copy.rowCount };
+      try {
+        const { rows } = await source.client.query(source.watermarkSql);
+        await source.client.query('COMMIT');
+        const wm = rows[0]?.wm as string | null;
+        return { rows: copy.rowCount, watermark: wm === null ? null : source.watermarkNumeric ? Number(wm) : wm };
+      } catch (error) {
+        throw source.sourceError(error);
+      }
+    },
+    unblock() {
+      try {
+        closeSync(openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK));
+      } catch {
+        /* nothing is waiting */
+      }
+    },
+    close: () => source.close(),
+  };
+}
+
+/**
+ * Reports progress as data passes, by bytes: counting rows here would cost a scan of every
+ * byte on the main thread, and the exact count comes from COPY's completion message anyway.
+ */
+class ProgressMeter extends Transform {
+  bytes = 0;
+  #lastReport = 0;
+  constructor(readonly report: (bytes: number) => void) {
+    super({ highWaterMark: PIPE_BUFFER_BYTES });
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes - this.#lastReport >= 8 << 20) {
+      this.#lastReport = this.bytes;
+      this.report(this.bytes);
+    }
+    callback(null, chunk);
+  }
+}
+
+/**
+ * Streams COPY output into files of about CHUNK_BYTES, cut at a row boundary (a newline
+ * outside CSV quotes), handing each finished file to `ingest` while the next one downloads.
+ */
+async function copyToChunks(client: pg.Client, copySql: string, ctx: ExtractContext, ingest: (file: string) => Promise<void>): Promise<void> {
+  const stream = client.query(copyTo(copySql));
+  // MESH_STAGE_CHUNK_BYTES lets tests force many chunk boundaries.
+  const chunkBytes = Number(ctx.env.MESH_STAGE_CHUNK_BYTES) || CHUNK_BYTES;
+  let chunkIndex = 0;
+  let pending: Promise<void> = Promise.resolve();
+  let ingestError: unknown;
+  let inQuote = false;
+  let bytes = 0;
+  let received = 0;
+  let file = join(ctx.workDir, `${ctx.table}-${chunkIndex}.csv`);
+  let handle = await open(file, 'w');
+  const rotate = async () => {
+    await handle.close();
+    const done = file;
+    pending = pending.then(() => ingest(done)).catch((error) => {
+      ingestError ??= error;
+    });
+    chunkIndex++;
+    file = join(ctx.workDir, `${ctx.table}-${chunkIndex}.csv`);
+    handle = await open(file, 'w');
+    bytes = 0;
+  };
+  try {
+    for await (const buf of stream as AsyncIterable<Buffer>) {
+      if (ingestError) throw ingestError;
+      received += buf.length;
+      if (bytes + buf.length < chunkBytes) {
+        inQuote = quoteStateAfter(buf, 0, buf.length, inQuote);
+        await handle.write(buf);
+        bytes += buf.length;
+      } else {
+        const cut = rowBoundary(buf, inQuote);
+        if (cut < 0) {
+          inQuote = quoteStateAfter(buf, 0, buf.length, inQuote);
+          await handle.write(buf);
+          bytes += buf.length;
+        } else {
+          await handle.write(buf.subarray(0, cut));
+          await rotate();
+          inQuote = quoteStateAfter(buf, cut, buf.length, false);
+          await handle.write(buf.subarray(cut));
+          bytes += buf.length - cut;
+        }
+      }
+      ctx.onBytes?.(received);
+    }
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await pending;
+    throw error;
+  }
+  await handle.close();
+  const last = file;
+  pending = pending.then(() => (bytes > 0 ? ingest(last) : rm(last, { force: true }))).catch((error) => {
+    ingestError ??= error;
+  });
+  await pending;
+  if (ingestError) throw ingestError;
+}
+
+function quoteStateAfter(buf: Buffer, from: number, to: number, inQuote: boolean): boolean {
+  let q = inQuote;
+  for (let i = buf.indexOf(34, from); i !== -1 && i < to; i = buf.indexOf(34, i + 1)) q = !q;
+  return q;
+}
+
+/** Offset just after the first newline outside quotes, or -1. */
+function rowBoundary(buf: Buffer, inQuote: boolean): number {
+  let q = inQuote;
+  let from = 0;
+  for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, nl + 1)) {
+    q = quoteStateAfter(buf, from, nl, q);
+    from = nl;
+    if (!q) return nl + 1;
+  }
+  return -1;
+}

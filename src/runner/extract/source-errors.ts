@@ -1,0 +1,32 @@
+/**
+ * Turning driver errors into messages a product owner can act on: which input, which host,
+ * what the database said and where in the query, never the password.
+ */
+import { InputError, UnavailableError, type MeshError } from '../../core/errors.js';
+import { lineCol } from '../last-run-param.js';
+import { scrubSecret } from '../resolve-env.js';
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST']);
+const AUTH = new Set(['28P01', '28000', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
+
+export function connectError(error: unknown, what: string, engine: string, host: string, url: string): MeshError {
+  const e = error as { code?: string; message?: string };
+  const said = scrubSecret(e.message ?? String(error), url);
+  if (e.code && AUTH.has(e.code)) {
+    return new UnavailableError(`${what}: ${engine} at ${host} refused the login: ${said}`, { details: { hint: 'check the user and password in the environment variable the connection refers to' } });
+  }
+  if (e.code && UNREACHABLE.has(e.code)) {
+    return new UnavailableError(`${what}: cannot reach ${engine} at ${host} (${e.code})`, { details: { hint: 'is the database up, and is the host in the connection right?' } });
+  }
+  return new UnavailableError(`${what}: cannot connect to ${engine} at ${host}: ${said}`);
+}
+
+/** A query error with the position the database reported, mapped back into the user's query. */
+export function queryError(error: unknown, what: string, engine: string, query: string, url: string, position?: number): MeshError {
+  const said = scrubSecret((error as Error).message ?? String(error), url);
+  const where = position !== undefined && position >= 0 ? lineCol(query, position) : undefined;
+  const at = where ? ` (line ${where.line}, column ${where.col} of the source query)` : '';
+  const lines = query.split('\n');
+  const excerpt = where ? `\n  ${lines[where.line - 1]}\n  ${' '.repeat(Math.max(0, where.col - 1))}^` : '';
+  return new InputError(`${what}: ${engine} rejected the source query: ${said}${at}${excerpt}`, { details: { position: where } });
+}

@@ -1,0 +1,194 @@
+/**
+ * Access control as a wrapper around the platform (as Backstage's AuthorizedEntitiesCatalog):
+ * every route talks to this object, which checks the caller and then delegates, so no
+ * handler can forget a check. Roles:
+ *   admin       everything
+ *   governance  read everything; manages policy sets (governance's own routes)
+ *   member      read everything; publish, and act on incidents, in their teams' domains only
+ *   consumer    read the catalog, events, SLAs and incidents
+ */
+import { InputError, NotAllowedError } from '../../core/errors.js';
+import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
+import { parseYamlText } from '../../spec/yaml-source.js';
+import type { MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
+import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
+
+export class AuthorizedPlatform implements MeshApi, ServerApi {
+  constructor(
+    readonly principal: Principal,
+    readonly mesh: MeshApi,
+    readonly server: ServerApi,
+  ) {}
+
+  #require(roles: readonly Role[], action: string): void {
+    if (!roles.includes(this.principal.role)) throw new NotAllowedError(`${this.principal.user} (${this.principal.role}) may not ${action}`, { details: { hint: `needs the role ${roles.join(' or ')}` } });
+  }
+
+  #requireDomain(domain: string, action: string): void {
+    if (this.principal.role === 'admin') return;
+    this.#require(['member'], action);
+    if (!this.principal.domains.includes(domain)) {
+      throw new NotAllowedError(`${this.principal.user} may not ${action} in domain ${domain}: not a member of a team of that domain`, {
+        details: { hint: this.principal.domains.length ? `your domains: ${this.principal.domains.join(', ')}` : 'ask an admin to add you to a team of this domain (mesh team add-member)' },
+      });
+    }
+  }
+
+  /** A bundle's declared domain; one that declares none can only come from a role that may write somewhere. */
+  #requireBundleDomain(domain: string | undefined, action: string): void {
+    if (domain !== undefined) this.#requireDomain(domain, action);
+    else this.#require(['admin', 'member'], action);
+  }
+
+  // Reading and checking: every role.
+  check(bundle: DescriptorBundle) {
+    return this.mesh.check(bundle);
+  }
+  listProducts(options?: { domain?: string; limit?: number; offset?: number }) {
+    return this.mesh.listProducts(options);
+  }
+  searchProducts(text: string, options?: { limit?: number }) {
+    return this.mesh.searchProducts(text, options);
+  }
+  showProduct(ref: string) {
+    return this.mesh.showProduct(ref);
+  }
+  listEvents(options?: { after?: number; subject?: string; limit?: number }) {
+    return this.mesh.listEvents(options);
+  }
+  listRuns(ref: string, options?: { limit?: number }) {
+    return this.mesh.listRuns(ref, options);
+  }
+  listCheckResults(ref: string, options?: { runs?: number }) {
+    return this.mesh.listCheckResults(ref, options);
+  }
+  listPolicies(options?: { product?: string; domain?: string }) {
+    return this.mesh.listPolicies(options);
+  }
+  diff(bundle: DescriptorBundle, options?: { against?: string }) {
+    return this.mesh.diff(bundle, options);
+  }
+  whoami() {
+    return this.server.whoami();
+  }
+  listTeams() {
+    return this.server.listTeams();
+  }
+  productSla(ref: string) {
+    return this.server.productSla(ref);
+  }
+  listIncidents(options?: { status?: IncidentStatus; product?: string }) {
+    return this.server.listIncidents(options);
+  }
+  getIncident(id: string) {
+    return this.server.getIncident(id);
+  }
+
+  /**
+   * Publishing: admins anywhere, members only into their own domains. The domain is read from
+   * the bundle's YAML (one light read: the full check runs once, in the platform); a bundle whose
+   * domain cannot be read is refused by the platform anyway.
+   */
+  async publish(bundle: DescriptorBundle) {
+    this.#requireBundleDomain(declared(bundle).domain, 'publish');
+    return this.mesh.publish(bundle);
+  }
+
+  /** Running: admins anywhere, members in their own domains (a run reads sources with the platform's credentials). */
+  async runProduct(ref: string, options?: RunProductRequest) {
+    this.#requireDomain(ref.split('/')[0], 'run products');
+    return this.mesh.runProduct(ref, { ...options, trigger: 'api' });
+  }
+
+  /**
+   * A dry run executes the caller's SQL on the server, so it is a member's right in their own
+   * domain, and never with file inputs: those would read the server's files, not the caller's.
+   */
+  async dryRun(bundle: DescriptorBundle, options?: RunProductRequest & { baseDir?: string }) {
+    const { domain, readsFiles } = declared(bundle);
+    this.#requireBundleDomain(domain, 'run products');
+    if (readsFiles) {
+      throw new InputError('a dry run on the server cannot read file inputs (they would be the server\'s files)', { details: { hint: 'run `mesh run --path <dir>` without --server: dry runs read your local files' } });
+    }
+    return this.mesh.dryRun(bundle, { trigger: 'api', observer: options?.observer });
+  }
+
+  async acknowledgeIncident(id: string) {
+    const incident = await this.server.getIncident(id);
+    this.#requireDomain(incident.product.split('/')[0], 'acknowledge incidents');
+    return this.server.acknowledgeIncident(id);
+  }
+  async resolveIncident(id: string) {
+    const incident = await this.server.getIncident(id);
+    this.#requireDomain(incident.product.split('/')[0], 'resolve incidents');
+    return this.server.resolveIncident(id);
+  }
+
+  // Policy sets and the version lifecycle: the governance role's own business (and admins').
+  async applyPolicySet(document: { file: string; yaml: string }, options?: { name?: string }) {
+    this.#require(['admin', 'governance'], 'apply policy sets');
+    return this.mesh.applyPolicySet(document, options);
+  }
+  async removePolicySet(name: string) {
+    this.#require(['admin', 'governance'], 'remove policy sets');
+    return this.mesh.removePolicySet(name);
+  }
+  async retireExpiredVersions(options?: { now?: string }) {
+    this.#require(['admin', 'governance'], 'retire versions');
+    return this.mesh.retireExpiredVersions(options);
+  }
+
+  // Identities and subscriptions: admins only.
+  async createTeam(input: { name: string; domains: string[] }) {
+    this.#require(['admin'], 'create teams');
+    return this.server.createTeam(input);
+  }
+  async addTeamMember(team: string, user: string) {
+    this.#require(['admin'], 'change team membership');
+    return this.server.addTeamMember(team, user);
+  }
+  async createToken(input: { user: string; role: Role; expiresAt?: string; label?: string }) {
+    this.#require(['admin'], 'create tokens');
+    return this.server.createToken(input);
+  }
+  async listTokens() {
+    this.#require(['admin'], 'list tokens');
+    return this.server.listTokens();
+  }
+  async revokeToken(id: string) {
+    this.#require(['admin'], 'revoke tokens');
+    return this.server.revokeToken(id);
+  }
+  async addWebhook(input: { url: string; types?: string[]; format?: WebhookFormat; domains?: string[] }) {
+    this.#require(['admin'], 'add webhooks');
+    return this.server.addWebhook(input);
+  }
+  async listWebhooks() {
+    this.#require(['admin'], 'list webhooks');
+    return this.server.listWebhooks();
+  }
+  async removeWebhook(id: string) {
+    this.#require(['admin'], 'remove webhooks');
+    return this.server.removeWebhook(id);
+  }
+  async listDeliveries(webhookId: string) {
+    this.#require(['admin'], 'list webhook deliveries');
+    return this.server.listDeliveries(webhookId);
+  }
+
+  async close(): Promise<void> {
+    /* per-request view: the shared platform is closed by the server */
+  }
+}
+
+/**
+ * What authorization needs from a bundle before the platform checks it in full: the declared
+ * domain and whether it reads files. One parse, with the descriptor reader's limits; a bundle
+ * it cannot read declares nothing (the platform then refuses it with located diagnostics).
+ */
+function declared(bundle: DescriptorBundle): { domain?: string; readsFiles: boolean } {
+  const value = parseYamlText(bundle.file, bundle.yaml).value as { metadata?: { domain?: unknown }; spec?: { inputs?: Array<{ source?: { type?: unknown } }> } } | null | undefined;
+  const domain = value?.metadata?.domain;
+  const inputs = value?.spec?.inputs;
+  return { domain: typeof domain === 'string' ? domain : undefined, readsFiles: Array.isArray(inputs) && inputs.some((i) => i?.source?.type === 'file') };
+}

@@ -1,0 +1,257 @@
+/**
+ * A read cache for the catalog (list pages, searches, product pages), shared by the requests
+ * of one server process. Reads dominate a catalog's traffic; this keeps them off the registry.
+ * List pages are slices of an in-memory copy of the products table (sorted by id), kept up to
+ * date row by row, so publications do not make them cold; searches and product pages are
+ * cached entries, dropped when a publication can change them.
+ *
+ * Correctness:
+ *  - A publication through this server invalidates what it can change before the response
+ *    goes out (read-your-writes): the product's pages, every list page, and the searches whose
+ *    words prefix-match a term the product had or has.
+ *  - Publications by other processes (replicas, `mesh publish` on the registry host) are seen
+ *    by polling the event log every `pollMs`; they invalidate the product's pages, list pages
+ *    and all searches. Other replicas' writes are therefore visible within `pollMs`.
+ *  - A read that raced with an invalidation is not stored (the epoch changed while it ran).
+ */
+import type { AppliedPolicySetOutcome, CheckResult, DiffResult, MeshApi, PolicyListing, ProductDetail, PublishOutcome, RemovedPolicySetOutcome, RunProductRequest } from '../platform/mesh-api.js';
+import type { RetiredVersion } from '../registry/operations/versions/retire-expired-versions.js';
+import type { DescriptorBundle } from '../platform/descriptor-bundle.js';
+import type { EventRecord } from '../registry/operations/events/list-events.js';
+import type { CheckResultRecord, RunRecord } from '../registry/operations/runs/run-records.js';
+import type { RunOutcome } from '../runner/run-outcome.js';
+import { getProductsByIds, listProducts, type ProductSummary } from '../registry/operations/products/read-products.js';
+import type { SearchHit } from '../registry/operations/products/search-products.js';
+import { tokenize } from '../registry/operations/products/search-terms.js';
+import type { Registry } from '../registry/registry.js';
+import { parseProductRef, productId } from '../spec/product-ref.js';
+import type { BackgroundService } from './serve.js';
+
+type Entry = { readonly kind: 'search' | 'show'; readonly product?: string; readonly tokens?: readonly string[]; readonly value: unknown };
+
+export class CatalogCache implements BackgroundService {
+  readonly name = 'catalog cache';
+  readonly #entries = new Map<string, Entry>();
+  #epoch = 0;
+  #cursor = 0;
+  #timer?: NodeJS.Timeout;
+  /** (product@version) published through this process, so the poller does not invalidate twice. */
+  readonly #local = new Set<string>();
+  /** Every product summary, ordered by id as the registry orders them; undefined until first needed or after a reset. */
+  #products?: ProductSummary[];
+  #loadingProducts?: Promise<ProductSummary[]>;
+  #tooLarge = false;
+
+  constructor(readonly registry: Registry, readonly options: { pollMs?: number; maxEntries?: number; maxProducts?: number } = {}) {}
+
+  async start(): Promise<void> {
+    const row = await this.registry.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+    this.#cursor = Number(row?.max ?? 0);
+    const loop = () => {
+      this.#timer = setTimeout(() => void this.#poll().catch(() => this.#clear()).finally(loop), this.options.pollMs ?? 250);
+      this.#timer.unref();
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#clear();
+  }
+
+  async read<T>(key: string, describe: Omit<Entry, 'value'>, load: () => Promise<T>): Promise<T> {
+    const hit = this.#entries.get(key);
+    if (hit) {
+      // LRU: re-insert to mark as recently used.
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      return hit.value as T;
+    }
+    const epoch = this.#epoch;
+    const value = await load();
+    if (epoch === this.#epoch) {
+      if (this.#entries.size >= (this.options.maxEntries ?? 5_000)) this.#entries.delete(this.#entries.keys().next().value!);
+      this.#entries.set(key, { ...describe, value });
+    }
+    return value;
+  }
+
+  /** A page of the catalog, with the registry's semantics (order by id, optional domain, limit 10,000). */
+  async listPage(options: { domain?: string; limit?: number; offset?: number }): Promise<ProductSummary[]> {
+    // Past this size the copy would cost more memory than it saves: read pages from the registry.
+    if (this.#tooLarge) return listProducts(this.registry, options);
+    const all = await this.#allProducts();
+    if (this.#tooLarge) return listProducts(this.registry, options);
+    const rows = options.domain ? all.filter((p) => p.domain === options.domain) : all;
+    const offset = options.offset ?? 0;
+    return rows.slice(offset, offset + (options.limit ?? 10_000));
+  }
+
+  async #allProducts(): Promise<ProductSummary[]> {
+    if (this.#products) return this.#products;
+    this.#loadingProducts ??= (async () => {
+      try {
+        const epoch = this.#epoch;
+        const max = this.options.maxProducts ?? 200_000;
+        const rows = await listProducts(this.registry, { limit: max + 1 });
+        if (rows.length > max) this.#tooLarge = true;
+        else if (epoch === this.#epoch) this.#products = rows;
+        return rows;
+      } finally {
+        this.#loadingProducts = undefined; // a failed load (database down) is retried by the next read
+      }
+    })();
+    return this.#loadingProducts;
+  }
+
+  /** Re-reads the given products' rows into the in-memory list (a new product is inserted in id order). */
+  async refreshProducts(ids: readonly string[]): Promise<void> {
+    if (!this.#products || ids.length === 0) return;
+    const fresh = await getProductsByIds(this.registry, ids);
+    const products = this.#products;
+    if (!products) return;
+    for (const row of fresh) {
+      const at = lowerBound(products, row.id);
+      if (products[at]?.id === row.id) products[at] = row;
+      else if (this.registry.dialect === 'sqlite') products.splice(at, 0, row); // SQLite orders ids bytewise, as JS compares ASCII
+      else return this.#resetProducts(); // PostgreSQL's collation may order differently: reload on next read
+    }
+  }
+
+  #resetProducts(): void {
+    this.#products = undefined;
+    this.#loadingProducts = undefined;
+  }
+
+  /**
+   * After a publication through this server: drop what it can have changed. A search is
+   * affected only if the product was in its results (it may drop out or change) or now matches
+   * one of its words (it may come in): no need to know the product's terms before.
+   */
+  published(product: string, version: string, termsNow: readonly string[]): void {
+    this.#local.add(`${product}@${version}`);
+    this.#invalidate(
+      (e) =>
+        (e.kind === 'show' && e.product === product) ||
+        (e.kind === 'search' && ((e.value as SearchHit[]).some((h) => h.id === product) || e.tokens!.some((t) => termsNow.some((term) => term.startsWith(t))))),
+    );
+  }
+
+  /** Versions of these products changed status (retired): their product pages are stale. */
+  statusChanged(products: readonly string[]): void {
+    if (products.length) this.#invalidate((e) => e.kind === 'show' && products.includes(e.product!));
+  }
+
+  #invalidate(drop: (e: Entry) => boolean): void {
+    this.#epoch++;
+    for (const [key, entry] of this.#entries) if (drop(entry)) this.#entries.delete(key);
+  }
+
+  #clear(): void {
+    this.#epoch++;
+    this.#entries.clear();
+    this.#resetProducts();
+  }
+
+  async #poll(): Promise<void> {
+    const rows = await this.registry.db.selectFrom('events').select(['id', 'type', 'subject', 'data']).where('id', '>', this.#cursor).orderBy('id').limit(1000).execute();
+    if (rows.length === 0) return;
+    this.#cursor = Number(rows.at(-1)!.id);
+    const remote = new Set<string>();
+    for (const r of rows) {
+      if (r.type !== 'product.published') continue;
+      const { version } = JSON.parse(r.data) as { version?: string };
+      if (!this.#local.delete(`${r.subject}@${version}`)) remote.add(r.subject);
+    }
+    if (rows.length === 1000) this.#clear();
+    else if (remote.size) {
+      this.#invalidate((e) => e.kind !== 'show' || remote.has(e.product!));
+      await this.refreshProducts([...remote]);
+    }
+  }
+}
+
+/** MeshApi with the catalog reads served from a CatalogCache; everything else passes through. */
+export class CachedCatalog implements MeshApi {
+  constructor(readonly cache: CatalogCache, readonly inner: MeshApi) {}
+
+  listProducts(options: { domain?: string; limit?: number; offset?: number } = {}): Promise<ProductSummary[]> {
+    return this.cache.listPage(options);
+  }
+
+  searchProducts(text: string, options: { limit?: number } = {}): Promise<SearchHit[]> {
+    return this.cache.read(`search|${options.limit ?? ''}|${text}`, { kind: 'search', tokens: tokenize(text) }, () => this.inner.searchProducts(text, options));
+  }
+
+  showProduct(ref: string): Promise<ProductDetail> {
+    const parsed = parseProductRef(ref);
+    if (!parsed) return this.inner.showProduct(ref);
+    return this.cache.read(`show|${ref}`, { kind: 'show', product: productId(parsed.domain, parsed.name) }, () => this.inner.showProduct(ref));
+  }
+
+  async publish(bundle: DescriptorBundle): Promise<PublishOutcome> {
+    const outcome = await this.inner.publish(bundle);
+    if (outcome.status === 'created') {
+      this.cache.published(outcome.product, outcome.version, await this.#termsOf(outcome.product));
+      await this.cache.refreshProducts([outcome.product]);
+    }
+    return outcome;
+  }
+
+  async #termsOf(product: string): Promise<string[]> {
+    const rows = await this.cache.registry.db.selectFrom('search_terms').select('term').where('product_id', '=', product).execute();
+    return rows.map((r) => r.term);
+  }
+
+  check(bundle: DescriptorBundle): Promise<CheckResult> {
+    return this.inner.check(bundle);
+  }
+  runProduct(ref: string, options?: RunProductRequest): Promise<RunOutcome> {
+    return this.inner.runProduct(ref, options);
+  }
+  dryRun(bundle: DescriptorBundle, options?: RunProductRequest & { baseDir?: string }): Promise<RunOutcome> {
+    return this.inner.dryRun(bundle, options);
+  }
+  listRuns(ref: string, options?: { limit?: number }): Promise<RunRecord[]> {
+    return this.inner.listRuns(ref, options);
+  }
+  listCheckResults(ref: string, options?: { runs?: number }): Promise<CheckResultRecord[]> {
+    return this.inner.listCheckResults(ref, options);
+  }
+  listEvents(options?: { after?: number; subject?: string; limit?: number }): Promise<EventRecord[]> {
+    return this.inner.listEvents(options);
+  }
+  listPolicies(options?: { product?: string; domain?: string }): Promise<PolicyListing> {
+    return this.inner.listPolicies(options);
+  }
+  applyPolicySet(document: { file: string; yaml: string }, options?: { name?: string }): Promise<AppliedPolicySetOutcome> {
+    return this.inner.applyPolicySet(document, options);
+  }
+  removePolicySet(name: string): Promise<RemovedPolicySetOutcome> {
+    return this.inner.removePolicySet(name);
+  }
+  diff(bundle: DescriptorBundle, options?: { against?: string }): Promise<DiffResult> {
+    return this.inner.diff(bundle, options);
+  }
+  async retireExpiredVersions(options?: { now?: string }): Promise<{ retired: RetiredVersion[] }> {
+    const outcome = await this.inner.retireExpiredVersions(options);
+    // A retired version shows its new status at once on this server's product pages.
+    this.cache.statusChanged(outcome.retired.map((r) => r.product));
+    return outcome;
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** First index whose id is ≥ `id` in a list sorted by id. */
+function lowerBound(products: readonly ProductSummary[], id: string): number {
+  let lo = 0;
+  let hi = products.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (products[mid].id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,207 @@
+/**
+ * MeshApi and ServerApi over HTTP: what the CLI uses with --server / MESH_SERVER. Errors come
+ * back as `{ error: { kind, message, details } }` and are rebuilt into the same typed errors
+ * LocalPlatform throws, so every command behaves (and exits) the same in both modes.
+ */
+import { errorFromKind, UnavailableError } from '../../core/errors.js';
+import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
+import { parse } from 'yaml';
+import type { AppliedPolicySetOutcome, CheckResult, DiffResult, MeshApi, PolicyListing, ProductDetail, PublishOutcome, RemovedPolicySetOutcome } from '../../platform/mesh-api.js';
+import type { RetiredVersion } from '../../registry/operations/versions/retire-expired-versions.js';
+import type { EventRecord } from '../../registry/operations/events/list-events.js';
+import type { CheckResultRecord, RunRecord } from '../../registry/operations/runs/run-records.js';
+import type { RunOutcome } from '../../runner/run-outcome.js';
+import type { ProductSummary } from '../../registry/operations/products/read-products.js';
+import type { SearchHit } from '../../registry/operations/products/search-products.js';
+import type {
+  CreatedToken, DeliveryRecord, IncidentRecord, IncidentStatus, Principal, Role, ServerApi, SlaReport, TeamRecord, TokenRecord, WebhookFormat, WebhookRecord,
+} from '../server-api.js';
+import { fromCloudEvent, type CloudEvent } from '../webhooks/cloud-event.js';
+
+export interface HttpPlatformOptions {
+  readonly baseUrl: string;
+  readonly token?: string;
+  /** Retries of idempotent reads on 503 or a refused connection (the server or its database restarting). */
+  readonly retries?: number;
+  readonly fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export class HttpPlatform implements MeshApi, ServerApi {
+  readonly #base: string;
+  readonly #token?: string;
+  readonly #retries: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: HttpPlatformOptions) {
+    this.#base = options.baseUrl.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#retries = options.retries ?? 2;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  async #request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const url = new URL(this.#base + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const attempts = method === 'GET' ? this.#retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.#fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+      } catch (error) {
+        if (attempt < attempts) {
+          await sleep(200 * attempt);
+          continue;
+        }
+        throw new UnavailableError(`cannot reach the Meshwork server at ${this.#base}: ${(error as Error).message}`, { cause: error, details: { hint: 'is `mesh serve` running there? check --server / MESH_SERVER' } });
+      }
+      if (response.status === 503 && attempt < attempts) {
+        await response.body?.cancel();
+        await sleep(200 * attempt);
+        continue;
+      }
+      if (response.status === 204) return undefined as T;
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        throw errorFromKind(response.status >= 500 ? 'unavailable' : 'internal', `the server at ${this.#base} answered ${response.status} with a body that is not JSON`);
+      }
+      if (!response.ok) {
+        const error = (body as { error?: { kind?: string; message?: string; details?: unknown } } | undefined)?.error;
+        throw errorFromKind(error?.kind ?? (response.status >= 500 ? 'unavailable' : 'internal'), error?.message ?? `HTTP ${response.status}`, error?.details);
+      }
+      return body as T;
+    }
+  }
+
+  check(bundle: DescriptorBundle): Promise<CheckResult> {
+    return this.#request('POST', '/v1/check', { body: bundle });
+  }
+  publish(bundle: DescriptorBundle): Promise<PublishOutcome> {
+    return this.#request('POST', '/v1/products', { body: bundle });
+  }
+  listProducts(options: { domain?: string; limit?: number; offset?: number } = {}): Promise<ProductSummary[]> {
+    return this.#request('GET', '/v1/products', { query: options });
+  }
+  searchProducts(text: string, options: { limit?: number } = {}): Promise<SearchHit[]> {
+    return this.#request('GET', '/v1/search', { query: { q: text, limit: options.limit } });
+  }
+  showProduct(ref: string): Promise<ProductDetail> {
+    return this.#request('GET', productPath(ref));
+  }
+  async listEvents(options: { after?: number; subject?: string; limit?: number } = {}): Promise<EventRecord[]> {
+    const events = await this.#request<CloudEvent[]>('GET', '/v1/events', { query: options });
+    return events.map(fromCloudEvent);
+  }
+
+  runProduct(ref: string): Promise<RunOutcome> {
+    // The server records the trigger as `api`; progress callbacks stay in-process.
+    return this.#request('POST', `${productPath(ref)}/runs`, { body: {} });
+  }
+  dryRun(bundle: DescriptorBundle): Promise<RunOutcome> {
+    return this.#request('POST', '/v1/dry-runs', { body: bundle });
+  }
+  listRuns(ref: string, options: { limit?: number } = {}): Promise<RunRecord[]> {
+    return this.#request('GET', `${productPath(ref)}/runs`, { query: options });
+  }
+  listCheckResults(ref: string, options: { runs?: number } = {}): Promise<CheckResultRecord[]> {
+    return this.#request('GET', `${productPath(ref)}/checks`, { query: options });
+  }
+
+  listPolicies(options: { product?: string; domain?: string } = {}): Promise<PolicyListing> {
+    return this.#request('GET', '/v1/policies', { query: options });
+  }
+  applyPolicySet(document: { file: string; yaml: string }, options: { name?: string } = {}): Promise<AppliedPolicySetOutcome> {
+    // The URL names the set; a document whose name cannot be read here still goes, and the server explains what is wrong with it.
+    const name = options.name ?? declaredName(document.yaml) ?? '-';
+    return this.#request('PUT', `/v1/policy-sets/${encodeURIComponent(name)}`, { body: { file: document.file, yaml: document.yaml } });
+  }
+  removePolicySet(name: string): Promise<RemovedPolicySetOutcome> {
+    return this.#request('DELETE', `/v1/policy-sets/${encodeURIComponent(name)}`);
+  }
+  diff(bundle: DescriptorBundle, options: { against?: string } = {}): Promise<DiffResult> {
+    return this.#request('POST', '/v1/diff', { body: { ...bundle, against: options.against } });
+  }
+  retireExpiredVersions(options: { now?: string } = {}): Promise<{ retired: RetiredVersion[] }> {
+    return this.#request('POST', '/v1/versions/retire-expired', { body: { now: options.now } });
+  }
+
+  whoami(): Promise<Principal> {
+    return this.#request('GET', '/v1/whoami');
+  }
+  createTeam(input: { name: string; domains: string[] }): Promise<TeamRecord> {
+    return this.#request('POST', '/v1/teams', { body: input });
+  }
+  addTeamMember(team: string, user: string): Promise<TeamRecord> {
+    return this.#request('POST', `/v1/teams/${encodeURIComponent(team)}/members`, { body: { user } });
+  }
+  listTeams(): Promise<TeamRecord[]> {
+    return this.#request('GET', '/v1/teams');
+  }
+  createToken(input: { user: string; role: Role; expiresAt?: string; label?: string }): Promise<CreatedToken> {
+    return this.#request('POST', '/v1/tokens', { body: input });
+  }
+  listTokens(): Promise<TokenRecord[]> {
+    return this.#request('GET', '/v1/tokens');
+  }
+  revokeToken(id: string): Promise<TokenRecord> {
+    return this.#request('DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
+  }
+  productSla(ref: string): Promise<SlaReport> {
+    return this.#request('GET', `${productPath(ref)}/sla`);
+  }
+  listIncidents(options: { status?: IncidentStatus; product?: string } = {}): Promise<IncidentRecord[]> {
+    return this.#request('GET', '/v1/incidents', { query: options });
+  }
+  getIncident(id: string): Promise<IncidentRecord> {
+    return this.#request('GET', `/v1/incidents/${encodeURIComponent(id)}`);
+  }
+  acknowledgeIncident(id: string): Promise<IncidentRecord> {
+    return this.#request('POST', `/v1/incidents/${encodeURIComponent(id)}/ack`);
+  }
+  resolveIncident(id: string): Promise<IncidentRecord> {
+    return this.#request('POST', `/v1/incidents/${encodeURIComponent(id)}/resolve`);
+  }
+  addWebhook(input: { url: string; types?: string[]; format?: WebhookFormat; domains?: string[] }): Promise<WebhookRecord> {
+    return this.#request('POST', '/v1/webhooks', { body: input });
+  }
+  listWebhooks(): Promise<WebhookRecord[]> {
+    return this.#request('GET', '/v1/webhooks');
+  }
+  async removeWebhook(id: string): Promise<void> {
+    await this.#request('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`);
+  }
+  listDeliveries(webhookId: string): Promise<DeliveryRecord[]> {
+    return this.#request('GET', `/v1/webhooks/${encodeURIComponent(webhookId)}/deliveries`);
+  }
+
+  async close(): Promise<void> {
+    /* fetch keeps no state worth closing */
+  }
+}
+
+/** domain/name[@version] → /v1/products/domain/name[@version]; a reference without a slash still reaches the server, which explains the mistake. */
+function productPath(ref: string): string {
+  const slash = ref.indexOf('/');
+  const [domain, name] = slash === -1 ? [ref, '-'] : [ref.slice(0, slash), ref.slice(slash + 1)];
+  return `/v1/products/${encodeURIComponent(domain)}/${encodeURIComponent(name)}`;
+}
+
+function declaredName(yaml: string): string | undefined {
+  try {
+    const name = (parse(yaml, { maxAliasCount: 100 }) as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    return typeof name === 'string' && name !== '' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,123 @@
+/**
+ * The embedded scheduler (SQLite, one process): a croner job per scheduled product, resynced
+ * with the registry every few seconds. `protect` makes a product's runs never overlap (a tick
+ * that comes while the previous run — retries included — is still going is skipped), and a
+ * failed run is retried with exponential backoff inside the same tick.
+ */
+import { Cron } from 'croner';
+import type { Registry } from '../../registry/registry.js';
+import { silentLog, type LogSink } from '../../core/json-log.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { BackgroundService } from '../serve.js';
+import type { RunExecutor } from './run-executor.js';
+import { allProductIds, publicationCursor, publishedSince, schedulesOf } from './scheduled-products.js';
+
+export interface InProcessSchedulerOptions {
+  readonly registry: Registry;
+  readonly executor: RunExecutor;
+  readonly maxAttempts?: number;
+  readonly backoffMs?: (attempt: number) => number;
+  /** How often to pick up new, changed and removed schedules. */
+  readonly syncIntervalMs?: number;
+  readonly log?: LogSink;
+  readonly metrics?: Metrics;
+}
+
+export class InProcessScheduler implements BackgroundService {
+  readonly name = 'scheduler (in-process)';
+  readonly #jobs = new Map<string, { pattern: string; cron: Cron }>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #timer?: NodeJS.Timeout;
+  #stopped = false;
+  #cursor?: number;
+
+  constructor(readonly options: InProcessSchedulerOptions) {}
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.sync();
+    const loop = () => {
+      this.#timer = setTimeout(() => {
+        this.sync().catch((error) => (this.options.log ?? silentLog)({ level: 'warn', msg: 'schedule sync failed', error: (error as Error).message })).finally(() => !this.#stopped && loop());
+      }, this.options.syncIntervalMs ?? 5_000);
+    };
+    loop();
+  }
+
+  /** Running runs finish; nothing new starts. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    for (const { cron } of this.#jobs.values()) cron.stop();
+    this.#jobs.clear();
+    this.#cursor = undefined;
+    await Promise.all(this.#inFlight);
+  }
+
+  /** Picks up publications since the last sync (all schedules on the first): cheap enough to run every few seconds on a large catalog. */
+  async sync(): Promise<void> {
+    if (this.#stopped) return;
+    const registry = this.options.registry;
+    let changed: string[];
+    let wanted: Map<string, string>;
+    if (this.#cursor === undefined) {
+      const cursor = await publicationCursor(registry);
+      changed = await allProductIds(registry);
+      wanted = await schedulesOf(registry, changed);
+      this.#cursor = cursor;
+    } else {
+      const since = await publishedSince(registry, this.#cursor);
+      if (since.products.length === 0) return;
+      wanted = await schedulesOf(registry, since.products);
+      changed = since.products;
+      this.#cursor = since.cursor;
+    }
+    for (const id of changed) {
+      const job = this.#jobs.get(id);
+      if (job && wanted.get(id) !== job.pattern) {
+        job.cron.stop();
+        this.#jobs.delete(id);
+      }
+    }
+    let created = 0;
+    for (const id of changed) {
+      const pattern = wanted.get(id);
+      if (pattern === undefined || this.#jobs.has(id)) continue;
+      if (++created % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+      const cron = new Cron(pattern, { timezone: 'UTC', protect: true, catch: true }, async (self: Cron) => {
+        const run = this.#runWithRetries(id, (self.currentRun() ?? new Date()).toISOString());
+        this.#inFlight.add(run);
+        try {
+          await run;
+        } finally {
+          this.#inFlight.delete(run);
+        }
+      });
+      this.#jobs.set(id, { pattern, cron });
+    }
+  }
+
+  async #runWithRetries(productId: string, scheduledAt: string): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    const backoff = this.options.backoffMs ?? ((n: number) => Math.min(300_000, 2_000 * 2 ** (n - 1)));
+    const log = this.options.log ?? silentLog;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      let error: string | undefined;
+      try {
+        const outcome = await this.options.executor(productId, { reason: 'schedule', scheduledAt, attempt });
+        if (outcome.status === 'succeeded') {
+          this.options.metrics?.runs.inc({ outcome: 'succeeded' });
+          return;
+        }
+        error = outcome.error ?? 'failed';
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      this.options.metrics?.runs.inc({ outcome: 'failed' });
+      const last = attempt === maxAttempts || this.#stopped;
+      log({ level: last ? 'error' : 'warn', msg: last ? 'scheduled run failed; giving up' : 'scheduled run failed; will retry', product: productId, scheduledAt, attempt, error });
+      if (last) return;
+      await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Every check type on a small snapshot in the real engine: verdict, observed value,
+ * threshold, and masked samples for failures.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEngine, type Engine } from '../../src/engine/duckdb-engine.js';
+import { runQualityChecks } from '../../src/engine/quality-checks.js';
+import type { ColumnSpec, QualityCheckSpec } from '../../src/spec/data-product-schema.js';
+
+const columns: ColumnSpec[] = [
+  { name: 'id', type: 'integer', nullable: false, pii: 'none' },
+  { name: 'email', type: 'varchar', pii: 'direct', masking: 'hash' },
+  { name: 'status', type: 'varchar', pii: 'none' },
+  { name: 'amount', type: 'double', pii: 'none' },
+  { name: 'updated_at', type: 'timestamp', pii: 'none' },
+];
+
+describe('quality checks', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await openEngine();
+    await engine.connection.run(`CREATE VIEW snapshot AS SELECT * FROM (VALUES
+      (1, 'a@x.com', 'open',   10.0, TIMESTAMP '2026-11-20 00:00:00'),
+      (2, 'b@x.com', 'closed', 20.0, TIMESTAMP '2026-11-20 06:00:00'),
+      (2, NULL,      'bogus',  -5.0, TIMESTAMP '2026-11-19 00:00:00'),
+      (4, 'not-an-email', 'open', 30.0, NULL)
+    ) AS t(id, email, status, amount, updated_at)`);
+  });
+  afterAll(() => engine?.close());
+
+  const run = (checks: QualityCheckSpec[], ctx: Partial<Parameters<typeof runQualityChecks>[3]> = {}) =>
+    runQualityChecks(engine, checks, columns, { rowsIn: 4, rowsTransformed: 4, recentRowCounts: [], now: new Date('2026-11-21T00:00:00Z'), ...ctx });
+
+  it('judges every check type and records observed values and thresholds', async () => {
+    const results = await run([
+      { type: 'null_rate', column: 'email', threshold: 0.3 },
+      { type: 'null_rate', column: 'email', threshold: 0.2 },
+      { type: 'not_null', columns: ['id', 'updated_at'] },
+      { type: 'unique', column: 'id' },
+      { type: 'unique', columns: ['id', 'status'] },
+      { type: 'accepted_values', column: 'status', values: ['open', 'closed'] },
+      { type: 'range', column: 'amount', min: 0, max: 100 },
+      { type: 'regex', column: 'email', pattern: '^[^@]+@[^@]+$' },
+      { type: 'freshness', column: 'updated_at', maxAge: '1d' },
+      { type: 'freshness', column: 'updated_at', maxAge: '12h', severity: 'warn' },
+      { type: 'row_count', min: 1, max: 3 },
+      { type: 'row_count_vs_source', threshold: 0.9 },
+      { type: 'sql', name: 'no_negative_open', sql: "SELECT * FROM snapshot WHERE status = 'open' AND amount < 0" },
+      { type: 'sql', name: 'negative', sql: 'SELECT * FROM snapshot WHERE amount < 0;' },
+    ]);
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ['null_rate(email)', 'pass'],
+      ['null_rate(email)', 'fail'],
+      ['not_null(id, updated_at)', 'fail'],
+      ['unique(id)', 'fail'],
+      ['unique(id, status)', 'pass'],
+      ['accepted_values(status)', 'fail'],
+      ['range(amount)', 'fail'],
+      ['regex(email)', 'fail'],
+      ['freshness(updated_at)', 'pass'],
+      ['freshness(updated_at)', 'fail'],
+      ['row_count', 'fail'],
+      ['row_count_vs_source', 'pass'],
+      ['no_negative_open', 'pass'],
+      ['negative', 'fail'],
+    ]);
+    expect(results[1]).toMatchObject({ observed: 0.25, threshold: 0.2, severity: 'error' });
+    expect(results[3]).toMatchObject({ observed: 1, message: '1 duplicate (or null) value(s) of id' });
+    expect(results[6].observed).toEqual({ outside: 1, min: -5, max: 30 });
+    expect(results[9]).toMatchObject({ severity: 'warn', observed: { newest: '2026-11-20T06:00:00.000Z', ageSeconds: 64_800 } });
+    expect(results[10]).toMatchObject({ observed: 4, threshold: { min: 1, max: 3 } });
+  });
+
+  it('samples failing rows (at most 10) with direct PII masked', async () => {
+    const [unique, regex] = await run([{ type: 'unique', column: 'id' }, { type: 'regex', column: 'email', pattern: '@' }]);
+    expect(unique.samples).toHaveLength(2);
+    expect(unique.samples!.map((r) => r.id)).toEqual([2, 2]);
+    expect(unique.samples!.find((r) => r.email !== null)!.email).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(regex.samples).toEqual([expect.objectContaining({ id: 4, email: expect.stringMatching(/^sha256:/) })]);
+    expect(JSON.stringify([unique, regex])).not.toContain('b@x.com');
+  });
+
+  it('compares row counts with the 7-day average of successful runs', async () => {
+    const [ok] = await run([{ type: 'row_count_delta', threshold: 0.2 }], { recentRowCounts: [4, 5, 3] });
+    expect(ok).toMatchObject({ status: 'pass', observed: { rows: 4, average: 4, delta: 0 } });
+    const [bad] = await run([{ type: 'row_count_delta', threshold: 0.2 }], { recentRowCounts: [10, 10] });
+    expect(bad).toMatchObject({ status: 'fail', observed: { rows: 4, average: 10, delta: 0.6 } });
+  });
+});

@@ -1,0 +1,182 @@
+/**
+ * Freshness → incidents → alerts through webhooks, and the event log → webhooks, on both
+ * registry backends: one incident per breach, one alert per transition, retries for a broken
+ * endpoint, a dead endpoint recorded as failed while the platform carries on.
+ */
+import { dirname } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalPlatform } from '../../src/platform/local-platform.js';
+import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { appendEvent } from '../../src/registry/operations/events/append-event.js';
+import { computeSla } from '../../src/server/monitor/compute-sla.js';
+import { FreshnessMonitor } from '../../src/server/monitor/freshness-monitor.js';
+import { LocalServerApi } from '../../src/server/local-server-api.js';
+import { WebhookDispatcher } from '../../src/server/webhooks/webhook-dispatcher.js';
+import type { DataProduct } from '../../src/spec/data-product-schema.js';
+import { deadUrl, startReceiver, type Receiver } from '../helpers/http-receiver.js';
+import { productBundle } from '../helpers/products.js';
+import { BACKENDS, createTestRegistry, type TestRegistry } from '../helpers/registries.js';
+import { mesh } from '../helpers/run-mesh.js';
+
+const HOUR = 3_600_000;
+
+describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
+  let t: TestRegistry;
+  let platform: LocalPlatform;
+  let api: LocalServerApi;
+  let slack: Receiver;
+  let events: Receiver;
+  let dead: string;
+  let dispatcher: WebhookDispatcher;
+  let cliEnv: NodeJS.ProcessEnv;
+  const clock = { now: Date.now() };
+
+  beforeAll(async () => {
+    t = await createTestRegistry(backend);
+    platform = new LocalPlatform({ registry: t.registry, config: { ...configFromEnv(), actor: 'alice' } });
+    api = new LocalServerApi(async () => t.registry, { user: 'alice', role: 'admin', domains: [] }, () => new Date(clock.now));
+    slack = await startReceiver();
+    events = await startReceiver();
+    dead = await deadUrl();
+    dispatcher = new WebhookDispatcher({ registry: t.registry, maxAttempts: 3, backoffMs: () => 0 });
+    cliEnv = backend === 'postgres' ? { MESH_DATABASE_URL: t.url, MESH_SERVER: '' } : { MESH_HOME: dirname(t.url), MESH_DATABASE_URL: '', MESH_SERVER: '' };
+  });
+  afterAll(async () => {
+    await slack?.close();
+    await events?.close();
+    await platform?.close();
+    await t?.dispose();
+  });
+
+  it('pushes events to subscriptions as CloudEvents, and incidents as Slack messages', async () => {
+    await api.addWebhook({ url: `${slack.url}/slack`, types: ['incident.*'], format: 'slack' });
+    await api.addWebhook({ url: `${events.url}/events`, types: ['product.published'] });
+    await api.addWebhook({ url: dead, types: [] });
+    const bundle = productBundle({ name: 'orders', edit: (p: DataProduct) => { p.spec.freshness = { target: '1h', alert_after: '2h' }; p.metadata.oncall = 'sales-oncall@company.com'; } });
+    await platform.publish(bundle);
+    await dispatcher.tick();
+    expect(events.received).toHaveLength(1);
+    expect(events.received[0].headers['content-type']).toBe('application/cloudevents+json');
+    expect(events.received[0].body).toMatchObject({ specversion: '1.0', type: 'dev.meshwork.product.published', subject: 'sales/orders', data: { version: '1.0.0' } });
+    expect(slack.received).toHaveLength(0);
+  });
+
+  it('opens one incident when freshness is breached and alerts the on-call once', async () => {
+    const monitor = new FreshnessMonitor({ registry: t.registry, now: () => new Date(clock.now) });
+    clock.now = Date.now() + 1.5 * HOUR;
+    expect((await monitor.tick()).opened).toEqual([]); // late, not yet past alert_after
+    clock.now = Date.now() + 3 * HOUR;
+    const first = await monitor.tick();
+    expect(first.opened).toHaveLength(1);
+    expect((await monitor.tick()).opened).toEqual([]);
+    const [incident] = await api.listIncidents({ status: 'open' });
+    expect(incident).toMatchObject({ product: 'sales/orders', kind: 'freshness', oncall: 'sales-oncall@company.com' });
+    expect(incident.summary).toContain('never published');
+    await dispatcher.tick();
+    await dispatcher.tick();
+    expect(slack.received.map((r) => (r.body as { text: string }).text)).toEqual([
+      `:rotating_light: Incident ${incident.id} opened for sales/orders: ${incident.summary} (on-call: sales-oncall@company.com)`,
+    ]);
+    const sla = await api.productSla('sales/orders');
+    expect(sla).toMatchObject({ state: 'never-published', lastGoodAt: null, openIncident: incident.id, objective: 0.995 });
+    expect(sla.availability).toBe(0);
+  });
+
+  it('lets people acknowledge it from the CLI', async () => {
+    const [incident] = await api.listIncidents({ status: 'open' });
+    const list = await mesh(['incident', 'list', '--status', 'open'], { env: cliEnv });
+    expect(list.stdout).toContain(incident.id);
+    const ack = await mesh(['incident', 'ack', incident.id, '--json'], { env: { ...cliEnv, MESH_USER: 'bob' } });
+    expect(JSON.parse(ack.stdout)).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'bob' });
+  });
+
+  it('resolves it on recovery and says so, once', async () => {
+    const finishedAt = new Date(clock.now - 10 * 60_000).toISOString();
+    await appendEvent(t.registry.db, { type: 'run.succeeded', subject: 'sales/orders', data: { product: 'sales/orders', runId: 'r1', snapshotId: 's1', finishedAt } });
+    const monitor = new FreshnessMonitor({ registry: t.registry, now: () => new Date(clock.now) });
+    expect((await monitor.tick()).resolved).toHaveLength(1);
+    expect((await monitor.tick()).resolved).toHaveLength(0);
+    await dispatcher.tick();
+    await dispatcher.tick();
+    const texts = slack.received.map((r) => (r.body as { text: string }).text);
+    expect(texts).toHaveLength(3);
+    expect(texts[1]).toContain('acknowledged by bob');
+    expect(texts[2]).toMatch(/^:white_check_mark: Incident inc-\w+ for sales\/orders resolved by meshwork:monitor/);
+    const sla = JSON.parse((await mesh(['sla', 'sales/orders', '--json'], { env: cliEnv })).stdout);
+    expect(sla.state).toBe('fresh');
+    expect(sla.lastGoodAt).toBe(finishedAt);
+    expect(sla.openIncident).toBeNull();
+  });
+
+  it('retries a dead endpoint, then records it as failed; the platform is unaffected', async () => {
+    for (let i = 0; i < 4; i++) await dispatcher.tick();
+    const hooks = await api.listWebhooks();
+    const deadHook = hooks.find((h) => h.url === dead)!;
+    const deliveries = await api.listDeliveries(deadHook.id);
+    expect(deliveries.length).toBeGreaterThanOrEqual(4);
+    for (const d of deliveries) expect(d).toMatchObject({ status: 'failed', attempts: 3, lastError: 'ECONNREFUSED' });
+    const live = await api.listDeliveries(hooks.find((h) => h.url.startsWith(events.url))!.id);
+    expect(live.every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
+    expect((await platform.publish(productBundle({ name: 'still-works' }))).status).toBe('created');
+  });
+
+  it("routes alerts to a domain's own channel (mesh webhook add --domain)", async () => {
+    const hrChannel = await startReceiver();
+    const added = await mesh(['webhook', 'add', hrChannel.url, '--types', 'incident.*', '--format', 'slack', '--domain', 'hr', '--json'], { env: cliEnv });
+    expect(JSON.parse(added.stdout)).toMatchObject({ domains: ['hr'], types: ['incident.*'], format: 'slack' });
+    await platform.publish(productBundle({ name: 'staff', domain: 'hr', edit: (p: DataProduct) => { p.spec.freshness = { target: '1h', alert_after: '2h' }; p.metadata.oncall = 'hr-oncall@company.com'; } }));
+    const monitor = new FreshnessMonitor({ registry: t.registry, now: () => new Date(Date.now() + 3 * HOUR) });
+    const { opened } = await monitor.tick();
+    expect(opened.length).toBeGreaterThanOrEqual(1); // hr/staff (and any other stale product)
+    await dispatcher.tick();
+    const texts = hrChannel.received.map((r) => (r.body as { text: string }).text);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toContain('opened for hr/staff');
+    expect(texts[0]).toContain('(on-call: hr-oncall@company.com)');
+    expect((await mesh(['webhook', 'list'], { env: cliEnv })).stdout).toMatch(/incident\.\*\s+hr/);
+    await hrChannel.close();
+  });
+
+  it('retries an endpoint that answers 500 until it recovers', async () => {
+    const flaky = await startReceiver();
+    flaky.status = 500;
+    const hook = await api.addWebhook({ url: flaky.url, types: ['product.published'] });
+    await platform.publish(productBundle({ name: 'flaky-target' }));
+    await dispatcher.tick();
+    await dispatcher.tick();
+    expect((await api.listDeliveries(hook.id))[0]).toMatchObject({ status: 'pending', attempts: 2, lastError: 'HTTP 500' });
+    flaky.status = 200;
+    await dispatcher.tick();
+    expect((await api.listDeliveries(hook.id))[0]).toMatchObject({ status: 'delivered', attempts: 3 });
+    expect(flaky.received).toHaveLength(3);
+    await flaky.close();
+  });
+});
+
+describe('availability over the rolling window', () => {
+  const product = productBundle({ name: 'x' });
+  const descriptor = (freshness: { target: string; alert_after?: string }) => {
+    const d = JSON.parse(product.yaml) as DataProduct;
+    d.spec.freshness = freshness;
+    return d;
+  };
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  const at = (h: number) => new Date(t0 + h * HOUR).toISOString();
+
+  it('counts the time within the target after each good publication', () => {
+    // Created at 0h; good publications at 0h and 5h; target 2h; now 10h → fresh 0–2h and 5–7h: 4h of 10h.
+    const sla = computeSla({ product: 'sales/x', descriptor: descriptor({ target: '2h', alert_after: '4h' }), createdAt: at(0), publications: [{ runId: 'a', snapshotId: null, finishedAt: at(0) }, { runId: 'b', snapshotId: null, finishedAt: at(5) }], now: new Date(t0 + 10 * HOUR) });
+    expect(sla.availability).toBeCloseTo(0.4, 6);
+    expect(sla).toMatchObject({ state: 'breached', ageMs: 5 * HOUR, lastGoodAt: at(5) });
+  });
+
+  it('uses 30 days at most, and the state follows target and alert_after', () => {
+    const now = new Date(t0 + 40 * 24 * HOUR);
+    const pubs = [{ runId: null, snapshotId: null, finishedAt: new Date(now.getTime() - 30 * 60_000).toISOString() }];
+    const sla = computeSla({ product: 'sales/x', descriptor: descriptor({ target: '1h', alert_after: '2h' }), createdAt: at(0), publications: pubs, now });
+    expect(sla.windowStart).toBe(new Date(now.getTime() - 30 * 24 * HOUR).toISOString());
+    expect(sla.state).toBe('fresh');
+    expect(sla.availability).toBeCloseTo(0.5 / (30 * 24), 6);
+    expect(computeSla({ product: 'sales/x', descriptor: descriptor({ target: '10m', alert_after: '1h' }), createdAt: at(0), publications: pubs, now }).state).toBe('late');
+  });
+});
