@@ -123,16 +123,25 @@ export class StreamPort implements OutputPort {
     let inFlight: Array<Promise<unknown>> = [];
     for await (const rows of result.yieldRowObjectJson()) {
       for (const row of rows) {
-        inFlight.push(js.publish(`${subject}.rows`, JSON.stringify(row), { headers: this.headers(ctx), msgID: `${ctx.snapshotId}:${sent}` }));
+        const ack = js.publish(`${subject}.rows`, JSON.stringify(row), { headers: this.headers(ctx), msgID: `${ctx.snapshotId}:${sent}` });
+        // Marked handled at once: a refusal can arrive while the next rows are read; settle() reports it.
+        ack.catch(() => undefined);
+        inFlight.push(ack);
         sent++;
         if (inFlight.length >= WINDOW) {
-          await Promise.all(inFlight);
+          await settle(inFlight);
           inFlight = [];
         }
       }
     }
-    await Promise.all(inFlight);
+    await settle(inFlight);
     return sent;
   }
 }
 
+/** Waits for every ack of a window (none left dangling), then throws the first refusal, if any. */
+async function settle(acks: Array<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(acks);
+  const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (refused) throw refused.reason;
+}
