@@ -1,15 +1,17 @@
 /**
  * The stream port: one NATS JetStream stream per product. Each publication sends its new or
- * changed rows (vs the last snapshot the stream announced) as JSON messages on `<subject>.rows`, then a
- * `<subject>.snapshot.published` message; every message carries the schema version and the
- * snapshot id in headers, so a consumer can replay from any sequence and know what it reads.
+ * changed rows (vs the last snapshot the stream announced) as JSON messages on `<subject>.rows`,
+ * the rows that left the snapshot on `<subject>.deleted` (the primary key's columns when the
+ * product declares one, else the whole removed row), then a `<subject>.snapshot.published`
+ * message; every message carries the schema version and the snapshot id in headers, so a
+ * consumer can replay from any sequence and rebuild the snapshot exactly.
  * Publishes go out in windows of acks in flight (awaiting each alone is ~5x slower).
  */
 import { existsSync } from 'node:fs';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from '../core/errors.js';
-import { quoteLiteral } from '../engine/sql-text.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql-text.js';
 import type { DataProduct, OutputPortSpec } from '../spec/data-product-schema.js';
 import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
 import { productWarehouseDir, snapshotFile } from './warehouse.js';
@@ -75,11 +77,11 @@ export class StreamPort implements OutputPort {
     return {
       commit: async () => {
         try {
-          const changed = await this.publishRows(nc, subject, ctx, base);
-          const h = this.headers(ctx);
           const js = jetstream(nc);
-          await js.publish(`${subject}.snapshot.published`, JSON.stringify({ product: ctx.productId, version: ctx.version, snapshotId: ctx.snapshotId, rows: ctx.rows, changedRows: changed, publishedAt: ctx.publishedAt }), { headers: h, msgID: `${ctx.snapshotId}:published` });
-          return { name: this.name, type: 'stream', location: `nats stream ${stream}, subjects ${subject}.rows and ${subject}.snapshot.published` };
+          const changed = await this.send(js, `${subject}.rows`, ctx, changedRowsQuery(ctx.snapshotFile, base), 'upsert');
+          const deleted = base ? await this.send(js, `${subject}.deleted`, ctx, deletedRowsQuery(ctx.snapshotFile, base, ctx.primaryKey), 'delete') : 0;
+          await js.publish(`${subject}.snapshot.published`, JSON.stringify({ product: ctx.productId, version: ctx.version, snapshotId: ctx.snapshotId, rows: ctx.rows, changedRows: changed, deletedRows: deleted, publishedAt: ctx.publishedAt }), { headers: this.headers(ctx), msgID: `${ctx.snapshotId}:published` });
+          return { name: this.name, type: 'stream', location: `nats stream ${stream}, subjects ${subject}.rows, ${subject}.deleted and ${subject}.snapshot.published` };
         } finally {
           await nc.close();
         }
@@ -90,8 +92,9 @@ export class StreamPort implements OutputPort {
     };
   }
 
-  private headers(ctx: PublishContext) {
+  private headers(ctx: PublishContext, change?: 'upsert' | 'delete') {
     const h = headers();
+    if (change) h.set('Mesh-Change', change);
     h.set('Mesh-Product', ctx.productId);
     h.set('Mesh-Schema-Version', ctx.version);
     h.set('Mesh-Snapshot', ctx.snapshotId);
@@ -112,18 +115,14 @@ export class StreamPort implements OutputPort {
     return existsSync(file) ? file : undefined;
   }
 
-  /** New or changed rows: the new snapshot EXCEPT the last announced one (all rows when there is none). */
-  private async publishRows(nc: NatsConnection, subject: string, ctx: PublishContext, baseFile: string | undefined): Promise<number> {
-    const js = jetstream(nc);
-    const query = baseFile
-      ? `SELECT * FROM read_parquet(${quoteLiteral(ctx.snapshotFile)}) EXCEPT ALL SELECT * FROM read_parquet(${quoteLiteral(baseFile)})`
-      : `SELECT * FROM read_parquet(${quoteLiteral(ctx.snapshotFile)})`;
+  /** Sends every row the query yields as one JSON message on `subject`, a window of acks in flight; returns how many. */
+  private async send(js: ReturnType<typeof jetstream>, subject: string, ctx: PublishContext, query: string, change: 'upsert' | 'delete'): Promise<number> {
     const result = await ctx.engine.connection.stream(query);
     let sent = 0;
     let inFlight: Array<Promise<unknown>> = [];
     for await (const rows of result.yieldRowObjectJson()) {
       for (const row of rows) {
-        const ack = js.publish(`${subject}.rows`, JSON.stringify(row), { headers: this.headers(ctx), msgID: `${ctx.snapshotId}:${sent}` });
+        const ack = js.publish(subject, JSON.stringify(row), { headers: this.headers(ctx, change), msgID: `${ctx.snapshotId}:${change}:${sent}` });
         // Marked handled at once: a refusal can arrive while the next rows are read; settle() reports it.
         ack.catch(() => undefined);
         inFlight.push(ack);
@@ -137,6 +136,25 @@ export class StreamPort implements OutputPort {
     await settle(inFlight);
     return sent;
   }
+}
+
+/** New or changed rows: the new snapshot EXCEPT the last announced one (all rows when there is none). */
+function changedRowsQuery(snapshotFile: string, baseFile: string | undefined): string {
+  return baseFile
+    ? `SELECT * FROM read_parquet(${quoteLiteral(snapshotFile)}) EXCEPT ALL SELECT * FROM read_parquet(${quoteLiteral(baseFile)})`
+    : `SELECT * FROM read_parquet(${quoteLiteral(snapshotFile)})`;
+}
+
+/**
+ * Rows that left the snapshot: with a primary key, the keys present in the base and gone from
+ * the new snapshot (a changed row is an upsert, not a delete); without one, every base row the
+ * new snapshot no longer holds, so "remove these, add .rows" rebuilds it exactly.
+ */
+function deletedRowsQuery(snapshotFile: string, baseFile: string, primaryKey: readonly string[] | undefined): string {
+  const [next, base] = [quoteLiteral(snapshotFile), quoteLiteral(baseFile)];
+  if (!primaryKey?.length) return `SELECT * FROM read_parquet(${base}) EXCEPT ALL SELECT * FROM read_parquet(${next})`;
+  const key = primaryKey.map(quoteIdent).join(', ');
+  return `SELECT ${key} FROM read_parquet(${base}) EXCEPT SELECT ${key} FROM read_parquet(${next})`;
 }
 
 /** Waits for every ack of a window (none left dangling), then throws the first refusal, if any. */

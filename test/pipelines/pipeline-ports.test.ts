@@ -84,6 +84,68 @@ describe('output ports and sources', () => {
     }
   });
 
+  it.each([
+    { keyed: true, label: 'the key of each row that left the snapshot' },
+    { keyed: false, label: 'each removed row whole (no primary key)' },
+  ])('stream port: deletions go to <subject>.deleted as $label, so a replay rebuilds the snapshot', async ({ keyed }) => {
+    const name = uniqueName(keyed ? 'genres' : 'mediatypes');
+    const table = `src_${name.replace(/-/g, '_')}`;
+    const subject = `test.${name}`;
+    await chinook.query(`CREATE TABLE ${table} AS SELECT genre_id, name FROM genre WHERE genre_id <= 5`);
+    await h.platform.publish(pipelineBundle({
+      domain: 'catalog', name,
+      inputs: [{ name: 'genre', source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: `SELECT genre_id, name FROM ${table}` } }],
+      sql: 'SELECT * FROM genre',
+      columns: [
+        { name: 'genre_id', type: 'integer', nullable: false, pii: 'none' },
+        { name: 'name', type: 'varchar', nullable: false, pii: 'none' },
+      ],
+      ...(keyed ? { primaryKey: ['genre_id'] } : {}),
+      ports: [{ name: 'files', type: 'parquet' }, { name: 'events', type: 'stream', subject }],
+    }));
+    const nc = await connect({ servers: NATS_URL });
+    const jsm = await jetstreamManager(nc);
+    const stream = streamName(`catalog/${name}`);
+    try {
+      expect((await h.platform.runProduct(`catalog/${name}`, { env })).status).toBe('succeeded');
+      await chinook.query(`DELETE FROM ${table} WHERE genre_id IN (2, 4)`);
+      await chinook.query(`UPDATE ${table} SET name = 'Rock & Roll' WHERE genre_id = 5`);
+      const second = await h.platform.runProduct(`catalog/${name}`, { env });
+      expect(second.status).toBe('succeeded');
+
+      const js = jetstream(nc);
+      const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
+      const all: Array<{ subject: string; data: Record<string, unknown>; change?: string }> = [];
+      for await (const m of await consumer.fetch({ max_messages: 100, expires: 2_000 })) {
+        all.push({ subject: m.subject, data: m.json(), change: m.headers?.get('Mesh-Change') });
+        if (m.subject.endsWith('.snapshot.published') && m.json<{ snapshotId: string }>().snapshotId === second.snapshotId) break;
+      }
+      const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.genre_id) - Number(b.genre_id) || String(a.name).localeCompare(String(b.name));
+      const deleted = all.filter((m) => m.subject === `${subject}.deleted`);
+      expect(deleted.every((m) => m.change === 'delete')).toBe(true);
+      expect(deleted.map((m) => m.data).sort(byId)).toEqual(keyed
+        ? [{ genre_id: 2 }, { genre_id: 4 }]
+        : [{ genre_id: 2, name: 'Jazz' }, { genre_id: 4, name: 'Alternative & Punk' }, { genre_id: 5, name: 'Rock And Roll' }]);
+      expect(all.at(-1)!.data).toMatchObject({ snapshotId: second.snapshotId, changedRows: 1, deletedRows: keyed ? 2 : 3 });
+
+      // Replaying every message in order rebuilds the current snapshot.
+      const rebuilt: Array<Record<string, unknown>> = [];
+      for (const m of all) {
+        if (m.subject.endsWith('.snapshot.published')) continue;
+        const at = rebuilt.findIndex((r) => keyed ? r.genre_id === m.data.genre_id : JSON.stringify(r) === JSON.stringify(m.data));
+        if (m.subject.endsWith('.deleted')) rebuilt.splice(at, 1);
+        else if (keyed && at >= 0) rebuilt[at] = m.data;
+        else rebuilt.push(m.data);
+      }
+      const current = await chinook.query(`SELECT genre_id, name FROM ${table}`);
+      expect(rebuilt.sort(byId)).toEqual(current.rows.sort(byId));
+    } finally {
+      await jsm.streams.delete(stream).catch(() => undefined);
+      await nc.close();
+      await chinook.query(`DROP TABLE IF EXISTS ${table}`);
+    }
+  });
+
   it('a stream that refuses after the commit point: the run stays published, warns, and the next publication catches its consumers up', async () => {
     const name = uniqueName('albums');
     const subject = `test.${name}`;
