@@ -37,6 +37,6 @@ export function backgroundServices(options: BackgroundOptions): BackgroundServic
   return [
     scheduler(options),
     new FreshnessMonitor({ registry, log, intervalMs: Number(env.MESH_MONITOR_INTERVAL_MS) || 30_000 }),
-    new WebhookDispatcher({ registry, log, metrics, intervalMs: Number(env.MESH_WEBHOOK_INTERVAL_MS) || 1_000 }),
+    new WebhookDispatcher({ registry, log, metrics, intervalMs: Number(env.MESH_WEBHOOK_INTERVAL_MS) || 1_000, signingSecret: env.MESH_WEBHOOK_SECRET || undefined }),
   ];
 }

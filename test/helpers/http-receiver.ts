@@ -6,6 +6,8 @@ export interface Received {
   readonly path: string;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: unknown;
+  /** The body exactly as sent (signatures are over these bytes). */
+  readonly text: string;
 }
 
 export interface Receiver {
@@ -30,7 +32,7 @@ export async function startReceiver(): Promise<Receiver> {
       } catch {
         /* keep the text */
       }
-      received.push({ path: req.url ?? '/', headers: req.headers, body });
+      received.push({ path: req.url ?? '/', headers: req.headers, body, text });
       res.writeHead(receiver.status).end();
     });
   });

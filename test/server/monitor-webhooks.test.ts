@@ -11,7 +11,8 @@ import { appendEvent } from '../../src/registry/operations/events/append-event.j
 import { computeSla } from '../../src/server/monitor/compute-sla.js';
 import { FreshnessMonitor } from '../../src/server/monitor/freshness-monitor.js';
 import { LocalServerApi } from '../../src/server/local-server-api.js';
-import { WebhookDispatcher } from '../../src/server/webhooks/webhook-dispatcher.js';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { WebhookDispatcher, webhookSigner } from '../../src/server/webhooks/webhook-dispatcher.js';
 import type { DataProduct } from '../../src/spec/data-product-schema.js';
 import { deadUrl, startReceiver, type Receiver } from '../helpers/http-receiver.js';
 import { productBundle } from '../helpers/products.js';
@@ -57,6 +58,7 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
     await dispatcher.tick();
     expect(events.received).toHaveLength(1);
     expect(events.received[0].headers['content-type']).toBe('application/cloudevents+json');
+    expect(events.received[0].headers['webhook-signature']).toBeUndefined(); // no secret set
     expect(events.received[0].body).toMatchObject({ specversion: '1.0', type: 'dev.meshwork.product.published', subject: 'sales/orders', data: { version: '1.0.0' } });
     expect(slack.received).toHaveLength(0);
   });
@@ -135,6 +137,41 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
     expect(texts[0]).toContain('(on-call: hr-oncall@company.com)');
     expect((await mesh(['webhook', 'list'], { env: cliEnv })).stdout).toMatch(/incident\.\*\s+hr/);
     await hrChannel.close();
+  });
+
+  it('signs every request the Standard Webhooks way when a secret is set, with one id across retries', async () => {
+    const secret = `whsec_${Buffer.from('a secret only the platform and the receiver know').toString('base64')}`;
+    const signed = new WebhookDispatcher({ registry: t.registry, maxAttempts: 3, backoffMs: () => 0, signingSecret: secret });
+    const receiver = await startReceiver();
+    try {
+      receiver.status = 500;
+      await api.addWebhook({ url: `${receiver.url}/signed`, types: ['product.published'] });
+      await platform.publish(productBundle({ name: 'signed-orders' }));
+      await signed.tick();
+      receiver.status = 200;
+      await signed.tick();
+      expect(receiver.received).toHaveLength(2);
+      const [failed, delivered] = receiver.received;
+      const verifier = new Webhook(secret);
+      const headersOf = (r: typeof failed) => Object.fromEntries(['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((k) => [k, String(r.headers[k])]));
+      expect(verifier.verify(delivered.text, headersOf(delivered))).toMatchObject({ type: 'dev.meshwork.product.published', subject: 'sales/signed-orders' });
+      expect(delivered.headers['webhook-id']).toBe(failed.headers['webhook-id']);
+      // Anything else is refused: another secret, or a body changed on the way.
+      expect(() => new Webhook(`whsec_${Buffer.from('somebody else entirely, guessing').toString('base64')}`).verify(delivered.text, headersOf(delivered))).toThrow(WebhookVerificationError);
+      expect(() => verifier.verify(delivered.text.replace('signed-orders', 'forged-orders'), headersOf(delivered))).toThrow(WebhookVerificationError);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('refuses a malformed signing secret without echoing it', () => {
+    expect(() => webhookSigner('not-a-secret!')).toThrow(/MESH_WEBHOOK_SECRET must be a Standard Webhooks secret/);
+    try {
+      webhookSigner('whsec_short');
+    } catch (error) {
+      expect((error as Error).message).not.toContain('short');
+    }
+    expect.assertions(2);
   });
 
   it('retries an endpoint that answers 500 until it recovers', async () => {

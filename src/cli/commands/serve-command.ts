@@ -3,6 +3,7 @@ import { InputError } from '../../core/errors.js';
 import { backgroundServices } from '../../server/background-services.js';
 import { jsonLog } from '../../core/json-log.js';
 import { closeOnSignals, startServer } from '../../server/serve.js';
+import { webhookSigner } from '../../server/webhooks/webhook-dispatcher.js';
 import { platformRunExecutor } from '../../server/scheduler/run-executor.js';
 import type { CliContext } from '../cli-context.js';
 
@@ -16,6 +17,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .action(async (opts: { port: string; host: string; scheduler: boolean }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`invalid --port "${opts.port}"`);
+      // A bad signing secret stops the server before it listens, not later in the background.
+      if (opts.scheduler && ctx.env.MESH_WEBHOOK_SECRET) webhookSigner(ctx.env.MESH_WEBHOOK_SECRET);
       const log = jsonLog((line) => ctx.streams.err(line));
       const platform = ctx.local();
       const server = await startServer({

@@ -3,6 +3,9 @@
  * rows (keyed by webhook and event, so replicas never duplicate them), then sends the due
  * ones: a delivery is claimed with a lease before the POST, retried with exponential backoff,
  * and recorded as failed after the last attempt. A dead endpoint costs a row, nothing else.
+ * With a signing secret (MESH_WEBHOOK_SECRET), every request is signed the Standard Webhooks
+ * way (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256 over id.timestamp.body), so
+ * receivers can check it came from this platform with any Standard Webhooks library.
  */
 import { listEvents, type EventRecord } from '../../registry/operations/events/list-events.js';
 import { claimDelivery, dueDeliveries, enqueueDeliveries, finishDelivery, listWebhooks } from '../../registry/operations/webhooks/webhooks.js';
@@ -11,6 +14,8 @@ import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { BackgroundService } from '../serve.js';
 import type { DeliveryRecord, WebhookRecord } from '../server-api.js';
+import { Webhook } from 'standardwebhooks';
+import { InputError } from '../../core/errors.js';
 import { matchesTypes, toCloudEvent } from './cloud-event.js';
 
 export interface WebhookDispatcherOptions {
@@ -22,17 +27,21 @@ export interface WebhookDispatcherOptions {
   readonly timeoutMs?: number;
   readonly log?: LogSink;
   readonly metrics?: Metrics;
+  /** A Standard Webhooks secret (`whsec_` + base64): requests are signed with it. Never logged. */
+  readonly signingSecret?: string;
 }
 
 export class WebhookDispatcher implements BackgroundService {
   readonly name = 'webhooks';
-  readonly #o: Required<Omit<WebhookDispatcherOptions, 'metrics'>> & { metrics?: Metrics };
+  readonly #o: Required<Omit<WebhookDispatcherOptions, 'metrics' | 'signingSecret'>> & { metrics?: Metrics };
+  readonly #signer?: Webhook;
   #timer?: NodeJS.Timeout;
   #running?: Promise<void>;
   #stopped = false;
 
   constructor(options: WebhookDispatcherOptions) {
     this.#o = { intervalMs: 1000, maxAttempts: 5, backoffMs: (n) => Math.min(60_000, 1000 * 2 ** (n - 1)), timeoutMs: 5000, log: silentLog, ...options };
+    if (options.signingSecret) this.#signer = webhookSigner(options.signingSecret);
   }
 
   async start(): Promise<void> {
@@ -94,10 +103,17 @@ export class WebhookDispatcher implements BackgroundService {
   async #send(webhook: WebhookRecord, event: EventRecord): Promise<string | undefined> {
     const cloudEvent = toCloudEvent(event);
     const body = webhook.format === 'slack' ? JSON.stringify(slackMessage(event)) : JSON.stringify(cloudEvent);
+    const headers: Record<string, string> = { 'content-type': webhook.format === 'slack' ? 'application/json' : 'application/cloudevents+json', 'user-agent': 'meshwork-webhooks/1', 'ce-id': cloudEvent.id };
+    if (this.#signer) {
+      // The same id on every retry of one delivery, so receivers can drop duplicates.
+      const id = `msg_${webhook.id}_${event.id}`;
+      const at = new Date();
+      Object.assign(headers, { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': this.#signer.sign(id, at, body) });
+    }
     try {
       const response = await fetch(webhook.url, {
         method: 'POST',
-        headers: { 'content-type': webhook.format === 'slack' ? 'application/json' : 'application/cloudevents+json', 'user-agent': 'meshwork-webhooks/1', 'ce-id': cloudEvent.id },
+        headers,
         body,
         signal: AbortSignal.timeout(this.#o.timeoutMs),
         redirect: 'manual',
@@ -109,6 +125,15 @@ export class WebhookDispatcher implements BackgroundService {
       return cause?.code ?? (error as Error).message;
     }
   }
+}
+
+/** The signer for a Standard Webhooks secret; a malformed one is a configuration error, said without echoing it. */
+export function webhookSigner(secret: string): Webhook {
+  const key = secret.trim().replace(/^whsec_/, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || Buffer.from(key, 'base64').length < 16) {
+    throw new InputError('MESH_WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ followed by at least 16 bytes in base64 (make one with: echo "whsec_$(openssl rand -base64 32)")');
+  }
+  return new Webhook(key);
 }
 
 /** A Slack-compatible message (incoming webhooks take `{ text }`); incidents name the on-call. */
