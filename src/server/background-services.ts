@@ -2,6 +2,7 @@
  * What runs beside the API in `mesh serve`: the scheduler, the freshness monitor and the
  * webhook dispatcher, each a BackgroundService started after the API listens.
  */
+import { InputError } from '../core/errors.js';
 import type { Registry } from '../registry/registry.js';
 import { FreshnessMonitor } from './monitor/freshness-monitor.js';
 import type { LogSink } from '../core/json-log.js';
@@ -19,6 +20,16 @@ export interface BackgroundOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Runs a product: platformRunExecutor(platform) in mesh serve and mesh worker. */
   readonly executor: RunExecutor;
+  /** Runs of different products this process executes at once on the shared queue (default: MESH_WORKER_CONCURRENCY, else 1). */
+  readonly concurrency?: number;
+}
+
+/** A run concurrency from a flag or MESH_WORKER_CONCURRENCY: a whole number from 1 to 64, or a usage error naming where it came from. */
+export function parseConcurrency(value: string | undefined, from: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InputError(`${from} must be a whole number from 1 to 64, got "${value}"`);
+  return n;
 }
 
 /** graphile-worker on PostgreSQL (shared by every replica and `mesh worker`); croner in-process on SQLite. */
@@ -27,7 +38,8 @@ export function scheduler(options: BackgroundOptions): BackgroundService {
   const executor = options.executor;
   const maxAttempts = Number(env.MESH_RUN_MAX_ATTEMPTS) || 5;
   if (registry.dialect === 'postgres') {
-    return new QueueScheduler({ registry, connectionString: env.MESH_DATABASE_URL!, executor, maxAttempts, metrics, log });
+    const concurrency = options.concurrency ?? parseConcurrency(env.MESH_WORKER_CONCURRENCY, 'MESH_WORKER_CONCURRENCY');
+    return new QueueScheduler({ registry, connectionString: env.MESH_DATABASE_URL!, executor, maxAttempts, concurrency, metrics, log });
   }
   return new InProcessScheduler({ registry, executor, maxAttempts, metrics, log });
 }

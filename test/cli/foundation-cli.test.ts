@@ -53,6 +53,21 @@ describe('mesh --help and usage errors', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('Allowed choices are postgres, file, product');
   });
+
+  it('exits 2 with usage on a flag value out of range or of the wrong shape, before doing anything', async () => {
+    const cases: Array<[string[], string, string]> = [
+      [['serve', '--port', '99999'], "option '--port <port>' argument '99999' is invalid. Expected a whole number from 0 to 65535.", 'serve'],
+      [['worker', '--concurrency', '0'], "option '--concurrency <n>' argument '0' is invalid. Expected a whole number from 1 to 64.", 'worker'],
+      [['token', 'create', '--user', 'a', '--role', 'admin', '--expires', 'soon'], "argument 'soon' is invalid. Expected a duration (30d, 12h) or an ISO time.", 'token create'],
+      [['versions', 'retire-expired', '--now', 'yesterday'], "argument 'yesterday' is invalid. Expected an ISO time", 'versions retire-expired'],
+    ];
+    for (const [args, message, command] of cases) {
+      const r = await mesh(args, { cwd, env });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).toContain(`(run mesh ${command} --help for usage)`);
+    }
+  });
 });
 
 describe('mesh init', () => {

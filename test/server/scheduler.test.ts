@@ -179,3 +179,36 @@ describe('mesh serve on PostgreSQL', () => {
     expect(logs.at(-1)).toMatchObject({ msg: 'stopped' });
   });
 });
+
+describe('graphile-worker scheduler with a concurrency above one (PostgreSQL)', () => {
+  let t: TestRegistry;
+  let worker: QueueScheduler;
+  beforeAll(async () => {
+    t = await createTestRegistry('postgres');
+    const platform = new LocalPlatform({ registry: t.registry, config: configFromEnv() });
+    for (const name of ['wide-a', 'wide-b', 'wide-c']) await platform.publish(scheduled(name, '* * * * *'));
+    const slow = { durationMs: 700 };
+    worker = new QueueScheduler({
+      registry: t.registry, connectionString: t.url, cron: false, pollIntervalMs: 100, concurrency: 3,
+      executor: recordingExecutor(t.registry, { 'sales/wide-a': slow, 'sales/wide-b': slow, 'sales/wide-c': slow }),
+    });
+    await worker.start();
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await t?.dispose();
+  });
+
+  it('runs different products side by side in one process, and one product’s runs still one after another', async () => {
+    for (const m of ['13:00', '13:01']) await enqueueDueRuns(t.registry, new Date(`2026-11-21T${m}:00Z`));
+    const runs = await until('six runs', async () => {
+      const r = await recordedRuns(t.registry);
+      return r.filter((x) => x.type === 'run.succeeded').length === 6 && r;
+    });
+    const done = runs.filter((r) => r.type === 'run.succeeded');
+    // The most runs in flight at one instant: every start counted against the runs it falls inside.
+    const inFlight = Math.max(...done.map((a) => done.filter((b) => b.startedAt <= a.startedAt && a.startedAt < b.finishedAt!).length));
+    expect(inFlight).toBeGreaterThanOrEqual(2);
+    for (const product of ['sales/wide-a', 'sales/wide-b', 'sales/wide-c']) expectNoOverlap(runs, product);
+  });
+});

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { InputError } from '../../core/errors.js';
-import { backgroundServices } from '../../server/background-services.js';
+import { wholeNumber } from '../flag-values.js';
+import { backgroundServices, parseConcurrency } from '../../server/background-services.js';
 import { jsonLog } from '../../core/json-log.js';
 import { closeOnSignals, startServer } from '../../server/serve.js';
 import { webhookSigner } from '../../server/webhooks/webhook-dispatcher.js';
@@ -11,14 +11,14 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
     .command('serve')
     .description('run the platform server: the HTTP API, the scheduler, the freshness monitor and webhooks (registry from MESH_HOME or MESH_DATABASE_URL)')
-    .option('--port <port>', 'port to listen on (0: any free port)', '8080')
+    .option('--port <port>', 'port to listen on (0: any free port)', wholeNumber(0, 65535), 8080)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--no-scheduler', 'serve the API only: no scheduled runs, monitor or webhook deliveries')
-    .action(async (opts: { port: string; host: string; scheduler: boolean }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`invalid --port "${opts.port}"`);
-      // A bad signing secret stops the server before it listens, not later in the background.
+    .action(async (opts: { port: number; host: string; scheduler: boolean }) => {
+      const port = opts.port;
+      // Bad background settings stop the server before it listens, not later in the background.
       if (opts.scheduler && ctx.env.MESH_WEBHOOK_SECRET) webhookSigner(ctx.env.MESH_WEBHOOK_SECRET);
+      parseConcurrency(ctx.env.MESH_WORKER_CONCURRENCY, 'MESH_WORKER_CONCURRENCY');
       const log = jsonLog((line) => ctx.streams.err(line));
       const platform = ctx.local();
       const server = await startServer({

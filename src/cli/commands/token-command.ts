@@ -1,16 +1,15 @@
 import { Option, type Command } from 'commander';
-import { InputError } from '../../core/errors.js';
 import { ROLES, type Role } from '../../server/server-api.js';
 import { parseDuration } from '../../spec/duration.js';
 import type { CliContext } from '../cli-context.js';
+import { flagValue } from '../flag-values.js';
 
 /** `--expires 30d` (from now) or an ISO time. */
-function expiryTime(text: string | undefined, now = Date.now()): string | undefined {
-  if (text === undefined) return undefined;
+function expiryTime(text: string, now = Date.now()): string {
   const ms = parseDuration(text);
   if (ms !== undefined) return new Date(now + ms).toISOString();
   if (!Number.isNaN(Date.parse(text))) return new Date(text).toISOString();
-  throw new InputError(`invalid --expires "${text}": a duration (30d, 12h) or an ISO time`);
+  throw new Error('Expected a duration (30d, 12h) or an ISO time.');
 }
 
 export function registerTokenCommands(program: Command, ctx: CliContext): void {
@@ -20,12 +19,12 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .description('create a token for a user with a role; the secret is printed once')
     .requiredOption('--user <name>', 'who the token is for')
     .addOption(new Option('--role <role>', 'admin, governance, member (publish in their teams’ domains) or consumer (read)').choices(ROLES).makeOptionMandatory())
-    .option('--expires <when>', 'a duration from now (30d, 12h) or an ISO time; default: never')
+    .option('--expires <when>', 'a duration from now (30d, 12h) or an ISO time; default: never', flagValue((text) => expiryTime(text)))
     .option('--label <text>', 'what the token is for')
     .option('--json', 'machine-readable output')
     .action(async (opts: { user: string; role: Role; expires?: string; label?: string; json?: boolean }) => {
       const out = ctx.output(opts);
-      const created = await ctx.serverApi().createToken({ user: opts.user, role: opts.role, expiresAt: expiryTime(opts.expires), label: opts.label });
+      const created = await ctx.serverApi().createToken({ user: opts.user, role: opts.role, expiresAt: opts.expires, label: opts.label });
       if (opts.json) return out.data(created);
       out.line(`token ${created.id} for ${created.user} (${created.role}${created.expiresAt ? `, expires ${created.expiresAt}` : ''}); shown once:`);
       out.line(created.token);

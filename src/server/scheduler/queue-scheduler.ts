@@ -5,7 +5,8 @@
  *    across all processes (and backfills ticks missed while everything was down).
  *  - The tick enqueues a `mesh_run` job per product due in that minute, with
  *    jobKey run:<product>:<minute> (deduped even if a tick were replayed) and a queue per
- *    product, so a product's runs are serial: they never overlap.
+ *    product, so a product's runs are serial: they never overlap, however many a process
+ *    runs at once (`concurrency`, `mesh worker --concurrency`).
  *  - A failed run throws, and graphile retries it with exponential backoff.
  *  - Each process beats in mesh_workers; a process silent for `deadAfterMs` is presumed dead
  *    and its locked jobs are force-unlocked, so a killed worker's run is picked up elsewhere.
@@ -34,6 +35,8 @@ export interface QueueSchedulerOptions {
   readonly heartbeatMs?: number;
   readonly deadAfterMs?: number;
   readonly pollIntervalMs?: number;
+  /** Runs this process executes at once (different products; one product's runs stay serial). Default 1. */
+  readonly concurrency?: number;
   /** Run the minute tick (off for processes that only execute runs, and in tests that tick by hand). */
   readonly cron?: boolean;
   readonly log?: LogSink;
@@ -95,7 +98,8 @@ export class QueueScheduler implements BackgroundService {
     const o = this.options;
     const log = o.log ?? silentLog;
     // Our own pool, so a database restart surfaces as retried queries, never as an unhandled 'error' event.
-    const pool = new pg.Pool({ connectionString: o.connectionString, max: 4 });
+    const concurrency = o.concurrency ?? 1;
+    const pool = new pg.Pool({ connectionString: o.connectionString, max: concurrency + 3 });
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
     this.#pool = pool;
@@ -123,7 +127,7 @@ export class QueueScheduler implements BackgroundService {
     });
     this.#runner = await run({
       pgPool: pool,
-      concurrency: 1,
+      concurrency,
       events,
       noHandleSignals: true,
       pollInterval: o.pollIntervalMs ?? 2_000,
