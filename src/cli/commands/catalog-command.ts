@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ProductDetail } from '../../platform/mesh-api.js';
 import type { CliContext } from '../cli-context.js';
+import { wholeNumber } from '../flag-values.js';
 import type { Output } from '../output.js';
 
 export function registerCatalogCommands(program: Command, ctx: CliContext): void {
@@ -21,11 +22,11 @@ export function registerCatalogCommands(program: Command, ctx: CliContext): void
     .command('search')
     .description('ranked search over names, descriptions, tags, columns and owners')
     .argument('<text...>', 'words to look for (all must match, as prefixes)')
-    .option('--limit <n>', 'at most this many results', '20')
+    .option('--limit <n>', 'at most this many results', wholeNumber(1, 1000), 20)
     .option('--json', 'machine-readable output')
-    .action(async (words: string[], opts: { limit: string; json?: boolean }) => {
+    .action(async (words: string[], opts: { limit: number; json?: boolean }) => {
       const out = ctx.output(opts);
-      const hits = await ctx.platform().searchProducts(words.join(' '), { limit: Number(opts.limit) || 20 });
+      const hits = await ctx.platform().searchProducts(words.join(' '), { limit: opts.limit });
       if (opts.json) return out.data(hits);
       if (hits.length === 0) return out.line(`no products match "${words.join(' ')}"`);
       out.table(hits.map((h) => ({ score: h.score.toFixed(0), product: h.id, version: h.latestVersion, description: truncate(h.description, 60) })), ['score', 'product', 'version', 'description']);

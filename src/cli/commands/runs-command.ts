@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
 import type { CheckResultRecord } from '../../registry/operations/runs/run-records.js';
 import type { CliContext } from '../cli-context.js';
+import { wholeNumber } from '../flag-values.js';
 
 export function registerRunsCommand(program: Command, ctx: CliContext): void {
   program
     .command('runs')
     .description('the run history of a product: status, step times, rows, snapshot, error')
     .argument('<product>', 'domain/name')
-    .option('--limit <n>', 'at most this many runs', '20')
+    .option('--limit <n>', 'at most this many runs', wholeNumber(1, 1000), 20)
     .option('--json', 'machine-readable output')
-    .action(async (ref: string, opts: { limit: string; json?: boolean }) => {
+    .action(async (ref: string, opts: { limit: number; json?: boolean }) => {
       const out = ctx.output(opts);
-      const runs = await ctx.platform().listRuns(ref, { limit: Number(opts.limit) || 20 });
+      const runs = await ctx.platform().listRuns(ref, { limit: opts.limit });
       if (opts.json) return out.data(runs);
       if (runs.length === 0) return out.line(`${ref} has not run yet: mesh run ${ref}`);
       out.table(
@@ -34,11 +35,11 @@ export function registerRunsCommand(program: Command, ctx: CliContext): void {
     .command('checks')
     .description('the latest quality check results of a product and the trend of each check')
     .argument('<product>', 'domain/name')
-    .option('--runs <n>', 'how many recent runs the trend covers', '10')
+    .option('--runs <n>', 'how many recent runs the trend covers', wholeNumber(1, 1000), 10)
     .option('--json', 'machine-readable output')
-    .action(async (ref: string, opts: { runs: string; json?: boolean }) => {
+    .action(async (ref: string, opts: { runs: number; json?: boolean }) => {
       const out = ctx.output(opts);
-      const results = await ctx.platform().listCheckResults(ref, { runs: Number(opts.runs) || 10 });
+      const results = await ctx.platform().listCheckResults(ref, { runs: opts.runs });
       const summary = summarise(results);
       if (opts.json) return out.data({ latest: summary.latest, trend: summary.trend });
       if (results.length === 0) return out.line(`${ref} has no check results yet: mesh run ${ref}`);
