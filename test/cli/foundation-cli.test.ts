@@ -60,7 +60,7 @@ describe('mesh --help and usage errors', () => {
       [['worker', '--concurrency', '0'], "option '--concurrency <n>' argument '0' is invalid. Expected a whole number from 1 to 64.", 'worker'],
       [['token', 'create', '--user', 'a', '--role', 'admin', '--expires', 'soon'], "argument 'soon' is invalid. Expected a duration (30d, 12h) or an ISO time.", 'token create'],
       [['versions', 'retire-expired', '--now', 'yesterday'], "argument 'yesterday' is invalid. Expected an ISO time", 'versions retire-expired'],
-      [['catalog', 'search', 'orders', '--limit', 'ten'], "argument 'ten' is invalid. Expected a whole number from 1 to 1000.", 'catalog search'],
+      [['catalog', 'search', 'orders', '--limit', 'ten'], "argument 'ten' is invalid. Expected a whole number from 1 to 200.", 'catalog search'],
       [['runs', 'sales/orders', '--limit', '-1'], "argument '-1' is invalid.", 'runs'],
       [['checks', 'sales/orders', '--runs', '2.5'], "argument '2.5' is invalid.", 'checks'],
     ];

@@ -22,7 +22,7 @@ export function registerCatalogCommands(program: Command, ctx: CliContext): void
     .command('search')
     .description('ranked search over names, descriptions, tags, columns and owners')
     .argument('<text...>', 'words to look for (all must match, as prefixes)')
-    .option('--limit <n>', 'at most this many results', wholeNumber(1, 1000), 20)
+    .option('--limit <n>', 'at most this many results', wholeNumber(1, 200), 20)
     .option('--json', 'machine-readable output')
     .action(async (words: string[], opts: { limit: number; json?: boolean }) => {
       const out = ctx.output(opts);
