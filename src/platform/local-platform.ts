@@ -15,7 +15,7 @@ import { listEvents } from '../registry/operations/events/list-events.js';
 import { listCheckResults } from '../registry/operations/runs/list-check-results.js';
 import { listRuns } from '../registry/operations/runs/list-runs.js';
 import { runPipeline } from '../runner/run-pipeline.js';
-import { runPublishedProduct } from '../runner/run-product.js';
+import { resolveRunTarget, runPublishedProduct } from '../runner/run-product.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import { publishVersion } from '../registry/operations/products/publish-version.js';
 import { deprecateOlderMajors } from '../registry/operations/versions/deprecate-major.js';
@@ -257,15 +257,18 @@ export class LocalPlatform implements MeshApi {
     return listEvents(await this.registry(), options);
   }
 
+  /** Runs `domain/name` (its latest version) or `domain/name@major` (an older major, until its sunset). */
   async runProduct(ref: string, options: RunProductRequest & { baseDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunOutcome> {
-    const id = this.productIdOf(ref);
+    const parsed = parseProductRef(ref);
+    if (!parsed || parsed.version) throw new InputError(`"${ref}" is not a product to run; write domain/name or domain/name@major`);
+    const id = productId(parsed.domain, parsed.name);
     const registry = await this.registry();
+    const target = await resolveRunTarget(registry, id, { major: parsed.major });
     // Every run of a published product emits OpenLineage events when an endpoint or file is configured.
     const emit = lineageEmitterFromEnv(options.env ?? process.env);
-    const version = emit ? await getVersion(registry, id) : undefined;
-    const lineage = emit && version ? lineageObserver(emit, version.descriptor, version.transformSql, options.observer) : undefined;
+    const lineage = emit ? lineageObserver(emit, target.version.descriptor, target.version.transformSql, options.observer) : undefined;
     try {
-      return await runPublishedProduct(registry, this.config, id, { ...options, published: version, observer: lineage ?? options.observer, trigger: options.trigger ?? 'manual' });
+      return await runPublishedProduct(registry, this.config, id, { ...options, target, observer: lineage ?? options.observer, trigger: options.trigger ?? 'manual' });
     } finally {
       await lineage?.flush();
     }

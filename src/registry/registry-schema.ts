@@ -94,6 +94,7 @@ export interface CheckResultTable {
 
 export interface WatermarkTable {
   product_id: string;
+  major: number;
   input_name: string;
   value: string; // JSON: a string (timestamp) or a number
   run_id: string;
@@ -224,7 +225,7 @@ export interface RegistryTables {
   events: EventTable;
   pipeline_runs: PipelineRunTable;
   check_results: CheckResultTable;
-  watermarks: WatermarkTable;
+  watermarks_by_major: WatermarkTable;
   run_locks: RunLockTable;
   snapshots: SnapshotTable;
   users: UserTable;

@@ -44,6 +44,12 @@ export interface PipelineDefinition {
   readonly transformSql?: string;
   /** Where relative file paths resolve. */
   readonly baseDir: string;
+  /**
+   * The product's latest version, when this run is of an older major kept running until its
+   * sunset: ports the two share are left to it, and the run's events are about `<id>@<major>`
+   * (the product's own freshness and alerts follow its latest major).
+   */
+  readonly successor?: { readonly version: string; readonly product: DataProduct };
 }
 
 export interface RunPipelineOptions {
@@ -104,6 +110,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
   let error: string | null = null;
   /** Problems that did not fail the run (a stream port unreachable after the commit point). */
   const portWarnings: string[] = [];
+  let publishNote: string | undefined;
   const workRoot = dryRun ? mkdtempSync(join(tmpdir(), 'mesh-run-')) : prepareWorkDir(options.config.warehouseDir, def.productId, runId);
   let engine: Engine | undefined;
   const closers: Array<() => Promise<void>> = [];
@@ -132,7 +139,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
     const stagingDir = join(workRoot, 'staging');
     mkdirSync(stagingDir, { recursive: true });
     const previous = dryRun ? undefined : readCurrentSnapshot(options.config.warehouseDir, def.productId, def.major);
-    const lastRuns = registry ? await getWatermarks(registry, def.productId) : new Map<string, string | number>();
+    const lastRuns = registry ? await getWatermarks(registry, def.productId, def.major) : new Map<string, string | number>();
 
     // Extract: one staged table per input, named as the transform refers to it. One big
     // PostgreSQL input the transform reads once is not staged but streamed during the transform.
@@ -228,7 +235,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
     await step('audit', async () => {
       const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
       checks = await runQualityChecks(engine!, product.spec.quality?.checks ?? [], product.spec.schema.columns, {
-        rowsIn: sumRowsIn(), rowsTransformed, recentRowCounts: registry ? await recentRowCounts(registry, def.productId, since) : [], now: new Date(),
+        rowsIn: sumRowsIn(), rowsTransformed, recentRowCounts: registry ? await recentRowCounts(registry, def.productId, def.major, since) : [], now: new Date(),
       });
       const blocking = checks.filter((c) => c.status === 'fail' && c.severity === 'error');
       if (blocking.length > 0) throw new AuditFailed(`${blocking.length} blocking check(s) failed: ${blocking.map((c) => `${c.name}: ${c.message}`).join('; ')}`);
@@ -251,7 +258,9 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
           prepared.push({ port: 'parquet', publication });
           await pauseForTests(env);
           const ctx = { ...base, snapshotFile: file };
-          for (const port of otherPorts(product)) prepared.push({ port: port.type, publication: await port.prepare(ctx) });
+          const { ports: own, leftTo } = otherPorts(product, def.successor);
+          publishNote = leftTo.length ? `left to ${def.successor!.version}, which publishes there too: ${leftTo.join(', ')}` : undefined;
+          for (const port of own) prepared.push({ port: port.type, publication: await port.prepare(ctx) });
         } catch (e) {
           for (const p of prepared) await p.publication.abort().catch(() => undefined);
           throw e;
@@ -296,22 +305,23 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
   const status = error ? 'failed' : 'succeeded';
   const checkRecords: CheckResultRecord[] = checks.map((c) => ({ ...c, runId, product: def.productId, time: finishedAt }));
   // The publish step carries the warning, so `mesh runs` shows it beside the step it concerns.
-  if (portWarnings.length) {
-    const i = steps.findIndex((s) => s.name === 'publish');
-    if (i >= 0) steps[i] = { ...steps[i], error: portWarnings.join('; ') };
+  const publishStep = steps.findIndex((s) => s.name === 'publish');
+  if (publishStep >= 0 && (portWarnings.length || publishNote)) {
+    steps[publishStep] = { ...steps[publishStep], ...(portWarnings.length ? { error: portWarnings.join('; ') } : {}), ...(publishNote ? { note: publishNote } : {}) };
   }
   const outcome: RunOutcome = {
     runId, product: def.productId, version: def.version, trigger, dryRun, status, startedAt, finishedAt,
     snapshotId: snapshot?.id ?? null, rowsOut, steps, inputs, checks: checkRecords, ports, error,
   };
   if (registry) {
+    const subject = def.successor ? `${def.productId}@${def.major}` : def.productId;
     const events: NewEvent[] = [
-      { type: status === 'succeeded' ? 'run.succeeded' : 'run.failed', subject: def.productId, actor: options.config.actor, data: { runId, version: def.version, trigger, rowsOut, snapshotId: outcome.snapshotId, finishedAt, error } },
-      ...checkRecords.filter((c) => c.status === 'fail').map((c) => ({ type: 'check.failed', subject: def.productId, actor: options.config.actor, data: { runId, check: c.name, severity: c.severity, message: c.message } })),
-      ...portWarnings.map((message) => ({ type: 'port.failed', subject: def.productId, actor: options.config.actor, data: { runId, snapshotId: outcome.snapshotId, message } })),
+      { type: status === 'succeeded' ? 'run.succeeded' : 'run.failed', subject, actor: options.config.actor, data: { runId, version: def.version, trigger, rowsOut, snapshotId: outcome.snapshotId, finishedAt, error } },
+      ...checkRecords.filter((c) => c.status === 'fail').map((c) => ({ type: 'check.failed', subject, actor: options.config.actor, data: { runId, check: c.name, severity: c.severity, message: c.message } })),
+      ...portWarnings.map((message) => ({ type: 'port.failed', subject, actor: options.config.actor, data: { runId, snapshotId: outcome.snapshotId, message } })),
     ];
     await finishRun(registry, {
-      id: runId, productId: def.productId, status, steps, inputs, rowsOut, error, checks: checkRecords,
+      id: runId, productId: def.productId, major: def.major, status, steps, inputs, rowsOut, error, checks: checkRecords,
       snapshot: status === 'succeeded' ? snapshot : undefined, watermarks: status === 'succeeded' ? watermarks : undefined, events,
     });
   }
@@ -374,13 +384,22 @@ async function writeParquet(engine: Engine, query: string, file: string): Promis
   }
 }
 
-function otherPorts(product: DataProduct): OutputPort[] {
+/**
+ * The ports a run publishes to beside the warehouse. An older major running beside its
+ * successor leaves it every port they share — the product's one stream, a SQL table of the
+ * same name — so readers of the new major never see old-major rows there.
+ */
+function otherPorts(product: DataProduct, successor?: { readonly product: DataProduct }): { ports: OutputPort[]; leftTo: string[] } {
   const ports: OutputPort[] = [];
+  const leftTo: string[] = [];
+  const theirs = successor?.product.spec.outputPorts ?? [];
   for (const spec of product.spec.outputPorts) {
-    if (spec.type === 'stream') ports.push(new StreamPort(spec, product));
-    if (spec.type === 'postgres') ports.push(new PostgresPort(spec));
+    if (spec.type !== 'stream' && spec.type !== 'postgres') continue;
+    const shared = theirs.some((t) => t.type === spec.type && (spec.type === 'stream' || (t.connection === spec.connection && t.table === spec.table)));
+    if (shared) leftTo.push(`${spec.name} (${spec.type})`);
+    else ports.push(spec.type === 'stream' ? new StreamPort(spec, product) : new PostgresPort(spec));
   }
-  return ports;
+  return { ports, leftTo };
 }
 
 /**

@@ -29,7 +29,7 @@ describe.each(BACKENDS)('run history on %s', (backend) => {
     await expect(startRun(t.registry, { ...base, id: 'r2', productId: 'sales/a', startedAt: now(), leaseMs: 60_000 })).rejects.toThrow(/sales\/a is already running \(run r1 since/);
     expect(await renewRunLock(t.registry, 'sales/a', 'r1', 60_000)).toBe(true);
     await finishRun(t.registry, {
-      id: 'r1', productId: 'sales/a', status: 'succeeded', steps: [{ name: 'extract', status: 'succeeded', startedAt: now(), ms: 5, rows: 10 }],
+      id: 'r1', productId: 'sales/a', major: 1, status: 'succeeded', steps: [{ name: 'extract', status: 'succeeded', startedAt: now(), ms: 5, rows: 10 }],
       inputs: [{ name: 'orders', kind: 'postgres', rowsIn: 10, watermark: '2026-01-01 00:00:00' }], rowsOut: 10, error: null,
       checks: [{ runId: 'r1', product: 'sales/a', position: 0, name: 'row_count', type: 'row_count', severity: 'error', status: 'pass', observed: 10, threshold: { min: 1 }, message: '10 row(s)', samples: null, time: now() }],
       snapshot: { id: 'r1', product: 'sales/a', version: '1.0.0', runId: 'r1', rows: 10, ports: [], publishedAt: now() },
@@ -39,17 +39,19 @@ describe.each(BACKENDS)('run history on %s', (backend) => {
     expect(await renewRunLock(t.registry, 'sales/a', 'r1', 60_000)).toBe(false);
     await startRun(t.registry, { ...base, id: 'r2', productId: 'sales/a', startedAt: now(), leaseMs: 60_000 });
     await finishRun(t.registry, {
-      id: 'r2', productId: 'sales/a', status: 'failed', steps: [], inputs: [], rowsOut: null, error: 'boom', checks: [],
+      id: 'r2', productId: 'sales/a', major: 1, status: 'failed', steps: [], inputs: [], rowsOut: null, error: 'boom', checks: [],
       snapshot: { id: 'r2', product: 'sales/a', version: '1.0.0', runId: 'r2', rows: 0, ports: [], publishedAt: now() },
       watermarks: [{ input: 'orders', value: '2027-01-01 00:00:00' }], events: [],
     });
     // A failed run never moves the watermark, whatever it carried.
-    expect(await getWatermarks(t.registry, 'sales/a')).toEqual(new Map([['orders', '2026-01-01 00:00:00']]));
+    expect(await getWatermarks(t.registry, 'sales/a', 1)).toEqual(new Map([['orders', '2026-01-01 00:00:00']]));
+    expect(await getWatermarks(t.registry, 'sales/a', 2)).toEqual(new Map()); // each major keeps its own
     const runs = await listRuns(t.registry, 'sales/a');
     expect(runs.map((r) => [r.id, r.status, r.snapshotId])).toEqual([['r2', 'failed', null], ['r1', 'succeeded', 'r1']]);
     expect(runs[1]).toMatchObject({ rowsOut: 10, inputs: [{ name: 'orders', rowsIn: 10 }], steps: [{ name: 'extract', ms: 5 }] });
     expect((await listCheckResults(t.registry, 'sales/a')).map((c) => [c.runId, c.name, c.status, c.observed])).toEqual([['r1', 'row_count', 'pass', 10]]);
-    expect(await recentRowCounts(t.registry, 'sales/a', new Date(Date.now() - 86_400_000).toISOString())).toEqual([10]);
+    expect(await recentRowCounts(t.registry, 'sales/a', 1, new Date(Date.now() - 86_400_000).toISOString())).toEqual([10]);
+    expect(await recentRowCounts(t.registry, 'sales/a', 2, new Date(Date.now() - 86_400_000).toISOString())).toEqual([]);
   });
 
   it('takes over an expired lease and marks the abandoned run failed', async () => {

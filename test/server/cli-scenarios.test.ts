@@ -133,6 +133,11 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
     const checks = await run(['checks', 'sales/orders-daily']);
     expect(checks.code).toBe(0);
     expect(checks.stdout).toContain('unique(id)');
+    // A major by number: the current one runs as usual; one never published is named as such.
+    expect(JSON.parse((await run(['run', 'sales/orders-daily@0', '--json'])).stdout)).toMatchObject({ status: 'succeeded', version: '0.2.0' });
+    const noMajor = await run(['run', 'sales/orders-daily@7']);
+    expect(noMajor.code).toBe(1);
+    expect(noMajor.stderr).toContain('sales/orders-daily has no major 7; its latest is 0.2.0');
     const missing = await run(['run', 'sales/nothing-here']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no product sales/nothing-here in the catalog');

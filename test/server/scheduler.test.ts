@@ -72,6 +72,37 @@ describe('in-process scheduler (SQLite)', () => {
   });
 });
 
+describe('in-process scheduler and deprecated majors (SQLite)', () => {
+  let t: TestRegistry;
+  beforeAll(async () => {
+    t = await createTestRegistry('sqlite');
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it('runs a deprecated major beside the new one on its own schedule, and stops once it is retired', async () => {
+    const platform = new LocalPlatform({ registry: t.registry, config: configFromEnv() });
+    await platform.publish(scheduled('majors', '* * * * * *'));
+    await platform.publish(productBundle({ name: 'majors', version: '2.0.0', edit: (p) => { p.spec.schedule = '* * * * * *'; } }));
+    const scheduler = new InProcessScheduler({ registry: t.registry, executor: recordingExecutor(t.registry), syncIntervalMs: 100 });
+    await scheduler.start();
+    try {
+      const succeeded = async (ref: string) => (await recordedRuns(t.registry)).filter((r) => r.type === 'run.succeeded' && r.product === ref).length;
+      await until('runs of both majors', async () => (await succeeded('sales/majors')) >= 1 && (await succeeded('sales/majors@1')) >= 1);
+      await platform.retireExpiredVersions({ now: new Date(Date.now() + 400 * 86_400_000).toISOString() });
+      await new Promise((r) => setTimeout(r, 1_300)); // a resync, and any run already started, finish
+      const before = await succeeded('sales/majors@1');
+      await new Promise((r) => setTimeout(r, 2_100));
+      expect(await succeeded('sales/majors@1')).toBe(before);
+      expect(await succeeded('sales/majors')).toBeGreaterThanOrEqual(2);
+    } finally {
+      await scheduler.stop();
+      await platform.close();
+    }
+  });
+});
+
 describe('graphile-worker scheduler (PostgreSQL)', () => {
   let t: TestRegistry;
   const schedulers: QueueScheduler[] = [];

@@ -12,7 +12,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
   program
     .command('run')
     .description('run a product\'s pipeline: extract, transform, conform, audit, publish')
-    .argument('[product]', 'domain/name of a published product (runs its latest version)')
+    .argument('[product]', 'domain/name of a published product (runs its latest version), or domain/name@major for an older major before its sunset')
     .option('--path <dir>', 'dry-run a local, unpublished product folder (publishes nothing)')
     .option('--json', 'machine-readable output')
     .action(async (ref: string | undefined, opts: { path?: string; json?: boolean }) => {
@@ -78,6 +78,8 @@ function printOutcome(out: Output, o: RunOutcome): void {
   if (o.status === 'succeeded') {
     out.line(`${o.rowsOut ?? 0} rows${o.snapshotId ? ` published as snapshot ${o.snapshotId}` : ' (dry run: nothing published)'}`);
     for (const p of o.ports) out.line(c.dim(`  ${p.name} (${p.type}): ${p.location}`));
+    const note = o.steps.find((s) => s.name === 'publish')?.note;
+    if (note) out.line(c.dim(`  ${note}`));
   } else {
     out.line(c.red(`error: ${o.error}`));
     if (!o.dryRun) out.line(c.dim('nothing was published; the last good snapshot stays current'));

@@ -4,6 +4,7 @@ import { m001Foundation } from './001-foundation.js';
 import { m002Pipelines } from './002-pipelines.js';
 import { m004Server } from './004-server.js';
 import { m005PolicySets } from './005-policy-sets.js';
+import { m006MajorWatermarks } from './006-major-watermarks.js';
 
 /** Every migration, in order. New areas add a file here; applied ones are never edited. */
 function allMigrations(registry: Registry): Record<string, Migration> {
@@ -12,12 +13,22 @@ function allMigrations(registry: Registry): Record<string, Migration> {
     '002-pipelines': m002Pipelines(registry.dialect),
     '004-server': m004Server(registry.dialect),
     '005-policy-sets': m005PolicySets(registry.dialect),
+    '006-major-watermarks': m006MajorWatermarks(registry.dialect),
   };
 }
 
-export async function migrateToLatest(registry: Registry): Promise<void> {
+function migrator(registry: Registry): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => allMigrations(registry) };
-  const migrator = new Migrator({ db: registry.db, provider, migrationTableName: 'mesh_migrations', migrationLockTableName: 'mesh_migrations_lock' });
-  const { error } = await migrator.migrateToLatest();
+  return new Migrator({ db: registry.db, provider, migrationTableName: 'mesh_migrations', migrationLockTableName: 'mesh_migrations_lock' });
+}
+
+export async function migrateToLatest(registry: Registry): Promise<void> {
+  const { error } = await migrator(registry).migrateToLatest();
+  if (error) throw error;
+}
+
+/** Up to and including `name` (upgrade tests start from an older registry). */
+export async function migrateTo(registry: Registry, name: string): Promise<void> {
+  const { error } = await migrator(registry).migrateTo(name);
   if (error) throw error;
 }

@@ -1,5 +1,6 @@
 /**
- * The embedded scheduler (SQLite, one process): a croner job per scheduled product, resynced
+ * The embedded scheduler (SQLite, one process): a croner job per scheduled product (and per
+ * deprecated major still before its sunset), resynced
  * with the registry every few seconds. `protect` makes a product's runs never overlap (a tick
  * that comes while the previous run — retries included — is still going is skipped), and a
  * failed run is retried with exponential backoff inside the same tick.
@@ -10,7 +11,7 @@ import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { BackgroundService } from '../serve.js';
 import type { RunExecutor } from './run-executor.js';
-import { allProductIds, publicationCursor, publishedSince, schedulesOf } from './scheduled-products.js';
+import { allProductIds, productOfRef, publicationCursor, publishedSince, schedulesOf } from './scheduled-products.js';
 
 export interface InProcessSchedulerOptions {
   readonly registry: Registry;
@@ -72,17 +73,17 @@ export class InProcessScheduler implements BackgroundService {
       changed = since.products;
       this.#cursor = since.cursor;
     }
-    for (const id of changed) {
-      const job = this.#jobs.get(id);
-      if (job && wanted.get(id) !== job.pattern) {
+    // Jobs are keyed by run ref (domain/name, or domain/name@major for a deprecated major).
+    const changedProducts = new Set(changed);
+    for (const [id, job] of this.#jobs) {
+      if (changedProducts.has(productOfRef(id)) && wanted.get(id) !== job.pattern) {
         job.cron.stop();
         this.#jobs.delete(id);
       }
     }
     let created = 0;
-    for (const id of changed) {
-      const pattern = wanted.get(id);
-      if (pattern === undefined || this.#jobs.has(id)) continue;
+    for (const [id, pattern] of wanted) {
+      if (this.#jobs.has(id)) continue;
       if (++created % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
       const cron = new Cron(pattern, { timezone: 'UTC', protect: true, catch: true }, async (self: Cron) => {
         const run = this.#runWithRetries(id, (self.currentRun() ?? new Date()).toISOString());

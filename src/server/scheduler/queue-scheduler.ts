@@ -3,9 +3,9 @@
  * `mesh worker` process runs one of these; together they run each scheduled run once.
  *  - One graphile cron item ticks every minute; graphile guarantees each tick fires once
  *    across all processes (and backfills ticks missed while everything was down).
- *  - The tick enqueues a `mesh_run` job per product due in that minute, with
- *    jobKey run:<product>:<minute> (deduped even if a tick were replayed) and a queue per
- *    product, so a product's runs are serial: they never overlap, however many a process
+ *  - The tick enqueues a `mesh_run` job per product (and per deprecated major before its
+ *    sunset, `<product>@<major>`) due in that minute, with jobKey run:<ref>:<minute> (deduped
+ *    even if a tick were replayed) and a queue per product, so a product's runs are serial: they never overlap, however many a process
  *    runs at once (`concurrency`, `mesh worker --concurrency`).
  *  - A failed run throws, and graphile retries it with exponential backoff.
  *  - Each process beats in mesh_workers; a process silent for `deadAfterMs` is presumed dead
@@ -22,7 +22,7 @@ import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { BackgroundService } from '../serve.js';
 import type { RunExecutor } from './run-executor.js';
-import { scheduledProducts } from './scheduled-products.js';
+import { productOfRef, scheduledProducts } from './scheduled-products.js';
 
 export const TICK_TASK = 'mesh_schedule_tick';
 export const RUN_TASK = 'mesh_run';
@@ -58,6 +58,7 @@ export async function enqueueDueRuns(registry: Registry, minute: Date, maxAttemp
   const start = new Date(Math.floor(minute.getTime() / 60_000) * 60_000);
   const scheduledAt = start.toISOString();
   const due: string[] = [];
+  // Keyed by run ref: domain/name, or domain/name@major for a deprecated major before its sunset.
   for (const [productId, pattern] of await scheduledProducts(registry)) {
     let next: Date | null;
     try {
@@ -70,7 +71,7 @@ export async function enqueueDueRuns(registry: Registry, minute: Date, maxAttemp
       const inserted = await tx.insertInto('scheduled_runs').values({ product_id: productId, scheduled_at: scheduledAt, enqueued_at: nowIso() }).onConflict((oc) => oc.columns(['product_id', 'scheduled_at']).doNothing()).executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
       const payload = JSON.stringify({ productId, scheduledAt } satisfies RunJobPayload);
-      await sql`select graphile_worker.add_job(${RUN_TASK}, ${payload}::json, queue_name => ${`mesh-run:${productId}`}, max_attempts => ${maxAttempts}, job_key => ${`run:${productId}:${scheduledAt}`}, job_key_mode => 'unsafe_dedupe')`.execute(tx);
+      await sql`select graphile_worker.add_job(${RUN_TASK}, ${payload}::json, queue_name => ${`mesh-run:${productOfRef(productId)}`}, max_attempts => ${maxAttempts}, job_key => ${`run:${productId}:${scheduledAt}`}, job_key_mode => 'unsafe_dedupe')`.execute(tx);
       return true;
     });
     if (claimed) due.push(productId);

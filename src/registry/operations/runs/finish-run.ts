@@ -6,6 +6,8 @@ import { releaseRunLock } from './run-lock.js';
 export interface FinishedRun {
   readonly id: string;
   readonly productId: string;
+  /** The major the run published (watermarks are kept per major). */
+  readonly major: number;
   readonly status: 'succeeded' | 'failed';
   readonly steps: readonly RunStepRecord[];
   readonly inputs: readonly RunInputRecord[];
@@ -65,9 +67,9 @@ export async function finishRun(registry: Registry, run: FinishedRun): Promise<v
       await tx.insertInto('snapshots').values({ id: s.id, product_id: s.product, version: s.version, run_id: s.runId, rows: s.rows, ports: JSON.stringify(s.ports), published_at: s.publishedAt }).execute();
       for (const w of run.watermarks ?? []) {
         await tx
-          .insertInto('watermarks')
-          .values({ product_id: run.productId, input_name: w.input, value: JSON.stringify(w.value), run_id: run.id, updated_at: now })
-          .onConflict((oc) => oc.columns(['product_id', 'input_name']).doUpdateSet({ value: JSON.stringify(w.value), run_id: run.id, updated_at: now }))
+          .insertInto('watermarks_by_major')
+          .values({ product_id: run.productId, major: run.major, input_name: w.input, value: JSON.stringify(w.value), run_id: run.id, updated_at: now })
+          .onConflict((oc) => oc.columns(['product_id', 'major', 'input_name']).doUpdateSet({ value: JSON.stringify(w.value), run_id: run.id, updated_at: now }))
           .execute();
       }
     }

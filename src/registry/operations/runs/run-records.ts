@@ -9,6 +9,8 @@ export interface RunStepRecord {
   readonly ms: number;
   readonly rows?: number;
   readonly error?: string;
+  /** What the step chose not to do, and why (a port left to the newer major). */
+  readonly note?: string;
 }
 
 export interface RunInputRecord {
