@@ -78,13 +78,15 @@ describe('pipeline faults', () => {
     expect(outcome.steps).toEqual([expect.objectContaining({ name: 'extract', status: 'failed' })]);
   });
 
-  it('a source query that fails half-way through the data (streamed into the transform) publishes nothing', async () => {
-    await h.platform.publish(customersBundle('mid-stream', { query: 'SELECT customer_id, email, 100 / (customer_id - 40) AS support_rep_id FROM customer' }));
-    const outcome = await h.platform.runProduct('faults/mid-stream', { env });
+  it.each(['one-pass', 'staged'])('a source query that fails half-way through the data (%s extract) publishes nothing', async (mode) => {
+    const name = `mid-stream-${mode}`;
+    await h.platform.publish(customersBundle(name, { query: 'SELECT customer_id, email, 100 / (customer_id - 40) AS support_rep_id FROM customer' }));
+    const outcome = await h.platform.runProduct(`faults/${name}`, { env: { ...env, MESH_STREAMED_EXTRACT: mode === 'staged' ? '0' : '1' } });
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toMatch(/input customer: PostgreSQL rejected the source query: division by zero/);
+    expect(outcome.steps.at(-1)).toMatchObject({ name: mode === 'staged' ? 'extract' : 'transform', status: 'failed' });
     expect(outcome.snapshotId).toBeNull();
-    expect(readCurrentSnapshot(h.platform.config.warehouseDir, 'faults/mid-stream', 1)).toBeUndefined();
+    expect(readCurrentSnapshot(h.platform.config.warehouseDir, `faults/${name}`, 1)).toBeUndefined();
   });
 
   it('a transform that reads an input twice gets it staged instead of streamed, with the same result', async () => {
@@ -104,8 +106,7 @@ describe('pipeline faults', () => {
       query: 'SELECT * FROM awkward', sql: 'SELECT * FROM customer',
       cols: [columns[0], { ...columns[1], nullable: true }, columns[2]],
     }));
-    // Tiny chunks force hundreds of chunk boundaries, many inside quoted values.
-    const outcome = await h.platform.runProduct(`faults/${name}`, { env: { ...env, MESH_STAGE_CHUNK_BYTES: '777', MESH_STREAMED_EXTRACT: mode === 'staged' ? '0' : '1' } });
+    const outcome = await h.platform.runProduct(`faults/${name}`, { env: { ...env, MESH_STREAMED_EXTRACT: mode === 'staged' ? '0' : '1' } });
     expect(outcome.error).toBeNull();
     expect(outcome.inputs[0].rowsIn).toBe(30000);
     const engine = await openEngine();

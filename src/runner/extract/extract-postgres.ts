@@ -1,12 +1,11 @@
 /**
  * PostgreSQL inputs, streamed: `COPY (query) TO STDOUT (FORMAT csv)` (the fastest way out of
- * PostgreSQL measured here) is written to rolling chunk files that DuckDB ingests while the
- * next chunk downloads, so extraction and parsing overlap and no more than one socket buffer
- * of rows is ever held in JavaScript.
+ * PostgreSQL measured here) is piped into a FIFO that DuckDB reads as CSV while the rows
+ * arrive — straight into the transform (one pass) or into a staged parquet file — so extraction and
+ * parsing overlap and no more than one socket buffer of rows is ever held in JavaScript.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants as fsConstants, createWriteStream, openSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,9 +16,7 @@ import { EPOCH_WATERMARK, rewriteLastRun } from '../last-run-param.js';
 import { describeHost, resolveEnvRefs } from '../resolve-env.js';
 import { connectError, queryError } from './source-errors.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
-import { stageWatermark } from './stage-watermark.js';
 
-const CHUNK_BYTES = 32 * 1024 * 1024;
 const DESCRIBE_PREFIX = 'SELECT * FROM (\n';
 const PIPE_BUFFER_BYTES = 4 << 20;
 
@@ -121,20 +118,29 @@ async function openPostgresSource(ctx: ExtractContext): Promise<PostgresSource> 
   }
 }
 
+/**
+ * A staged input (the transform reads it more than once, or it is one of several): the same
+ * FIFO as the one-pass path, written by the engine to a parquet file in the run's folder while
+ * COPY runs (download, parsing and writing overlap; memory stays bounded as on the one-pass
+ * path), and the input becomes a view over that file.
+ */
 export async function extractPostgres(ctx: ExtractContext): Promise<Extracted> {
-  const source = await openPostgresSource(ctx);
+  const fifoView = `${ctx.table}__source`;
+  const file = join(ctx.workDir, `${ctx.table}.parquet`);
+  const stream = await openPostgresStream({ ...ctx, table: fifoView });
   try {
-    await ctx.engine.connection.run(`CREATE TABLE ${quoteIdent(ctx.table)} (${source.columns.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')})`);
-    const ingest = async (file: string) => {
-      await ctx.engine.connection.run(`INSERT INTO ${quoteIdent(ctx.table)} SELECT * FROM read_csv(${quoteLiteral(file)}, ${source.csvOptions})`);
-      await rm(file, { force: true });
-    };
-    await copyToChunks(source.client, source.copySql, ctx, ingest).catch((error) => {
-      throw source.sourceError(error);
-    });
-    return { kind: 'postgres', ...(await stageWatermark(ctx)) };
+    const writing = ctx.engine.connection
+      .run(`COPY (SELECT * FROM ${quoteIdent(fifoView)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy)`)
+      .finally(() => stream.unblock());
+    const [written, fed] = await Promise.allSettled([writing, stream.feed()]);
+    // A source failure wins (the engine saw a clean end of file and may have written partial data).
+    if (fed.status === 'rejected') throw fed.reason;
+    if (written.status === 'rejected') throw written.reason;
+    await ctx.engine.connection.run(`DROP VIEW ${quoteIdent(fifoView)}`);
+    await ctx.engine.connection.run(`CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_parquet(${quoteLiteral(file)})`);
+    return { kind: 'postgres', rows: fed.value.rows, ...(fed.value.watermark !== undefined ? { watermark: fed.value.watermark } : {}) };
   } finally {
-    await source.close();
+    await stream.close();
   }
 }
 
@@ -216,87 +222,4 @@ class ProgressMeter extends Transform {
     }
     callback(null, chunk);
   }
-}
-
-/**
- * Streams COPY output into files of about CHUNK_BYTES, cut at a row boundary (a newline
- * outside CSV quotes), handing each finished file to `ingest` while the next one downloads.
- */
-async function copyToChunks(client: pg.Client, copySql: string, ctx: ExtractContext, ingest: (file: string) => Promise<void>): Promise<void> {
-  const stream = client.query(copyTo(copySql));
-  // MESH_STAGE_CHUNK_BYTES lets tests force many chunk boundaries.
-  const chunkBytes = Number(ctx.env.MESH_STAGE_CHUNK_BYTES) || CHUNK_BYTES;
-  let chunkIndex = 0;
-  let pending: Promise<void> = Promise.resolve();
-  let ingestError: unknown;
-  let inQuote = false;
-  let bytes = 0;
-  let received = 0;
-  let file = join(ctx.workDir, `${ctx.table}-${chunkIndex}.csv`);
-  let handle = await open(file, 'w');
-  const rotate = async () => {
-    await handle.close();
-    const done = file;
-    pending = pending.then(() => ingest(done)).catch((error) => {
-      ingestError ??= error;
-    });
-    chunkIndex++;
-    file = join(ctx.workDir, `${ctx.table}-${chunkIndex}.csv`);
-    handle = await open(file, 'w');
-    bytes = 0;
-  };
-  try {
-    for await (const buf of stream as AsyncIterable<Buffer>) {
-      if (ingestError) throw ingestError;
-      received += buf.length;
-      if (bytes + buf.length < chunkBytes) {
-        inQuote = quoteStateAfter(buf, 0, buf.length, inQuote);
-        await handle.write(buf);
-        bytes += buf.length;
-      } else {
-        const cut = rowBoundary(buf, inQuote);
-        if (cut < 0) {
-          inQuote = quoteStateAfter(buf, 0, buf.length, inQuote);
-          await handle.write(buf);
-          bytes += buf.length;
-        } else {
-          await handle.write(buf.subarray(0, cut));
-          await rotate();
-          inQuote = quoteStateAfter(buf, cut, buf.length, false);
-          await handle.write(buf.subarray(cut));
-          bytes += buf.length - cut;
-        }
-      }
-      ctx.onBytes?.(received);
-    }
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await pending;
-    throw error;
-  }
-  await handle.close();
-  const last = file;
-  pending = pending.then(() => (bytes > 0 ? ingest(last) : rm(last, { force: true }))).catch((error) => {
-    ingestError ??= error;
-  });
-  await pending;
-  if (ingestError) throw ingestError;
-}
-
-function quoteStateAfter(buf: Buffer, from: number, to: number, inQuote: boolean): boolean {
-  let q = inQuote;
-  for (let i = buf.indexOf(34, from); i !== -1 && i < to; i = buf.indexOf(34, i + 1)) q = !q;
-  return q;
-}
-
-/** Offset just after the first newline outside quotes, or -1. */
-function rowBoundary(buf: Buffer, inQuote: boolean): number {
-  let q = inQuote;
-  let from = 0;
-  for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, nl + 1)) {
-    q = quoteStateAfter(buf, from, nl, q);
-    from = nl;
-    if (!q) return nl + 1;
-  }
-  return -1;
 }
