@@ -12,7 +12,11 @@
  *  - Publications by other processes (replicas, `mesh publish` on the registry host) are seen
  *    by polling the event log every `pollMs`; they invalidate the product's pages, list pages
  *    and all searches. Other replicas' writes are therefore visible within `pollMs`.
- *  - A read that raced with an invalidation is not stored (the epoch changed while it ran).
+ *  - A read that raced with an invalidation is not stored if that invalidation would have
+ *    dropped it (the recent invalidations are kept, each with what it dropped); a read older
+ *    than that record is not stored at all.
+ *  - Invalidation looks entries up by product and by search word prefix instead of scanning
+ *    the cache, so a steady stream of publications costs little.
  */
 import type { AppliedPolicySetOutcome, CheckResult, DiffResult, MeshApi, PolicyListing, ProductDetail, PublishOutcome, RemovedPolicySetOutcome, RunProductRequest } from '../platform/mesh-api.js';
 import type { RetiredVersion } from '../registry/operations/versions/retire-expired-versions.js';
@@ -29,9 +33,18 @@ import type { BackgroundService } from './serve.js';
 
 type Entry = { readonly kind: 'search' | 'show'; readonly product?: string; readonly tokens?: readonly string[]; readonly value: unknown };
 
+/** How many recent invalidations a racing read is checked against. */
+const INVALIDATION_LOG = 256;
+
 export class CatalogCache implements BackgroundService {
   readonly name = 'catalog cache';
   readonly #entries = new Map<string, Entry>();
+  /** Keys of the entries about a product: its page, and the searches it is a hit of. */
+  readonly #byProduct = new Map<string, Set<string>>();
+  /** Keys of the searches by each of their words. */
+  readonly #byToken = new Map<string, Set<string>>();
+  /** The last invalidations: the epoch each one started and what it dropped. */
+  readonly #log: Array<{ readonly epoch: number; readonly drop: (e: Entry) => boolean }> = [];
   #epoch = 0;
   #cursor = 0;
   #timer?: NodeJS.Timeout;
@@ -69,11 +82,30 @@ export class CatalogCache implements BackgroundService {
     }
     const epoch = this.#epoch;
     const value = await load();
-    if (epoch === this.#epoch) {
-      if (this.#entries.size >= (this.options.maxEntries ?? 5_000)) this.#entries.delete(this.#entries.keys().next().value!);
-      this.#entries.set(key, { ...describe, value });
+    const entry: Entry = { ...describe, value };
+    if (this.#survived(epoch, entry)) {
+      if (this.#entries.size >= (this.options.maxEntries ?? 5_000)) this.#delete(this.#entries.keys().next().value!);
+      this.#delete(key);
+      this.#entries.set(key, entry);
+      for (const product of productsOf(entry)) addTo(this.#byProduct, product, key);
+      for (const token of entry.tokens ?? []) addTo(this.#byToken, token, key);
     }
     return value;
+  }
+
+  /** Whether an entry read from the registry since `epoch` is still right: no invalidation since then would have dropped it. */
+  #survived(epoch: number, entry: Entry): boolean {
+    if (epoch === this.#epoch) return true;
+    if (this.#log.length === 0 || this.#log[0].epoch > epoch) return false; // older than the record: unknown
+    return !this.#log.some((i) => i.epoch >= epoch && i.drop(entry));
+  }
+
+  #delete(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    for (const product of productsOf(entry)) removeFrom(this.#byProduct, product, key);
+    for (const token of entry.tokens ?? []) removeFrom(this.#byToken, token, key);
   }
 
   /** A page of the catalog, with the registry's semantics (order by id, optional domain, limit 10,000). */
@@ -130,26 +162,39 @@ export class CatalogCache implements BackgroundService {
    */
   published(product: string, version: string, termsNow: readonly string[]): void {
     this.#local.add(`${product}@${version}`);
+    // Candidates: entries about the product, and searches with a word that prefixes one of its terms.
+    const candidates = new Set(this.#byProduct.get(product));
+    for (const term of termsNow) {
+      for (let i = 1; i <= term.length; i++) for (const key of this.#byToken.get(term.slice(0, i)) ?? []) candidates.add(key);
+    }
     this.#invalidate(
       (e) =>
         (e.kind === 'show' && e.product === product) ||
         (e.kind === 'search' && ((e.value as SearchHit[]).some((h) => h.id === product) || e.tokens!.some((t) => termsNow.some((term) => term.startsWith(t))))),
+      candidates,
     );
   }
 
   /** Versions of these products changed status (retired): their product pages are stale. */
   statusChanged(products: readonly string[]): void {
-    if (products.length) this.#invalidate((e) => e.kind === 'show' && products.includes(e.product!));
+    if (!products.length) return;
+    const candidates = new Set(products.flatMap((p) => [...(this.#byProduct.get(p) ?? [])]));
+    this.#invalidate((e) => e.kind === 'show' && products.includes(e.product!), candidates);
   }
 
-  #invalidate(drop: (e: Entry) => boolean): void {
+  /** Drops the entries `drop` selects (among `candidates`, or all), and records it for reads in flight. */
+  #invalidate(drop: (e: Entry) => boolean, candidates?: Iterable<string>): void {
+    this.#log.push({ epoch: this.#epoch, drop });
+    if (this.#log.length > INVALIDATION_LOG) this.#log.shift();
     this.#epoch++;
-    for (const [key, entry] of this.#entries) if (drop(entry)) this.#entries.delete(key);
+    for (const key of candidates ?? [...this.#entries.keys()]) {
+      const entry = this.#entries.get(key);
+      if (entry && drop(entry)) this.#delete(key);
+    }
   }
 
   #clear(): void {
-    this.#epoch++;
-    this.#entries.clear();
+    this.#invalidate(() => true);
     this.#resetProducts();
   }
 
@@ -242,6 +287,25 @@ export class CachedCatalog implements MeshApi {
   close(): Promise<void> {
     return this.inner.close();
   }
+}
+
+/** The products an entry is about: a product page's product, or a search's hits. */
+function productsOf(entry: Entry): string[] {
+  if (entry.kind === 'show') return entry.product ? [entry.product] : [];
+  return (entry.value as SearchHit[]).map((h) => h.id);
+}
+
+function addTo(index: Map<string, Set<string>>, at: string, key: string): void {
+  let keys = index.get(at);
+  if (!keys) index.set(at, (keys = new Set()));
+  keys.add(key);
+}
+
+function removeFrom(index: Map<string, Set<string>>, at: string, key: string): void {
+  const keys = index.get(at);
+  if (!keys) return;
+  keys.delete(key);
+  if (keys.size === 0) index.delete(at);
 }
 
 /** First index whose id is ≥ `id` in a list sorted by id. */

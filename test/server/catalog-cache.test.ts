@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
 import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { CatalogCache } from '../../src/server/catalog-cache.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { productBundle } from '../helpers/products.js';
 import { createTestRegistry, type TestRegistry } from '../helpers/registries.js';
@@ -80,5 +81,77 @@ describe('catalog list pages from memory (SQLite)', () => {
       await server.close();
       await t.dispose();
     }
+  });
+});
+
+describe('catalog cache invalidation', () => {
+  let t: TestRegistry;
+  let cache: CatalogCache;
+  let loads: string[];
+  beforeAll(async () => {
+    t = await createTestRegistry('sqlite');
+  });
+  afterAll(async () => t?.dispose());
+
+  const hits = (...ids: string[]) => ids.map((id) => ({ id }));
+  const search = (text: string, value: unknown, gate?: Promise<void>) =>
+    cache.read(`search||${text}`, { kind: 'search', tokens: text.split(' ') }, async () => {
+      loads.push(`search ${text}`);
+      await gate;
+      return value;
+    });
+  const show = (product: string, gate?: Promise<void>) =>
+    cache.read(`show|${product}`, { kind: 'show', product }, async () => {
+      loads.push(`show ${product}`);
+      await gate;
+      return { product };
+    });
+  const deferred = () => {
+    let open!: () => void;
+    return { gate: new Promise<void>((r) => (open = r)), open: () => open() };
+  };
+
+  it('drops exactly the pages and searches a publication can change', async () => {
+    cache = new CatalogCache(t.registry);
+    loads = [];
+    await search('inv', []);
+    await search('pay', hits('sales/payments'));
+    await search('ord', hits('sales/orders'));
+    await show('sales/orders');
+    await show('sales/payments');
+    loads = [];
+    // sales/orders now has the term "invoices": the search "inv" may gain it, "ord" had it as a hit.
+    cache.published('sales/orders', '1.1.0', ['invoices', 'orders', 'daily']);
+    for (const text of ['inv', 'pay', 'ord']) await search(text, []);
+    await show('sales/orders');
+    await show('sales/payments');
+    expect(loads.sort()).toEqual(['search inv', 'search ord', 'show sales/orders']);
+  });
+
+  it('keeps a read that raced with a publication only when that publication could not have changed it', async () => {
+    cache = new CatalogCache(t.registry);
+    loads = [];
+    const slowUnrelated = deferred();
+    const slowAffected = deferred();
+    const unrelated = search('pay', hits('sales/payments'), slowUnrelated.gate);
+    const affected = show('sales/orders', slowAffected.gate);
+    cache.published('sales/orders', '1.2.0', ['orders']);
+    slowUnrelated.open();
+    slowAffected.open();
+    await Promise.all([unrelated, affected]);
+    loads = [];
+    await search('pay', []);
+    await show('sales/orders');
+    expect(loads).toEqual(['show sales/orders']); // the page read during its own publication was not kept
+
+    // A read older than the record of invalidations is never kept.
+    const ancient = deferred();
+    const old = show('sales/refunds', ancient.gate);
+    for (let i = 0; i < 300; i++) cache.published(`sales/other-${i}`, '1.0.0', ['other']);
+    ancient.open();
+    await old;
+    loads = [];
+    await show('sales/refunds');
+    expect(loads).toEqual(['show sales/refunds']);
   });
 });

@@ -1,9 +1,9 @@
 /**
- * The embedded scheduler (SQLite, one process): a croner job per scheduled product (and per
- * deprecated major still before its sunset), resynced
- * with the registry every few seconds. `protect` makes a product's runs never overlap (a tick
- * that comes while the previous run — retries included — is still going is skipped), and a
- * failed run is retried with exponential backoff inside the same tick.
+ * The embedded scheduler (SQLite, one process): a schedule per scheduled product (and per
+ * deprecated major still before its sunset), resynced with the registry every few seconds,
+ * croner computing the instants and one timer waking for the earliest. A product's runs never
+ * overlap (a tick that comes while the previous run — retries included — is still going is
+ * skipped), and a failed run is retried with exponential backoff inside the same tick.
  */
 import { Cron } from 'croner';
 import type { Registry } from '../../registry/registry.js';
@@ -26,9 +26,13 @@ export interface InProcessSchedulerOptions {
 
 export class InProcessScheduler implements BackgroundService {
   readonly name = 'scheduler (in-process)';
-  readonly #jobs = new Map<string, { pattern: string; cron: Cron }>();
+  /** Keyed by run ref. `next` is the job's next instant; `cron` (paused) only computes instants. */
+  readonly #jobs = new Map<string, { pattern: string; cron: Cron; next: Date | null }>();
+  /** Refs with a run in progress (kept across a schedule change, so a new pattern never overlaps the old one's run). */
+  readonly #running = new Set<string>();
   readonly #inFlight = new Set<Promise<void>>();
   #timer?: NodeJS.Timeout;
+  #wake?: NodeJS.Timeout;
   #stopped = false;
   #cursor?: number;
 
@@ -49,10 +53,43 @@ export class InProcessScheduler implements BackgroundService {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    for (const { cron } of this.#jobs.values()) cron.stop();
+    clearTimeout(this.#wake);
     this.#jobs.clear();
     this.#cursor = undefined;
     await Promise.all(this.#inFlight);
+  }
+
+  /**
+   * One timer for every job, set for the earliest next instant (at most 30 s ahead, so a clock
+   * change is caught): a timer per product would make a large catalog wake the process
+   * hundreds of times a second just to recompute instants.
+   */
+  #arm(): void {
+    clearTimeout(this.#wake);
+    if (this.#stopped) return;
+    let earliest = Infinity;
+    for (const job of this.#jobs.values()) if (job.next && job.next.getTime() < earliest) earliest = job.next.getTime();
+    if (earliest === Infinity) return;
+    this.#wake = setTimeout(() => this.#fire(), Math.max(0, Math.min(30_000, earliest - Date.now())));
+    this.#wake.unref();
+  }
+
+  /** Starts every due job whose previous run has finished (a tick during a run is skipped), then re-arms. */
+  #fire(): void {
+    const now = new Date();
+    for (const [id, job] of this.#jobs) {
+      if (!job.next || job.next > now) continue;
+      const scheduledAt = job.next.toISOString();
+      job.next = job.cron.nextRun(now);
+      if (this.#running.has(id)) continue;
+      this.#running.add(id);
+      const run = this.#runWithRetries(id, scheduledAt).finally(() => {
+        this.#running.delete(id);
+        this.#inFlight.delete(run);
+      });
+      this.#inFlight.add(run);
+    }
+    this.#arm();
   }
 
   /** Picks up publications since the last sync (all schedules on the first): cheap enough to run every few seconds on a large catalog. */
@@ -73,29 +110,19 @@ export class InProcessScheduler implements BackgroundService {
       changed = since.products;
       this.#cursor = since.cursor;
     }
+    if (this.#stopped) return;
     // Jobs are keyed by run ref (domain/name, or domain/name@major for a deprecated major).
     const changedProducts = new Set(changed);
     for (const [id, job] of this.#jobs) {
-      if (changedProducts.has(productOfRef(id)) && wanted.get(id) !== job.pattern) {
-        job.cron.stop();
-        this.#jobs.delete(id);
-      }
+      if (changedProducts.has(productOfRef(id)) && wanted.get(id) !== job.pattern) this.#jobs.delete(id);
     }
-    let created = 0;
+    const now = new Date();
     for (const [id, pattern] of wanted) {
       if (this.#jobs.has(id)) continue;
-      if (++created % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
-      const cron = new Cron(pattern, { timezone: 'UTC', protect: true, catch: true }, async (self: Cron) => {
-        const run = this.#runWithRetries(id, (self.currentRun() ?? new Date()).toISOString());
-        this.#inFlight.add(run);
-        try {
-          await run;
-        } finally {
-          this.#inFlight.delete(run);
-        }
-      });
-      this.#jobs.set(id, { pattern, cron });
+      const cron = new Cron(pattern, { timezone: 'UTC', paused: true });
+      this.#jobs.set(id, { pattern, cron, next: cron.nextRun(now) });
     }
+    this.#arm();
   }
 
   async #runWithRetries(productId: string, scheduledAt: string): Promise<void> {
