@@ -49,7 +49,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     options.metrics.latency.observe({ method: c.req.method, route }, seconds);
     options.log?.({ time: new Date().toISOString(), level: 'info', msg: 'request', method: c.req.method, path: c.req.path, route, status: c.res.status, durationMs: Math.round(seconds * 10_000) / 10, user: c.var.principal?.user });
   });
-  app.use('*', bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, new TooLargeError(`the request body is larger than ${maxBody} bytes`)) }));
+  const limitBody = bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, new TooLargeError(`the request body is larger than ${maxBody} bytes`)) });
+  // Only where a body is read: asking a GET for its body makes the Node adapter build a full Request for nothing.
+  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
