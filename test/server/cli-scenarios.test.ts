@@ -130,6 +130,7 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
     expect(outcome).toMatchObject({ status: 'succeeded', dryRun: false, version: '0.2.0', rowsOut: 3 });
     const runs = JSON.parse((await run(['runs', 'sales/orders-daily', '--json'])).stdout);
     expect(runs[0]).toMatchObject({ id: outcome.runId, status: 'succeeded', snapshotId: outcome.snapshotId });
+    expect((await run(['runs', 'sales/orders-daily'])).stdout).toMatch(new RegExp(`${outcome.runId} +succeeded +0\\.2\\.0 `));
     const checks = await run(['checks', 'sales/orders-daily']);
     expect(checks.code).toBe(0);
     expect(checks.stdout).toContain('unique(id)');

@@ -6,7 +6,7 @@ import { wholeNumber } from '../flag-values.js';
 export function registerRunsCommand(program: Command, ctx: CliContext): void {
   program
     .command('runs')
-    .description('the run history of a product: status, step times, rows, snapshot, error')
+    .description('the run history of a product (every major): status, version, step times, rows, snapshot, error')
     .argument('<product>', 'domain/name')
     .option('--limit <n>', 'at most this many runs', wholeNumber(1, 1000), 20)
     .option('--json', 'machine-readable output')
@@ -19,6 +19,7 @@ export function registerRunsCommand(program: Command, ctx: CliContext): void {
         runs.map((r) => ({
           run: r.id,
           status: r.status,
+          version: r.version,
           started: r.startedAt,
           ms: r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : '',
           steps: r.steps.map((s) => `${s.name} ${s.ms}`).join(', '),
@@ -27,7 +28,7 @@ export function registerRunsCommand(program: Command, ctx: CliContext): void {
           snapshot: r.snapshotId ?? '',
           error: r.error ? (r.error.length > 80 ? `${r.error.slice(0, 79)}…` : r.error) : '',
         })),
-        ['run', 'status', 'started', 'ms', 'steps', 'rows in', 'rows out', 'snapshot', 'error'],
+        ['run', 'status', 'version', 'started', 'ms', 'steps', 'rows in', 'rows out', 'snapshot', 'error'],
       );
     });
 
