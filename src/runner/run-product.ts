@@ -30,7 +30,7 @@ export interface RunTarget {
 
 /**
  * The latest version of `major` (default: of the product). A deprecated major still runs, beside
- * its successor, until its sunset; a retired one does not (its data stays readable by nobody).
+ * its successor, until its sunset; a retired one does not (its data is kept, no longer read).
  */
 export async function resolveRunTarget(registry: Registry, productId: string, wanted: { major?: number; version?: string } = {}): Promise<RunTarget> {
   const latest = await getVersion(registry, productId);
