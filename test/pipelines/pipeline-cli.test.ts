@@ -55,7 +55,7 @@ describe('mesh run / runs / checks', () => {
 
     const runs = await mesh(['runs', 'sales/invoices-daily'], { env });
     expect(runs.code).toBe(0);
-    expect(runs.stdout).toMatch(/RUN\s+STATUS\s+STARTED/);
+    expect(runs.stdout).toMatch(/RUN\s+STATUS\s+VERSION\s+STARTED/);
     expect(runs.stdout).toMatch(/succeeded/);
     expect(runs.stdout).toMatch(/failed .*identity\/customers@1 has no published snapshot yet/);
     const runsJson = JSON.parse((await mesh(['runs', 'sales/invoices-daily', '--json'], { env })).stdout);
