@@ -81,11 +81,12 @@ describe('in-process scheduler and deprecated majors (SQLite)', () => {
     await t?.dispose();
   });
 
-  it('runs a deprecated major beside the new one on its own schedule, and stops once it is retired', async () => {
+  it('runs a deprecated major beside the new one on its own schedule, one after the other, and stops once it is retired', async () => {
     const platform = new LocalPlatform({ registry: t.registry, config: configFromEnv() });
     await platform.publish(scheduled('majors', '* * * * * *'));
     await platform.publish(productBundle({ name: 'majors', version: '2.0.0', edit: (p) => { p.spec.schedule = '* * * * * *'; } }));
-    const scheduler = new InProcessScheduler({ registry: t.registry, executor: recordingExecutor(t.registry), syncIntervalMs: 100 });
+    const slow = { durationMs: 300 };
+    const scheduler = new InProcessScheduler({ registry: t.registry, executor: recordingExecutor(t.registry, { 'sales/majors': slow, 'sales/majors@1': slow }), syncIntervalMs: 100 });
     await scheduler.start();
     try {
       const succeeded = async (ref: string) => (await recordedRuns(t.registry)).filter((r) => r.type === 'run.succeeded' && r.product === ref).length;
@@ -96,6 +97,9 @@ describe('in-process scheduler and deprecated majors (SQLite)', () => {
       await new Promise((r) => setTimeout(r, 2_100));
       expect(await succeeded('sales/majors@1')).toBe(before);
       expect(await succeeded('sales/majors')).toBeGreaterThanOrEqual(2);
+      // The two majors share the product's run lock: due at the same instant, one runs after the other.
+      const both = (await recordedRuns(t.registry)).filter((r) => r.type === 'run.succeeded' && r.product.startsWith('sales/majors')).sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));
+      for (let i = 1; i < both.length; i++) expect(both[i].startedAt >= both[i - 1].finishedAt!, 'runs of two majors overlap').toBe(true);
     } finally {
       await scheduler.stop();
       await platform.close();

@@ -30,6 +30,8 @@ export class InProcessScheduler implements BackgroundService {
   readonly #jobs = new Map<string, { pattern: string; cron: Cron; next: Date | null }>();
   /** Refs with a run in progress (kept across a schedule change, so a new pattern never overlaps the old one's run). */
   readonly #running = new Set<string>();
+  /** Per product, the last run started or queued: the next one of that product starts after it. */
+  readonly #lanes = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<void>>();
   #timer?: NodeJS.Timeout;
   #wake?: NodeJS.Timeout;
@@ -83,10 +85,16 @@ export class InProcessScheduler implements BackgroundService {
       job.next = job.cron.nextRun(now);
       if (this.#running.has(id)) continue;
       this.#running.add(id);
-      const run = this.#runWithRetries(id, scheduledAt).finally(() => {
-        this.#running.delete(id);
-        this.#inFlight.delete(run);
-      });
+      // Majors of one product (domain/name and domain/name@1) share its run lock: one waits for the other.
+      const product = productOfRef(id);
+      const run = (this.#lanes.get(product) ?? Promise.resolve())
+        .then(() => this.#runWithRetries(id, scheduledAt))
+        .finally(() => {
+          this.#running.delete(id);
+          this.#inFlight.delete(run);
+          if (this.#lanes.get(product) === run) this.#lanes.delete(product);
+        });
+      this.#lanes.set(product, run);
       this.#inFlight.add(run);
     }
     this.#arm();
