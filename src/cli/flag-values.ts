@@ -3,6 +3,7 @@
  * with the usage hint), the same as an unknown flag, never a failure of the command itself.
  */
 import { InvalidArgumentError } from 'commander';
+import { wholeNumberIn } from '../core/whole-number.js';
 
 export function flagValue<T>(parse: (text: string) => T): (text: string) => T {
   return (text) => {
@@ -17,8 +18,8 @@ export function flagValue<T>(parse: (text: string) => T): (text: string) => T {
 /** A whole number in [min, max]. */
 export function wholeNumber(min: number, max: number): (text: string) => number {
   return flagValue((text) => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new Error(`Expected a whole number from ${min} to ${max}.`);
+    const n = wholeNumberIn(text, min, max);
+    if (n === undefined) throw new Error(`Expected a whole number from ${min} to ${max}.`);
     return n;
   });
 }

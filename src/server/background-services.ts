@@ -3,6 +3,7 @@
  * webhook dispatcher, each a BackgroundService started after the API listens.
  */
 import { InputError } from '../core/errors.js';
+import { wholeNumberIn } from '../core/whole-number.js';
 import type { Registry } from '../registry/registry.js';
 import { FreshnessMonitor } from './monitor/freshness-monitor.js';
 import type { LogSink } from '../core/json-log.js';
@@ -27,8 +28,8 @@ export interface BackgroundOptions {
 /** A run concurrency from a flag or MESH_WORKER_CONCURRENCY: a whole number from 1 to 64, or a usage error naming where it came from. */
 export function parseConcurrency(value: string | undefined, from: string): number | undefined {
   if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InputError(`${from} must be a whole number from 1 to 64, got "${value}"`);
+  const n = wholeNumberIn(value, 1, 64);
+  if (n === undefined) throw new InputError(`${from} must be a whole number from 1 to 64, got "${value}"`);
   return n;
 }
 

@@ -18,7 +18,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       const port = opts.port;
       // Bad background settings stop the server before it listens, not later in the background.
       if (opts.scheduler && ctx.env.MESH_WEBHOOK_SECRET) webhookSigner(ctx.env.MESH_WEBHOOK_SECRET);
-      parseConcurrency(ctx.env.MESH_WORKER_CONCURRENCY, 'MESH_WORKER_CONCURRENCY');
+      const concurrency = parseConcurrency(ctx.env.MESH_WORKER_CONCURRENCY, 'MESH_WORKER_CONCURRENCY');
       const log = jsonLog((line) => ctx.streams.err(line));
       const platform = ctx.local();
       const server = await startServer({
@@ -26,7 +26,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         host: opts.host,
         port,
         log,
-        background: opts.scheduler ? (registry, metrics) => backgroundServices({ registry, metrics, log, env: ctx.env, executor: platformRunExecutor(platform, ctx.env) }) : undefined,
+        background: opts.scheduler ? (registry, metrics) => backgroundServices({ registry, metrics, log, env: ctx.env, executor: platformRunExecutor(platform, ctx.env), concurrency }) : undefined,
       });
       ctx.streams.out(`meshwork server listening on ${server.url} (registry: ${server.registry.description})\n`);
       await closeOnSignals(server, log);
