@@ -21,7 +21,7 @@ export interface RunObserver {
   onStepStart?(step: string): void;
   onStep?(step: RunStepRecord): void;
   /** Rows moved so far in the current step (extract: per input). */
-  onProgress?(progress: { step: string; input?: string; rows?: number; bytes?: number }): void;
+  onProgress?(progress: { step: string; input?: string; rows: number }): void;
   onComplete?(outcome: RunOutcome): void;
   onFail?(outcome: RunOutcome): void;
 }

@@ -152,8 +152,8 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
         const ctx: ExtractContext = {
           engine: engine!, input, table: input.name, workDir: stagingDir, env, baseDir: def.baseDir, warehouseDir: options.config.warehouseDir, registry,
           lastRun: isIncremental(input) ? lastRuns.get(input.name) : undefined,
-          onRows: (rows) => observer.onProgress?.({ step: 'extract', input: input.name, rows }),
-          onBytes: (bytes) => observer.onProgress?.({ step: streamed?.input === input ? 'transform' : 'extract', input: input.name, bytes }),
+          // A streamed input's rows arrive while the transform runs.
+          onRows: (rows) => observer.onProgress?.({ step: streamed?.input === input ? 'transform' : 'extract', input: input.name, rows }),
         };
         if (!streamed && canStream(input, sql, env)) {
           streamed = { input, stream: await openPostgresStream(ctx) };

@@ -52,7 +52,7 @@ function progressObserver(ctx: CliContext): RunObserver {
       current = step;
       write(`${step}…`);
     },
-    onProgress: (p) => write(`${current}${p.input ? ` ${p.input}` : ''}: ${p.rows !== undefined ? `${p.rows.toLocaleString('en-US')} rows` : `${((p.bytes ?? 0) / 1e6).toFixed(0)} MB`} so far`),
+    onProgress: (p) => write(`${current}${p.input ? ` ${p.input}` : ''}: ${p.rows.toLocaleString('en-US')} rows so far`),
     onStep: (s) => ctx.streams.err(`\r\x1b[2K${s.status === 'succeeded' ? '✓' : '✗'} ${s.name} ${s.ms} ms${s.rows !== undefined ? `, ${s.rows.toLocaleString('en-US')} rows` : ''}\n`),
   };
 }

@@ -1,24 +1,27 @@
 /**
  * PostgreSQL inputs, streamed: `COPY (query) TO STDOUT (FORMAT csv)` (the fastest way out of
- * PostgreSQL measured here) is piped into a FIFO that DuckDB reads as CSV while the rows
- * arrive — straight into the transform (one pass) or into a staged parquet file — so extraction and
- * parsing overlap and no more than one socket buffer of rows is ever held in JavaScript.
+ * PostgreSQL measured here), decoded off the socket by CopyOutStream and written into a FIFO
+ * that DuckDB reads as CSV while the rows arrive — straight into the transform (one pass) or
+ * into a staged parquet file — so extraction and parsing overlap and no more than a socket
+ * buffer of rows is ever held in JavaScript.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { closeSync, constants as fsConstants, createWriteStream, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../../engine/sql-text.js';
 import { EPOCH_WATERMARK, rewriteLastRun } from '../last-run-param.js';
 import { describeHost, resolveEnvRefs } from '../resolve-env.js';
+import { CopyOutStream } from './copy-out-stream.js';
 import { connectError, queryError } from './source-errors.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 
 const DESCRIBE_PREFIX = 'SELECT * FROM (\n';
 const PIPE_BUFFER_BYTES = 4 << 20;
+/** Progress is reported every so many rows. */
+const PROGRESS_ROWS = 100_000;
 
 /** PostgreSQL type OIDs → DuckDB types (anything unknown travels as text). */
 function duckdbTypeForOid(oid: number, modifier: number): string {
@@ -102,6 +105,7 @@ async function openPostgresSource(ctx: ExtractContext): Promise<PostgresSource> 
     if (query.usesLastRun) await client.query(`SELECT set_config('mesh.last_run', $1, false)`, [String(ctx.lastRun ?? initial)]);
     const columns = fields.map((f) => [f.name, duckdbTypeForOid(f.dataTypeID, f.dataTypeModifier)] as const);
     const columnSpec = `{${columns.map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(t)}`).join(', ')}}`;
+    let closing: Promise<void> | undefined;
     return {
       client,
       columns,
@@ -110,7 +114,7 @@ async function openPostgresSource(ctx: ExtractContext): Promise<PostgresSource> 
       watermarkNumeric: cast === 'numeric',
       csvOptions: `columns = ${columnSpec}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, auto_detect = false`,
       sourceError: (error) => ((error as { severity?: string }).severity ? queryError(error, what, 'PostgreSQL', userQuery, url) : error),
-      close: () => client.end().catch(() => undefined),
+      close: () => (closing ??= client.end().catch(() => undefined)),
     };
   } catch (error) {
     await client.end().catch(() => undefined);
@@ -160,10 +164,13 @@ export interface StreamedInput {
  * nothing staged). Only used when the transform reads the input once.
  */
 export async function openPostgresStream(ctx: ExtractContext): Promise<StreamedInput> {
-  const source = await openPostgresSource(ctx);
   const fifo = join(ctx.workDir, `${ctx.table}.fifo`);
+  // Node cannot make a FIFO itself; the child runs while the source connects.
+  const [opened, made] = await Promise.allSettled([openPostgresSource(ctx), promisify(execFile)('mkfifo', [fifo])]);
+  if (opened.status === 'rejected') throw opened.reason;
+  const source = opened.value;
   try {
-    execFileSync('mkfifo', [fifo]);
+    if (made.status === 'rejected') throw made.reason;
     await ctx.engine.connection.run(`CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_csv(${quoteLiteral(fifo)}, ${source.csvOptions})`);
   } catch (error) {
     await source.close();
@@ -174,19 +181,23 @@ export async function openPostgresStream(ctx: ExtractContext): Promise<StreamedI
       // One REPEATABLE READ snapshot for the COPY and the watermark query, so rows committed in
       // between can neither be missed by the next run nor counted twice.
       if (source.watermarkSql) await source.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const copy = source.client.query(copyTo(source.copySql));
+      const copy = source.client.query(new CopyOutStream(source.copySql, PROGRESS_ROWS, (rows) => ctx.onRows?.(rows)));
       try {
         // A deep write buffer lets writes to the pipe go out in big batches (fewer hand-offs to the engine's reader).
-        await pipeline(copy, new ProgressMeter((bytes) => ctx.onBytes?.(bytes)), createWriteStream(fifo, { highWaterMark: PIPE_BUFFER_BYTES }));
+        await pipeline(copy, createWriteStream(fifo, { highWaterMark: PIPE_BUFFER_BYTES }));
       } catch (error) {
         // The engine stopped reading (it failed, or needed no more rows): its own outcome decides.
-        if ((error as NodeJS.ErrnoException).code === 'EPIPE') return { rows: copy.rowCount };
+        if ((error as NodeJS.ErrnoException).code === 'EPIPE') return { rows: copy.rowsReceived };
         throw source.sourceError(error);
       }
-      if (!source.watermarkSql) return { rows: copy.rowCount };
+      if (!source.watermarkSql) {
+        void source.close(); // done with the source: let it go while the engine finishes
+        return { rows: copy.rowCount };
+      }
       try {
         const { rows } = await source.client.query(source.watermarkSql);
         await source.client.query('COMMIT');
+        void source.close();
         const wm = rows[0]?.wm as string | null;
         return { rows: copy.rowCount, watermark: wm === null ? null : source.watermarkNumeric ? Number(wm) : wm };
       } catch (error) {
@@ -202,24 +213,4 @@ export async function openPostgresStream(ctx: ExtractContext): Promise<StreamedI
     },
     close: () => source.close(),
   };
-}
-
-/**
- * Reports progress as data passes, by bytes: counting rows here would cost a scan of every
- * byte on the main thread, and the exact count comes from COPY's completion message anyway.
- */
-class ProgressMeter extends Transform {
-  bytes = 0;
-  #lastReport = 0;
-  constructor(readonly report: (bytes: number) => void) {
-    super({ highWaterMark: PIPE_BUFFER_BYTES });
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes - this.#lastReport >= 8 << 20) {
-      this.#lastReport = this.bytes;
-      this.report(this.bytes);
-    }
-    callback(null, chunk);
-  }
 }

@@ -19,8 +19,6 @@ export interface ExtractContext {
   readonly lastRun?: string | number;
   /** Progress: rows extracted so far. */
   readonly onRows?: (rows: number) => void;
-  /** Progress of streamed sources, where counting rows as they pass would cost more than it tells. */
-  readonly onBytes?: (bytes: number) => void;
 }
 
 export interface Extracted {
