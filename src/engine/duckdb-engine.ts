@@ -46,6 +46,8 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   const instance = await DuckDBInstance.create(options.workDir ? join(options.workDir, 'engine.duckdb') : ':memory:', settings);
   const connection = await instance.connect();
   await connection.run(`SET TimeZone = 'UTC'`);
+  // The database file is scratch, deleted with the run's folder: no checkpoint when it closes.
+  if (options.workDir) await connection.run('PRAGMA disable_checkpoint_on_shutdown');
   return {
     connection,
     async rows(sql) {

@@ -9,7 +9,7 @@ import type { ColumnSpec, QualityCheckSpec } from '../spec/data-product-schema.j
 import { parseDuration } from '../spec/duration.js';
 import type { Engine } from './duckdb-engine.js';
 import { maskRows } from './mask-pii.js';
-import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from './sql-text.js';
+import { duckdbType, quoteIdent, quoteLiteral, stripTrailingSemicolon } from './sql-text.js';
 
 /** One check's result on a snapshot: the record the registry keeps, without the run it belongs to. */
 export type CheckOutcome = Omit<CheckResultRecord, 'runId' | 'product' | 'time'>;
@@ -42,14 +42,19 @@ interface Planned {
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-function plan(check: QualityCheckSpec, position: number, ctx: AuditContext): Planned {
+/** Rows where `column` is null, as an aggregate parquet statistics can answer without reading values. */
+export function nullCount(column: string): string {
+  return `count(*) - count(${quoteIdent(column)})`;
+}
+
+function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, columns: readonly ColumnSpec[]): Planned {
   const a = (suffix: string) => `c${position}_${suffix}`;
   const col = check.column ? quoteIdent(check.column) : '';
   const cols = (check.columns ?? (check.column ? [check.column] : [])).map(quoteIdent);
   switch (check.type) {
     case 'null_rate':
       return {
-        check, position, aggregates: { [a('n')]: `count(*) FILTER (WHERE ${col} IS NULL)` }, failing: `${col} IS NULL`,
+        check, position, aggregates: { [a('n')]: nullCount(check.column!) }, failing: `${col} IS NULL`,
         judge: (v, rows) => {
           const rate = rows === 0 ? 0 : (v[a('n')] ?? 0) / rows;
           return { pass: rate <= (check.threshold ?? 0), observed: round(rate), threshold: check.threshold, message: `${pct(rate)} of ${check.column} is null (at most ${pct(check.threshold ?? 0)} allowed)` };
@@ -57,7 +62,9 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext): Pla
       };
     case 'not_null':
       return {
-        check, position, aggregates: { [a('n')]: `count(*) FILTER (WHERE ${cols.map((c) => `${c} IS NULL`).join(' OR ')})` }, failing: cols.map((c) => `${c} IS NULL`).join(' OR '),
+        check, position,
+        aggregates: { [a('n')]: cols.length === 1 ? nullCount((check.columns ?? [check.column!])[0]) : `count(*) FILTER (WHERE ${cols.map((c) => `${c} IS NULL`).join(' OR ')})` },
+        failing: cols.map((c) => `${c} IS NULL`).join(' OR '),
         judge: (v) => ({ pass: (v[a('n')] ?? 0) === 0, observed: v[a('n')], threshold: 0, message: `${v[a('n')]} row(s) with a null in ${cols.length > 1 ? 'one of ' : ''}${(check.columns ?? [check.column]).join(', ')}` }),
       };
     case 'unique': {
@@ -68,8 +75,12 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext): Pla
       };
     }
     case 'accepted_values': {
-      const values = (check.values ?? []).map((x) => quoteLiteral(String(x))).join(', ');
-      const failing = `${col} IS NOT NULL AND CAST(${col} AS VARCHAR) NOT IN (${values || 'NULL'})`;
+      // Compared in the column's own type (1.5 accepts 1.50, '2026-01-01' a midnight timestamp);
+      // a value that is not of that type can match no row (TRY_CAST gives NULL, which the list ignores).
+      const declared = columns.find((c) => c.name === check.column);
+      const type = declared ? duckdbType(declared.type) : 'VARCHAR';
+      const values = (check.values ?? []).map((x) => `TRY_CAST(${quoteLiteral(String(x))} AS ${type})`).join(', ');
+      const failing = `${col} IS NOT NULL AND NOT list_contains([${values}], ${col})`;
       return {
         check, position, aggregates: { [a('n')]: `count(*) FILTER (WHERE ${failing})` }, failing,
         judge: (v) => ({ pass: (v[a('n')] ?? 0) === 0, observed: v[a('n')], threshold: check.values, message: `${v[a('n')]} row(s) of ${check.column} outside the accepted values` }),
@@ -133,7 +144,7 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext): Pla
 }
 
 export async function runQualityChecks(engine: Engine, checks: readonly QualityCheckSpec[], columns: readonly ColumnSpec[], ctx: AuditContext): Promise<CheckOutcome[]> {
-  const planned = checks.map((check, i) => plan(check, i, ctx));
+  const planned = checks.map((check, i) => plan(check, i, ctx, columns));
   const broken = new Map<number, string>();
   let values = await aggregate(engine, planned);
   if (typeof values === 'string') {

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, MeshError } from '../core/errors.js';
 import { planConform } from '../engine/conform-schema.js';
 import { openEngine, restrictFileAccess, type Engine } from '../engine/duckdb-engine.js';
-import { runQualityChecks, type CheckOutcome } from '../engine/quality-checks.js';
+import { nullCount, runQualityChecks, type CheckOutcome } from '../engine/quality-checks.js';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../engine/sql-text.js';
 import type { MeshConfig } from '../platform/mesh-config.js';
 import { ParquetPort } from '../ports/parquet-port.js';
@@ -227,7 +227,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
     await step('conform', async () => {
       const required = product.spec.schema.columns.filter((c) => c.nullable === false);
       if (required.length === 0) return;
-      const [row] = await engine!.rows(`SELECT ${required.map((c, i) => `count(*) FILTER (WHERE ${quoteIdent(c.name)} IS NULL) AS n${i}`).join(', ')} FROM snapshot`);
+      const [row] = await engine!.rows(`SELECT ${required.map((c, i) => `${nullCount(c.name)} AS n${i}`).join(', ')} FROM snapshot`);
       const bad = required.map((c, i) => ({ name: c.name, nulls: Number(row[`n${i}`]) })).filter((c) => c.nulls > 0);
       if (bad.length > 0) throw new InputError(`non-nullable column(s) hold nulls: ${bad.map((c) => `"${c.name}" (${c.nulls} null${c.nulls === 1 ? '' : 's'})`).join(', ')}`);
     });
@@ -378,7 +378,7 @@ async function describeTransform(engine: Engine, sql: string): Promise<Array<{ n
 
 async function writeParquet(engine: Engine, query: string, file: string): Promise<void> {
   try {
-    await engine.connection.run(`COPY (\n${query}\n) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
+    await engine.connection.run(`COPY (\n${query}\n) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`);
   } catch (error) {
     throw new InputError(`writing the snapshot failed: ${messageOf(error)}`);
   }

@@ -80,6 +80,18 @@ describe('quality checks', () => {
     expect(JSON.stringify([unique, regex])).not.toContain('b@x.com');
   });
 
+  it('compares accepted values in the column type, ignoring values that cannot be of it', async () => {
+    const [amounts, ids, times] = await run([
+      { type: 'accepted_values', column: 'amount', values: [10, '20.00', 30, -5] },
+      { type: 'accepted_values', column: 'id', values: [1, 2, 'four'] },
+      { type: 'accepted_values', column: 'updated_at', values: ['2026-11-20', '2026-11-19 00:00:00', '2026-11-20T06:00:00'] },
+    ]);
+    expect(amounts).toMatchObject({ status: 'pass', observed: 0 });
+    expect(ids).toMatchObject({ status: 'fail', observed: 1, message: '1 row(s) of id outside the accepted values' });
+    expect(ids.samples!.map((r) => r.id)).toEqual([4]);
+    expect(times).toMatchObject({ status: 'pass', observed: 0 });
+  });
+
   it('compares row counts with the 7-day average of successful runs', async () => {
     const [ok] = await run([{ type: 'row_count_delta', threshold: 0.2 }], { recentRowCounts: [4, 5, 3] });
     expect(ok).toMatchObject({ status: 'pass', observed: { rows: 4, average: 4, delta: 0 } });
