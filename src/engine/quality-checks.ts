@@ -9,6 +9,7 @@ import type { ColumnSpec, QualityCheckSpec } from '../spec/data-product-schema.j
 import { parseDuration } from '../spec/duration.js';
 import type { Engine } from './duckdb-engine.js';
 import { maskRows } from './mask-pii.js';
+import type { ColumnStats } from './snapshot-stats.js';
 import { duckdbType, quoteIdent, quoteLiteral, stripTrailingSemicolon } from './sql-text.js';
 
 /** One check's result on a snapshot: the record the registry keeps, without the run it belongs to. */
@@ -22,6 +23,8 @@ export interface AuditContext {
   /** Row counts of the successful runs of the last 7 days (row_count_delta). */
   readonly recentRowCounts: readonly number[];
   readonly now: Date;
+  /** The snapshot file's column statistics: checks they settle need no scan. */
+  readonly stats?: ReadonlyMap<string, ColumnStats>;
 }
 
 export function checkName(check: QualityCheckSpec): string {
@@ -52,21 +55,29 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
   const col = check.column ? quoteIdent(check.column) : '';
   const cols = (check.columns ?? (check.column ? [check.column] : [])).map(quoteIdent);
   switch (check.type) {
-    case 'null_rate':
+    case 'null_rate': {
+      const known = ctx.stats?.get(check.column!)?.nulls ?? null;
       return {
-        check, position, aggregates: { [a('n')]: nullCount(check.column!) }, failing: `${col} IS NULL`,
+        check, position, aggregates: known === null ? { [a('n')]: nullCount(check.column!) } : {}, failing: `${col} IS NULL`,
         judge: (v, rows) => {
-          const rate = rows === 0 ? 0 : (v[a('n')] ?? 0) / rows;
+          const rate = rows === 0 ? 0 : (known ?? v[a('n')] ?? 0) / rows;
           return { pass: rate <= (check.threshold ?? 0), observed: round(rate), threshold: check.threshold, message: `${pct(rate)} of ${check.column} is null (at most ${pct(check.threshold ?? 0)} allowed)` };
         },
       };
-    case 'not_null':
+    }
+    case 'not_null': {
+      const names = check.columns ?? [check.column!];
+      const known = names.length === 1 ? ctx.stats?.get(names[0])?.nulls ?? null : null;
       return {
         check, position,
-        aggregates: { [a('n')]: cols.length === 1 ? nullCount((check.columns ?? [check.column!])[0]) : `count(*) FILTER (WHERE ${cols.map((c) => `${c} IS NULL`).join(' OR ')})` },
+        aggregates: known !== null ? {} : { [a('n')]: names.length === 1 ? nullCount(names[0]) : `count(*) FILTER (WHERE ${cols.map((c) => `${c} IS NULL`).join(' OR ')})` },
         failing: cols.map((c) => `${c} IS NULL`).join(' OR '),
-        judge: (v) => ({ pass: (v[a('n')] ?? 0) === 0, observed: v[a('n')], threshold: 0, message: `${v[a('n')]} row(s) with a null in ${cols.length > 1 ? 'one of ' : ''}${(check.columns ?? [check.column]).join(', ')}` }),
+        judge: (v) => {
+          const n = known ?? v[a('n')];
+          return { pass: (n ?? 0) === 0, observed: n, threshold: 0, message: `${n} row(s) with a null in ${cols.length > 1 ? 'one of ' : ''}${names.join(', ')}` };
+        },
       };
+    }
     case 'unique': {
       const key = cols.length === 1 ? cols[0] : `row(${cols.join(', ')})`;
       return {
@@ -79,6 +90,11 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
       // a value that is not of that type can match no row (TRY_CAST gives NULL, which the list ignores).
       const declared = columns.find((c) => c.name === check.column);
       const type = declared ? duckdbType(declared.type) : 'VARCHAR';
+      const accepted = new Set((check.values ?? []).map((x) => String(x).toLowerCase()));
+      if (type === 'BOOLEAN' && accepted.has('true') && accepted.has('false')) {
+        // Both values a boolean can take are accepted: nothing to count.
+        return { check, position, aggregates: {}, judge: () => ({ pass: true, observed: 0, threshold: check.values, message: `0 row(s) of ${check.column} outside the accepted values` }) };
+      }
       const values = (check.values ?? []).map((x) => `TRY_CAST(${quoteLiteral(String(x))} AS ${type})`).join(', ');
       const failing = `${col} IS NOT NULL AND NOT list_contains([${values}], ${col})`;
       return {
@@ -87,6 +103,15 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
       };
     }
     case 'range': {
+      const known = ctx.stats?.get(check.column!)?.range;
+      const inside = known && (known.min === null || ((check.min === undefined || known.min >= check.min) && (check.max === undefined || known.max! <= check.max)));
+      if (inside) {
+        // The exact minimum and maximum lie inside the range: no value can be outside it.
+        return {
+          check, position, aggregates: {},
+          judge: () => ({ pass: true, observed: { outside: 0, min: known.min, max: known.max }, threshold: { min: check.min, max: check.max }, message: `0 row(s) of ${check.column} outside [${check.min ?? '-∞'}, ${check.max ?? '∞'}]` }),
+        };
+      }
       const parts: string[] = [];
       if (check.min !== undefined) parts.push(`${col} < ${quoteLiteral(check.min)}`);
       if (check.max !== undefined) parts.push(`${col} > ${quoteLiteral(check.max)}`);

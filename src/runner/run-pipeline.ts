@@ -12,6 +12,7 @@ import { InputError, MeshError } from '../core/errors.js';
 import { planConform } from '../engine/conform-schema.js';
 import { openEngine, restrictFileAccess, type Engine } from '../engine/duckdb-engine.js';
 import { nullCount, runQualityChecks, type CheckOutcome } from '../engine/quality-checks.js';
+import { readSnapshotStats } from '../engine/snapshot-stats.js';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../engine/sql-text.js';
 import type { MeshConfig } from '../platform/mesh-config.js';
 import { ParquetPort } from '../ports/parquet-port.js';
@@ -27,7 +28,7 @@ import { renewRunLock } from '../registry/operations/runs/run-lock.js';
 import type { CheckResultRecord, RunInputRecord, RunStepRecord, SnapshotRecord } from '../registry/operations/runs/run-records.js';
 import { startRun } from '../registry/operations/runs/start-run.js';
 import type { Registry } from '../registry/registry.js';
-import type { DataProduct, InputSpec } from '../spec/data-product-schema.js';
+import type { ColumnSpec, DataProduct, InputSpec } from '../spec/data-product-schema.js';
 import { extractFile } from './extract/extract-file.js';
 import { extractMysql } from './extract/extract-mysql.js';
 import { extractPostgres, openPostgresStream, type StreamedInput } from './extract/extract-postgres.js';
@@ -224,18 +225,22 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
       return produced!;
     }, () => rowsOut ?? undefined);
 
+    // What the snapshot file's footer knows (null counts, exact numeric ranges) settles some checks without a scan.
+    const stats = await readSnapshotStats(engine, candidate, product.spec.schema.columns);
     await step('conform', async () => {
       const required = product.spec.schema.columns.filter((c) => c.nullable === false);
       if (required.length === 0) return;
-      const [row] = await engine!.rows(`SELECT ${required.map((c, i) => `${nullCount(c.name)} AS n${i}`).join(', ')} FROM snapshot`);
-      const bad = required.map((c, i) => ({ name: c.name, nulls: Number(row[`n${i}`]) })).filter((c) => c.nulls > 0);
+      const unknown = required.filter((c) => stats.get(c.name)?.nulls == null);
+      const [row] = unknown.length ? await engine!.rows(`SELECT ${unknown.map((c, i) => `${nullCount(c.name)} AS n${i}`).join(', ')} FROM snapshot`) : [{}];
+      const nullsOf = (c: ColumnSpec) => stats.get(c.name)?.nulls ?? Number(row[`n${unknown.indexOf(c)}`]);
+      const bad = required.map((c) => ({ name: c.name, nulls: nullsOf(c) })).filter((c) => c.nulls > 0);
       if (bad.length > 0) throw new InputError(`non-nullable column(s) hold nulls: ${bad.map((c) => `"${c.name}" (${c.nulls} null${c.nulls === 1 ? '' : 's'})`).join(', ')}`);
     });
 
     await step('audit', async () => {
       const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
       checks = await runQualityChecks(engine!, product.spec.quality?.checks ?? [], product.spec.schema.columns, {
-        rowsIn: sumRowsIn(), rowsTransformed, recentRowCounts: registry ? await recentRowCounts(registry, def.productId, def.major, since) : [], now: new Date(),
+        rowsIn: sumRowsIn(), rowsTransformed, recentRowCounts: registry ? await recentRowCounts(registry, def.productId, def.major, since) : [], now: new Date(), stats,
       });
       const blocking = checks.filter((c) => c.status === 'fail' && c.severity === 'error');
       if (blocking.length > 0) throw new AuditFailed(`${blocking.length} blocking check(s) failed: ${blocking.map((c) => `${c.name}: ${c.message}`).join('; ')}`);

@@ -2,9 +2,13 @@
  * Every check type on a small snapshot in the real engine: verdict, observed value,
  * threshold, and masked samples for failures.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/engine/duckdb-engine.js';
 import { runQualityChecks } from '../../src/engine/quality-checks.js';
+import { readSnapshotStats } from '../../src/engine/snapshot-stats.js';
 import type { ColumnSpec, QualityCheckSpec } from '../../src/spec/data-product-schema.js';
 
 const columns: ColumnSpec[] = [
@@ -97,5 +101,72 @@ describe('quality checks', () => {
     expect(ok).toMatchObject({ status: 'pass', observed: { rows: 4, average: 4, delta: 0 } });
     const [bad] = await run([{ type: 'row_count_delta', threshold: 0.2 }], { recentRowCounts: [10, 10] });
     expect(bad).toMatchObject({ status: 'fail', observed: { rows: 4, average: 10, delta: 0.6 } });
+  });
+});
+
+describe('checks settled by the snapshot file statistics', () => {
+  let engine: Engine;
+  let dir: string;
+  const statColumns: ColumnSpec[] = [
+    { name: 'id', type: 'bigint', nullable: false, pii: 'none' },
+    { name: 'price', type: 'decimal(10,2)', pii: 'none' },
+    { name: 'ratio', type: 'double', pii: 'none' },
+    { name: 'huge', type: 'bigint', pii: 'none' },
+    { name: 'empty', type: 'integer', pii: 'none' },
+    { name: 'email', type: 'varchar', pii: 'direct', masking: 'hash' },
+    { name: 'active', type: 'boolean', pii: 'none' },
+  ];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mesh-stats-'));
+    engine = await openEngine();
+    // Several row groups; nulls in some; a bigint beyond 2^53; a column with no values at all.
+    await engine.connection.run(`COPY (SELECT i::BIGINT AS id, CASE WHEN i % 1000 = 7 THEN NULL ELSE (i % 500) / 4 END::DECIMAL(10,2) AS price,
+        i / 3000.0 AS ratio, CASE WHEN i = 2500 THEN 9007199254740993 ELSE i END::BIGINT AS huge, NULL::INTEGER AS empty,
+        CASE WHEN i % 700 = 0 THEN NULL ELSE 'user' || i || '@x.com' END AS email, i % 2 = 0 AS active
+      FROM range(1, 3001) AS t(i)) TO '${join(dir, 'snap.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 1000)`);
+    await engine.connection.run(`CREATE VIEW snapshot AS SELECT * FROM read_parquet('${join(dir, 'snap.parquet')}')`);
+  });
+  afterAll(() => {
+    engine?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads null counts, and exact ranges only where numbers compare exactly', async () => {
+    const stats = await readSnapshotStats(engine, join(dir, 'snap.parquet'), statColumns);
+    expect(stats.get('id')).toEqual({ nulls: 0, range: { min: 1, max: 3000 } });
+    expect(stats.get('price')).toEqual({ nulls: 3, range: { min: 0, max: 124.75 } });
+    expect(stats.get('ratio')).toEqual({ nulls: 0 }); // doubles may hold NaN: the scan decides
+    expect(stats.get('huge')).toEqual({ nulls: 0 }); // 2^53 + 1 does not survive a double
+    expect(stats.get('empty')).toEqual({ nulls: 3000, range: { min: null, max: null } });
+    expect(stats.get('email')).toEqual({ nulls: 4 });
+  });
+
+  it('gives the same verdicts, observed values and number of samples as a full scan', async () => {
+    const checks: QualityCheckSpec[] = [
+      { type: 'not_null', column: 'id' },
+      { type: 'not_null', column: 'price' },
+      { type: 'not_null', columns: ['id', 'email'] },
+      { type: 'null_rate', column: 'email', threshold: 0.001 },
+      { type: 'null_rate', column: 'price', threshold: 0.01 },
+      { type: 'range', column: 'id', min: 1, max: 3000 },
+      { type: 'range', column: 'id', min: 2 },
+      { type: 'range', column: 'price', max: 100 },
+      { type: 'range', column: 'price', min: 0, max: 124.75 },
+      { type: 'range', column: 'huge', max: 9007199254740992 },
+      { type: 'range', column: 'empty', min: 0, max: 1 },
+      { type: 'range', column: 'ratio', min: 0, max: 0.5 },
+      { type: 'accepted_values', column: 'active', values: [true, false] },
+      { type: 'accepted_values', column: 'active', values: [true] },
+      { type: 'row_count', min: 3000 },
+    ];
+    const ctx = { rowsIn: 3000, rowsTransformed: 3000, recentRowCounts: [], now: new Date('2026-11-21T00:00:00Z') };
+    const stats = await readSnapshotStats(engine, join(dir, 'snap.parquet'), statColumns);
+    const scanned = await runQualityChecks(engine, checks, statColumns, ctx);
+    const settled = await runQualityChecks(engine, checks, statColumns, { ...ctx, stats });
+    // Which failing rows make the (at most 10) samples is up to the engine's parallel scan.
+    const comparable = (outcomes: typeof scanned) => outcomes.map((c) => ({ ...c, samples: c.samples?.length ?? null }));
+    expect(comparable(settled)).toEqual(comparable(scanned));
+    expect(scanned.map((c) => c.status)).toEqual(['pass', 'fail', 'fail', 'fail', 'pass', 'pass', 'fail', 'fail', 'pass', 'fail', 'pass', 'fail', 'pass', 'fail', 'pass']);
+    expect(scanned[8].observed).toEqual({ outside: 0, min: 0, max: 124.75 });
   });
 });
