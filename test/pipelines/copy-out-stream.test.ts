@@ -89,7 +89,8 @@ describe('CopyOutStream', () => {
     const copy = `COPY (${rowsQuery}) TO STDOUT WITH (FORMAT csv)`;
     const reference = await readAll(direct.query(copyTo(copy)));
     const reported: number[] = [];
-    const stream = chopped.query(new CopyOutStream(copy, 100, (rows) => reported.push(rows)));
+    // Batches of one byte: every decoded piece is passed on as it is, so the pieces can be counted.
+    const stream = chopped.query(new CopyOutStream(copy, { reportEvery: 100, onRows: (rows) => reported.push(rows), batchBytes: 1 }));
     const got = await readAll(stream);
     expect(got.bytes.length).toBe(reference.bytes.length);
     expect(got.bytes.equals(reference.bytes)).toBe(true);
@@ -100,6 +101,20 @@ describe('CopyOutStream', () => {
     expect(reported.length).toBeGreaterThanOrEqual(1);
     expect(reported.every((n, i) => n >= 100 && n <= 600 && (i === 0 || n - reported[i - 1] >= 100))).toBe(true);
     expect((await chopped.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
+  it('passes rows on in batches of the given size', async () => {
+    const copy = `COPY (${rowsQuery}) TO STDOUT WITH (FORMAT csv)`;
+    const reference = await readAll(direct.query(copyTo(copy)));
+    const sizes: number[] = [];
+    const stream = chopped.query(new CopyOutStream(copy, { batchBytes: 64 << 10 }));
+    stream.on('data', (chunk: Buffer) => sizes.push(chunk.length));
+    const got = await readAll(stream);
+    expect(got.bytes.equals(reference.bytes)).toBe(true);
+    const fewest = Math.ceil(reference.bytes.length / (64 << 10));
+    expect(sizes.length).toBeGreaterThanOrEqual(fewest);
+    expect(sizes.length).toBeLessThanOrEqual(2 * fewest);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(64 << 10);
   });
 
   it('ignores notices sent between rows', async () => {

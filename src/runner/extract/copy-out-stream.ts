@@ -6,7 +6,10 @@
  * 0.2 s of CPU per million rows in this process (profiled), CPU that the engine, parsing the
  * same rows at the same time, then has to share on a small machine. Here each socket chunk is
  * compacted in place in one pass (~0.04 s per million rows): headers dropped, rows moved
- * together, completed rows counted — progress in rows, for free.
+ * together, completed rows counted — progress in rows, for free. Rows are passed on in
+ * batches of about 1 MB rather than per socket read (~64 KB): each write to the FIFO is a
+ * hand-off to the thread pool and a wake-up of the engine's reader, and batching cut the
+ * run's CPU by ~0.1 s per million rows (measured, A/B in one process).
  *
  * Protocol handling follows pg's Submittable contract (as pg-copy-streams does): the stream
  * takes the socket from pg's parser while the copy runs and hands back whatever follows —
@@ -23,6 +26,14 @@ const ERROR_RESPONSE = 0x45; // 'E'
 const HEADER_BYTES = 5;
 
 /** What a Submittable gets from pg: the protocol connection, whose socket it borrows. */
+export interface CopyOutOptions {
+  /** `onRows` is called with the rows received so far, every `reportEvery` rows. */
+  readonly reportEvery?: number;
+  readonly onRows?: (rows: number) => void;
+  /** Rows are passed on in batches of this many bytes (1 MB), the last one smaller. */
+  readonly batchBytes?: number;
+}
+
 interface PgConnection {
   readonly stream: Socket;
   query(text: string): void;
@@ -43,13 +54,22 @@ export class CopyOutStream extends Readable implements pg.Submittable {
   #inRow = false;
   #wanted = false;
   #attached = false;
+  /** Rows waiting to be passed on together. */
+  #batch: Buffer;
+  #batched = 0;
+  readonly #batchBytes: number;
+  readonly #reportEvery: number;
+  readonly #onRows?: (rows: number) => void;
 
   #nextReport: number;
 
-  /** `onRows` is called with the rows received so far, every `reportEvery` rows. */
-  constructor(readonly text: string, readonly reportEvery = Infinity, readonly onRows?: (rows: number) => void) {
+  constructor(readonly text: string, options: CopyOutOptions = {}) {
     super({ highWaterMark: 1 << 20 });
-    this.#nextReport = reportEvery;
+    this.#batchBytes = Math.max(1, options.batchBytes ?? 1 << 20);
+    this.#batch = Buffer.allocUnsafe(this.#batchBytes);
+    this.#reportEvery = options.reportEvery ?? Infinity;
+    this.#nextReport = this.#reportEvery;
+    this.#onRows = options.onRows;
   }
 
   submit(pgConnection: pg.Connection): void {
@@ -121,13 +141,15 @@ export class CopyOutStream extends Readable implements pg.Submittable {
       if (code === ERROR_RESPONSE) {
         // pg parses the error (and the ReadyForQuery after it) and calls handleError.
         const rest = split ? Buffer.concat([this.#header, chunk.subarray(i)]) : Buffer.from(chunk.subarray(start));
-        if (o > 0) this.push(chunk.subarray(0, o));
+        this.#add(chunk, o);
+        this.#flush();
         this.#detach(rest);
         return false;
       }
       if (code === COPY_DONE) {
         const rest = chunk.subarray(i + length);
-        if (o > 0) this.push(chunk.subarray(0, o));
+        this.#add(chunk, o);
+        this.#flush();
         // The stream ends in handleCommandComplete, once the row count is known.
         this.#detach(rest);
         return false;
@@ -137,10 +159,30 @@ export class CopyOutStream extends Readable implements pg.Submittable {
       // An empty row cannot occur in CSV or text format (each row ends with a newline).
     }
     if (this.rowsReceived >= this.#nextReport) {
-      this.#nextReport = this.rowsReceived + this.reportEvery;
-      this.onRows?.(this.rowsReceived);
+      this.#nextReport = this.rowsReceived + this.#reportEvery;
+      this.#onRows?.(this.rowsReceived);
     }
-    return o > 0 ? this.push(chunk.subarray(0, o)) : true;
+    return this.#add(chunk, o);
+  }
+
+  /** Adds the first `length` bytes of `chunk` to the batch; returns whether the consumer wants more. */
+  #add(chunk: Buffer, length: number): boolean {
+    if (length === 0) return true;
+    let wantsMore = true;
+    if (this.#batched + length > this.#batch.length) wantsMore = this.#flush();
+    if (length > this.#batch.length) return this.push(chunk.subarray(0, length)) && wantsMore;
+    chunk.copy(this.#batch, this.#batched, 0, length);
+    this.#batched += length;
+    return wantsMore;
+  }
+
+  /** Passes the batch on; returns whether the consumer wants more. */
+  #flush(): boolean {
+    if (this.#batched === 0) return true;
+    const full = this.#batch.subarray(0, this.#batched);
+    this.#batch = Buffer.allocUnsafe(this.#batchBytes);
+    this.#batched = 0;
+    return this.push(full);
   }
 
   /** Gives the socket back to pg's parser, with the bytes it has not seen yet. */

@@ -2,8 +2,8 @@
  * PostgreSQL inputs, streamed: `COPY (query) TO STDOUT (FORMAT csv)` (the fastest way out of
  * PostgreSQL measured here), decoded off the socket by CopyOutStream and written into a FIFO
  * that DuckDB reads as CSV while the rows arrive — straight into the transform (one pass) or
- * into a staged parquet file — so extraction and parsing overlap and no more than a socket
- * buffer of rows is ever held in JavaScript.
+ * into a staged parquet file — so extraction and parsing overlap and no more than a few MB of
+ * rows (a batch, the write buffer) are ever held in JavaScript.
  */
 import { execFile } from 'node:child_process';
 import { closeSync, constants as fsConstants, createWriteStream, openSync } from 'node:fs';
@@ -181,7 +181,7 @@ export async function openPostgresStream(ctx: ExtractContext): Promise<StreamedI
       // One REPEATABLE READ snapshot for the COPY and the watermark query, so rows committed in
       // between can neither be missed by the next run nor counted twice.
       if (source.watermarkSql) await source.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const copy = source.client.query(new CopyOutStream(source.copySql, PROGRESS_ROWS, (rows) => ctx.onRows?.(rows)));
+      const copy = source.client.query(new CopyOutStream(source.copySql, { reportEvery: PROGRESS_ROWS, onRows: (rows) => ctx.onRows?.(rows) }));
       try {
         // A deep write buffer lets writes to the pipe go out in big batches (fewer hand-offs to the engine's reader).
         await pipeline(copy, createWriteStream(fifo, { highWaterMark: PIPE_BUFFER_BYTES }));
