@@ -37,7 +37,10 @@ function safe(value: unknown): number | null | undefined {
   return Number.isFinite(n) && Math.abs(n) < 2 ** 53 ? n : undefined;
 }
 
-/** Statistics of the declared columns of one parquet file, read from its footer. */
+/**
+ * Statistics of the declared columns of one parquet file, read from its footer. Never fails a
+ * run: a footer it cannot read gives no statistics, and every check is then scanned.
+ */
 export async function readSnapshotStats(engine: Engine, file: string, columns: readonly ColumnSpec[]): Promise<Map<string, ColumnStats>> {
   const rows = await engine.rows(`SELECT path_in_schema AS name,
       CASE WHEN count(*) = count(stats_null_count) THEN sum(stats_null_count) END AS nulls,
@@ -46,7 +49,7 @@ export async function readSnapshotStats(engine: Engine, file: string, columns: r
       min(TRY_CAST(stats_min_value AS DOUBLE)) AS lo,
       max(TRY_CAST(stats_max_value AS DOUBLE)) AS hi,
       count(stats_min_value) AS with_values
-    FROM parquet_metadata(${quoteLiteral(file)}) GROUP BY path_in_schema`);
+    FROM parquet_metadata(${quoteLiteral(file)}) GROUP BY path_in_schema`).catch(() => []);
   const byName = new Map(rows.map((r) => [String(r.name), r]));
   const stats = new Map<string, ColumnStats>();
   for (const column of columns) {
