@@ -2,7 +2,9 @@
  * The audit: every quality check of a product over one candidate snapshot (the relation
  * `snapshot`). Aggregate checks are folded into ONE SELECT, so a snapshot is scanned once
  * whatever the number of checks; only failed checks pay for a second, LIMIT 10 query that
- * fetches sample rows (PII masked). `sql` checks are their own queries by nature.
+ * fetches sample rows (PII masked). `sql` checks are their own queries by nature. A check
+ * whose aggregates the snapshot file's statistics already give (`settled`) is judged on
+ * those, by the same judge, and adds nothing to the scan.
  */
 import type { CheckResultRecord } from '../registry/operations/runs/run-records.js';
 import type { ColumnSpec, QualityCheckSpec } from '../spec/data-product-schema.js';
@@ -38,6 +40,8 @@ interface Planned {
   readonly position: number;
   /** Aggregate expressions this check needs, by alias. */
   readonly aggregates: Record<string, string>;
+  /** Their values when the snapshot's statistics already give them: no scan for this check. */
+  readonly settled?: Record<string, number | null>;
   /** A predicate true for failing rows, used to fetch samples. */
   readonly failing?: string;
   readonly judge: (values: Record<string, number | null>, rows: number) => { pass: boolean; observed: unknown; threshold: unknown; message: string };
@@ -50,6 +54,22 @@ export function nullCount(column: string): string {
   return `count(*) - count(${quoteIdent(column)})`;
 }
 
+/** Nulls per column, from the statistics where they have them, the rest in one scan of the snapshot. */
+export async function countNulls(engine: Engine, names: readonly string[], stats: ReadonlyMap<string, ColumnStats>): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const unknown: string[] = [];
+  for (const name of names) {
+    const known = stats.get(name)?.nulls;
+    if (known == null) unknown.push(name);
+    else counts.set(name, known);
+  }
+  if (unknown.length > 0) {
+    const [row] = await engine.rows(`SELECT ${unknown.map((name, i) => `${nullCount(name)} AS n${i}`).join(', ')} FROM snapshot`);
+    unknown.forEach((name, i) => counts.set(name, Number(row[`n${i}`])));
+  }
+  return counts;
+}
+
 function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, columns: readonly ColumnSpec[]): Planned {
   const a = (suffix: string) => `c${position}_${suffix}`;
   const col = check.column ? quoteIdent(check.column) : '';
@@ -58,9 +78,9 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
     case 'null_rate': {
       const known = ctx.stats?.get(check.column!)?.nulls ?? null;
       return {
-        check, position, aggregates: known === null ? { [a('n')]: nullCount(check.column!) } : {}, failing: `${col} IS NULL`,
+        check, position, aggregates: { [a('n')]: nullCount(check.column!) }, settled: known === null ? undefined : { [a('n')]: known }, failing: `${col} IS NULL`,
         judge: (v, rows) => {
-          const rate = rows === 0 ? 0 : (known ?? v[a('n')] ?? 0) / rows;
+          const rate = rows === 0 ? 0 : (v[a('n')] ?? 0) / rows;
           return { pass: rate <= (check.threshold ?? 0), observed: round(rate), threshold: check.threshold, message: `${pct(rate)} of ${check.column} is null (at most ${pct(check.threshold ?? 0)} allowed)` };
         },
       };
@@ -70,12 +90,10 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
       const known = names.length === 1 ? ctx.stats?.get(names[0])?.nulls ?? null : null;
       return {
         check, position,
-        aggregates: known !== null ? {} : { [a('n')]: names.length === 1 ? nullCount(names[0]) : `count(*) FILTER (WHERE ${cols.map((c) => `${c} IS NULL`).join(' OR ')})` },
+        aggregates: { [a('n')]: names.length === 1 ? nullCount(names[0]) : `count(*) FILTER (WHERE ${cols.map((c) => `${c} IS NULL`).join(' OR ')})` },
+        settled: known === null ? undefined : { [a('n')]: known },
         failing: cols.map((c) => `${c} IS NULL`).join(' OR '),
-        judge: (v) => {
-          const n = known ?? v[a('n')];
-          return { pass: (n ?? 0) === 0, observed: n, threshold: 0, message: `${n} row(s) with a null in ${cols.length > 1 ? 'one of ' : ''}${names.join(', ')}` };
-        },
+        judge: (v) => ({ pass: (v[a('n')] ?? 0) === 0, observed: v[a('n')], threshold: 0, message: `${v[a('n')]} row(s) with a null in ${cols.length > 1 ? 'one of ' : ''}${names.join(', ')}` }),
       };
     }
     case 'unique': {
@@ -91,33 +109,26 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
       const declared = columns.find((c) => c.name === check.column);
       const type = declared ? duckdbType(declared.type) : 'VARCHAR';
       const accepted = new Set((check.values ?? []).map((x) => String(x).toLowerCase()));
-      if (type === 'BOOLEAN' && accepted.has('true') && accepted.has('false')) {
-        // Both values a boolean can take are accepted: nothing to count.
-        return { check, position, aggregates: {}, judge: () => ({ pass: true, observed: 0, threshold: check.values, message: `0 row(s) of ${check.column} outside the accepted values` }) };
-      }
+      // Both values a boolean can take are accepted: nothing to count.
+      const everyBoolean = type === 'BOOLEAN' && accepted.has('true') && accepted.has('false');
       const values = (check.values ?? []).map((x) => `TRY_CAST(${quoteLiteral(String(x))} AS ${type})`).join(', ');
       const failing = `${col} IS NOT NULL AND NOT list_contains([${values}], ${col})`;
       return {
-        check, position, aggregates: { [a('n')]: `count(*) FILTER (WHERE ${failing})` }, failing,
+        check, position, aggregates: { [a('n')]: `count(*) FILTER (WHERE ${failing})` }, settled: everyBoolean ? { [a('n')]: 0 } : undefined, failing,
         judge: (v) => ({ pass: (v[a('n')] ?? 0) === 0, observed: v[a('n')], threshold: check.values, message: `${v[a('n')]} row(s) of ${check.column} outside the accepted values` }),
       };
     }
     case 'range': {
       const known = ctx.stats?.get(check.column!)?.range;
+      // The exact minimum and maximum lie inside the range: no value can be outside it.
       const inside = known && (known.min === null || ((check.min === undefined || known.min >= check.min) && (check.max === undefined || known.max! <= check.max)));
-      if (inside) {
-        // The exact minimum and maximum lie inside the range: no value can be outside it.
-        return {
-          check, position, aggregates: {},
-          judge: () => ({ pass: true, observed: { outside: 0, min: known.min, max: known.max }, threshold: { min: check.min, max: check.max }, message: `0 row(s) of ${check.column} outside [${check.min ?? '-∞'}, ${check.max ?? '∞'}]` }),
-        };
-      }
       const parts: string[] = [];
       if (check.min !== undefined) parts.push(`${col} < ${quoteLiteral(check.min)}`);
       if (check.max !== undefined) parts.push(`${col} > ${quoteLiteral(check.max)}`);
       const failing = parts.join(' OR ') || 'false';
       return {
-        check, position, aggregates: { [a('n')]: `count(*) FILTER (WHERE ${failing})`, [a('lo')]: `CAST(min(${col}) AS DOUBLE)`, [a('hi')]: `CAST(max(${col}) AS DOUBLE)` }, failing,
+        check, position, aggregates: { [a('n')]: `count(*) FILTER (WHERE ${failing})`, [a('lo')]: `CAST(min(${col}) AS DOUBLE)`, [a('hi')]: `CAST(max(${col}) AS DOUBLE)` },
+        settled: inside ? { [a('n')]: 0, [a('lo')]: known.min, [a('hi')]: known.max } : undefined, failing,
         judge: (v) => ({ pass: (v[a('n')] ?? 0) === 0, observed: { outside: v[a('n')], min: v[a('lo')], max: v[a('hi')] }, threshold: { min: check.min, max: check.max }, message: `${v[a('n')]} row(s) of ${check.column} outside [${check.min ?? '-∞'}, ${check.max ?? '∞'}]` }),
       };
     }
@@ -176,6 +187,10 @@ export async function runQualityChecks(engine: Engine, checks: readonly QualityC
     // One check's SQL cannot run (e.g. a range on a text column): find it, run the others.
     const healthy: Planned[] = [];
     for (const p of planned) {
+      if (p.settled) {
+        healthy.push(p);
+        continue;
+      }
       try {
         await engine.rows(`SELECT ${selectList({ rows: 'count(*)', ...p.aggregates })} FROM snapshot LIMIT 0`);
         healthy.push(p);
@@ -203,7 +218,7 @@ export async function runQualityChecks(engine: Engine, checks: readonly QualityC
       outcomes.push({ ...base, ...(await runSqlCheck(engine, p.check.sql ?? '', columns)) });
       continue;
     }
-    const verdict = p.judge(values, rows);
+    const verdict = p.judge(p.settled ? { ...values, ...p.settled } : values, rows);
     let samples: Array<Record<string, unknown>> | null = null;
     if (!verdict.pass && p.failing) samples = maskRows(await engine.rows(`SELECT * FROM snapshot WHERE ${p.failing} LIMIT 10`), columns);
     outcomes.push({ ...base, status: verdict.pass ? 'pass' : 'fail', observed: verdict.observed, threshold: verdict.threshold, message: verdict.message, samples });
@@ -218,7 +233,7 @@ function selectList(aggregates: Record<string, string>): string {
 /** Every aggregate of every check in ONE scan, or the engine's message when the query cannot run. */
 async function aggregate(engine: Engine, planned: readonly Planned[]): Promise<Record<string, number | null> | string> {
   const aggregates: Record<string, string> = { rows: 'count(*)' };
-  for (const p of planned) Object.assign(aggregates, p.aggregates);
+  for (const p of planned) if (!p.settled) Object.assign(aggregates, p.aggregates);
   try {
     const [raw] = await engine.rows(`SELECT ${selectList(aggregates)} FROM snapshot`);
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, num(v)]));

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, MeshError } from '../core/errors.js';
 import { planConform } from '../engine/conform-schema.js';
 import { openEngine, restrictFileAccess, type Engine } from '../engine/duckdb-engine.js';
-import { nullCount, runQualityChecks, type CheckOutcome } from '../engine/quality-checks.js';
+import { countNulls, runQualityChecks, type CheckOutcome } from '../engine/quality-checks.js';
 import { readSnapshotStats } from '../engine/snapshot-stats.js';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../engine/sql-text.js';
 import type { MeshConfig } from '../platform/mesh-config.js';
@@ -28,7 +28,7 @@ import { renewRunLock } from '../registry/operations/runs/run-lock.js';
 import type { CheckResultRecord, RunInputRecord, RunStepRecord, SnapshotRecord } from '../registry/operations/runs/run-records.js';
 import { startRun } from '../registry/operations/runs/start-run.js';
 import type { Registry } from '../registry/registry.js';
-import type { ColumnSpec, DataProduct, InputSpec } from '../spec/data-product-schema.js';
+import type { DataProduct, InputSpec } from '../spec/data-product-schema.js';
 import { extractFile } from './extract/extract-file.js';
 import { extractMysql } from './extract/extract-mysql.js';
 import { extractPostgres, openPostgresStream, type StreamedInput } from './extract/extract-postgres.js';
@@ -230,10 +230,8 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
     await step('conform', async () => {
       const required = product.spec.schema.columns.filter((c) => c.nullable === false);
       if (required.length === 0) return;
-      const unknown = required.filter((c) => stats.get(c.name)?.nulls == null);
-      const [row] = unknown.length ? await engine!.rows(`SELECT ${unknown.map((c, i) => `${nullCount(c.name)} AS n${i}`).join(', ')} FROM snapshot`) : [{}];
-      const nullsOf = (c: ColumnSpec) => stats.get(c.name)?.nulls ?? Number(row[`n${unknown.indexOf(c)}`]);
-      const bad = required.map((c) => ({ name: c.name, nulls: nullsOf(c) })).filter((c) => c.nulls > 0);
+      const nulls = await countNulls(engine!, required.map((c) => c.name), stats);
+      const bad = required.map((c) => ({ name: c.name, nulls: nulls.get(c.name)! })).filter((c) => c.nulls > 0);
       if (bad.length > 0) throw new InputError(`non-nullable column(s) hold nulls: ${bad.map((c) => `"${c.name}" (${c.nulls} null${c.nulls === 1 ? '' : 's'})`).join(', ')}`);
     });
 
