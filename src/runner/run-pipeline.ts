@@ -34,6 +34,7 @@ import { extractMysql } from './extract/extract-mysql.js';
 import { extractPostgres, openPostgresStream, type StreamedInput } from './extract/extract-postgres.js';
 import { extractProduct } from './extract/extract-product.js';
 import type { ExtractContext, Extracted } from './extract/extract-types.js';
+import { sourceRowError } from './extract/source-errors.js';
 import type { RunObserver } from './run-observer.js';
 import type { RunOutcome } from './run-outcome.js';
 
@@ -186,7 +187,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
       const [w, f] = await Promise.allSettled([writing, s.stream.feed()]);
       // A source failure wins (the engine saw a clean end of file and may have "succeeded" on partial data).
       if (f.status === 'rejected') throw f.reason;
-      if (w.status === 'rejected') throw w.reason;
+      if (w.status === 'rejected') throw sourceRowError(w.reason, `input ${s.input.name}`) ?? w.reason;
       const fed = (f as PromiseFulfilledResult<{ rows: number; watermark?: string | number | null }>).value;
       inputRecords.set(s.input.name, { name: s.input.name, kind: 'postgres', rowsIn: fed.rows, ...(fed.watermark !== undefined ? { watermark: fed.watermark } : {}) });
       if (isIncremental(s.input)) {

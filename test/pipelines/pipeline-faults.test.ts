@@ -152,6 +152,32 @@ describe('pipeline faults', () => {
     expect(missing.error).toMatch(/column "email" \(varchar\) is declared in spec.schema.columns but the transform does not return it/);
   });
 
+  it('a source row the engine cannot read: the run names the input, the row and the column, and shows no data', async () => {
+    const decimal = [columns[0], columns[1], { name: 'support_rep_id', type: 'decimal(12,2)', pii: 'none' as const }];
+    // NaN is a valid PostgreSQL numeric with no DECIMAL form; the row also holds an email (PII).
+    const nan = 'SELECT customer_id, email, (CASE WHEN customer_id = 7 THEN \'NaN\' ELSE \'1\' END)::numeric(12,2) AS support_rep_id FROM customer ORDER BY customer_id';
+    await h.platform.publish(customersBundle('unreadable-value', { query: nan, cols: decimal }));
+    await h.platform.publish(customersBundle('unreadable-value-staged', { query: nan, cols: decimal, sql: 'SELECT * FROM customer WHERE customer_id IN (SELECT customer_id FROM customer)' }));
+    for (const name of ['unreadable-value', 'unreadable-value-staged']) {
+      const outcome = await h.platform.runProduct(`faults/${name}`, { env });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toBe('input customer: row 7 of the source: a value of column "support_rep_id" cannot be read as DECIMAL (NaN and infinities have no DECIMAL form); the value is not shown, it may be personal data');
+    }
+    const { rows: [{ email }] } = await chinook.query('SELECT email FROM customer WHERE customer_id = 7');
+    const runs = await h.platform.listRuns('faults/unreadable-value');
+    expect(JSON.stringify(runs)).toContain('row 7 of the source');
+    expect(JSON.stringify(runs)).not.toContain(email);
+
+    // A row longer than the engine's reader takes: 5 MB from PostgreSQL (streamed), 3 MB from MariaDB (staged).
+    await h.platform.publish(customersBundle('long-row', { query: "SELECT customer_id, repeat('x', 5000000) AS email, support_rep_id FROM customer" }));
+    const long = await h.platform.runProduct('faults/long-row', { env });
+    expect(long.error).toMatch(/^input customer: row 1 of the source is 5,000,0\d\d bytes long; a row may be at most 4,194,304 bytes \(leave the long column out/);
+    await h.platform.publish(customersBundle('long-row-mysql', { type: 'mysql', connection: '${MARIA_URI}', query: "SELECT 1 AS customer_id, REPEAT('x', 3000000) AS email, 2 AS support_rep_id" }));
+    const longMysql = await h.platform.runProduct('faults/long-row-mysql', { env: { ...env, MARIA_URI: 'mysql://root@127.0.0.1:3306/mysql' } });
+    expect(longMysql.error).toMatch(/^input customer: row 1 of the source is 3,000,0\d\d bytes long; a row may be at most [\d,]+ bytes/);
+    for (const o of [long, longMysql]) expect(o.error).not.toMatch(/xxxxxxxxxx|\.fifo|max_line_size/);
+  });
+
   it('nulls in a non-nullable column fail the conform step naming the column', async () => {
     await h.platform.publish(customersBundle('nulls', { cols: [...columns.slice(0, 2), { name: 'support_rep_id', type: 'integer', nullable: false, pii: 'none' }] }));
     await chinook.query('UPDATE customer SET support_rep_id = NULL WHERE customer_id IN (1, 2)');

@@ -30,3 +30,30 @@ export function queryError(error: unknown, what: string, engine: string, query: 
   const excerpt = where ? `\n  ${lines[where.line - 1]}\n  ${' '.repeat(Math.max(0, where.col - 1))}^` : '';
   return new InputError(`${what}: ${engine} rejected the source query: ${said}${at}${excerpt}`, { details: { position: where } });
 }
+
+/**
+ * The engine's error on a source row it could not read from the CSV a source is handed over
+ * in (a row longer than the reader allows, a value that does not fit its column's type), or
+ * undefined for any other error. The engine's own message quotes the raw row and the value,
+ * which may be personal data, and suggests reader settings the user cannot change: this one
+ * names the input, the row and the column, and shows no data.
+ */
+export function sourceRowError(error: unknown, what: string): InputError | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const row = /CSV Error on Line: (\d+)/.exec(message)?.[1];
+  if (!row) return undefined;
+  const at = `${what}: row ${Number(row).toLocaleString('en-US')} of the source`;
+  const tooLong = /Maximum line size of (\d+) bytes exceeded\. Actual Size: ?(\d+) bytes/.exec(message);
+  if (tooLong) {
+    const [, limit, actual] = tooLong.map(Number);
+    return new InputError(`${at} is ${actual.toLocaleString('en-US')} bytes long; a row may be at most ${limit.toLocaleString('en-US')} bytes (leave the long column out of the source query, or cut it down there)`);
+  }
+  const conversion = /Error when converting column "((?:[^"]|"")*)"\. Could not convert string .* to '([^']+)'/.exec(message);
+  if (conversion) {
+    const type = conversion[2];
+    const why = type === 'DECIMAL' ? ' (NaN and infinities have no DECIMAL form)' : '';
+    return new InputError(`${at}: a value of column "${conversion[1]}" cannot be read as ${type}${why}; the value is not shown, it may be personal data`);
+  }
+  const reason = message.split('\n').find((line, i) => i > 0 && line.trim() && !/^(Original Line|Possible Solution|\s)/.test(line));
+  return new InputError(`${at} cannot be read${reason ? `: ${reason.replace(/"(?:[^"]|"")*"/g, '"…"')}` : ''}`);
+}
