@@ -8,6 +8,7 @@ import mysql from 'mysql2';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../../engine/sql-text.js';
 import { EPOCH_WATERMARK, rewriteLastRun } from '../last-run-param.js';
 import { describeHost, resolveEnvRefs } from '../resolve-env.js';
+import { csvReadOptions } from './csv-handover.js';
 import { connectError, queryError, sourceRowError } from './source-errors.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 import { stageWatermark } from './stage-watermark.js';
@@ -95,10 +96,9 @@ export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
     } finally {
       await handle.close();
     }
-    const spec = `{${columns.map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(t)}`).join(', ')}}`;
     if (rows > 0) {
       await ctx.engine.connection
-        .run(`INSERT INTO ${quoteIdent(ctx.table)} SELECT * FROM read_csv(${quoteLiteral(file)}, columns = ${spec}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, auto_detect = false)`)
+        .run(`INSERT INTO ${quoteIdent(ctx.table)} SELECT * FROM read_csv(${quoteLiteral(file)}, ${csvReadOptions(columns)})`)
         .catch((error: unknown) => {
           throw sourceRowError(error, what) ?? error;
         });

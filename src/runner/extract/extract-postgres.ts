@@ -15,20 +15,12 @@ import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../../engine/s
 import { EPOCH_WATERMARK, rewriteLastRun } from '../last-run-param.js';
 import { describeHost, resolveEnvRefs } from '../resolve-env.js';
 import { CopyOutStream } from './copy-out-stream.js';
+import { csvReadOptions } from './csv-handover.js';
 import { connectError, queryError, sourceRowError } from './source-errors.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 
 const DESCRIBE_PREFIX = 'SELECT * FROM (\n';
 const PIPE_BUFFER_BYTES = 4 << 20;
-/**
- * The engine's CSV read buffer, which is also the longest row it accepts. DuckDB fills its
- * buffer from the pipe before parsing it; with its default (16 × max_line_size = 32 MB) it
- * parses in bursts while the writer waits, and up to 32 MB is still to parse when the source
- * is done — at 1M rows a tail of ~150 ms after the last byte. 4 MiB keeps parsing in step with
- * the arrival of rows (measured: 1M rows 0.91 → 0.71 s, 10M 6.9 → 6.1 s) and allows rows up
- * to 4 MiB (the default allows 2 MB).
- */
-export const CSV_BUFFER_BYTES = 4 << 20;
 /** Progress is reported every so many rows. */
 const PROGRESS_ROWS = 100_000;
 
@@ -113,7 +105,6 @@ async function openPostgresSource(ctx: ExtractContext): Promise<PostgresSource> 
     const query = rewriteLastRun(userQuery, `current_setting('mesh.last_run')::${cast}`);
     if (query.usesLastRun) await client.query(`SELECT set_config('mesh.last_run', $1, false)`, [String(ctx.lastRun ?? initial)]);
     const columns = fields.map((f) => [f.name, duckdbTypeForOid(f.dataTypeID, f.dataTypeModifier)] as const);
-    const columnSpec = `{${columns.map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(t)}`).join(', ')}}`;
     let closing: Promise<void> | undefined;
     return {
       client,
@@ -121,7 +112,7 @@ async function openPostgresSource(ctx: ExtractContext): Promise<PostgresSource> 
       copySql: `COPY (${query.text}) TO STDOUT WITH (FORMAT csv)`,
       watermarkSql: src.watermark ? `SELECT max(${quoteIdent(src.watermark)})::text AS wm FROM (\n${query.text}\n) AS mesh_source` : undefined,
       watermarkNumeric: cast === 'numeric',
-      csvOptions: `columns = ${columnSpec}, header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, auto_detect = false, buffer_size = ${CSV_BUFFER_BYTES}`,
+      csvOptions: csvReadOptions(columns),
       sourceError: (error) => ((error as { severity?: string }).severity ? queryError(error, what, 'PostgreSQL', userQuery, url) : error),
       close: () => (closing ??= client.end().catch(() => undefined)),
     };
