@@ -31,7 +31,7 @@ import type { Registry } from '../registry/registry.js';
 import type { DataProduct, InputSpec } from '../spec/data-product-schema.js';
 import { extractFile } from './extract/extract-file.js';
 import { extractMysql } from './extract/extract-mysql.js';
-import { extractPostgres, openPostgresStream, type StreamedInput } from './extract/extract-postgres.js';
+import { connectPostgresStream, extractPostgres, type StreamedInput } from './extract/extract-postgres.js';
 import { extractProduct } from './extract/extract-product.js';
 import type { ExtractContext, Extracted } from './extract/extract-types.js';
 import { sourceRowError } from './extract/source-errors.js';
@@ -137,7 +137,6 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
   };
 
   try {
-    engine = await openEngine({ workDir: workRoot });
     const stagingDir = join(workRoot, 'staging');
     mkdirSync(stagingDir, { recursive: true });
     const previous = dryRun ? undefined : readCurrentSnapshot(options.config.warehouseDir, def.productId, def.major);
@@ -146,22 +145,28 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
     // Extract: one staged table per input, named as the transform refers to it. One big
     // PostgreSQL input the transform reads once is not staged but streamed during the transform.
     const sql = transformSqlOf(def);
+    const streamInput = product.spec.inputs.find((input) => canStream(input, sql, env));
+    const contextOf = (input: InputSpec): Omit<ExtractContext, 'engine'> => ({
+      input, table: input.name, workDir: stagingDir, env, baseDir: def.baseDir, warehouseDir: options.config.warehouseDir, registry,
+      lastRun: isIncremental(input) ? lastRuns.get(input.name) : undefined,
+      // A streamed input's rows arrive while the transform runs.
+      onRows: (rows) => observer.onProgress?.({ step: input === streamInput ? 'transform' : 'extract', input: input.name, rows }),
+    });
+    // The streamed input connects to its source while the engine starts; a failure there is the extract step's.
+    const connecting = streamInput ? connectPostgresStream(contextOf(streamInput)) : undefined;
+    if (connecting) closers.push(() => connecting.then((pending) => pending.close(), () => undefined));
+    connecting?.catch(() => undefined);
+    engine = await openEngine({ workDir: workRoot });
     const inputRecords = inputRecordsOut;
     let streamed: { input: InputSpec; stream: StreamedInput } | undefined;
     await step('extract', async () => {
       let total = 0;
       for (const input of product.spec.inputs) {
-        const ctx: ExtractContext = {
-          engine: engine!, input, table: input.name, workDir: stagingDir, env, baseDir: def.baseDir, warehouseDir: options.config.warehouseDir, registry,
-          lastRun: isIncremental(input) ? lastRuns.get(input.name) : undefined,
-          // A streamed input's rows arrive while the transform runs.
-          onRows: (rows) => observer.onProgress?.({ step: streamed?.input === input ? 'transform' : 'extract', input: input.name, rows }),
-        };
-        if (!streamed && canStream(input, sql, env)) {
-          streamed = { input, stream: await openPostgresStream(ctx) };
-          closers.push(() => streamed!.stream.close());
+        if (input === streamInput) {
+          streamed = { input, stream: await (await connecting!).attach(engine!) };
           continue;
         }
+        const ctx: ExtractContext = { ...contextOf(input), engine: engine! };
         const extracted = await extractInput(ctx);
         inputRecords.set(input.name, {
           name: input.name, kind: extracted.kind, rowsIn: extracted.rows,

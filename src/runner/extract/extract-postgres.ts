@@ -17,6 +17,7 @@ import { describeHost, resolveEnvRefs } from '../resolve-env.js';
 import { CopyOutStream } from './copy-out-stream.js';
 import { csvReadOptions } from './csv-handover.js';
 import { connectError, queryError, sourceRowError } from './source-errors.js';
+import type { Engine } from '../../engine/duckdb-engine.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 
 const DESCRIBE_PREFIX = 'SELECT * FROM (\n';
@@ -74,7 +75,7 @@ interface PostgresSource {
 }
 
 /** Connects, fixes the session's text formats, describes the query and binds :last_run. */
-async function openPostgresSource(ctx: ExtractContext): Promise<PostgresSource> {
+async function openPostgresSource(ctx: Omit<ExtractContext, 'engine'>): Promise<PostgresSource> {
   const src = ctx.input.source!;
   const what = `input ${ctx.input.name}`;
   const url = resolveEnvRefs(src.connection ?? '', ctx.env, `${what}: the connection`);
@@ -157,6 +158,13 @@ export interface StreamedInput {
   close(): Promise<void>;
 }
 
+/** A streamed input connected, described and given its FIFO, waiting for the engine. */
+export interface PendingStream {
+  /** Makes the input a view over the FIFO in this engine. */
+  attach(engine: Engine): Promise<StreamedInput>;
+  close(): Promise<void>;
+}
+
 /**
  * The one-pass path for big inputs: the input is a view over a FIFO that COPY output is
  * piped into while DuckDB runs the transform and writes the snapshot, so extraction,
@@ -164,18 +172,38 @@ export interface StreamedInput {
  * nothing staged). Only used when the transform reads the input once.
  */
 export async function openPostgresStream(ctx: ExtractContext): Promise<StreamedInput> {
+  return (await connectPostgresStream(ctx)).attach(ctx.engine);
+}
+
+/**
+ * The part of opening a stream that needs no engine (connecting to the source, describing the
+ * query, making the FIFO), so that a run can do it while its engine starts.
+ */
+export async function connectPostgresStream(ctx: Omit<ExtractContext, 'engine'>): Promise<PendingStream> {
   const fifo = join(ctx.workDir, `${ctx.table}.fifo`);
   // Node cannot make a FIFO itself; the child runs while the source connects.
   const [opened, made] = await Promise.allSettled([openPostgresSource(ctx), promisify(execFile)('mkfifo', [fifo])]);
   if (opened.status === 'rejected') throw opened.reason;
   const source = opened.value;
-  try {
-    if (made.status === 'rejected') throw made.reason;
-    await ctx.engine.connection.run(`CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_csv(${quoteLiteral(fifo)}, ${source.csvOptions})`);
-  } catch (error) {
+  if (made.status === 'rejected') {
     await source.close();
-    throw error;
+    throw made.reason;
   }
+  return {
+    async attach(engine) {
+      try {
+        await engine.connection.run(`CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_csv(${quoteLiteral(fifo)}, ${source.csvOptions})`);
+      } catch (error) {
+        await source.close();
+        throw error;
+      }
+      return streamOf(ctx, source, fifo);
+    },
+    close: () => source.close(),
+  };
+}
+
+function streamOf(ctx: Omit<ExtractContext, 'engine'>, source: PostgresSource, fifo: string): StreamedInput {
   return {
     async feed() {
       // One REPEATABLE READ snapshot for the COPY and the watermark query, so rows committed in
