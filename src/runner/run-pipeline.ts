@@ -34,7 +34,6 @@ import { extractMysql } from './extract/extract-mysql.js';
 import { connectPostgresStream, extractPostgres, type StreamedInput } from './extract/extract-postgres.js';
 import { extractProduct } from './extract/extract-product.js';
 import type { ExtractContext, Extracted } from './extract/extract-types.js';
-import { sourceRowError } from './extract/source-errors.js';
 import type { RunObserver } from './run-observer.js';
 import type { RunOutcome } from './run-outcome.js';
 
@@ -188,18 +187,13 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
     const withFeed = async <T>(work: () => Promise<T>): Promise<T> => {
       if (!streamed) return work();
       const s = streamed;
-      const writing = work().finally(() => s.stream.unblock());
-      const [w, f] = await Promise.allSettled([writing, s.stream.feed()]);
-      // A source failure wins (the engine saw a clean end of file and may have "succeeded" on partial data).
-      if (f.status === 'rejected') throw f.reason;
-      if (w.status === 'rejected') throw sourceRowError(w.reason, `input ${s.input.name}`) ?? w.reason;
-      const fed = (f as PromiseFulfilledResult<{ rows: number; watermark?: string | number | null }>).value;
+      const { result, fed } = await s.stream.feedWhile(work);
       inputRecords.set(s.input.name, { name: s.input.name, kind: 'postgres', rowsIn: fed.rows, ...(fed.watermark !== undefined ? { watermark: fed.watermark } : {}) });
       if (isIncremental(s.input)) {
         const value = fed.watermark ?? lastRuns.get(s.input.name);
         if (value !== undefined && value !== null) watermarks.push({ input: s.input.name, value });
       }
-      return w.value;
+      return result;
     };
 
     // Transform, conformed to the declared schema on the way to the candidate parquet file.

@@ -134,27 +134,31 @@ export async function extractPostgres(ctx: ExtractContext): Promise<Extracted> {
   const file = join(ctx.workDir, `${ctx.table}.parquet`);
   const stream = await openPostgresStream({ ...ctx, table: fifoView });
   try {
-    const writing = ctx.engine.connection
-      .run(`COPY (SELECT * FROM ${quoteIdent(fifoView)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy)`)
-      .finally(() => stream.unblock());
-    const [written, fed] = await Promise.allSettled([writing, stream.feed()]);
-    // A source failure wins (the engine saw a clean end of file and may have written partial data).
-    if (fed.status === 'rejected') throw fed.reason;
-    if (written.status === 'rejected') throw sourceRowError(written.reason, `input ${ctx.input.name}`) ?? written.reason;
+    const { fed } = await stream.feedWhile(() =>
+      ctx.engine.connection.run(`COPY (SELECT * FROM ${quoteIdent(fifoView)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy)`),
+    );
     await ctx.engine.connection.run(`DROP VIEW ${quoteIdent(fifoView)}`);
     await ctx.engine.connection.run(`CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_parquet(${quoteLiteral(file)})`);
-    return { kind: 'postgres', rows: fed.value.rows, ...(fed.value.watermark !== undefined ? { watermark: fed.value.watermark } : {}) };
+    return { kind: 'postgres', rows: fed.rows, ...(fed.watermark !== undefined ? { watermark: fed.watermark } : {}) };
   } finally {
     await stream.close();
   }
 }
 
+/** What a streamed input sent: its rows and the watermark column's max. */
+export interface Fed {
+  readonly rows: number;
+  readonly watermark?: string | number | null;
+}
+
 /** An input that flows through a FIFO while the transform runs (see openPostgresStream). */
 export interface StreamedInput {
-  /** Pipes the source into the FIFO; resolves with the rows sent and the watermark column's max. */
-  feed(): Promise<{ rows: number; watermark?: string | number | null }>;
-  /** Lets a writer blocked on opening the FIFO go on (and fail) when the engine will not read it. */
-  unblock(): void;
+  /**
+   * Runs `work` (an engine statement reading the input) while piping the source into the FIFO.
+   * A source failure wins over the engine's outcome; a row the engine cannot read fails naming
+   * the input, the row and the column (sourceRowError).
+   */
+  feedWhile<T>(work: () => Promise<T>): Promise<{ result: T; fed: Fed }>;
   close(): Promise<void>;
 }
 
@@ -204,40 +208,49 @@ export async function connectPostgresStream(ctx: Omit<ExtractContext, 'engine'>)
 }
 
 function streamOf(ctx: Omit<ExtractContext, 'engine'>, source: PostgresSource, fifo: string): StreamedInput {
+  const feed = async (): Promise<Fed> => {
+    // One REPEATABLE READ snapshot for the COPY and the watermark query, so rows committed in
+    // between can neither be missed by the next run nor counted twice.
+    if (source.watermarkSql) await source.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const copy = source.client.query(new CopyOutStream(source.copySql, { reportEvery: PROGRESS_ROWS, onRows: (rows) => ctx.onRows?.(rows) }));
+    try {
+      // A deep write buffer lets writes to the pipe go out in big batches (fewer hand-offs to the engine's reader).
+      await pipeline(copy, createWriteStream(fifo, { highWaterMark: PIPE_BUFFER_BYTES }));
+    } catch (error) {
+      // The engine stopped reading (it failed, or needed no more rows): its own outcome decides.
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') return { rows: copy.rowsReceived };
+      throw source.sourceError(error);
+    }
+    if (!source.watermarkSql) {
+      void source.close(); // done with the source: let it go while the engine finishes
+      return { rows: copy.rowCount };
+    }
+    try {
+      const { rows } = await source.client.query(source.watermarkSql);
+      await source.client.query('COMMIT');
+      void source.close();
+      const wm = rows[0]?.wm as string | null;
+      return { rows: copy.rowCount, watermark: wm === null ? null : source.watermarkNumeric ? Number(wm) : wm };
+    } catch (error) {
+      throw source.sourceError(error);
+    }
+  };
+  /** Lets a writer blocked on opening the FIFO go on (and fail) when the engine will not read it. */
+  const unblock = (): void => {
+    try {
+      closeSync(openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK));
+    } catch {
+      /* nothing is waiting */
+    }
+  };
   return {
-    async feed() {
-      // One REPEATABLE READ snapshot for the COPY and the watermark query, so rows committed in
-      // between can neither be missed by the next run nor counted twice.
-      if (source.watermarkSql) await source.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const copy = source.client.query(new CopyOutStream(source.copySql, { reportEvery: PROGRESS_ROWS, onRows: (rows) => ctx.onRows?.(rows) }));
-      try {
-        // A deep write buffer lets writes to the pipe go out in big batches (fewer hand-offs to the engine's reader).
-        await pipeline(copy, createWriteStream(fifo, { highWaterMark: PIPE_BUFFER_BYTES }));
-      } catch (error) {
-        // The engine stopped reading (it failed, or needed no more rows): its own outcome decides.
-        if ((error as NodeJS.ErrnoException).code === 'EPIPE') return { rows: copy.rowsReceived };
-        throw source.sourceError(error);
-      }
-      if (!source.watermarkSql) {
-        void source.close(); // done with the source: let it go while the engine finishes
-        return { rows: copy.rowCount };
-      }
-      try {
-        const { rows } = await source.client.query(source.watermarkSql);
-        await source.client.query('COMMIT');
-        void source.close();
-        const wm = rows[0]?.wm as string | null;
-        return { rows: copy.rowCount, watermark: wm === null ? null : source.watermarkNumeric ? Number(wm) : wm };
-      } catch (error) {
-        throw source.sourceError(error);
-      }
-    },
-    unblock() {
-      try {
-        closeSync(openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK));
-      } catch {
-        /* nothing is waiting */
-      }
+    async feedWhile(work) {
+      const reading = work().finally(unblock);
+      const [read, fed] = await Promise.allSettled([reading, feed()]);
+      // A source failure wins (the engine saw a clean end of file and may have "succeeded" on partial data).
+      if (fed.status === 'rejected') throw fed.reason;
+      if (read.status === 'rejected') throw sourceRowError(read.reason, `input ${ctx.input.name}`) ?? read.reason;
+      return { result: read.value, fed: fed.value };
     },
     close: () => source.close(),
   };
