@@ -2,7 +2,8 @@
  * The audit: every quality check of a product over one candidate snapshot (the relation
  * `snapshot`). Aggregate checks are folded into ONE SELECT, so a snapshot is scanned once
  * whatever the number of checks; only failed checks pay for a second, LIMIT 10 query that
- * fetches sample rows (PII masked). `sql` checks are their own queries by nature. A check
+ * fetches sample rows (PII masked): the first failing rows in the snapshot's order, so the
+ * same data shows the same samples on every run. `sql` checks are their own queries by nature. A check
  * whose aggregates the snapshot file's statistics already give (`settled`) is judged on
  * those, by the same judge, and adds nothing to the scan.
  */
@@ -220,7 +221,7 @@ export async function runQualityChecks(engine: Engine, checks: readonly QualityC
     }
     const verdict = p.judge(p.settled ? { ...values, ...p.settled } : values, rows);
     let samples: Array<Record<string, unknown>> | null = null;
-    if (!verdict.pass && p.failing) samples = maskRows(await engine.rows(`SELECT * FROM snapshot WHERE ${p.failing} LIMIT 10`), columns);
+    if (!verdict.pass && p.failing) samples = maskRows(await firstRows(engine, `SELECT * FROM snapshot WHERE ${p.failing} LIMIT 10`), columns);
     outcomes.push({ ...base, status: verdict.pass ? 'pass' : 'fail', observed: verdict.observed, threshold: verdict.threshold, message: verdict.message, samples });
   }
   return outcomes;
@@ -247,10 +248,26 @@ async function runSqlCheck(engine: Engine, sql: string, columns: readonly Column
   try {
     const [count] = await engine.rows(`SELECT count(*) AS n FROM (\n${query}\n) AS failing`);
     const n = Number(count.n);
-    const samples = n > 0 ? maskRows(await engine.rows(`SELECT * FROM (\n${query}\n) AS failing LIMIT 10`), columns) : null;
+    const samples = n > 0 ? maskRows(await firstRows(engine, `SELECT * FROM (\n${query}\n) AS failing LIMIT 10`), columns) : null;
     return { status: n === 0 ? ('pass' as const) : ('fail' as const), observed: n, threshold: 0, message: `${n} failing row(s)`, samples };
   } catch (error) {
     return { status: 'fail' as const, observed: null, threshold: 0, message: `the check's query failed: ${firstLine((error as Error).message)}`, samples: null };
+  }
+}
+
+/**
+ * Rows of a LIMIT query in the order of its input. The engine runs without insertion order (it
+ * lets big parquet writes stream), which makes a parallel scan's LIMIT return whichever rows a
+ * thread reached first: samples that changed from run to run on the same data.
+ */
+async function firstRows(engine: Engine, sql: string): Promise<Array<Record<string, unknown>>> {
+  const [{ value }] = await engine.rows(`SELECT current_setting('preserve_insertion_order') AS value`);
+  if (value === true) return engine.rows(sql);
+  await engine.connection.run('SET preserve_insertion_order = true');
+  try {
+    return await engine.rows(sql);
+  } finally {
+    await engine.connection.run('SET preserve_insertion_order = false');
   }
 }
 
