@@ -178,6 +178,48 @@ describe('pipeline faults', () => {
     for (const o of [long, longMysql]) expect(o.error).not.toMatch(/xxxxxxxxxx|\.fifo|max_line_size/);
   });
 
+  it('a CSV file whose rows do not fit its header, or whose values do not fit their column: the run names the file and line, shows no data, and keeps the last good snapshot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-csv-'));
+    try {
+      const bundle = (name: string, file: string, sql = 'SELECT id, email FROM people') =>
+        pipelineBundle({
+          domain: 'faults', name, inputs: [{ name: 'people', source: { type: 'file', path: join(dir, file), format: 'csv' } }], sql, primaryKey: ['id'],
+          columns: [{ name: 'id', type: 'bigint', nullable: false, pii: 'none' }, { name: 'email', type: 'varchar', pii: 'direct', masking: 'hash' }],
+        });
+      const people = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1},p${i + 1}@x.com`).join('\n');
+      writeFileSync(join(dir, 'people.csv'), `id,email\n${people(3)}\n`);
+      await h.platform.publish(bundle('ragged-csv', 'people.csv'));
+      expect((await h.platform.runProduct('faults/ragged-csv', { env })).status).toBe('succeeded');
+      const good = readCurrentSnapshot(h.platform.config.warehouseDir, 'faults/ragged-csv', 1)!;
+
+      // A row short of a field (the sniffer then takes the file for one column with another delimiter).
+      writeFileSync(join(dir, 'people.csv'), `id,email\n${people(2)}\n3\n4,p4@x.com\n`);
+      const short = await h.platform.runProduct('faults/ragged-csv', { env });
+      expect(short.error).toBe(`input people: line 4 of ${join(dir, 'people.csv')} has 1 field(s) where the header has 2`);
+      expect(readCurrentSnapshot(h.platform.config.warehouseDir, 'faults/ragged-csv', 1)).toEqual(good);
+      // A row with a field too many, semicolons as the delimiter.
+      writeFileSync(join(dir, 'people.csv'), `id;email\n1;p1@x.com\n2;p2@x.com;secret-extra\n`);
+      const extra = await h.platform.runProduct('faults/ragged-csv', { env });
+      expect(extra.error).toBe(`input people: line 3 of ${join(dir, 'people.csv')} has 3 field(s) where the header has 2`);
+      expect(JSON.stringify(extra)).not.toContain('secret-extra');
+
+      // A value that does not fit the type the sniffer chose from the first 20,480 rows.
+      writeFileSync(join(dir, 'late.csv'), `id,email\n${people(30_000)}\nnot-a-number-p30001@x.com,p30001@x.com\n`);
+      await h.platform.publish(bundle('late-bad-value', 'late.csv'));
+      const late = await h.platform.runProduct('faults/late-bad-value', { env });
+      expect(late.error).toBe(`input people: line 30,002 of ${join(dir, 'late.csv')}: a value of column "id" cannot be read as BIGINT; the value is not shown, it may be personal data`);
+      expect(JSON.stringify(late)).not.toContain('p30001@x.com');
+
+      // One column whose quoted name holds a comma is a consistent file, and reads.
+      writeFileSync(join(dir, 'one.csv'), '"id,total"\n1\n2\n');
+      await h.platform.publish(bundle('one-column-csv', 'one.csv', 'SELECT "id,total" AS id, NULL::VARCHAR AS email FROM people'));
+      const one = await h.platform.runProduct('faults/one-column-csv', { env });
+      expect(one).toMatchObject({ status: 'succeeded', rowsOut: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('nulls in a non-nullable column fail the conform step naming the column', async () => {
     await h.platform.publish(customersBundle('nulls', { cols: [...columns.slice(0, 2), { name: 'support_rep_id', type: 'integer', nullable: false, pii: 'none' }] }));
     await chinook.query('UPDATE customer SET support_rep_id = NULL WHERE customer_id IN (1, 2)');
