@@ -2,7 +2,7 @@
  * `mesh run`, `mesh runs` and `mesh checks` as a user sees them, on the example products
  * (Chinook extracts shipped under examples/data, so no database server is needed).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,23 @@ describe('mesh run / runs / checks', () => {
     const outcome = JSON.parse(r.stdout);
     expect(outcome).toMatchObject({ dryRun: true, status: 'succeeded', snapshotId: null, rowsOut: 3503 });
     expect(outcome.steps.at(-1)).toMatchObject({ name: 'publish', status: 'skipped' });
+  });
+
+  it('a dry run of a folder whose descriptor is broken names the file, line and column, and runs nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-dry-'));
+    try {
+      cpSync(join(REPO_ROOT, 'examples/catalog/tracks'), join(dir, 'tracks'), { recursive: true });
+      const file = join(dir, 'tracks', 'product.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^kind: DataProduct$/m, 'kind: [DataProduct'));
+      for (const [cwd, path, shown] of [[join(dir, 'tracks'), '.', 'product.yaml'], [dir, 'tracks', 'tracks/product.yaml']]) {
+        const r = await mesh(['run', '--path', path], { env, cwd });
+        expect(r.code).toBe(1);
+        expect(r.stdout + r.stderr).toMatch(new RegExp(`^${shown.replace('.', '\\.')}:\\d+:\\d+  error  yaml-syntax`, 'm'));
+        expect(r.stderr).toContain(`${shown} has errors; fix them before running`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('shows live progress on a terminal', async () => {

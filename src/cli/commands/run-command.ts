@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT_USAGE, InputError } from '../../core/errors.js';
-import { loadDescriptorFile, findDescriptorFiles } from '../../platform/descriptor-bundle.js';
+import { displayPath, findDescriptorFiles, loadDescriptorFile } from '../../platform/descriptor-bundle.js';
 import { LocalPlatform } from '../../platform/local-platform.js';
 import type { RunOutcome } from '../../runner/run-outcome.js';
 import type { RunObserver } from '../../runner/run-observer.js';
@@ -29,7 +29,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       if (opts.path) {
         const files = findDescriptorFiles([opts.path], ctx.cwd);
         if (files.length !== 1) throw new InputError(`found ${files.length} descriptors under ${opts.path}; run one product at a time`);
-        const checked = loadDescriptorFile(files[0], opts.path);
+        const checked = loadDescriptorFile(files[0], displayPath(files[0], ctx.cwd));
         const request = { observer, baseDir: dirname(files[0]) };
         // File inputs are the user's files: a dry run reading them runs here, even with --server.
         const readsFiles = checked.product?.spec.inputs.some((i) => i.source?.type === 'file') ?? false;
