@@ -35,9 +35,9 @@ export function queryError(error: unknown, what: string, engine: string, query: 
  * The engine's error on a source row it could not read from the CSV a source is handed over
  * in, or from a CSV file input named by `file` (a row longer than the reader allows, a value
  * that does not fit its column's type, a wrong number of fields), or undefined for any other
- * error. The engine's own message quotes the raw row and the value,
- * which may be personal data, and suggests reader settings the user cannot change: this one
- * names the input, the row and the column, and shows no data.
+ * error. The engine's own message quotes the raw row and the value, which may be personal
+ * data, and suggests reader settings the user cannot change: this one names the input, the
+ * row and the column, and shows no data.
  */
 export function sourceRowError(error: unknown, what: string, file?: string): InputError | undefined {
   const message = error instanceof Error ? error.message : String(error);
@@ -46,7 +46,7 @@ export function sourceRowError(error: unknown, what: string, file?: string): Inp
   // A source's rows come without a header, so its lines are its rows; a file's lines are named as such.
   const at = `${what}: ${file ? 'line' : 'row'} ${Number(row).toLocaleString('en-US')} of ${file ?? 'the source'}`;
   const fields = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
-  if (fields) return new InputError(`${at} has ${fields[2]} field(s) where the header has ${fields[1]}`);
+  if (fields) return new InputError(`${at} has ${fields[2]} field(s) where ${file ? 'the header' : 'the source query'} has ${fields[1]}`);
   const tooLong = /Maximum line size of (\d+) bytes exceeded\. Actual Size: ?(\d+) bytes/.exec(message);
   if (tooLong) {
     const [, limit, actual] = tooLong.map(Number);
