@@ -115,7 +115,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
   const workRoot = dryRun ? mkdtempSync(join(tmpdir(), 'mesh-run-')) : prepareWorkDir(options.config.warehouseDir, def.productId, runId);
   let engine: Engine | undefined;
   const closers: Array<() => Promise<void>> = [];
-  const inputRecordsOut = new Map<string, RunInputRecord>();
+  const inputRecords = new Map<string, RunInputRecord>();
 
   const step = async <T>(name: string, fn: () => Promise<T>, rows?: (t: T) => number | undefined): Promise<T> => {
     observer.onStepStart?.(name);
@@ -156,7 +156,18 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
     if (connecting) closers.push(() => connecting.then((pending) => pending.close(), () => undefined));
     connecting?.catch(() => undefined);
     engine = await openEngine({ workDir: workRoot });
-    const inputRecords = inputRecordsOut;
+    /** What an input gave (rows, watermark, snapshot read), and the watermark to advance to if the run publishes. */
+    const recordInput = (input: InputSpec, extracted: Extracted): void => {
+      inputRecords.set(input.name, {
+        name: input.name, kind: extracted.kind, rowsIn: extracted.rows,
+        ...(extracted.watermark !== undefined ? { watermark: extracted.watermark } : {}),
+        ...(extracted.snapshotId ? { snapshotId: extracted.snapshotId } : {}),
+      });
+      if (isIncremental(input)) {
+        const value = extracted.watermark ?? lastRuns.get(input.name);
+        if (value !== undefined && value !== null) watermarks.push({ input: input.name, value });
+      }
+    };
     let streamed: { input: InputSpec; stream: StreamedInput } | undefined;
     await step('extract', async () => {
       let total = 0;
@@ -167,15 +178,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
         }
         const ctx: ExtractContext = { ...contextOf(input), engine: engine! };
         const extracted = await extractInput(ctx);
-        inputRecords.set(input.name, {
-          name: input.name, kind: extracted.kind, rowsIn: extracted.rows,
-          ...(extracted.watermark !== undefined ? { watermark: extracted.watermark } : {}),
-          ...(extracted.snapshotId ? { snapshotId: extracted.snapshotId } : {}),
-        });
-        if (input.source?.watermark && isIncremental(input)) {
-          const value = extracted.watermark ?? lastRuns.get(input.name);
-          if (value !== undefined && value !== null) watermarks.push({ input: input.name, value });
-        }
+        recordInput(input, extracted);
         if (!input.product) total += extracted.rows;
       }
       return total;
@@ -188,11 +191,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
       if (!streamed) return work();
       const s = streamed;
       const { result, fed } = await s.stream.feedWhile(work);
-      inputRecords.set(s.input.name, { name: s.input.name, kind: 'postgres', rowsIn: fed.rows, ...(fed.watermark !== undefined ? { watermark: fed.watermark } : {}) });
-      if (isIncremental(s.input)) {
-        const value = fed.watermark ?? lastRuns.get(s.input.name);
-        if (value !== undefined && value !== null) watermarks.push({ input: s.input.name, value });
-      }
+      recordInput(s.input, { kind: 'postgres', ...fed });
       return result;
     };
 
@@ -301,7 +300,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
   }
 
   for (const input of product.spec.inputs) {
-    const record = inputRecordsOut.get(input.name);
+    const record = inputRecords.get(input.name);
     if (record) inputs.push(record);
   }
   const finishedAt = new Date().toISOString();
