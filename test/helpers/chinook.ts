@@ -1,6 +1,6 @@
 /**
  * The Chinook database loaded into a PostgreSQL database of the test's own (created and
- * dropped per suite). The shared script creates its own database; its CREATE DATABASE and
+ * dropped per suite). The script (test/fixtures/chinook, with its licence) creates its own database; its CREATE DATABASE and
  * \c lines are stripped so it loads wherever we point it.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import pg from 'pg';
 import { createTestDatabase } from './registries.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CHINOOK_SQL = fileURLToPath(new URL('../../../shared/data/chinook/chinook.postgres.sql', import.meta.url));
+export const CHINOOK_SQL = fileURLToPath(new URL('../fixtures/chinook/chinook.postgres.sql', import.meta.url));
 
 export interface ChinookDatabase {
   readonly url: string;

@@ -16,8 +16,8 @@ import { startReceiver, type Receiver } from '../helpers/http-receiver.js';
 import { productBundle } from '../helpers/products.js';
 import { createTestRegistry } from '../helpers/registries.js';
 
-// shared/ sits beside the repository (as on CI).
-const STANDARD = fileURLToPath(new URL('../../../shared/standards/openlineage/', import.meta.url));
+// The standard's schemas, copied into the repository with their licence.
+const STANDARD = fileURLToPath(new URL('../fixtures/standards/openlineage/', import.meta.url));
 
 function validators() {
   const ajv = new Ajv2020.default({ strict: false, allErrors: true });
