@@ -13,7 +13,7 @@ import { checkBundle } from '../src/platform/descriptor-bundle.js';
 import { LocalPlatform } from '../src/platform/local-platform.js';
 import { configFromEnv } from '../src/platform/mesh-config.js';
 import { openRegistry } from '../src/registry/registry.js';
-import { parseYamlText } from '../src/spec/yaml-source.js';
+import { parseYamlText } from '../src/descriptor/yaml-source.js';
 import { productBundle } from '../test/helpers/products.js';
 import type { BenchReport } from './bench-report.js';
 

@@ -14,7 +14,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { LocalPlatform } from '../src/platform/local-platform.js';
 import { CopyOutStream } from '../src/runner/extract/copy-out-stream.js';
 import { configFromEnv } from '../src/platform/mesh-config.js';
-import type { DataProduct } from '../src/spec/data-product-schema.js';
+import type { DataProduct } from '../src/descriptor/data-product-schema.js';
 import type { BenchReport } from './bench-report.js';
 
 const ADMIN_URL = process.env.MESH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -24,7 +24,7 @@ import { backgroundServices } from '../src/server/background-services.js';
 import { silentLog } from '../src/core/json-log.js';
 import { platformRunExecutor } from '../src/server/scheduler/run-executor.js';
 import { startServer } from '../src/server/serve.js';
-import type { DataProduct } from '../src/spec/data-product-schema.js';
+import type { DataProduct } from '../src/descriptor/data-product-schema.js';
 import type { BenchReport } from './bench-report.js';
 
 const WORDS = (

@@ -1,7 +1,7 @@
 // Regenerates the published JSON Schemas from their TypeBox sources of truth.
 import { writeFileSync } from 'node:fs';
 import { policySetJsonSchema } from '../src/governance/policy-set-schema.js';
-import { dataProductJsonSchema } from '../src/spec/data-product-schema.js';
+import { dataProductJsonSchema } from '../src/descriptor/data-product-schema.js';
 
 writeFileSync(new URL('../schemas/data-product.v1.json', import.meta.url), `${JSON.stringify(dataProductJsonSchema(), null, 2)}\n`);
 console.log('wrote schemas/data-product.v1.json');

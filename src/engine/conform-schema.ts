@@ -5,7 +5,7 @@
  * Anything else is a schema drift the owner must fix in the transform, so the run fails
  * naming the column instead of guessing.
  */
-import type { ColumnSpec } from '../spec/data-product-schema.js';
+import type { ColumnSpec } from '../descriptor/data-product-schema.js';
 import { duckdbType, quoteIdent } from './sql-text.js';
 
 export interface ResultColumn {

@@ -3,7 +3,7 @@
  * never leave the engine in clear, whoever reads the run history.
  */
 import { createHash } from 'node:crypto';
-import type { ColumnSpec } from '../spec/data-product-schema.js';
+import type { ColumnSpec } from '../descriptor/data-product-schema.js';
 
 export function maskedColumns(columns: readonly ColumnSpec[]): Map<string, ColumnSpec> {
   return new Map(columns.filter((c) => c.pii === 'direct' || c.pii === 'sensitive').map((c) => [c.name, c]));

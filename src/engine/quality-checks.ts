@@ -8,8 +8,8 @@
  * those, by the same judge, and adds nothing to the scan.
  */
 import type { CheckResultRecord } from '../registry/operations/runs/run-records.js';
-import type { ColumnSpec, QualityCheckSpec } from '../spec/data-product-schema.js';
-import { parseDuration } from '../spec/duration.js';
+import type { ColumnSpec, QualityCheckSpec } from '../descriptor/data-product-schema.js';
+import { parseDuration } from '../descriptor/duration.js';
 import type { Engine } from './duckdb-engine.js';
 import { maskRows } from './mask-pii.js';
 import type { ColumnStats } from './snapshot-stats.js';

@@ -5,7 +5,7 @@
  * not scanned for what its writer counted while writing it; anything they cannot settle is
  * left to the scan.
  */
-import type { ColumnSpec } from '../spec/data-product-schema.js';
+import type { ColumnSpec } from '../descriptor/data-product-schema.js';
 import type { Engine } from './duckdb-engine.js';
 import { duckdbType, quoteLiteral } from './sql-text.js';
 

@@ -6,9 +6,9 @@
  */
 import { Type, type TObject } from '@sinclair/typebox';
 import { Cron } from 'croner';
-import { IDENTIFIER_PATTERN, NAME_PATTERN, PORT_TYPES, SOURCE_TYPES, type DataProduct } from '../spec/data-product-schema.js';
-import { formatDuration, parseDuration } from '../spec/duration.js';
-import type { PathSegment } from '../spec/yaml-source.js';
+import { IDENTIFIER_PATTERN, NAME_PATTERN, PORT_TYPES, SOURCE_TYPES, type DataProduct } from '../descriptor/data-product-schema.js';
+import { formatDuration, parseDuration } from '../descriptor/duration.js';
+import type { PathSegment } from '../descriptor/yaml-source.js';
 import type { RuleSeverity } from './policy-set-schema.js';
 
 export interface Finding {

@@ -8,7 +8,7 @@
  */
 import { celEnv, celList, celMap, CelScalar, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { DataProductDescriptor, type DataProduct } from '../spec/data-product-schema.js';
+import { DataProductDescriptor, type DataProduct } from '../descriptor/data-product-schema.js';
 import { CelTypeChecker, typeFromSchema, type CelStaticType, type Expr } from './cel-type-check.js';
 
 /** The most comprehension steps one rule may take on one product. */

@@ -13,8 +13,8 @@
  *   full      both; none: nothing is breaking (changes are still classified and bumped).
  *   backward_transitive  backward against every version of the same major, not only the last.
  */
-import type { ColumnSpec, DataProduct, OutputPortSpec } from '../spec/data-product-schema.js';
-import type { PathSegment } from '../spec/yaml-source.js';
+import type { ColumnSpec, DataProduct, OutputPortSpec } from '../descriptor/data-product-schema.js';
+import type { PathSegment } from '../descriptor/yaml-source.js';
 
 export type CompatibilityMode = 'backward' | 'backward_transitive' | 'forward' | 'full' | 'none';
 export type Bump = 'major' | 'minor' | 'patch' | 'none';

@@ -4,8 +4,8 @@
  * diagnostics. Policies as code live behind this interface (policy-engine.ts).
  */
 import type { Diagnostic } from '../core/diagnostic.js';
-import type { DataProduct } from '../spec/data-product-schema.js';
-import type { YamlSource } from '../spec/yaml-source.js';
+import type { DataProduct } from '../descriptor/data-product-schema.js';
+import type { YamlSource } from '../descriptor/yaml-source.js';
 
 /** A published version as governance needs it: enough to compare schemas and bumps. */
 export interface PublishedVersion {

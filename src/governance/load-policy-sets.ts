@@ -14,7 +14,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Diagnostic, SourceLocation } from '../core/diagnostic.js';
 import { didYouMean } from '../core/did-you-mean.js';
-import { readYamlFile, type PathSegment, type YamlSource } from '../spec/yaml-source.js';
+import { readYamlFile, type PathSegment, type YamlSource } from '../descriptor/yaml-source.js';
 import { BUILTIN_RULES_BY_ID } from './builtin-rules.js';
 import { compileCelRule, type CompiledCelRule } from './cel-rules.js';
 import { PolicySetDocument, type PolicyRuleSpec, type PolicySet } from './policy-set-schema.js';

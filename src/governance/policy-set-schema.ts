@@ -5,7 +5,7 @@
  * with it and `schemas/policy-set.v1.json` is emitted from it (a test keeps it in sync).
  */
 import { Type, type Static, type TUnsafe } from '@sinclair/typebox';
-import { NAME_PATTERN } from '../spec/data-product-schema.js';
+import { NAME_PATTERN } from '../descriptor/data-product-schema.js';
 
 function StringEnum<const T extends readonly string[]>(values: T, description?: string): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });

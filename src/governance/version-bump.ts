@@ -6,8 +6,8 @@
  */
 import semver from 'semver';
 import type { Diagnostic } from '../core/diagnostic.js';
-import type { DataProduct } from '../spec/data-product-schema.js';
-import type { YamlSource } from '../spec/yaml-source.js';
+import type { DataProduct } from '../descriptor/data-product-schema.js';
+import type { YamlSource } from '../descriptor/yaml-source.js';
 import { bumpRank, classifyChanges, compatibilityMode, requiredBump, type Bump, type CompatibilityMode, type SchemaChange } from './compatibility.js';
 import type { PublishedVersion } from './governance.js';
 

@@ -6,7 +6,7 @@
  */
 import type { RunObserver } from '../runner/run-observer.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
-import type { DataProduct } from '../spec/data-product-schema.js';
+import type { DataProduct } from '../descriptor/data-product-schema.js';
 import type { LineageEmitter } from './lineage-emitter.js';
 import { buildRunEvent, type LineageRunData } from './openlineage-event.js';
 

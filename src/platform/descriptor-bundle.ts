@@ -8,9 +8,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Diagnostic } from '../core/diagnostic.js';
 import { InputError } from '../core/errors.js';
-import type { DataProduct } from '../spec/data-product-schema.js';
-import { validateDescriptor } from '../spec/validate-descriptor.js';
-import { parseYamlText, readYamlFile, type YamlSource } from '../spec/yaml-source.js';
+import type { DataProduct } from '../descriptor/data-product-schema.js';
+import { validateDescriptor } from '../descriptor/validate-descriptor.js';
+import { parseYamlText, readYamlFile, type YamlSource } from '../descriptor/yaml-source.js';
 
 export const DESCRIPTOR_FILE = 'product.yaml';
 

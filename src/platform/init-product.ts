@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConflictError, InputError } from '../core/errors.js';
-import { NAME_PATTERN, NAME_RULE } from '../spec/data-product-schema.js';
+import { NAME_PATTERN, NAME_RULE } from '../descriptor/data-product-schema.js';
 import { DESCRIPTOR_FILE } from './descriptor-bundle.js';
 
 export const TEMPLATES = ['postgres', 'file', 'product'] as const;

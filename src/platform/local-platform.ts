@@ -25,7 +25,7 @@ import { deprecationNoticeDays } from '../governance/version-bump.js';
 import { getProduct, getVersion, listProducts, listVersions } from '../registry/operations/products/read-products.js';
 import { searchProducts } from '../registry/operations/products/search-products.js';
 import { openRegistry, type Registry } from '../registry/registry.js';
-import { parseProductRef, productId } from '../spec/product-ref.js';
+import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import { checkBundle, contentHash, type CheckedBundle, type DescriptorBundle } from './descriptor-bundle.js';
 import type { AppliedPolicySetOutcome, CheckResult, DiffResult, MeshApi, PolicyListing, PolicySetInfo, ProductDetail, PublishOutcome, RemovedPolicySetOutcome, RunProductRequest } from './mesh-api.js';
 import { lineageEmitterFromEnv } from '../lineage/lineage-emitter.js';

@@ -12,7 +12,7 @@ import type { RunObserver } from '../runner/run-observer.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import type { ProductSummary, VersionDetail, VersionRecord } from '../registry/operations/products/read-products.js';
 import type { SearchHit } from '../registry/operations/products/search-products.js';
-import type { DataProduct } from '../spec/data-product-schema.js';
+import type { DataProduct } from '../descriptor/data-product-schema.js';
 import type { DescriptorBundle } from './descriptor-bundle.js';
 
 export interface CheckResult {

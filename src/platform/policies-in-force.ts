@@ -17,7 +17,7 @@ import { PolicyEngine } from '../governance/policy-engine.js';
 import { latestPolicyEventId } from '../registry/operations/policies/latest-policy-event.js';
 import { listPolicySets, type StoredPolicySet } from '../registry/operations/policies/list-policy-sets.js';
 import type { Registry } from '../registry/registry.js';
-import { parseYamlText } from '../spec/yaml-source.js';
+import { parseYamlText } from '../descriptor/yaml-source.js';
 
 /** How a stored set is named in diagnostics and `source` fields: it has no file on any machine. */
 export const storedSetLabel = (name: string): string => `registry:${name}`;

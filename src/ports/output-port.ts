@@ -5,7 +5,7 @@
  * a failure while preparing leaves every reader on the last good snapshot.
  */
 import type { Engine } from '../engine/duckdb-engine.js';
-import type { ColumnSpec, OutputPortSpec } from '../spec/data-product-schema.js';
+import type { ColumnSpec, OutputPortSpec } from '../descriptor/data-product-schema.js';
 
 export interface PublishContext {
   readonly productId: string;

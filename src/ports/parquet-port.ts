@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { OutputPortSpec } from '../spec/data-product-schema.js';
+import type { OutputPortSpec } from '../descriptor/data-product-schema.js';
 import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
 import { productWarehouseDir, readCurrentSnapshot, writeCurrentPointer } from './warehouse.js';
 

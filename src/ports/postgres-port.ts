@@ -12,7 +12,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { InputError, UnavailableError } from '../core/errors.js';
 import { quoteLiteral } from '../engine/sql-text.js';
 import { describeHost, resolveEnvRefs, scrubSecret } from '../runner/resolve-env.js';
-import type { ColumnSpec, OutputPortSpec } from '../spec/data-product-schema.js';
+import type { ColumnSpec, OutputPortSpec } from '../descriptor/data-product-schema.js';
 import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
 
 function pgType(declared: string): string {

@@ -12,7 +12,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from '../core/errors.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql-text.js';
-import type { DataProduct, OutputPortSpec } from '../spec/data-product-schema.js';
+import type { DataProduct, OutputPortSpec } from '../descriptor/data-product-schema.js';
 import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
 import { productWarehouseDir, snapshotFile } from './warehouse.js';
 

@@ -28,7 +28,7 @@ import { renewRunLock } from '../registry/operations/runs/run-lock.js';
 import type { CheckResultRecord, RunInputRecord, RunStepRecord, SnapshotRecord } from '../registry/operations/runs/run-records.js';
 import { startRun } from '../registry/operations/runs/start-run.js';
 import type { Registry } from '../registry/registry.js';
-import type { DataProduct, InputSpec } from '../spec/data-product-schema.js';
+import type { DataProduct, InputSpec } from '../descriptor/data-product-schema.js';
 import { extractFile } from './extract/extract-file.js';
 import { extractMysql } from './extract/extract-mysql.js';
 import { connectPostgresStream, extractPostgres, type StreamedInput } from './extract/extract-postgres.js';

@@ -28,7 +28,7 @@ import { getProductsByIds, listProducts, type ProductSummary } from '../registry
 import type { SearchHit } from '../registry/operations/products/search-products.js';
 import { tokenize } from '../registry/operations/products/search-terms.js';
 import type { Registry } from '../registry/registry.js';
-import { parseProductRef, productId } from '../spec/product-ref.js';
+import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import type { BackgroundService } from './serve.js';
 
 type Entry = { readonly kind: 'search' | 'show'; readonly product?: string; readonly tokens?: readonly string[]; readonly value: unknown };

@@ -9,8 +9,8 @@ import { createToken, listTokens, revokeToken } from '../registry/operations/ide
 import { getProduct, getVersion } from '../registry/operations/products/read-products.js';
 import { addWebhook, listDeliveries, listWebhooks, removeWebhook } from '../registry/operations/webhooks/webhooks.js';
 import type { Registry } from '../registry/registry.js';
-import { NAME_PATTERN } from '../spec/data-product-schema.js';
-import { parseProductRef, productId } from '../spec/product-ref.js';
+import { NAME_PATTERN } from '../descriptor/data-product-schema.js';
+import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import { computeSla, SLA_WINDOW_MS } from './monitor/compute-sla.js';
 import { goodPublications } from './monitor/good-publications.js';
 import { ROLES, type IncidentStatus, type Principal, type Role, type ServerApi, type SlaReport, type WebhookFormat } from './server-api.js';

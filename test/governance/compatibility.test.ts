@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyChanges, compareTypes, requiredBump, type CompatibilityMode } from '../../src/governance/compatibility.js';
-import type { DataProduct } from '../../src/spec/data-product-schema.js';
+import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
 import { checkedProduct } from './policy-fixtures.js';
 
 function product(edit?: (p: DataProduct) => void): DataProduct {

@@ -9,8 +9,8 @@ import type { Diagnostic } from '../../src/core/diagnostic.js';
 import { loadPolicySetSource, type LoadedPolicySet } from '../../src/governance/load-policy-sets.js';
 import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { checkBundle } from '../../src/platform/descriptor-bundle.js';
-import type { DataProduct } from '../../src/spec/data-product-schema.js';
-import { parseYamlText } from '../../src/spec/yaml-source.js';
+import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
+import { parseYamlText } from '../../src/descriptor/yaml-source.js';
 import { productBundle } from '../helpers/products.js';
 
 /** An engine over policy sets given as YAML texts (file name → text), in order. */

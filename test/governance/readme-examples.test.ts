@@ -8,7 +8,7 @@ import { compileCelRule } from '../../src/governance/cel-rules.js';
 import { loadPolicySets, loadPolicySetSource } from '../../src/governance/load-policy-sets.js';
 import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { checkBundle } from '../../src/platform/descriptor-bundle.js';
-import { parseYamlText } from '../../src/spec/yaml-source.js';
+import { parseYamlText } from '../../src/descriptor/yaml-source.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const yamlBlocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);

@@ -10,7 +10,7 @@ import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
 import { configFromEnv } from '../../src/platform/mesh-config.js';
 import { retireExpiredVersions } from '../../src/registry/operations/versions/retire-expired-versions.js';
-import type { DataProduct } from '../../src/spec/data-product-schema.js';
+import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
 import { productBundle } from '../helpers/products.js';
 import { BACKENDS, createTestRegistry, type TestRegistry } from '../helpers/registries.js';
 

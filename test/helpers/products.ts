@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { checkBundle, type DescriptorBundle } from '../../src/platform/descriptor-bundle.js';
 import { initProduct } from '../../src/platform/init-product.js';
-import type { DataProduct } from '../../src/spec/data-product-schema.js';
+import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
 
 let templateYaml: string | undefined;
 let templateSql: string | undefined;

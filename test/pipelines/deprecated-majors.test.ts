@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
 import { scheduledProducts } from '../../src/server/scheduler/scheduled-products.js';
-import type { DataProduct } from '../../src/spec/data-product-schema.js';
+import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
 import { createChinookDatabase, type ChinookDatabase } from '../helpers/chinook.js';
 import { createPipelineHarness, pipelineBundle, uniqueName, type PipelineHarness } from '../helpers/pipelines.js';
 import { BACKENDS, createTestDatabase } from '../helpers/registries.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/engine/duckdb-engine.js';
 import { runQualityChecks } from '../../src/engine/quality-checks.js';
 import { readSnapshotStats } from '../../src/engine/snapshot-stats.js';
-import type { ColumnSpec, QualityCheckSpec } from '../../src/spec/data-product-schema.js';
+import type { ColumnSpec, QualityCheckSpec } from '../../src/descriptor/data-product-schema.js';
 
 const columns: ColumnSpec[] = [
   { name: 'id', type: 'integer', nullable: false, pii: 'none' },

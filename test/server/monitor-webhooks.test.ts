@@ -13,7 +13,7 @@ import { FreshnessMonitor } from '../../src/server/monitor/freshness-monitor.js'
 import { LocalServerApi } from '../../src/server/local-server-api.js';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { WebhookDispatcher, webhookSigner } from '../../src/server/webhooks/webhook-dispatcher.js';
-import type { DataProduct } from '../../src/spec/data-product-schema.js';
+import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
 import { deadUrl, startReceiver, type Receiver } from '../helpers/http-receiver.js';
 import { productBundle } from '../helpers/products.js';
 import { BACKENDS, createTestRegistry, type TestRegistry } from '../helpers/registries.js';

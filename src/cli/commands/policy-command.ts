@@ -5,7 +5,7 @@ import { InputError } from '../../core/errors.js';
 import { GLOBAL_SCOPE } from '../../governance/policy-engine.js';
 import { displayPath } from '../../platform/descriptor-bundle.js';
 import type { PolicyListing, PolicyRuleListing } from '../../platform/mesh-api.js';
-import { readYamlFile } from '../../spec/yaml-source.js';
+import { readYamlFile } from '../../descriptor/yaml-source.js';
 import type { CliContext } from '../cli-context.js';
 
 export function registerPolicyCommands(program: Command, ctx: CliContext): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatDuration } from '../../spec/duration.js';
+import { formatDuration } from '../../descriptor/duration.js';
 import type { CliContext } from '../cli-context.js';
 
 export function registerSlaCommand(program: Command, ctx: CliContext): void {

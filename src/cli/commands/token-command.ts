@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ROLES, type Role } from '../../server/server-api.js';
-import { parseDuration } from '../../spec/duration.js';
+import { parseDuration } from '../../descriptor/duration.js';
 import type { CliContext } from '../cli-context.js';
 import { flagValue } from '../flag-values.js';
 

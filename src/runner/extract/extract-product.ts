@@ -6,7 +6,7 @@ import { InputError, UnavailableError } from '../../core/errors.js';
 import { majorStatus } from '../../registry/operations/versions/major-status.js';
 import { quoteIdent, quoteLiteral } from '../../engine/sql-text.js';
 import { readCurrentSnapshot } from '../../ports/warehouse.js';
-import { parseInputProductRef, productId } from '../../spec/product-ref.js';
+import { parseInputProductRef, productId } from '../../descriptor/product-ref.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 
 export async function extractProduct(ctx: ExtractContext): Promise<Extracted> {

@@ -1,6 +1,6 @@
 import type { Registry } from '../../registry/registry.js';
 import type { Engine } from '../../engine/duckdb-engine.js';
-import type { InputSpec } from '../../spec/data-product-schema.js';
+import type { InputSpec } from '../../descriptor/data-product-schema.js';
 
 export interface ExtractContext {
   readonly engine: Engine;

@@ -9,7 +9,7 @@
  */
 import { InputError, NotAllowedError } from '../../core/errors.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
-import { parseYamlText } from '../../spec/yaml-source.js';
+import { parseYamlText } from '../../descriptor/yaml-source.js';
 import type { MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
 import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
 

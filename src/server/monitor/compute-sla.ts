@@ -3,8 +3,8 @@
  * one against `spec.freshness` and the share of the rolling 30-day window during which the
  * product was within its freshness target.
  */
-import { parseDuration } from '../../spec/duration.js';
-import type { DataProduct } from '../../spec/data-product-schema.js';
+import { parseDuration } from '../../descriptor/duration.js';
+import type { DataProduct } from '../../descriptor/data-product-schema.js';
 import type { FreshnessState, SlaReport } from '../server-api.js';
 import type { GoodPublication } from './good-publications.js';
 

@@ -7,8 +7,8 @@
  */
 import { getOpenIncident, openIncident, resolveIncident } from '../../registry/operations/incidents/incidents.js';
 import type { Registry } from '../../registry/registry.js';
-import type { DataProduct } from '../../spec/data-product-schema.js';
-import { formatDuration, parseDuration } from '../../spec/duration.js';
+import type { DataProduct } from '../../descriptor/data-product-schema.js';
+import { formatDuration, parseDuration } from '../../descriptor/duration.js';
 import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { BackgroundService } from '../serve.js';
 import { retireExpiredVersions } from '../../registry/operations/versions/retire-expired-versions.js';

@@ -1,5 +1,5 @@
 import type { Registry } from '../../registry/registry.js';
-import type { DataProduct } from '../../spec/data-product-schema.js';
+import type { DataProduct } from '../../descriptor/data-product-schema.js';
 
 /**
  * What the schedulers run, keyed by run ref: `domain/name` for every product whose latest

@@ -1,7 +1,7 @@
 import semver from 'semver';
 import { ConflictError } from '../../../core/errors.js';
-import type { DataProduct } from '../../../spec/data-product-schema.js';
-import { productId } from '../../../spec/product-ref.js';
+import type { DataProduct } from '../../../descriptor/data-product-schema.js';
+import { productId } from '../../../descriptor/product-ref.js';
 import { isUniqueViolation, nowIso, writeTransaction, type Registry, type RegistryTx } from '../../registry.js';
 import { appendEvent } from '../events/append-event.js';
 import { searchTerms } from './search-terms.js';

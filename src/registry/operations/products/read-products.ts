@@ -1,4 +1,4 @@
-import type { DataProduct } from '../../../spec/data-product-schema.js';
+import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import type { Registry } from '../../registry.js';
 
 export interface ProductSummary {

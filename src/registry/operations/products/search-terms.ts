@@ -1,4 +1,4 @@
-import type { DataProduct } from '../../../spec/data-product-schema.js';
+import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 
 /** How much a hit in each field counts towards a product's rank. */
 export const SEARCH_WEIGHTS = {

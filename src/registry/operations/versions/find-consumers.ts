@@ -1,5 +1,5 @@
-import { parseInputProductRef } from '../../../spec/product-ref.js';
-import type { DataProduct } from '../../../spec/data-product-schema.js';
+import { parseInputProductRef } from '../../../descriptor/product-ref.js';
+import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import type { RegistryTx } from '../../registry.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { PublishedVersion } from '../../../governance/governance.js';
-import type { DataProduct } from '../../../spec/data-product-schema.js';
+import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import type { Registry } from '../../registry.js';
 
 /** Every published version of a product with its descriptor: what compatibility and bump checks compare with. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { dataProductJsonSchema } from '../../src/spec/data-product-schema.js';
+import { dataProductJsonSchema } from '../../src/descriptor/data-product-schema.js';
 import { initProduct } from '../../src/platform/init-product.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
