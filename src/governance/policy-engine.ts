@@ -7,7 +7,6 @@
  */
 import type { Diagnostic, Severity } from '../core/diagnostic.js';
 import { didYouMean } from '../core/did-you-mean.js';
-import type { DataProduct } from '../descriptor/data-product-schema.js';
 import type { PathSegment } from '../descriptor/yaml-source.js';
 import { atLeastAsStrict, BUILTIN_RULES, BUILTIN_RULES_BY_ID, type BuiltinRule, type Finding } from './builtin-rules.js';
 import { prepareEvaluation, type CompiledCelRule, type PreparedEvaluation } from './cel-rules.js';

@@ -42,7 +42,7 @@ export function initProduct(options: InitOptions): InitResult {
 
   const files: Record<string, string> = {
     [DESCRIPTOR_FILE]: descriptorText({ ...options, template, oncall: options.oncall ?? options.owner }),
-    'transform.sql': transformText(template),
+    'transform.sql': transformText(),
     'README.md': readmeText(options, template),
   };
   if (template === 'file') files['data/records.csv'] = 'id,label,amount,updated_at\n1,alpha,10.50,2026-01-01T00:00:00Z\n2,beta,7.25,2026-01-02T00:00:00Z\n3,gamma,3.00,2026-01-03T00:00:00Z\n';
@@ -124,7 +124,7 @@ ${inputBlock(o.template, o.domain)}
 `;
 }
 
-function transformText(template: Template): string {
+function transformText(): string {
   return `-- The transform: a SELECT over the inputs, each visible as a table by its name.
 -- Its result must match spec.schema in product.yaml.
 SELECT

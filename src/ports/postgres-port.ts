@@ -17,7 +17,8 @@ import type { OutputPort, PreparedPublication, PublishContext } from './output-p
 
 function pgType(declared: string): string {
   const m = /^([a-z]+)(\(.*\))?$/.exec(declared.trim().toLowerCase());
-  const [, base, params = ''] = m ?? [, declared, ''];
+  const base = m ? m[1] : declared;
+  const params = m?.[2] ?? '';
   switch (base) {
     case 'tinyint': return 'smallint';
     case 'hugeint': return 'numeric(38,0)';

@@ -84,7 +84,7 @@ describe('descriptor validation', () => {
   });
 
   it('names missing required fields', () => {
-    const { file } = productWith((y) => y.replace(/  owner: .*\n/, ''));
+    const { file } = productWith((y) => y.replace(/ {2}owner: .*\n/, ''));
     const d = check(file).find((x) => x.code === 'missing-field')!;
     expect(d.message).toBe('missing required field "owner" in metadata');
   });
@@ -159,7 +159,7 @@ describe('descriptor validation', () => {
         .replace('"0 6 * * *"', '"0 6 * *"')
         .replace('target: 1d', 'target: 1 day')
         .replace('version: 0.1.0', 'version: 1.2.x')
-        .replace(/source:\n        type: postgres[\s\S]*?watermark: updated_at/, 'product: identity/customers'),
+        .replace(/source:\n {8}type: postgres[\s\S]*?watermark: updated_at/, 'product: identity/customers'),
     );
     const found = codes(check(file));
     expect(found).toEqual(expect.arrayContaining(['file-not-found', 'invalid-cron', 'invalid-value', 'invalid-version', 'invalid-product-ref']));

@@ -47,7 +47,7 @@ describe('governance on the command line', () => {
     const ok = await mesh(['validate'], { cwd: productDir, env });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^product\.yaml:\d+:\d+ {2}warn {2}sales-title {2}sales products have a title$/m);
-    editProduct((y) => y.replace(/  oncall: .*\n/, ''));
+    editProduct((y) => y.replace(/ {2}oncall: .*\n/, ''));
     const bad = await mesh(['validate'], { cwd: productDir, env });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^product\.yaml:6:3 {2}error {2}oncall-assigned {2}the product has no on-call contact$/m);

@@ -74,7 +74,7 @@ describe('pipeline faults', () => {
     await h.platform.publish(customersBundle('bad-source', { query: 'SELECT customer_id, email\nFROM customer WHER customer_id = 1' }));
     const outcome = await h.platform.runProduct('faults/bad-source', { env });
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatch(/input customer: PostgreSQL rejected the source query: syntax error at or near "customer_id" \(line 2, column 20 of the source query\)\n  FROM customer WHER customer_id = 1\n {21}\^/);
+    expect(outcome.error).toMatch(/input customer: PostgreSQL rejected the source query: syntax error at or near "customer_id" \(line 2, column 20 of the source query\)\n {2}FROM customer WHER customer_id = 1\n {21}\^/);
     expect(outcome.steps).toEqual([expect.objectContaining({ name: 'extract', status: 'failed' })]);
   });
 
