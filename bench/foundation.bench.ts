@@ -17,7 +17,28 @@ import { createTestDatabase } from '../test/helpers/registries.js';
 import { productBundle } from '../test/helpers/products.js';
 import type { BenchReport } from './bench-report.js';
 
-const WORDS = ['orders', 'revenue', 'customer', 'invoice', 'track', 'album', 'payment', 'refund', 'segment', 'churn', 'session', 'inventory', 'shipment', 'supplier', 'employee', 'ledger', 'forecast', 'campaign', 'click', 'margin'];
+const WORDS = [
+  'orders',
+  'revenue',
+  'customer',
+  'invoice',
+  'track',
+  'album',
+  'payment',
+  'refund',
+  'segment',
+  'churn',
+  'session',
+  'inventory',
+  'shipment',
+  'supplier',
+  'employee',
+  'ledger',
+  'forecast',
+  'campaign',
+  'click',
+  'margin',
+];
 const DOMAINS = ['sales', 'identity', 'catalog', 'finance', 'marketing', 'logistics', 'hr', 'support'];
 
 export async function bench(report: BenchReport): Promise<void> {
@@ -33,7 +54,13 @@ export async function bench(report: BenchReport): Promise<void> {
 }
 
 async function validateThousand(report: BenchReport, root: string): Promise<void> {
-  const { dir } = initProduct({ name: 'template', domain: 'sales', owner: 'sales-data@company.com', template: 'file', cwd: root });
+  const { dir } = initProduct({
+    name: 'template',
+    domain: 'sales',
+    owner: 'sales-data@company.com',
+    template: 'file',
+    cwd: root,
+  });
   const yaml = readFileSync(join(dir, 'product.yaml'), 'utf8');
   const files: string[] = [];
   for (let i = 0; i < 1000; i++) {
@@ -45,7 +72,10 @@ async function validateThousand(report: BenchReport, root: string): Promise<void
   }
   // What `mesh validate` does per file: parse, schema, cross-file checks, then the policies in force.
   const repo = fileURLToPath(new URL('..', import.meta.url));
-  const platform = new LocalPlatform({ config: { ...configFromEnv({}, root), actor: 'bench' }, governance: loadPolicyEngine({ cwd: repo, env: {} }) });
+  const platform = new LocalPlatform({
+    config: { ...configFromEnv({}, root), actor: 'bench' },
+    governance: loadPolicyEngine({ cwd: repo, env: {} }),
+  });
   // Warm both paths (validator compilation, JIT) so neither measurement pays for the other's start.
   for (const f of files.slice(0, 200)) await platform.checkLoaded(loadDescriptorFile(f));
   let errors = 0;
@@ -53,7 +83,10 @@ async function validateThousand(report: BenchReport, root: string): Promise<void
   for (const f of files) errors += loadDescriptorFile(f).diagnostics.filter((d) => d.severity === 'error').length;
   const specOnly = performance.now() - started;
   started = performance.now();
-  for (const f of files) errors += (await platform.checkLoaded(loadDescriptorFile(f))).diagnostics.filter((d) => d.severity === 'error').length;
+  for (const f of files)
+    errors += (await platform.checkLoaded(loadDescriptorFile(f))).diagnostics.filter(
+      (d) => d.severity === 'error',
+    ).length;
   const elapsed = performance.now() - started;
   await platform.close();
   if (errors) report.note(`unexpected: ${errors} errors`);
@@ -67,10 +100,13 @@ async function publishLatency(report: BenchReport, root: string): Promise<void> 
   // The policies in force in this repository (built-in rules + policies/), as `mesh publish` applies them.
   const governance = loadPolicyEngine({ cwd: fileURLToPath(new URL('..', import.meta.url)), env: {} });
   const platform = new LocalPlatform({ registry, config: { ...configFromEnv(), actor: 'bench' }, governance });
-  const bundles = Array.from({ length: 300 }, (_, i) => productBundle({ name: `pub-${i}`, domain: DOMAINS[i % DOMAINS.length] }));
+  const bundles = Array.from({ length: 300 }, (_, i) =>
+    productBundle({ name: `pub-${i}`, domain: DOMAINS[i % DOMAINS.length] }),
+  );
   for (const b of bundles.slice(0, 20)) await platform.publish(b); // warm-up
   const againBefore = await platform.publish(bundles[0]);
-  if (againBefore.diagnostics.some((d) => d.severity === 'error')) report.note('unexpected: governance errors on the bench products');
+  if (againBefore.diagnostics.some((d) => d.severity === 'error'))
+    report.note('unexpected: governance errors on the bench products');
   const times: number[] = [];
   for (const b of bundles.slice(20)) {
     const t = performance.now();
@@ -80,7 +116,9 @@ async function publishLatency(report: BenchReport, root: string): Promise<void> 
   const again = performance.now();
   await platform.publish(bundles[50]);
   const noop = performance.now() - again;
-  report.metric('publish, median (SQLite, in-process, validate + governance + write)', percentile(times, 0.5), 'ms', { max: 20 });
+  report.metric('publish, median (SQLite, in-process, validate + governance + write)', percentile(times, 0.5), 'ms', {
+    max: 20,
+  });
   report.metric('publish, p95', percentile(times, 0.95), 'ms');
   report.metric('re-publish identical content (no-op)', noop, 'ms');
   await registry.close();
@@ -102,11 +140,24 @@ async function searchAtScale(report: BenchReport, backend: 'sqlite' | 'postgres'
   if (backend === 'postgres') {
     // Steady state, as autovacuum leaves a live registry: right after a bulk load the visibility
     // map is empty and index-only scans fall back to heap fetches (about 4x slower, printed below).
-    await measureSearch(platform, ['customer revenue', 'track album'], 10).then((ms) => report.metric('  p95 right after the bulk load, before vacuum (postgres)', ms, 'ms'));
+    await measureSearch(platform, ['customer revenue', 'track album'], 10).then((ms) =>
+      report.metric('  p95 right after the bulk load, before vacuum (postgres)', ms, 'ms'),
+    );
     await sql`vacuum analyze search_terms`.execute(registry.db);
     await sql`vacuum analyze products`.execute(registry.db);
   }
-  const queries = ['orders', 'customer revenue', 'inv', 'track album', 'employee ledger', 'churn', 'sales', 'amount', 'ship', 'forecast margin'];
+  const queries = [
+    'orders',
+    'customer revenue',
+    'inv',
+    'track album',
+    'employee ledger',
+    'churn',
+    'sales',
+    'amount',
+    'ship',
+    'forecast margin',
+  ];
   for (const q of queries) await platform.searchProducts(q); // warm-up
   const times: number[] = [];
   for (let round = 0; round < 20; round++) {

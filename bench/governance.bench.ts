@@ -41,7 +41,10 @@ const CEL_RULES = [
 ];
 
 function policyText(): string {
-  const rules = CEL_RULES.map((cel, i) => `    - id: bench-rule-${i + 1}\n      cel: ${JSON.stringify(cel)}\n      message: bench rule ${i + 1}\n      severity: warn`).join('\n');
+  const rules = CEL_RULES.map(
+    (cel, i) =>
+      `    - id: bench-rule-${i + 1}\n      cel: ${JSON.stringify(cel)}\n      message: bench rule ${i + 1}\n      severity: warn`,
+  ).join('\n');
   return `apiVersion: mesh/v1\nkind: PolicySet\nmetadata: { name: bench, owner: governance@company.com, scope: global }\nspec:\n  rules:\n${rules}\n`;
 }
 
@@ -68,7 +71,13 @@ export async function bench(report: BenchReport): Promise<void> {
       domain: ['sales', 'finance', 'identity', 'catalog'][i % 4],
       version: '1.0.0',
       edit: (p) => {
-        for (let c = 0; c < 10 + (i % 30); c++) p.spec.schema.columns.push({ name: `col_${c}`, type: c % 3 ? 'varchar' : 'bigint', pii: c % 7 === 0 ? 'direct' : 'none', masking: c % 7 === 0 ? 'hash' : undefined });
+        for (let c = 0; c < 10 + (i % 30); c++)
+          p.spec.schema.columns.push({
+            name: `col_${c}`,
+            type: c % 3 ? 'varchar' : 'bigint',
+            pii: c % 7 === 0 ? 'direct' : 'none',
+            masking: c % 7 === 0 ? 'hash' : undefined,
+          });
         if (i % 7 === 0) p.spec.retention = '365d';
       },
     });
@@ -85,7 +94,9 @@ export async function bench(report: BenchReport): Promise<void> {
     rounds.push(performance.now() - started);
   }
   report.metric('14 built-in + 20 CEL rules over 1,000 products (best of 3)', Math.min(...rounds), 'ms', { max: 1000 });
-  report.note(`${findings} findings (retention-for-pii on the generated products with PII and no retention, by design); ${(Math.min(...rounds) / 1000 / 34 * 1e3).toFixed(1)} µs per rule per product`);
+  report.note(
+    `${findings} findings (retention-for-pii on the generated products with PII and no retention, by design); ${((Math.min(...rounds) / 1000 / 34) * 1e3).toFixed(1)} µs per rule per product`,
+  );
 
   // One publish's governance step: read the product's versions from the registry, run the
   // policies, classify changes against the previous version and check the bump.
@@ -94,18 +105,42 @@ export async function bench(report: BenchReport): Promise<void> {
   const platform = new LocalPlatform({ registry, governance: engine, config: { ...configFromEnv(), actor: 'bench' } });
   try {
     for (let minor = 0; minor < 10; minor++) {
-      await platform.publish(productBundle({ name: 'orders', version: `1.${minor}.0`, edit: (p) => { for (let c = 0; c <= minor; c++) p.spec.schema.columns.push({ name: `extra_${c}`, type: 'varchar', pii: 'none' }); } }));
+      await platform.publish(
+        productBundle({
+          name: 'orders',
+          version: `1.${minor}.0`,
+          edit: (p) => {
+            for (let c = 0; c <= minor; c++)
+              p.spec.schema.columns.push({ name: `extra_${c}`, type: 'varchar', pii: 'none' });
+          },
+        }),
+      );
     }
-    const next = checkBundle(productBundle({ name: 'orders', version: '1.10.0', edit: (p) => { for (let c = 0; c <= 10; c++) p.spec.schema.columns.push({ name: `extra_${c}`, type: 'varchar', pii: 'none' }); } }));
+    const next = checkBundle(
+      productBundle({
+        name: 'orders',
+        version: '1.10.0',
+        edit: (p) => {
+          for (let c = 0; c <= 10; c++)
+            p.spec.schema.columns.push({ name: `extra_${c}`, type: 'varchar', pii: 'none' });
+        },
+      }),
+    );
     const times: number[] = [];
     for (let i = 0; i < 50; i++) {
       started = performance.now();
       const result = await platform.checkLoaded(next);
       times.push(performance.now() - started);
-      if (result.diagnostics.some((d) => d.severity === 'error')) throw new Error(`bench publish refused: ${JSON.stringify(result.diagnostics)}`);
+      if (result.diagnostics.some((d) => d.severity === 'error'))
+        throw new Error(`bench publish refused: ${JSON.stringify(result.diagnostics)}`);
     }
     times.sort((a, b) => a - b);
-    report.metric('governance step of one publish, SQLite, 10 prior versions (median)', times[Math.floor(times.length / 2)], 'ms', { max: 30 });
+    report.metric(
+      'governance step of one publish, SQLite, 10 prior versions (median)',
+      times[Math.floor(times.length / 2)],
+      'ms',
+      { max: 30 },
+    );
     report.metric('governance step of one publish (p95)', times[Math.floor(times.length * 0.95)], 'ms');
   } finally {
     await platform.close();

@@ -34,14 +34,21 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-async function copyFloor(url: string, query: string, reader: Reader): Promise<{ ms: number; bytes: number; reader: Reader }> {
+async function copyFloor(
+  url: string,
+  query: string,
+  reader: Reader,
+): Promise<{ ms: number; bytes: number; reader: Reader }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     const started = performance.now();
     let bytes = 0;
     const copy = `COPY (${query}) TO STDOUT WITH (FORMAT csv)`;
-    for await (const chunk of c.query(reader === 'CopyOutStream' ? new CopyOutStream(copy) : copyTo(copy)) as AsyncIterable<Buffer>) bytes += chunk.length;
+    for await (const chunk of c.query(
+      reader === 'CopyOutStream' ? new CopyOutStream(copy) : copyTo(copy),
+    ) as AsyncIterable<Buffer>)
+      bytes += chunk.length;
     return { ms: performance.now() - started, bytes, reader };
   } finally {
     await c.end();
@@ -55,9 +62,20 @@ function product(rows: number): { yaml: string; sql: string } {
   const p: DataProduct = {
     apiVersion: 'mesh/v1',
     kind: 'DataProduct',
-    metadata: { name: `bench-${rows}`, domain: 'bench', version: '1.0.0', owner: 'bench@company.com', oncall: 'bench@company.com' },
+    metadata: {
+      name: `bench-${rows}`,
+      domain: 'bench',
+      version: '1.0.0',
+      owner: 'bench@company.com',
+      oncall: 'bench@company.com',
+    },
     spec: {
-      inputs: [{ name: 'facts', source: { type: 'postgres', connection: '${BENCH_DB_URI}', query: `SELECT * FROM ${table(rows)}` } }],
+      inputs: [
+        {
+          name: 'facts',
+          source: { type: 'postgres', connection: '${BENCH_DB_URI}', query: `SELECT * FROM ${table(rows)}` },
+        },
+      ],
       transform: 'transform.sql',
       schema: {
         primaryKey: ['id'],
@@ -99,12 +117,24 @@ export async function bench(report: BenchReport): Promise<void> {
       SELECT i::int AS id, i::bigint * 7919 AS big, 'row-' || i AS label, ((i % 100000) / 100.0)::numeric(12,2) AS amount,
              timestamp '2026-01-01' + i * interval '1 second' AS ts, i % 2 = 0 AS flag
       FROM generate_series(1, ${max}) AS i`);
-    for (const rows of SIZES) if (rows !== max) await c.query(`CREATE TABLE ${table(rows)} AS SELECT * FROM ${table(max)} WHERE id <= ${rows} ORDER BY id`);
+    for (const rows of SIZES)
+      if (rows !== max)
+        await c.query(`CREATE TABLE ${table(rows)} AS SELECT * FROM ${table(max)} WHERE id <= ${rows} ORDER BY id`);
     for (const rows of SIZES) await c.query(`VACUUM ANALYZE ${table(rows)}`);
     await c.end();
-    report.note(`generated ${max.toLocaleString('en-US')} rows in PostgreSQL in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    report.note(
+      `generated ${max.toLocaleString('en-US')} rows in PostgreSQL in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
 
-    const platform = new LocalPlatform({ config: { ...configFromEnv({}, home), home, sqlitePath: join(home, 'registry.sqlite'), warehouseDir: join(home, 'warehouse'), actor: 'bench' } });
+    const platform = new LocalPlatform({
+      config: {
+        ...configFromEnv({}, home),
+        home,
+        sqlitePath: join(home, 'registry.sqlite'),
+        warehouseDir: join(home, 'warehouse'),
+        actor: 'bench',
+      },
+    });
     const env = { ...process.env, BENCH_DB_URI: url };
     const peaks: number[] = [];
     for (const rows of SIZES) {
@@ -138,7 +168,9 @@ export async function bench(report: BenchReport): Promise<void> {
             peak = Math.max(peak, process.memoryUsage().rss);
           }, 20);
           const started = performance.now();
-          const outcome = await platform.runProduct(`bench/bench-${rows}`, { env: { ...env, MESH_STREAMED_EXTRACT: mode === 'staged' ? '0' : '1' } });
+          const outcome = await platform.runProduct(`bench/bench-${rows}`, {
+            env: { ...env, MESH_STREAMED_EXTRACT: mode === 'staged' ? '0' : '1' },
+          });
           const total = performance.now() - started;
           clearInterval(sampler);
           peak = Math.max(peak, process.memoryUsage().rss);
@@ -148,19 +180,44 @@ export async function bench(report: BenchReport): Promise<void> {
           peakRss = Math.max(peakRss, peak);
         }
         if (mode === 'one-pass') peaks.push(growth);
-        report.note(`${label}: floor, COPY csv read to the end, ${ROUNDS} rounds with the readers taking turns: best ${Object.entries(floors).map(([r, ms]) => `${r} ${(ms / 1000).toFixed(3)} s`).join(', ')}`);
+        report.note(
+          `${label}: floor, COPY csv read to the end, ${ROUNDS} rounds with the readers taking turns: best ${Object.entries(
+            floors,
+          )
+            .map(([r, ms]) => `${r} ${(ms / 1000).toFixed(3)} s`)
+            .join(', ')}`,
+        );
         report.metric(`${label}: floor, the faster of the two`, floor.ms / 1000, 's');
-        report.metric(`${label} ${mode}: mesh run (extract, 5 checks, parquet; best of ${ROUNDS})`, best!.total / 1000, 's');
-        report.note(`${label} ${mode}: ${best!.outcome.steps.map((s) => `${s.name} ${(s.ms / 1000).toFixed(2)} s`).join(', ')}; ${(floor.bytes / 1e6).toFixed(0)} MB of CSV`);
+        report.metric(
+          `${label} ${mode}: mesh run (extract, 5 checks, parquet; best of ${ROUNDS})`,
+          best!.total / 1000,
+          's',
+        );
+        report.note(
+          `${label} ${mode}: ${best!.outcome.steps.map((s) => `${s.name} ${(s.ms / 1000).toFixed(2)} s`).join(', ')}; ${(floor.bytes / 1e6).toFixed(0)} MB of CSV`,
+        );
         // The targets hold for the path this product takes (one pass); the staged path (incremental
         // inputs, inputs the transform reads twice) is printed for comparison.
         const targeted = mode === 'one-pass';
-        report.metric(`${label} ${mode}: total / floor`, best!.total / floor.ms, '×', targeted ? { max: 1.5 } : undefined);
-        report.metric(`${label} ${mode}: peak RSS (highest of the rounds)`, peakRss / 1e6, 'MB', targeted ? { max: 500 } : undefined);
+        report.metric(
+          `${label} ${mode}: total / floor`,
+          best!.total / floor.ms,
+          '×',
+          targeted ? { max: 1.5 } : undefined,
+        );
+        report.metric(
+          `${label} ${mode}: peak RSS (highest of the rounds)`,
+          peakRss / 1e6,
+          'MB',
+          targeted ? { max: 500 } : undefined,
+        );
         report.metric(`${label} ${mode}: RSS growth during a run (peak - before)`, growth / 1e6, 'MB');
       }
     }
-    if (peaks.length > 1) report.note(`one-pass RSS growth during the run: ${peaks.map((p) => `${(p / 1e6).toFixed(0)} MB`).join(' → ')} from the smallest to the largest input (memory is bounded by the engine's limit, not the data)`);
+    if (peaks.length > 1)
+      report.note(
+        `one-pass RSS growth during the run: ${peaks.map((p) => `${(p / 1e6).toFixed(0)} MB`).join(' → ')} from the smallest to the largest input (memory is bounded by the engine's limit, not the data)`,
+      );
     await platform.close();
   } finally {
     await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

@@ -6,9 +6,13 @@ let missed = 0;
 console.log(`\n== ${file.replace('.bench.ts', '')}`);
 const report: BenchReport = {
   metric(name, value, unit, target) {
-    const ok = target === undefined || ((target.max === undefined || value <= target.max) && (target.min === undefined || value >= target.min));
+    const ok =
+      target === undefined ||
+      ((target.max === undefined || value <= target.max) && (target.min === undefined || value >= target.min));
     if (!ok) missed++;
-    const goal = target ? `  (target ${target.max !== undefined ? `≤ ${target.max}` : `≥ ${target.min}`} ${unit}: ${ok ? 'met' : 'MISSED'})` : '';
+    const goal = target
+      ? `  (target ${target.max !== undefined ? `≤ ${target.max}` : `≥ ${target.min}`} ${unit}: ${ok ? 'met' : 'MISSED'})`
+      : '';
     console.log(`  ${name.padEnd(58)} ${formatNumber(value).padStart(12)} ${unit}${goal}`);
   },
   note(text) {

@@ -8,17 +8,23 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const filters = process.argv.slice(2);
-const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts') && (filters.length === 0 || filters.some((w) => f.includes(w)))).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts') && (filters.length === 0 || filters.some((w) => f.includes(w))))
+  .sort();
 let missed = 0;
 let failed = 0;
 for (const file of files) {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./run-one.ts', import.meta.url)), file], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./run-one.ts', import.meta.url)), file],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: process.env },
+  );
   // run-one exits with the number of missed targets (capped), or 100+ when the bench crashed.
   if (child.status === null || child.status >= 100) failed++;
   else missed += child.status;
 }
-console.log(`\n${missed === 0 ? 'all targets met' : `${missed} target(s) missed`}${failed ? `; ${failed} benchmark(s) failed to run` : ''}`);
-
+console.log(
+  `\n${missed === 0 ? 'all targets met' : `${missed} target(s) missed`}${failed ? `; ${failed} benchmark(s) failed to run` : ''}`,
+);

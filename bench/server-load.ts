@@ -30,7 +30,11 @@ async function reader(): Promise<void> {
   while (Date.now() < end) {
     const r = i++ % 3;
     const path =
-      r === 0 ? `/v1/products?limit=50&offset=${50 * Math.floor(Math.random() * 200)}` : r === 1 ? `/v1/search?q=${encodeURIComponent(pick(config.words))}&limit=20` : `/v1/products/${pick(config.products)}`;
+      r === 0
+        ? `/v1/products?limit=50&offset=${50 * Math.floor(Math.random() * 200)}`
+        : r === 1
+          ? `/v1/search?q=${encodeURIComponent(pick(config.words))}&limit=20`
+          : `/v1/products/${pick(config.products)}`;
     const started = performance.now();
     try {
       const res = await fetch(config.url + path, { headers });
@@ -51,10 +55,16 @@ async function publisher(n: number): Promise<void> {
     const shared = k % 2 === 1;
     const name = shared ? 'contended' : `pub-${n}-${k}`;
     const version = shared ? `1.${n}.${k}` : '1.0.0';
-    const yaml = config.bundle.yaml.replace(/"name": "template-product"/, `"name": "${name}"`).replace(/"version": "1.0.0"/, `"version": "${version}"`);
+    const yaml = config.bundle.yaml
+      .replace(/"name": "template-product"/, `"name": "${name}"`)
+      .replace(/"version": "1.0.0"/, `"version": "${version}"`);
     k++;
     try {
-      const res = await fetch(`${config.url}/v1/products`, { method: 'POST', headers, body: JSON.stringify({ ...config.bundle, yaml }) });
+      const res = await fetch(`${config.url}/v1/products`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ ...config.bundle, yaml }),
+      });
       await res.arrayBuffer();
       published.push({ product: `bench/${name}`, version, status: res.status });
       if (res.status >= 300) errors.push(`publish ${res.status}`);
@@ -66,8 +76,13 @@ async function publisher(n: number): Promise<void> {
 }
 
 const started = performance.now();
-await Promise.all([...Array.from({ length: config.readers }, reader), ...Array.from({ length: config.publishers }, (_, i) => publisher(i))]);
+await Promise.all([
+  ...Array.from({ length: config.readers }, reader),
+  ...Array.from({ length: config.publishers }, (_, i) => publisher(i)),
+]);
 const elapsed = (performance.now() - started) / 1000;
 latencies.sort((a, b) => a - b);
 const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-process.stdout.write(`${JSON.stringify({ requests: latencies.length, rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), max: latencies.at(-1) ?? 0, errors: errors.length, sampleErrors: errors.slice(0, 5), published })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ requests: latencies.length, rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), max: latencies.at(-1) ?? 0, errors: errors.length, sampleErrors: errors.slice(0, 5), published })}\n`,
+);

@@ -17,7 +17,11 @@ export class CliContext {
   #offline?: LocalPlatform;
   /** From the global --server option; MESH_SERVER otherwise. */
   serverUrl?: string;
-  constructor(readonly streams: OutputStreams, readonly env: NodeJS.ProcessEnv, readonly cwd: string) {}
+  constructor(
+    readonly streams: OutputStreams,
+    readonly env: NodeJS.ProcessEnv,
+    readonly cwd: string,
+  ) {}
 
   output(options: { json?: boolean }): Output {
     return new Output(this.streams, Boolean(options.json));
@@ -25,7 +29,9 @@ export class CliContext {
 
   /** The platform every command talks to: in-process now; a server client when MESH_SERVER is set. */
   platform(): MeshApi {
-    this.#platform ??= this.server() ? this.#http() : new LocalPlatform({ config: configFromEnv(this.env, this.cwd), governance: this.policies() });
+    this.#platform ??= this.server()
+      ? this.#http()
+      : new LocalPlatform({ config: configFromEnv(this.env, this.cwd), governance: this.policies() });
     return this.#platform;
   }
 
@@ -43,7 +49,11 @@ export class CliContext {
   /** Identities, SLA, incidents and webhooks: over HTTP with a server, on the local registry (as its admin) without. */
   serverApi(): ServerApi {
     if (this.server()) return this.#http();
-    this.#serverApi ??= new LocalServerApi(() => this.local().registry(), { user: this.local().config.actor, role: 'admin', domains: [] });
+    this.#serverApi ??= new LocalServerApi(() => this.local().registry(), {
+      user: this.local().config.actor,
+      role: 'admin',
+      domains: [],
+    });
     return this.#serverApi;
   }
 
@@ -69,7 +79,8 @@ export class CliContext {
   /** The local implementation, for commands that only make sense on this machine. */
   local(): LocalPlatform {
     const platform = this.platform();
-    if (!(platform instanceof LocalPlatform)) throw new InputError('this command runs on the local platform only: drop --server / MESH_SERVER');
+    if (!(platform instanceof LocalPlatform))
+      throw new InputError('this command runs on the local platform only: drop --server / MESH_SERVER');
     return platform;
   }
 

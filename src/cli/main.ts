@@ -24,14 +24,20 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run mesh --help for usage)')
     .configureOutput({ writeOut: streams.out, writeErr: streams.err })
-    .option('--server <url>', 'talk to a Meshwork server (default: $MESH_SERVER; token from $MESH_TOKEN) instead of this machine')
+    .option(
+      '--server <url>',
+      'talk to a Meshwork server (default: $MESH_SERVER; token from $MESH_TOKEN) instead of this machine',
+    )
     .exitOverride();
   program.hook('preAction', () => {
     ctx.serverUrl = program.opts<{ server?: string }>().server;
   });
   registerCommands(program, ctx);
   const configure = (command: Command): void => {
-    command.exitOverride().configureOutput({ writeOut: streams.out, writeErr: streams.err }).showHelpAfterError(`(run mesh ${commandPath(command)} --help for usage)`);
+    command
+      .exitOverride()
+      .configureOutput({ writeOut: streams.out, writeErr: streams.err })
+      .showHelpAfterError(`(run mesh ${commandPath(command)} --help for usage)`);
     command.commands.forEach(configure);
   };
   program.commands.forEach(configure);
@@ -45,7 +51,12 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     return ctx.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return 0;
       return EXIT_USAGE;
     }
     reportError(error, streams, json, ctx.env);
@@ -60,7 +71,9 @@ function reportError(error: unknown, streams: OutputStreams, json: boolean, env:
   const message = error instanceof Error ? error.message : String(error);
   const details = known ? (error.details as { hint?: string } | undefined) : undefined;
   if (json) {
-    streams.out(`${JSON.stringify({ error: { kind: known ? error.kind : 'internal', message, ...(details ?? {}) } }, null, 2)}\n`);
+    streams.out(
+      `${JSON.stringify({ error: { kind: known ? error.kind : 'internal', message, ...(details ?? {}) } }, null, 2)}\n`,
+    );
     return;
   }
   const diagnostics = (details as { diagnostics?: Diagnostic[] } | undefined)?.diagnostics;

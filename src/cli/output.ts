@@ -19,7 +19,10 @@ export const processStreams: OutputStreams = {
 
 export class Output {
   readonly colors: ReturnType<typeof pc.createColors>;
-  constructor(readonly streams: OutputStreams, readonly json: boolean) {
+  constructor(
+    readonly streams: OutputStreams,
+    readonly json: boolean,
+  ) {
     this.colors = pc.createColors(streams.isTTY);
   }
 
@@ -50,13 +53,21 @@ export class Output {
   summary(diagnostics: readonly Diagnostic[], files: number): void {
     const n = countBySeverity(diagnostics);
     const c = this.colors;
-    const parts = [`${files} file${files === 1 ? '' : 's'} checked`, `${n.error} error${n.error === 1 ? '' : 's'}`, `${n.warn} warning${n.warn === 1 ? '' : 's'}`];
+    const parts = [
+      `${files} file${files === 1 ? '' : 's'} checked`,
+      `${n.error} error${n.error === 1 ? '' : 's'}`,
+      `${n.warn} warning${n.warn === 1 ? '' : 's'}`,
+    ];
     this.line(n.error > 0 ? c.red(parts.join(', ')) : c.green(parts.join(', ')));
   }
 
   table(rows: ReadonlyArray<Record<string, string | number | null | undefined>>, columns: readonly string[]): void {
     const widths = columns.map((col) => Math.max(col.length, ...rows.map((r) => String(r[col] ?? '').length)));
-    const fmt = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+    const fmt = (cells: string[]) =>
+      cells
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
     this.line(this.colors.bold(fmt(columns.map((c) => c.toUpperCase()))));
     for (const row of rows) this.line(fmt(columns.map((c) => String(row[c] ?? ''))));
   }

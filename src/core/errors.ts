@@ -4,14 +4,7 @@
  * nowhere else.
  */
 export type MeshErrorKind =
-  | 'input'
-  | 'not-found'
-  | 'conflict'
-  | 'not-allowed'
-  | 'unauthenticated'
-  | 'too-large'
-  | 'unavailable'
-  | 'internal';
+  'input' | 'not-found' | 'conflict' | 'not-allowed' | 'unauthenticated' | 'too-large' | 'unavailable' | 'internal';
 
 export class MeshError extends Error {
   readonly kind: MeshErrorKind;

@@ -14,7 +14,8 @@ function StringEnum<const T extends readonly string[]>(values: T, description?: 
 }
 
 export const NAME_PATTERN = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
-export const NAME_RULE = 'lowercase kebab-case: starts with a letter, then letters, digits and single hyphens (e.g. orders-daily), at most 63 characters';
+export const NAME_RULE =
+  'lowercase kebab-case: starts with a letter, then letters, digits and single hyphens (e.g. orders-daily), at most 63 characters';
 export const IDENTIFIER_PATTERN = '^[a-z_][a-z0-9_]*$';
 export const IDENTIFIER_RULE = 'a lowercase SQL identifier: letters, digits and underscores, not starting with a digit';
 const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
@@ -22,8 +23,25 @@ export const DURATION_PATTERN = '^\\d+(\\.\\d+)?(ms|s|m|h|d|w)$';
 export const PRODUCT_REF_PATTERN = '^[a-z][a-z0-9]*(-[a-z0-9]+)*/[a-z][a-z0-9]*(-[a-z0-9]+)*@\\d+$';
 
 export const COLUMN_TYPES = [
-  'boolean', 'tinyint', 'smallint', 'integer', 'bigint', 'hugeint', 'float', 'double',
-  'decimal', 'varchar', 'text', 'date', 'time', 'timestamp', 'timestamptz', 'uuid', 'json', 'blob', 'interval',
+  'boolean',
+  'tinyint',
+  'smallint',
+  'integer',
+  'bigint',
+  'hugeint',
+  'float',
+  'double',
+  'decimal',
+  'varchar',
+  'text',
+  'date',
+  'time',
+  'timestamp',
+  'timestamptz',
+  'uuid',
+  'json',
+  'blob',
+  'interval',
 ] as const;
 /** A base type, optionally parameterised: `decimal(18,2)`, `varchar(255)`. */
 export const COLUMN_TYPE_PATTERN = `^(${COLUMN_TYPES.join('|')})(\\(\\d+(,\\s*\\d+)?\\))?$`;
@@ -34,8 +52,17 @@ export const SOURCE_TYPES = ['postgres', 'mysql', 'file'] as const;
 export const FILE_FORMATS = ['csv', 'parquet', 'json'] as const;
 export const PORT_TYPES = ['parquet', 'stream', 'postgres'] as const;
 export const CHECK_TYPES = [
-  'null_rate', 'row_count_delta', 'row_count', 'unique', 'not_null', 'accepted_values', 'range',
-  'regex', 'freshness', 'row_count_vs_source', 'sql',
+  'null_rate',
+  'row_count_delta',
+  'row_count',
+  'unique',
+  'not_null',
+  'accepted_values',
+  'range',
+  'regex',
+  'freshness',
+  'row_count_vs_source',
+  'sql',
 ] as const;
 export const COMPATIBILITY_MODES = ['backward', 'backward_transitive', 'forward', 'full', 'none'] as const;
 
@@ -65,7 +92,9 @@ export const Source = Type.Object(
     query: Type.Optional(Type.String({ description: 'SQL run on the source; :last_run is bound to the watermark' })),
     path: Type.Optional(Type.String({ description: 'file path or glob, relative to the descriptor (file sources)' })),
     format: Type.Optional(StringEnum(FILE_FORMATS, 'csv | parquet | json')),
-    watermark: Type.Optional(Type.String({ description: 'column of the result whose maximum becomes the next :last_run' })),
+    watermark: Type.Optional(
+      Type.String({ description: 'column of the result whose maximum becomes the next :last_run' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -83,7 +112,10 @@ export const Input = Type.Object(
 export const Column = Type.Object(
   {
     name: Identifier,
-    type: Type.String({ pattern: COLUMN_TYPE_PATTERN, description: `one of ${COLUMN_TYPES.join(', ')} (decimal(p,s), varchar(n) allowed)` }),
+    type: Type.String({
+      pattern: COLUMN_TYPE_PATTERN,
+      description: `one of ${COLUMN_TYPES.join(', ')} (decimal(p,s), varchar(n) allowed)`,
+    }),
     nullable: Type.Optional(Type.Boolean({ description: 'may the column hold nulls (default true)' })),
     description: Type.Optional(Type.String()),
     pii: Type.Optional(StringEnum(PII_CLASSES, 'none | indirect | direct | sensitive')),
@@ -106,7 +138,9 @@ export const QualityCheck = Type.Object(
   {
     type: StringEnum(CHECK_TYPES, CHECK_TYPES.join(' | ')),
     name: Type.Optional(Type.String({ description: 'a label for reports; defaults to type and column' })),
-    severity: Type.Optional(StringEnum(['error', 'warn'] as const, 'error blocks publication (default), warn only reports')),
+    severity: Type.Optional(
+      StringEnum(['error', 'warn'] as const, 'error blocks publication (default), warn only reports'),
+    ),
     column: Type.Optional(Identifier),
     columns: Type.Optional(Type.Array(Identifier, { minItems: 1 })),
     threshold: Type.Optional(Type.Number({ minimum: 0, description: 'a rate or ratio, e.g. 0.01 for 1%' })),

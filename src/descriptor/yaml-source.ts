@@ -31,14 +31,18 @@ export function readYamlFile(path: string, label = path): YamlSource {
   let size: number;
   try {
     const stat = statSync(path);
-    if (stat.isDirectory()) return fail('not-a-file', `${file} is a directory`, 'pass the product.yaml file or its folder');
+    if (stat.isDirectory())
+      return fail('not-a-file', `${file} is a directory`, 'pass the product.yaml file or its folder');
     size = stat.size;
   } catch {
     return fail('file-not-found', `cannot read ${file}: no such file`);
   }
   if (size > MAX_DESCRIPTOR_BYTES) {
-    return fail('file-too-large', `the file is ${formatBytes(size)}; a descriptor may be at most ${formatBytes(MAX_DESCRIPTOR_BYTES)}`,
-      'a descriptor describes data, it does not hold it: keep data in sources and SQL in the transform file');
+    return fail(
+      'file-too-large',
+      `the file is ${formatBytes(size)}; a descriptor may be at most ${formatBytes(MAX_DESCRIPTOR_BYTES)}`,
+      'a descriptor describes data, it does not hold it: keep data in sources and SQL in the transform file',
+    );
   }
   const bytes = readFileSync(path);
   return parseYamlText(file, bytes);
@@ -50,7 +54,12 @@ export function parseYamlText(file: string, input: Uint8Array | string): YamlSou
     text = input;
   } else {
     if (input.length > MAX_DESCRIPTOR_BYTES) {
-      return failed(file, '', 'file-too-large', `the document is ${formatBytes(input.length)}; a descriptor may be at most ${formatBytes(MAX_DESCRIPTOR_BYTES)}`);
+      return failed(
+        file,
+        '',
+        'file-too-large',
+        `the document is ${formatBytes(input.length)}; a descriptor may be at most ${formatBytes(MAX_DESCRIPTOR_BYTES)}`,
+      );
     }
     if (input.includes(0)) return failed(file, '', 'binary-file', 'the file is binary, not a YAML text file');
     try {
@@ -60,16 +69,28 @@ export function parseYamlText(file: string, input: Uint8Array | string): YamlSou
     }
   }
   if (text.length > MAX_DESCRIPTOR_BYTES) {
-    return failed(file, text, 'file-too-large', `the document is too large; a descriptor may be at most ${formatBytes(MAX_DESCRIPTOR_BYTES)}`);
+    return failed(
+      file,
+      text,
+      'file-too-large',
+      `the document is too large; a descriptor may be at most ${formatBytes(MAX_DESCRIPTOR_BYTES)}`,
+    );
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === '') return failed(file, text, 'empty-file', 'the file is empty', 'run `mesh init` to start from a template');
+  if (text.trim() === '')
+    return failed(file, text, 'empty-file', 'the file is empty', 'run `mesh init` to start from a template');
 
   // Fast path: most files are clean, and positions are only needed to report something.
   const quick = quickLoad(text);
   if (quick.ok) {
     let full: YamlSource | undefined;
-    return { file, text, value: quick.value, diagnostics: [], locate: (path, key) => (full ??= fullParse(file, text)).locate(path, key) };
+    return {
+      file,
+      text,
+      value: quick.value,
+      diagnostics: [],
+      locate: (path, key) => (full ??= fullParse(file, text)).locate(path, key),
+    };
   }
   return fullParse(file, text);
 }
@@ -102,10 +123,19 @@ function fullParse(file: string, text: string): YamlSource {
   };
   const diagnostics: Diagnostic[] = [];
   for (const error of doc.errors) {
-    diagnostics.push({ ...yamlErrorDiagnostic(error.code, error.message), severity: 'error', location: at(error.pos[0]) });
+    diagnostics.push({
+      ...yamlErrorDiagnostic(error.code, error.message),
+      severity: 'error',
+      location: at(error.pos[0]),
+    });
   }
   for (const warning of doc.warnings) {
-    diagnostics.push({ code: 'yaml-warning', severity: 'warn', message: firstLine(warning.message), location: at(warning.pos[0]) });
+    diagnostics.push({
+      code: 'yaml-warning',
+      severity: 'warn',
+      message: firstLine(warning.message),
+      location: at(warning.pos[0]),
+    });
   }
   let value: unknown;
   if (diagnostics.every((d) => d.severity !== 'error')) {
@@ -117,7 +147,9 @@ function fullParse(file: string, text: string): YamlSource {
       diagnostics.push({
         code: aliasBomb ? 'yaml-alias-limit' : 'yaml-syntax',
         severity: 'error',
-        message: aliasBomb ? `too many YAML alias expansions (more than ${MAX_ALIAS_COUNT}): refused as a resource-exhaustion risk` : firstLine(message),
+        message: aliasBomb
+          ? `too many YAML alias expansions (more than ${MAX_ALIAS_COUNT}): refused as a resource-exhaustion risk`
+          : firstLine(message),
         location: at(0),
         hint: aliasBomb ? 'write the repeated content out, or use fewer anchors and aliases' : undefined,
       });
@@ -138,9 +170,17 @@ function fullParse(file: string, text: string): YamlSource {
 function yamlErrorDiagnostic(code: string, message: string): Omit<Diagnostic, 'severity'> {
   switch (code) {
     case 'DUPLICATE_KEY':
-      return { code: 'duplicate-key', message: firstLine(message).replace(/^Map keys must be unique/, 'duplicate key: map keys must be unique'), hint: 'remove or rename one of the two entries' };
+      return {
+        code: 'duplicate-key',
+        message: firstLine(message).replace(/^Map keys must be unique/, 'duplicate key: map keys must be unique'),
+        hint: 'remove or rename one of the two entries',
+      };
     case 'TAB_AS_INDENT':
-      return { code: 'tab-indent', message: 'a tab is used for indentation; YAML allows only spaces', hint: 'replace the tab with spaces' };
+      return {
+        code: 'tab-indent',
+        message: 'a tab is used for indentation; YAML allows only spaces',
+        hint: 'replace the tab with spaces',
+      };
     default:
       return { code: 'yaml-syntax', message: `YAML syntax error: ${firstLine(message)}` };
   }
@@ -174,7 +214,13 @@ function offsetOf(doc: Document, path: readonly PathSegment[], wantKey: boolean)
 
 function failed(file: string, text: string, code: string, message: string, hint?: string): YamlSource {
   const location = { file, line: 1, col: 1 };
-  return { file, text, value: undefined, diagnostics: [{ code, severity: 'error', message, location, hint }], locate: () => location };
+  return {
+    file,
+    text,
+    value: undefined,
+    diagnostics: [{ code, severity: 'error', message, location, hint }],
+    locate: () => location,
+  };
 }
 
 function firstLine(message: string): string {

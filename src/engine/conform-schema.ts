@@ -21,7 +21,17 @@ export interface ConformPlan {
   readonly identity: boolean;
 }
 
-const INTEGERS = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'];
+const INTEGERS = [
+  'TINYINT',
+  'SMALLINT',
+  'INTEGER',
+  'BIGINT',
+  'HUGEINT',
+  'UTINYINT',
+  'USMALLINT',
+  'UINTEGER',
+  'UBIGINT',
+];
 const NUMBERS = [...INTEGERS, 'FLOAT', 'DOUBLE', 'DECIMAL'];
 const TIMES = ['DATE', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS'];
 
@@ -37,7 +47,7 @@ export function castIsSafe(from: string, to: string): boolean {
   // Narrowing numeric casts are allowed because DuckDB fails the cast on overflow rather than truncating.
   if (NUMBERS.includes(f) && NUMBERS.includes(t)) return true;
   if (TIMES.includes(f) && TIMES.includes(t)) return !(f !== 'DATE' && t === 'DATE');
-  if (f === 'VARCHAR' && (t === 'UUID')) return true;
+  if (f === 'VARCHAR' && t === 'UUID') return true;
   return false;
 }
 
@@ -46,22 +56,32 @@ export function planConform(result: readonly ResultColumn[], declared: readonly 
   const byName = new Map(result.map((c) => [c.name, c]));
   const declaredNames = new Set(declared.map((c) => c.name));
   for (const c of result) {
-    if (!declaredNames.has(c.name)) problems.push(`the transform returns column "${c.name}" (${c.type}), which is not in spec.schema.columns`);
+    if (!declaredNames.has(c.name))
+      problems.push(`the transform returns column "${c.name}" (${c.type}), which is not in spec.schema.columns`);
   }
   const select: string[] = [];
   for (const col of declared) {
     const got = byName.get(col.name);
     const want = duckdbType(col.type);
     if (!got) {
-      problems.push(`column "${col.name}" (${col.type}) is declared in spec.schema.columns but the transform does not return it`);
+      problems.push(
+        `column "${col.name}" (${col.type}) is declared in spec.schema.columns but the transform does not return it`,
+      );
       continue;
     }
     if (!castIsSafe(got.type, want)) {
-      problems.push(`column "${col.name}" is ${got.type} in the transform result but declared ${col.type}; cast it in the transform if the conversion is intended`);
+      problems.push(
+        `column "${col.name}" is ${got.type} in the transform result but declared ${col.type}; cast it in the transform if the conversion is intended`,
+      );
       continue;
     }
-    select.push(got.type === want ? quoteIdent(col.name) : `CAST(${quoteIdent(col.name)} AS ${want}) AS ${quoteIdent(col.name)}`);
+    select.push(
+      got.type === want ? quoteIdent(col.name) : `CAST(${quoteIdent(col.name)} AS ${want}) AS ${quoteIdent(col.name)}`,
+    );
   }
-  const identity = problems.length === 0 && result.length === declared.length && declared.every((c, i) => result[i].name === c.name && result[i].type === duckdbType(c.type));
+  const identity =
+    problems.length === 0 &&
+    result.length === declared.length &&
+    declared.every((c, i) => result[i].name === c.name && result[i].type === duckdbType(c.type));
   return { selectList: select.join(', '), problems, identity };
 }

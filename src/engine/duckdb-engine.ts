@@ -43,7 +43,10 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   };
   if (options.threads) settings.threads = String(options.threads);
   if (options.workDir) settings.temp_directory = join(options.workDir, 'spill');
-  const instance = await DuckDBInstance.create(options.workDir ? join(options.workDir, 'engine.duckdb') : ':memory:', settings);
+  const instance = await DuckDBInstance.create(
+    options.workDir ? join(options.workDir, 'engine.duckdb') : ':memory:',
+    settings,
+  );
   const connection = await instance.connect();
   await connection.run(`SET TimeZone = 'UTC'`);
   // The database file is scratch, deleted with the run's folder: no checkpoint when it closes.

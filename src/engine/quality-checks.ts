@@ -45,7 +45,10 @@ interface Planned {
   readonly settled?: Record<string, number | null>;
   /** A predicate true for failing rows, used to fetch samples. */
   readonly failing?: string;
-  readonly judge: (values: Record<string, number | null>, rows: number) => { pass: boolean; observed: unknown; threshold: unknown; message: string };
+  readonly judge: (
+    values: Record<string, number | null>,
+    rows: number,
+  ) => { pass: boolean; observed: unknown; threshold: unknown; message: string };
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -56,7 +59,11 @@ export function nullCount(column: string): string {
 }
 
 /** Nulls per column, from the statistics where they have them, the rest in one scan of the snapshot. */
-export async function countNulls(engine: Engine, names: readonly string[], stats: ReadonlyMap<string, ColumnStats>): Promise<Map<string, number>> {
+export async function countNulls(
+  engine: Engine,
+  names: readonly string[],
+  stats: ReadonlyMap<string, ColumnStats>,
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   const unknown: string[] = [];
   for (const name of names) {
@@ -65,7 +72,9 @@ export async function countNulls(engine: Engine, names: readonly string[], stats
     else counts.set(name, known);
   }
   if (unknown.length > 0) {
-    const [row] = await engine.rows(`SELECT ${unknown.map((name, i) => `${nullCount(name)} AS n${i}`).join(', ')} FROM snapshot`);
+    const [row] = await engine.rows(
+      `SELECT ${unknown.map((name, i) => `${nullCount(name)} AS n${i}`).join(', ')} FROM snapshot`,
+    );
     unknown.forEach((name, i) => counts.set(name, Number(row[`n${i}`])));
   }
   return counts;
@@ -79,29 +88,57 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
     case 'null_rate': {
       const known = ctx.stats?.get(check.column!)?.nulls ?? null;
       return {
-        check, position, aggregates: { [a('n')]: nullCount(check.column!) }, settled: known === null ? undefined : { [a('n')]: known }, failing: `${col} IS NULL`,
+        check,
+        position,
+        aggregates: { [a('n')]: nullCount(check.column!) },
+        settled: known === null ? undefined : { [a('n')]: known },
+        failing: `${col} IS NULL`,
         judge: (v, rows) => {
           const rate = rows === 0 ? 0 : (v[a('n')] ?? 0) / rows;
-          return { pass: rate <= (check.threshold ?? 0), observed: round(rate), threshold: check.threshold, message: `${pct(rate)} of ${check.column} is null (at most ${pct(check.threshold ?? 0)} allowed)` };
+          return {
+            pass: rate <= (check.threshold ?? 0),
+            observed: round(rate),
+            threshold: check.threshold,
+            message: `${pct(rate)} of ${check.column} is null (at most ${pct(check.threshold ?? 0)} allowed)`,
+          };
         },
       };
     }
     case 'not_null': {
       const names = check.columns ?? [check.column!];
-      const known = names.length === 1 ? ctx.stats?.get(names[0])?.nulls ?? null : null;
+      const known = names.length === 1 ? (ctx.stats?.get(names[0])?.nulls ?? null) : null;
       return {
-        check, position,
-        aggregates: { [a('n')]: names.length === 1 ? nullCount(names[0]) : `count(*) FILTER (WHERE ${cols.map((c) => `${c} IS NULL`).join(' OR ')})` },
+        check,
+        position,
+        aggregates: {
+          [a('n')]:
+            names.length === 1
+              ? nullCount(names[0])
+              : `count(*) FILTER (WHERE ${cols.map((c) => `${c} IS NULL`).join(' OR ')})`,
+        },
         settled: known === null ? undefined : { [a('n')]: known },
         failing: cols.map((c) => `${c} IS NULL`).join(' OR '),
-        judge: (v) => ({ pass: (v[a('n')] ?? 0) === 0, observed: v[a('n')], threshold: 0, message: `${v[a('n')]} row(s) with a null in ${cols.length > 1 ? 'one of ' : ''}${names.join(', ')}` }),
+        judge: (v) => ({
+          pass: (v[a('n')] ?? 0) === 0,
+          observed: v[a('n')],
+          threshold: 0,
+          message: `${v[a('n')]} row(s) with a null in ${cols.length > 1 ? 'one of ' : ''}${names.join(', ')}`,
+        }),
       };
     }
     case 'unique': {
       const key = cols.length === 1 ? cols[0] : `row(${cols.join(', ')})`;
       return {
-        check, position, aggregates: { [a('d')]: `count(*) - count(DISTINCT ${key})` }, failing: `true QUALIFY count(*) OVER (PARTITION BY ${cols.join(', ')}) > 1`,
-        judge: (v) => ({ pass: (v[a('d')] ?? 0) === 0, observed: v[a('d')], threshold: 0, message: `${v[a('d')]} duplicate (or null) value(s) of ${(check.columns ?? [check.column]).join(', ')}` }),
+        check,
+        position,
+        aggregates: { [a('d')]: `count(*) - count(DISTINCT ${key})` },
+        failing: `true QUALIFY count(*) OVER (PARTITION BY ${cols.join(', ')}) > 1`,
+        judge: (v) => ({
+          pass: (v[a('d')] ?? 0) === 0,
+          observed: v[a('d')],
+          threshold: 0,
+          message: `${v[a('d')]} duplicate (or null) value(s) of ${(check.columns ?? [check.column]).join(', ')}`,
+        }),
       };
     }
     case 'accepted_values': {
@@ -115,64 +152,137 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
       const values = (check.values ?? []).map((x) => `TRY_CAST(${quoteLiteral(String(x))} AS ${type})`).join(', ');
       const failing = `${col} IS NOT NULL AND NOT list_contains([${values}], ${col})`;
       return {
-        check, position, aggregates: { [a('n')]: `count(*) FILTER (WHERE ${failing})` }, settled: everyBoolean ? { [a('n')]: 0 } : undefined, failing,
-        judge: (v) => ({ pass: (v[a('n')] ?? 0) === 0, observed: v[a('n')], threshold: check.values, message: `${v[a('n')]} row(s) of ${check.column} outside the accepted values` }),
+        check,
+        position,
+        aggregates: { [a('n')]: `count(*) FILTER (WHERE ${failing})` },
+        settled: everyBoolean ? { [a('n')]: 0 } : undefined,
+        failing,
+        judge: (v) => ({
+          pass: (v[a('n')] ?? 0) === 0,
+          observed: v[a('n')],
+          threshold: check.values,
+          message: `${v[a('n')]} row(s) of ${check.column} outside the accepted values`,
+        }),
       };
     }
     case 'range': {
       const known = ctx.stats?.get(check.column!)?.range;
       // The exact minimum and maximum lie inside the range: no value can be outside it.
-      const inside = known && (known.min === null || ((check.min === undefined || known.min >= check.min) && (check.max === undefined || known.max! <= check.max)));
+      const inside =
+        known &&
+        (known.min === null ||
+          ((check.min === undefined || known.min >= check.min) &&
+            (check.max === undefined || known.max! <= check.max)));
       const parts: string[] = [];
       if (check.min !== undefined) parts.push(`${col} < ${quoteLiteral(check.min)}`);
       if (check.max !== undefined) parts.push(`${col} > ${quoteLiteral(check.max)}`);
       const failing = parts.join(' OR ') || 'false';
       return {
-        check, position, aggregates: { [a('n')]: `count(*) FILTER (WHERE ${failing})`, [a('lo')]: `CAST(min(${col}) AS DOUBLE)`, [a('hi')]: `CAST(max(${col}) AS DOUBLE)` },
-        settled: inside ? { [a('n')]: 0, [a('lo')]: known.min, [a('hi')]: known.max } : undefined, failing,
-        judge: (v) => ({ pass: (v[a('n')] ?? 0) === 0, observed: { outside: v[a('n')], min: v[a('lo')], max: v[a('hi')] }, threshold: { min: check.min, max: check.max }, message: `${v[a('n')]} row(s) of ${check.column} outside [${check.min ?? '-∞'}, ${check.max ?? '∞'}]` }),
+        check,
+        position,
+        aggregates: {
+          [a('n')]: `count(*) FILTER (WHERE ${failing})`,
+          [a('lo')]: `CAST(min(${col}) AS DOUBLE)`,
+          [a('hi')]: `CAST(max(${col}) AS DOUBLE)`,
+        },
+        settled: inside ? { [a('n')]: 0, [a('lo')]: known.min, [a('hi')]: known.max } : undefined,
+        failing,
+        judge: (v) => ({
+          pass: (v[a('n')] ?? 0) === 0,
+          observed: { outside: v[a('n')], min: v[a('lo')], max: v[a('hi')] },
+          threshold: { min: check.min, max: check.max },
+          message: `${v[a('n')]} row(s) of ${check.column} outside [${check.min ?? '-∞'}, ${check.max ?? '∞'}]`,
+        }),
       };
     }
     case 'regex': {
       const failing = `${col} IS NOT NULL AND NOT regexp_matches(CAST(${col} AS VARCHAR), ${quoteLiteral(check.pattern ?? '')})`;
       return {
-        check, position, aggregates: { [a('n')]: `count(*) FILTER (WHERE ${failing})` }, failing,
-        judge: (v) => ({ pass: (v[a('n')] ?? 0) === 0, observed: v[a('n')], threshold: check.pattern, message: `${v[a('n')]} row(s) of ${check.column} do not match /${check.pattern}/` }),
+        check,
+        position,
+        aggregates: { [a('n')]: `count(*) FILTER (WHERE ${failing})` },
+        failing,
+        judge: (v) => ({
+          pass: (v[a('n')] ?? 0) === 0,
+          observed: v[a('n')],
+          threshold: check.pattern,
+          message: `${v[a('n')]} row(s) of ${check.column} do not match /${check.pattern}/`,
+        }),
       };
     }
     case 'freshness': {
       const maxAgeMs = parseDuration(check.maxAge ?? '0s') ?? 0;
       return {
-        check, position, aggregates: { [a('t')]: `epoch_ms(CAST(max(${col}) AS TIMESTAMP))` },
+        check,
+        position,
+        aggregates: { [a('t')]: `epoch_ms(CAST(max(${col}) AS TIMESTAMP))` },
         judge: (v) => {
           const newest = v[a('t')];
-          if (newest === null) return { pass: false, observed: null, threshold: check.maxAge, message: `${check.column} has no values, so the data has no age` };
+          if (newest === null)
+            return {
+              pass: false,
+              observed: null,
+              threshold: check.maxAge,
+              message: `${check.column} has no values, so the data has no age`,
+            };
           const ageMs = ctx.now.getTime() - newest;
-          return { pass: ageMs <= maxAgeMs, observed: { newest: new Date(newest).toISOString(), ageSeconds: Math.round(ageMs / 1000) }, threshold: check.maxAge, message: `newest ${check.column} is ${humanAge(ageMs)} old (at most ${check.maxAge} allowed)` };
+          return {
+            pass: ageMs <= maxAgeMs,
+            observed: { newest: new Date(newest).toISOString(), ageSeconds: Math.round(ageMs / 1000) },
+            threshold: check.maxAge,
+            message: `newest ${check.column} is ${humanAge(ageMs)} old (at most ${check.maxAge} allowed)`,
+          };
         },
       };
     }
     case 'row_count':
       return {
-        check, position, aggregates: {},
-        judge: (_v, rows) => ({ pass: (check.min === undefined || rows >= check.min) && (check.max === undefined || rows <= check.max), observed: rows, threshold: { min: check.min, max: check.max }, message: `${rows} row(s) (expected ${check.min ?? 0} to ${check.max ?? '∞'})` }),
+        check,
+        position,
+        aggregates: {},
+        judge: (_v, rows) => ({
+          pass: (check.min === undefined || rows >= check.min) && (check.max === undefined || rows <= check.max),
+          observed: rows,
+          threshold: { min: check.min, max: check.max },
+          message: `${rows} row(s) (expected ${check.min ?? 0} to ${check.max ?? '∞'})`,
+        }),
       };
     case 'row_count_delta':
       return {
-        check, position, aggregates: {},
+        check,
+        position,
+        aggregates: {},
         judge: (_v, rows) => {
-          if (ctx.recentRowCounts.length === 0) return { pass: true, observed: { rows, average: null }, threshold: check.threshold, message: `${rows} row(s); no successful run in the last 7 days to compare with yet` };
+          if (ctx.recentRowCounts.length === 0)
+            return {
+              pass: true,
+              observed: { rows, average: null },
+              threshold: check.threshold,
+              message: `${rows} row(s); no successful run in the last 7 days to compare with yet`,
+            };
           const avg = ctx.recentRowCounts.reduce((s, n) => s + n, 0) / ctx.recentRowCounts.length;
           const delta = avg === 0 ? (rows === 0 ? 0 : 1) : Math.abs(rows - avg) / avg;
-          return { pass: delta <= (check.threshold ?? 0), observed: { rows, average: round(avg), delta: round(delta) }, threshold: check.threshold, message: `${rows} row(s) vs a 7-day average of ${round(avg)}: ${pct(delta)} change (at most ${pct(check.threshold ?? 0)} allowed)` };
+          return {
+            pass: delta <= (check.threshold ?? 0),
+            observed: { rows, average: round(avg), delta: round(delta) },
+            threshold: check.threshold,
+            message: `${rows} row(s) vs a 7-day average of ${round(avg)}: ${pct(delta)} change (at most ${pct(check.threshold ?? 0)} allowed)`,
+          };
         },
       };
     case 'row_count_vs_source':
       return {
-        check, position, aggregates: {},
+        check,
+        position,
+        aggregates: {},
         judge: () => {
           const ratio = ctx.rowsIn === 0 ? 1 : ctx.rowsTransformed / ctx.rowsIn;
-          return { pass: ratio >= (check.threshold ?? 0), observed: { rowsOut: ctx.rowsTransformed, rowsIn: ctx.rowsIn, ratio: round(ratio) }, threshold: check.threshold, message: `${ctx.rowsTransformed} row(s) out of ${ctx.rowsIn} extracted: ratio ${round(ratio)} (at least ${check.threshold} required)` };
+          return {
+            pass: ratio >= (check.threshold ?? 0),
+            observed: { rowsOut: ctx.rowsTransformed, rowsIn: ctx.rowsIn, ratio: round(ratio) },
+            threshold: check.threshold,
+            message: `${ctx.rowsTransformed} row(s) out of ${ctx.rowsIn} extracted: ratio ${round(ratio)} (at least ${check.threshold} required)`,
+          };
         },
       };
     case 'sql':
@@ -180,7 +290,12 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
   }
 }
 
-export async function runQualityChecks(engine: Engine, checks: readonly QualityCheckSpec[], columns: readonly ColumnSpec[], ctx: AuditContext): Promise<CheckOutcome[]> {
+export async function runQualityChecks(
+  engine: Engine,
+  checks: readonly QualityCheckSpec[],
+  columns: readonly ColumnSpec[],
+  ctx: AuditContext,
+): Promise<CheckOutcome[]> {
   const planned = checks.map((check, i) => plan(check, i, ctx, columns));
   const broken = new Map<number, string>();
   let values = await aggregate(engine, planned);
@@ -212,7 +327,14 @@ export async function runQualityChecks(engine: Engine, checks: readonly QualityC
     const severity = p.check.severity ?? 'error';
     const base = { position: p.position, name: checkName(p.check), type: p.check.type, severity };
     if (broken.has(p.position)) {
-      outcomes.push({ ...base, status: 'fail', observed: null, threshold: null, message: `the check could not run: ${broken.get(p.position)}`, samples: null });
+      outcomes.push({
+        ...base,
+        status: 'fail',
+        observed: null,
+        threshold: null,
+        message: `the check could not run: ${broken.get(p.position)}`,
+        samples: null,
+      });
       continue;
     }
     if (p.check.type === 'sql') {
@@ -221,14 +343,24 @@ export async function runQualityChecks(engine: Engine, checks: readonly QualityC
     }
     const verdict = p.judge(p.settled ? { ...values, ...p.settled } : values, rows);
     let samples: Array<Record<string, unknown>> | null = null;
-    if (!verdict.pass && p.failing) samples = maskRows(await firstRows(engine, `SELECT * FROM snapshot WHERE ${p.failing} LIMIT 10`), columns);
-    outcomes.push({ ...base, status: verdict.pass ? 'pass' : 'fail', observed: verdict.observed, threshold: verdict.threshold, message: verdict.message, samples });
+    if (!verdict.pass && p.failing)
+      samples = maskRows(await firstRows(engine, `SELECT * FROM snapshot WHERE ${p.failing} LIMIT 10`), columns);
+    outcomes.push({
+      ...base,
+      status: verdict.pass ? 'pass' : 'fail',
+      observed: verdict.observed,
+      threshold: verdict.threshold,
+      message: verdict.message,
+      samples,
+    });
   }
   return outcomes;
 }
 
 function selectList(aggregates: Record<string, string>): string {
-  return Object.entries(aggregates).map(([alias, expr]) => `${expr} AS ${alias}`).join(', ');
+  return Object.entries(aggregates)
+    .map(([alias, expr]) => `${expr} AS ${alias}`)
+    .join(', ');
 }
 
 /** Every aggregate of every check in ONE scan, or the engine's message when the query cannot run. */
@@ -248,10 +380,23 @@ async function runSqlCheck(engine: Engine, sql: string, columns: readonly Column
   try {
     const [count] = await engine.rows(`SELECT count(*) AS n FROM (\n${query}\n) AS failing`);
     const n = Number(count.n);
-    const samples = n > 0 ? maskRows(await firstRows(engine, `SELECT * FROM (\n${query}\n) AS failing LIMIT 10`), columns) : null;
-    return { status: n === 0 ? ('pass' as const) : ('fail' as const), observed: n, threshold: 0, message: `${n} failing row(s)`, samples };
+    const samples =
+      n > 0 ? maskRows(await firstRows(engine, `SELECT * FROM (\n${query}\n) AS failing LIMIT 10`), columns) : null;
+    return {
+      status: n === 0 ? ('pass' as const) : ('fail' as const),
+      observed: n,
+      threshold: 0,
+      message: `${n} failing row(s)`,
+      samples,
+    };
   } catch (error) {
-    return { status: 'fail' as const, observed: null, threshold: 0, message: `the check's query failed: ${firstLine((error as Error).message)}`, samples: null };
+    return {
+      status: 'fail' as const,
+      observed: null,
+      threshold: 0,
+      message: `the check's query failed: ${firstLine((error as Error).message)}`,
+      samples: null,
+    };
   }
 }
 

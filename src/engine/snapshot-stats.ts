@@ -19,7 +19,17 @@ export interface ColumnStats {
   readonly range?: { readonly min: number | null; readonly max: number | null };
 }
 
-const WHOLE_NUMBERS = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT']);
+const WHOLE_NUMBERS = new Set([
+  'TINYINT',
+  'SMALLINT',
+  'INTEGER',
+  'BIGINT',
+  'HUGEINT',
+  'UTINYINT',
+  'USMALLINT',
+  'UINTEGER',
+  'UBIGINT',
+]);
 /** Decimals up to this precision convert to a double and back without changing. */
 const EXACT_DECIMAL_DIGITS = 15;
 
@@ -41,15 +51,23 @@ function safe(value: unknown): number | null | undefined {
  * Statistics of the declared columns of one parquet file, read from its footer. Never fails a
  * run: a footer it cannot read gives no statistics, and every check is then scanned.
  */
-export async function readSnapshotStats(engine: Engine, file: string, columns: readonly ColumnSpec[]): Promise<Map<string, ColumnStats>> {
-  const rows = await engine.rows(`SELECT path_in_schema AS name,
+export async function readSnapshotStats(
+  engine: Engine,
+  file: string,
+  columns: readonly ColumnSpec[],
+): Promise<Map<string, ColumnStats>> {
+  const rows = await engine
+    .rows(
+      `SELECT path_in_schema AS name,
       CASE WHEN count(*) = count(stats_null_count) THEN sum(stats_null_count) END AS nulls,
       bool_and(coalesce(stats_null_count = row_group_num_rows, false)
         OR (stats_min_value IS NOT NULL AND stats_max_value IS NOT NULL AND coalesce(min_is_exact, false) AND coalesce(max_is_exact, false))) AS exact,
       min(TRY_CAST(stats_min_value AS DOUBLE)) AS lo,
       max(TRY_CAST(stats_max_value AS DOUBLE)) AS hi,
       count(stats_min_value) AS with_values
-    FROM parquet_metadata(${quoteLiteral(file)}) GROUP BY path_in_schema`).catch(() => []);
+    FROM parquet_metadata(${quoteLiteral(file)}) GROUP BY path_in_schema`,
+    )
+    .catch(() => []);
   const byName = new Map(rows.map((r) => [String(r.name), r]));
   const stats = new Map<string, ColumnStats>();
   for (const column of columns) {

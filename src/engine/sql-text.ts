@@ -15,12 +15,18 @@ export function duckdbType(declared: string): string {
   if (!m) return declared.toUpperCase();
   const [, base, params = ''] = m;
   switch (base) {
-    case 'text': return 'VARCHAR';
-    case 'varchar': return 'VARCHAR';
-    case 'timestamptz': return 'TIMESTAMP WITH TIME ZONE';
-    case 'decimal': return `DECIMAL${params.replace(/\s/g, '') || '(18,3)'}`;
-    case 'json': return 'VARCHAR';
-    default: return base.toUpperCase();
+    case 'text':
+      return 'VARCHAR';
+    case 'varchar':
+      return 'VARCHAR';
+    case 'timestamptz':
+      return 'TIMESTAMP WITH TIME ZONE';
+    case 'decimal':
+      return `DECIMAL${params.replace(/\s/g, '') || '(18,3)'}`;
+    case 'json':
+      return 'VARCHAR';
+    default:
+      return base.toUpperCase();
   }
 }
 

@@ -6,7 +6,13 @@
  */
 import { Type, type TObject } from '@sinclair/typebox';
 import { Cron } from 'croner';
-import { IDENTIFIER_PATTERN, NAME_PATTERN, PORT_TYPES, SOURCE_TYPES, type DataProduct } from '../descriptor/data-product-schema.js';
+import {
+  IDENTIFIER_PATTERN,
+  NAME_PATTERN,
+  PORT_TYPES,
+  SOURCE_TYPES,
+  type DataProduct,
+} from '../descriptor/data-product-schema.js';
 import { formatDuration, parseDuration } from '../descriptor/duration.js';
 import type { PathSegment } from '../descriptor/yaml-source.js';
 import type { RuleSeverity } from './policy-set-schema.js';
@@ -68,7 +74,8 @@ const ENV_REF = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/g;
 function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, path: PathSegment[]) => void): void {
   if (typeof value === 'string') visit(value, path);
   else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], visit));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], visit);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], visit);
 }
 
 const regexCache = new Map<string, RegExp | undefined>();
@@ -89,17 +96,34 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   {
     id: 'owner-assigned',
     title: 'a named owning team',
-    rationale: 'Domain ownership: every product has a team that answers for it. Optionally the owner must be an address of the organisation (emailDomains).',
+    rationale:
+      'Domain ownership: every product has a team that answers for it. Optionally the owner must be an address of the organisation (emailDomains).',
     severity: 'error',
-    params: Type.Object({ emailDomains: StringList('allowed e-mail domains of the owner, e.g. [company.com]; empty allows any') }, { additionalProperties: false }),
+    params: Type.Object(
+      { emailDomains: StringList('allowed e-mail domains of the owner, e.g. [company.com]; empty allows any') },
+      { additionalProperties: false },
+    ),
     defaults: { emailDomains: [] },
     strictness: { emailDomains: 'subset' },
     check(p, { emailDomains }) {
       const owner = p.metadata.owner;
-      if (!owner) return [{ path: ['metadata'], message: 'the product has no owner', hint: 'set metadata.owner to the owning team, e.g. sales-data@company.com' }];
+      if (!owner)
+        return [
+          {
+            path: ['metadata'],
+            message: 'the product has no owner',
+            hint: 'set metadata.owner to the owning team, e.g. sales-data@company.com',
+          },
+        ];
       const domain = owner.split('@')[1]?.toLowerCase();
       if (emailDomains.length > 0 && !emailDomains.some((d: string) => d.toLowerCase() === domain)) {
-        return [{ path: ['metadata', 'owner'], message: `owner ${owner} is not an address of ${emailDomains.join(' or ')}`, hint: `use the owning team's address @${emailDomains[0]}` }];
+        return [
+          {
+            path: ['metadata', 'owner'],
+            message: `owner ${owner} is not an address of ${emailDomains.join(' or ')}`,
+            hint: `use the owning team's address @${emailDomains[0]}`,
+          },
+        ];
       }
       return [];
     },
@@ -109,13 +133,29 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     title: 'an on-call contact',
     rationale: 'Someone is paged when freshness or quality breaks; a product without on-call fails silently.',
     severity: 'error',
-    params: Type.Object({ distinctFromOwner: Type.Boolean({ description: 'the on-call must differ from the owner address' }) }, { additionalProperties: false }),
+    params: Type.Object(
+      { distinctFromOwner: Type.Boolean({ description: 'the on-call must differ from the owner address' }) },
+      { additionalProperties: false },
+    ),
     defaults: { distinctFromOwner: false },
     strictness: { distinctFromOwner: 'min' },
     check(p, { distinctFromOwner }) {
-      if (!p.metadata.oncall) return [{ path: ['metadata'], message: 'the product has no on-call contact', hint: 'add metadata.oncall: the address paged when the product breaks' }];
+      if (!p.metadata.oncall)
+        return [
+          {
+            path: ['metadata'],
+            message: 'the product has no on-call contact',
+            hint: 'add metadata.oncall: the address paged when the product breaks',
+          },
+        ];
       if (distinctFromOwner && p.metadata.oncall.toLowerCase() === p.metadata.owner.toLowerCase()) {
-        return [{ path: ['metadata', 'oncall'], message: 'the on-call contact is the owner team address, not a pager', hint: 'set metadata.oncall to the on-call rotation, e.g. sales-oncall@company.com' }];
+        return [
+          {
+            path: ['metadata', 'oncall'],
+            message: 'the on-call contact is the owner team address, not a pager',
+            hint: 'set metadata.oncall to the on-call rotation, e.g. sales-oncall@company.com',
+          },
+        ];
       }
       return [];
     },
@@ -125,13 +165,30 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     title: 'a description consumers can judge the product by',
     rationale: 'Data as a product: consumers find and trust products by what they say they contain.',
     severity: 'error',
-    params: Type.Object({ minLength: Type.Integer({ minimum: 0, description: 'the shortest acceptable description, in characters' }) }, { additionalProperties: false }),
+    params: Type.Object(
+      { minLength: Type.Integer({ minimum: 0, description: 'the shortest acceptable description, in characters' }) },
+      { additionalProperties: false },
+    ),
     defaults: { minLength: 20 },
     strictness: { minLength: 'min' },
     check(p, { minLength }) {
       const text = p.metadata.description?.trim() ?? '';
-      if (!text) return [{ path: ['metadata'], message: 'the product has no description', hint: 'add metadata.description: what it contains, for whom, how fresh' }];
-      if (text.length < minLength) return [{ path: ['metadata', 'description'], message: `the description has ${text.length} characters; at least ${minLength} are required`, hint: 'say what the product contains, who it is for and how fresh it is' }];
+      if (!text)
+        return [
+          {
+            path: ['metadata'],
+            message: 'the product has no description',
+            hint: 'add metadata.description: what it contains, for whom, how fresh',
+          },
+        ];
+      if (text.length < minLength)
+        return [
+          {
+            path: ['metadata', 'description'],
+            message: `the description has ${text.length} characters; at least ${minLength} are required`,
+            hint: 'say what the product contains, who it is for and how fresh it is',
+          },
+        ];
       return [];
     },
   },
@@ -146,7 +203,12 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     check(p) {
       const out: Finding[] = [];
       p.spec.schema.columns.forEach((c, i) => {
-        if (c.pii === undefined) out.push({ path: ['spec', 'schema', 'columns', i], message: `column "${c.name}" is not classified for PII`, hint: 'set pii: none, indirect, direct or sensitive' });
+        if (c.pii === undefined)
+          out.push({
+            path: ['spec', 'schema', 'columns', i],
+            message: `column "${c.name}" is not classified for PII`,
+            hint: 'set pii: none, indirect, direct or sensitive',
+          });
       });
       return out;
     },
@@ -154,14 +216,19 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   {
     id: 'pii-protected',
     title: 'direct and sensitive PII masked or restricted',
-    rationale: 'PII must not reach readers without PII clearance through any port. Masking applies to every output port; the alternative is a product only PII-cleared teams may read (access.pii declared, no other readers, default deny).',
+    rationale:
+      'PII must not reach readers without PII clearance through any port. Masking applies to every output port; the alternative is a product only PII-cleared teams may read (access.pii declared, no other readers, default deny).',
     severity: 'error',
     params: Type.Object({ classes: StringList('PII classes that must be protected') }, { additionalProperties: false }),
     defaults: { classes: PROTECTED_CLASSES },
     strictness: { classes: 'superset' },
     check(p, { classes }) {
       const access = p.spec.access;
-      const restricted = Array.isArray(access?.pii) && access!.pii.length > 0 && (access?.allow ?? []).length === 0 && (access?.default ?? 'deny') === 'deny';
+      const restricted =
+        Array.isArray(access?.pii) &&
+        access!.pii.length > 0 &&
+        (access?.allow ?? []).length === 0 &&
+        (access?.default ?? 'deny') === 'deny';
       if (restricted) return [];
       const out: Finding[] = [];
       p.spec.schema.columns.forEach((c, i) => {
@@ -185,14 +252,22 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     defaults: {},
     strictness: {},
     check(p) {
-      if (!p.spec.sla?.availability) return [{ path: p.spec.sla ? ['spec', 'sla'] : ['spec'], message: 'the product documents no availability SLA', hint: 'add spec.sla.availability, e.g. 99.5%' }];
+      if (!p.spec.sla?.availability)
+        return [
+          {
+            path: p.spec.sla ? ['spec', 'sla'] : ['spec'],
+            message: 'the product documents no availability SLA',
+            hint: 'add spec.sla.availability, e.g. 99.5%',
+          },
+        ];
       return [];
     },
   },
   {
     id: 'freshness-declared',
     title: 'a freshness target the schedule can meet',
-    rationale: 'Freshness is watched against the target; a schedule that runs less often than the target guarantees breaches.',
+    rationale:
+      'Freshness is watched against the target; a schedule that runs less often than the target guarantees breaches.',
     severity: 'error',
     params: Type.Object(
       {
@@ -206,14 +281,30 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     check(p, { requireSchedule, maxTarget }) {
       const out: Finding[] = [];
       const target = p.spec.freshness?.target;
-      if (!target) return [{ path: ['spec'], message: 'the product declares no freshness target', hint: 'add spec.freshness: { target: 1d, alert_after: 2d }' }];
+      if (!target)
+        return [
+          {
+            path: ['spec'],
+            message: 'the product declares no freshness target',
+            hint: 'add spec.freshness: { target: 1d, alert_after: 2d }',
+          },
+        ];
       const targetMs = parseDuration(target);
       const maxMs = typeof maxTarget === 'string' ? parseDuration(maxTarget) : undefined;
       if (targetMs !== undefined && maxMs !== undefined && targetMs > maxMs) {
-        out.push({ path: ['spec', 'freshness', 'target'], message: `freshness target ${target} is longer than the allowed ${maxTarget}`, hint: `set a target of at most ${maxTarget}` });
+        out.push({
+          path: ['spec', 'freshness', 'target'],
+          message: `freshness target ${target} is longer than the allowed ${maxTarget}`,
+          hint: `set a target of at most ${maxTarget}`,
+        });
       }
       if (!p.spec.schedule) {
-        if (requireSchedule) out.push({ path: ['spec'], message: 'the product declares no schedule', hint: 'add spec.schedule, a cron expression such as "0 6 * * *"' });
+        if (requireSchedule)
+          out.push({
+            path: ['spec'],
+            message: 'the product declares no schedule',
+            hint: 'add spec.schedule, a cron expression such as "0 6 * * *"',
+          });
         return out;
       }
       const interval = longestCronInterval(p.spec.schedule);
@@ -230,7 +321,8 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   {
     id: 'quality-checks',
     title: 'quality checks, with the primary key checked',
-    rationale: 'Quality gates run before anyone reads a snapshot; the key is what consumers join on, so duplicates or nulls in it corrupt every downstream product.',
+    rationale:
+      'Quality gates run before anyone reads a snapshot; the key is what consumers join on, so duplicates or nulls in it corrupt every downstream product.',
     severity: 'error',
     params: Type.Object(
       {
@@ -246,23 +338,40 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
       const out: Finding[] = [];
       const checks = p.spec.quality?.checks ?? [];
       if (checks.length < minChecks) {
-        out.push({ path: p.spec.quality ? ['spec', 'quality', 'checks'] : ['spec'], message: `the product has ${checks.length} quality check${checks.length === 1 ? '' : 's'}; at least ${minChecks} required`, hint: 'add spec.quality.checks, e.g. { type: row_count, min: 1 }' });
+        out.push({
+          path: p.spec.quality ? ['spec', 'quality', 'checks'] : ['spec'],
+          message: `the product has ${checks.length} quality check${checks.length === 1 ? '' : 's'}; at least ${minChecks} required`,
+          hint: 'add spec.quality.checks, e.g. { type: row_count, min: 1 }',
+        });
       }
       const pk = p.spec.schema.primaryKey;
       if (!pk) {
-        if (requirePrimaryKey) out.push({ path: ['spec', 'schema'], message: 'the product declares no primary key', hint: 'add spec.schema.primaryKey: [the columns identifying a row]' });
+        if (requirePrimaryKey)
+          out.push({
+            path: ['spec', 'schema'],
+            message: 'the product declares no primary key',
+            hint: 'add spec.schema.primaryKey: [the columns identifying a row]',
+          });
         return out;
       }
       if (!primaryKeyChecked) return out;
       const columnsOf = (c: (typeof checks)[number]) => [...(c.column ? [c.column] : []), ...(c.columns ?? [])];
       const sameSet = (a: string[], b: readonly string[]) => a.length === b.length && b.every((x) => a.includes(x));
       if (!checks.some((c) => c.type === 'unique' && sameSet(columnsOf(c), pk))) {
-        out.push({ path: ['spec', 'schema', 'primaryKey'], message: `the primary key (${pk.join(', ')}) is not checked unique`, hint: `add a check: { type: unique, ${pk.length === 1 ? `column: ${pk[0]}` : `columns: [${pk.join(', ')}]`} }` });
+        out.push({
+          path: ['spec', 'schema', 'primaryKey'],
+          message: `the primary key (${pk.join(', ')}) is not checked unique`,
+          hint: `add a check: { type: unique, ${pk.length === 1 ? `column: ${pk[0]}` : `columns: [${pk.join(', ')}]`} }`,
+        });
       }
       const notNull = new Set(checks.filter((c) => c.type === 'not_null').flatMap(columnsOf));
       const missing = pk.filter((k) => !notNull.has(k));
       if (missing.length > 0) {
-        out.push({ path: ['spec', 'schema', 'primaryKey'], message: `primary key column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not checked not null`, hint: `add a check: { type: not_null, ${missing.length === 1 ? `column: ${missing[0]}` : `columns: [${missing.join(', ')}]`} }` });
+        out.push({
+          path: ['spec', 'schema', 'primaryKey'],
+          message: `primary key column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not checked not null`,
+          hint: `add a check: { type: not_null, ${missing.length === 1 ? `column: ${missing[0]}` : `columns: [${missing.join(', ')}]`} }`,
+        });
       }
       return out;
     },
@@ -285,10 +394,20 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
       const out: Finding[] = [];
       const productRe = compiled(productPattern);
       const columnRe = compiled(columnPattern);
-      if (productRe && !productRe.test(p.metadata.name)) out.push({ path: ['metadata', 'name'], message: `product name "${p.metadata.name}" does not match ${productPattern}`, hint: 'rename the product to follow the naming convention' });
+      if (productRe && !productRe.test(p.metadata.name))
+        out.push({
+          path: ['metadata', 'name'],
+          message: `product name "${p.metadata.name}" does not match ${productPattern}`,
+          hint: 'rename the product to follow the naming convention',
+        });
       if (columnRe) {
         p.spec.schema.columns.forEach((c, i) => {
-          if (!columnRe.test(c.name)) out.push({ path: ['spec', 'schema', 'columns', i, 'name'], message: `column name "${c.name}" does not match ${columnPattern}`, hint: 'rename the column (a breaking change once published)' });
+          if (!columnRe.test(c.name))
+            out.push({
+              path: ['spec', 'schema', 'columns', i, 'name'],
+              message: `column name "${c.name}" does not match ${columnPattern}`,
+              hint: 'rename the column (a breaking change once published)',
+            });
         });
       }
       return out;
@@ -297,22 +416,34 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   {
     id: 'access-default-deny',
     title: 'access is denied unless granted',
-    rationale: 'Federated governance: nobody reads a product until its owner grants it; default allow leaks new columns to everyone.',
+    rationale:
+      'Federated governance: nobody reads a product until its owner grants it; default allow leaks new columns to everyone.',
     severity: 'error',
     params: Type.Object({}, { additionalProperties: false }),
     defaults: {},
     strictness: {},
     check(p) {
-      if (p.spec.access?.default === 'allow') return [{ path: ['spec', 'access', 'default'], message: 'access.default is allow: everyone may read the product', hint: 'set access.default: deny and list readers in access.allow' }];
+      if (p.spec.access?.default === 'allow')
+        return [
+          {
+            path: ['spec', 'access', 'default'],
+            message: 'access.default is allow: everyone may read the product',
+            hint: 'set access.default: deny and list readers in access.allow',
+          },
+        ];
       return [];
     },
   },
   {
     id: 'no-inline-secrets',
     title: 'no secrets in the descriptor',
-    rationale: 'Descriptors live in git and in the registry; a secret written there is leaked. Secrets come from ${ENV} references.',
+    rationale:
+      'Descriptors live in git and in the registry; a secret written there is leaked. Secrets come from ${ENV} references.',
     severity: 'error',
-    params: Type.Object({ patterns: StringList('extra regular expressions that identify a secret') }, { additionalProperties: false }),
+    params: Type.Object(
+      { patterns: StringList('extra regular expressions that identify a secret') },
+      { additionalProperties: false },
+    ),
     defaults: { patterns: [] },
     strictness: { patterns: 'superset' },
     check(p, { patterns }) {
@@ -326,7 +457,11 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
         const bare = text.replace(ENV_REF, '');
         for (const [re, what] of [...secretPatterns, ...extra]) {
           if (re.test(bare)) {
-            out.push({ path, message: `${path.map((x, i) => (typeof x === 'number' ? `[${x}]` : i === 0 ? x : `.${x}`)).join('')} contains what looks like ${what}`, hint: 'remove it and reference an environment variable instead, e.g. ${ORDERS_DB_URI}' });
+            out.push({
+              path,
+              message: `${path.map((x, i) => (typeof x === 'number' ? `[${x}]` : i === 0 ? x : `.${x}`)).join('')} contains what looks like ${what}`,
+              hint: 'remove it and reference an environment variable instead, e.g. ${ORDERS_DB_URI}',
+            });
             return;
           }
         }
@@ -339,13 +474,21 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     title: 'only approved source types',
     rationale: 'The platform team supports, secures and monitors a known set of source systems.',
     severity: 'error',
-    params: Type.Object({ types: StringList(`allowed source types (of ${SOURCE_TYPES.join(', ')})`) }, { additionalProperties: false }),
+    params: Type.Object(
+      { types: StringList(`allowed source types (of ${SOURCE_TYPES.join(', ')})`) },
+      { additionalProperties: false },
+    ),
     defaults: { types: [...SOURCE_TYPES] },
     strictness: { types: 'subset' },
     check(p, { types }) {
       const out: Finding[] = [];
       p.spec.inputs.forEach((input, i) => {
-        if (input.source && !types.includes(input.source.type)) out.push({ path: ['spec', 'inputs', i, 'source', 'type'], message: `source type ${input.source.type} is not allowed here`, hint: `use one of ${types.join(', ')}` });
+        if (input.source && !types.includes(input.source.type))
+          out.push({
+            path: ['spec', 'inputs', i, 'source', 'type'],
+            message: `source type ${input.source.type} is not allowed here`,
+            hint: `use one of ${types.join(', ')}`,
+          });
       });
       return out;
     },
@@ -355,13 +498,21 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     title: 'only approved output port types',
     rationale: 'Every port type must be served, secured and watched by the platform.',
     severity: 'error',
-    params: Type.Object({ types: StringList(`allowed output port types (of ${PORT_TYPES.join(', ')})`) }, { additionalProperties: false }),
+    params: Type.Object(
+      { types: StringList(`allowed output port types (of ${PORT_TYPES.join(', ')})`) },
+      { additionalProperties: false },
+    ),
     defaults: { types: [...PORT_TYPES] },
     strictness: { types: 'subset' },
     check(p, { types }) {
       const out: Finding[] = [];
       p.spec.outputPorts.forEach((port, i) => {
-        if (!types.includes(port.type)) out.push({ path: ['spec', 'outputPorts', i, 'type'], message: `output port type ${port.type} is not allowed here`, hint: `use one of ${types.join(', ')}` });
+        if (!types.includes(port.type))
+          out.push({
+            path: ['spec', 'outputPorts', i, 'type'],
+            message: `output port type ${port.type} is not allowed here`,
+            hint: `use one of ${types.join(', ')}`,
+          });
       });
       return out;
     },
@@ -369,7 +520,8 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   {
     id: 'retention-for-pii',
     title: 'a retention period for products with PII',
-    rationale: 'Data protection law requires personal data to be kept no longer than needed; the platform deletes snapshots older than spec.retention.',
+    rationale:
+      'Data protection law requires personal data to be kept no longer than needed; the platform deletes snapshots older than spec.retention.',
     severity: 'error',
     params: Type.Object(
       {
@@ -383,10 +535,24 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     check(p, { classes, maxRetention }) {
       const pii = p.spec.schema.columns.filter((c) => c.pii && classes.includes(c.pii));
       if (pii.length === 0) return [];
-      if (!p.spec.retention) return [{ path: ['spec'], message: `the product holds PII (${pii.map((c) => c.name).join(', ')}) but declares no retention`, hint: 'add spec.retention, e.g. retention: 365d' }];
+      if (!p.spec.retention)
+        return [
+          {
+            path: ['spec'],
+            message: `the product holds PII (${pii.map((c) => c.name).join(', ')}) but declares no retention`,
+            hint: 'add spec.retention, e.g. retention: 365d',
+          },
+        ];
       const max = typeof maxRetention === 'string' ? parseDuration(maxRetention) : undefined;
       const actual = parseDuration(p.spec.retention);
-      if (max !== undefined && actual !== undefined && actual > max) return [{ path: ['spec', 'retention'], message: `retention ${p.spec.retention} is longer than the allowed ${maxRetention}`, hint: `set retention: ${maxRetention} or less` }];
+      if (max !== undefined && actual !== undefined && actual > max)
+        return [
+          {
+            path: ['spec', 'retention'],
+            message: `retention ${p.spec.retention} is longer than the allowed ${maxRetention}`,
+            hint: `set retention: ${maxRetention} or less`,
+          },
+        ];
       return [];
     },
   },
@@ -407,7 +573,11 @@ export function atLeastAsStrict(strictness: Strictness | undefined, current: unk
       return typeof next === typeof current && (next as number) <= (current as number);
     case 'subset':
       // An empty list means "any" for allow-lists such as emailDomains.
-      return Array.isArray(next) && Array.isArray(current) && (current.length === 0 ? next.length > 0 : next.length > 0 && next.every((x) => current.includes(x)));
+      return (
+        Array.isArray(next) &&
+        Array.isArray(current) &&
+        (current.length === 0 ? next.length > 0 : next.length > 0 && next.every((x) => current.includes(x)))
+      );
     case 'superset':
       return Array.isArray(next) && Array.isArray(current) && current.every((x) => next.includes(x));
     default:

@@ -30,7 +30,8 @@ export interface CelProblem {
   readonly kind: 'syntax' | 'type';
 }
 
-export type CelOutcome = { readonly ok: true; readonly value: boolean } | { readonly ok: false; readonly error: string };
+export type CelOutcome =
+  { readonly ok: true; readonly value: boolean } | { readonly ok: false; readonly error: string };
 
 export interface CompiledCelRule {
   readonly expression: string;
@@ -49,15 +50,28 @@ export const MAX_CEL_LENGTH = 8192;
 
 export function compileCelRule(expression: string): CompileResult {
   if (expression.length > MAX_CEL_LENGTH) {
-    return { problems: [{ kind: 'syntax', offset: 0, message: `the expression has ${expression.length} characters; at most ${MAX_CEL_LENGTH} are allowed` }] };
+    return {
+      problems: [
+        {
+          kind: 'syntax',
+          offset: 0,
+          message: `the expression has ${expression.length} characters; at most ${MAX_CEL_LENGTH} are allowed`,
+        },
+      ],
+    };
   }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(expression);
   } catch (error) {
     const e = error as { message?: string; rawMessage?: string; location?: { start?: { offset?: number } } };
-    const message = error instanceof RangeError ? 'the expression is nested too deeply' : (e.rawMessage ?? e.message ?? String(error)).replace(/^<input>:\d+:\d+: /, '');
-    return { problems: [{ kind: 'syntax', offset: e.location?.start?.offset ?? 0, message: `CEL syntax error: ${message}` }] };
+    const message =
+      error instanceof RangeError
+        ? 'the expression is nested too deeply'
+        : (e.rawMessage ?? e.message ?? String(error)).replace(/^<input>:\d+:\d+: /, '');
+    return {
+      problems: [{ kind: 'syntax', offset: e.location?.start?.offset ?? 0, message: `CEL syntax error: ${message}` }],
+    };
   }
   const positions = parsed.sourceInfo?.positions ?? {};
   const offsetOf = (id: bigint) => Number((positions as Record<string, number>)[String(id)] ?? 0);
@@ -66,11 +80,30 @@ export function compileCelRule(expression: string): CompileResult {
   try {
     resultType = checker.check(parsed.expr);
   } catch (error) {
-    return { problems: [{ kind: 'syntax', offset: 0, message: error instanceof RangeError ? 'CEL syntax error: the expression is nested too deeply' : `CEL type check failed: ${String(error)}` }] };
+    return {
+      problems: [
+        {
+          kind: 'syntax',
+          offset: 0,
+          message:
+            error instanceof RangeError
+              ? 'CEL syntax error: the expression is nested too deeply'
+              : `CEL type check failed: ${String(error)}`,
+        },
+      ],
+    };
   }
-  const problems: CelProblem[] = checker.errors.map((e) => ({ kind: 'type', offset: offsetOf(e.exprId), message: `CEL type error: ${e.message}` }));
+  const problems: CelProblem[] = checker.errors.map((e) => ({
+    kind: 'type',
+    offset: offsetOf(e.exprId),
+    message: `CEL type error: ${e.message}`,
+  }));
   if (problems.length === 0 && resultType.k !== 'bool' && resultType.k !== 'dyn') {
-    problems.push({ kind: 'type', offset: 0, message: `CEL type error: a rule must evaluate to true or false, this one gives ${resultType.k}` });
+    problems.push({
+      kind: 'type',
+      offset: 0,
+      message: `CEL type error: a rule must evaluate to true or false, this one gives ${resultType.k}`,
+    });
   }
   if (problems.length > 0) return { problems };
   const shape = comprehensionShape(parsed.expr);
@@ -87,7 +120,10 @@ export function compileCelRule(expression: string): CompileResult {
           const longest = Math.max(2, input.longestList);
           const steps = shape.count * longest ** shape.depth;
           if (steps > CEL_STEP_BUDGET) {
-            return { ok: false, error: `the rule would take up to ${formatCount(steps)} steps on this product (lists of ${longest} items, comprehensions nested ${shape.depth} deep); the limit is ${formatCount(CEL_STEP_BUDGET)}` };
+            return {
+              ok: false,
+              error: `the rule would take up to ${formatCount(steps)} steps on this product (lists of ${longest} items, comprehensions nested ${shape.depth} deep); the limit is ${formatCount(CEL_STEP_BUDGET)}`,
+            };
           }
         }
         const started = performance.now();
@@ -98,9 +134,15 @@ export function compileCelRule(expression: string): CompileResult {
           return { ok: false, error: `the rule failed: ${error instanceof Error ? error.message : String(error)}` };
         }
         const elapsed = performance.now() - started;
-        if (isCelError(result)) return { ok: false, error: `the rule could not be evaluated on this product: ${result.message}` };
-        if (typeof result !== 'boolean') return { ok: false, error: `the rule gave ${typeof result}, not true or false` };
-        if (elapsed > CEL_TIME_BUDGET_MS) return { ok: false, error: `the rule took ${Math.round(elapsed)} ms on this product; the limit is ${CEL_TIME_BUDGET_MS} ms` };
+        if (isCelError(result))
+          return { ok: false, error: `the rule could not be evaluated on this product: ${result.message}` };
+        if (typeof result !== 'boolean')
+          return { ok: false, error: `the rule gave ${typeof result}, not true or false` };
+        if (elapsed > CEL_TIME_BUDGET_MS)
+          return {
+            ok: false,
+            error: `the rule took ${Math.round(elapsed)} ms on this product; the limit is ${CEL_TIME_BUDGET_MS} ms`,
+          };
         return { ok: true, value: result };
       },
     },
@@ -170,7 +212,12 @@ function comprehensionShape(expr: Expr): { count: number; depth: number } {
       case 'listExpr':
         return Math.max(0, ...k.value.elements.map(depthOf));
       case 'structExpr':
-        return Math.max(0, ...k.value.entries.map((en) => Math.max(en.keyKind.case === 'mapKey' ? depthOf(en.keyKind.value) : 0, depthOf(en.value))));
+        return Math.max(
+          0,
+          ...k.value.entries.map((en) =>
+            Math.max(en.keyKind.case === 'mapKey' ? depthOf(en.keyKind.value) : 0, depthOf(en.value)),
+          ),
+        );
       default:
         return 0;
     }

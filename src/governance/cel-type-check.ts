@@ -15,7 +15,10 @@ export type Expr = ReturnType<typeof parse>['expr'];
 type SchemaNode = Record<string, any>;
 
 export type CelStaticType =
-  | { readonly k: 'dyn' | 'bool' | 'int' | 'uint' | 'double' | 'string' | 'bytes' | 'null_type' | 'other'; readonly name?: string }
+  | {
+      readonly k: 'dyn' | 'bool' | 'int' | 'uint' | 'double' | 'string' | 'bytes' | 'null_type' | 'other';
+      readonly name?: string;
+    }
   | { readonly k: 'list'; readonly elem: CelStaticType }
   | { readonly k: 'map'; readonly value: CelStaticType }
   | { readonly k: 'object'; readonly schema: SchemaNode; readonly label: string };
@@ -32,9 +35,17 @@ const BOOL: CelStaticType = { k: 'bool' };
 export function typeFromSchema(schema: SchemaNode | undefined, label: string): CelStaticType {
   if (!schema) return DYN;
   if (schema.type === 'object' && schema.properties) return { k: 'object', schema, label };
-  if (schema.type === 'object') return { k: 'map', value: typeFromSchema(schema.patternProperties ? Object.values(schema.patternProperties)[0] as SchemaNode : undefined, label) };
+  if (schema.type === 'object')
+    return {
+      k: 'map',
+      value: typeFromSchema(
+        schema.patternProperties ? (Object.values(schema.patternProperties)[0] as SchemaNode) : undefined,
+        label,
+      ),
+    };
   if (schema.type === 'array') return { k: 'list', elem: typeFromSchema(schema.items, `${label}[]`) };
-  if (schema.type === 'string' || schema.const !== undefined && typeof schema.const === 'string') return { k: 'string' };
+  if (schema.type === 'string' || (schema.const !== undefined && typeof schema.const === 'string'))
+    return { k: 'string' };
   // JSON numbers reach CEL as doubles, integers included.
   if (schema.type === 'number' || schema.type === 'integer') return { k: 'double' };
   if (schema.type === 'boolean') return BOOL;
@@ -43,20 +54,29 @@ export function typeFromSchema(schema: SchemaNode | undefined, label: string): C
 
 function show(t: CelStaticType): string {
   switch (t.k) {
-    case 'list': return `list(${show(t.elem)})`;
-    case 'map': return `map(string, ${show(t.value)})`;
-    case 'object': return `map (${t.label})`;
-    case 'other': return t.name ?? 'object';
-    default: return t.k;
+    case 'list':
+      return `list(${show(t.elem)})`;
+    case 'map':
+      return `map(string, ${show(t.value)})`;
+    case 'object':
+      return `map (${t.label})`;
+    case 'other':
+      return t.name ?? 'object';
+    default:
+      return t.k;
   }
 }
 
 function fromCelType(t: CelType): CelStaticType {
   switch (t.kind) {
-    case 'scalar': return t.scalar === 'type' ? { k: 'other', name: 'type' } : { k: t.scalar } as CelStaticType;
-    case 'list': return { k: 'list', elem: fromCelType(t.element) };
-    case 'map': return { k: 'map', value: fromCelType(t.value) };
-    default: return { k: 'other', name: t.name };
+    case 'scalar':
+      return t.scalar === 'type' ? { k: 'other', name: 'type' } : ({ k: t.scalar } as CelStaticType);
+    case 'list':
+      return { k: 'list', elem: fromCelType(t.element) };
+    case 'map':
+      return { k: 'map', value: fromCelType(t.value) };
+    default:
+      return { k: 'other', name: t.name };
   }
 }
 
@@ -71,7 +91,19 @@ function assignable(declared: CelStaticType, actual: CelStaticType): boolean {
 
 const LOGICAL = new Set(['_&&_', '_||_']);
 /** Type names are values in CEL (`type(x) == string`). */
-const TYPE_NAMES = new Set(['int', 'uint', 'double', 'string', 'bool', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
+const TYPE_NAMES = new Set([
+  'int',
+  'uint',
+  'double',
+  'string',
+  'bool',
+  'bytes',
+  'list',
+  'map',
+  'null_type',
+  'type',
+  'dyn',
+]);
 
 export class CelTypeChecker {
   readonly errors: CelTypeError[] = [];
@@ -111,8 +143,14 @@ export class CelTypeChecker {
         const t = scope.get(name) ?? this.#variables.get(name);
         if (t) return t;
         if (TYPE_NAMES.has(name)) return { k: 'other', name: 'type' };
-        const guess = didYouMean(name, [...this.#variables.keys(), ...scope.keys()].filter((n) => !n.startsWith('@')));
-        return this.#fail(expr, `unknown name "${name}"${guess ? `; did you mean ${guess}?` : `; the variables are ${[...this.#variables.keys()].join(' and ')}`}`);
+        const guess = didYouMean(
+          name,
+          [...this.#variables.keys(), ...scope.keys()].filter((n) => !n.startsWith('@')),
+        );
+        return this.#fail(
+          expr,
+          `unknown name "${name}"${guess ? `; did you mean ${guess}?` : `; the variables are ${[...this.#variables.keys()].join(' and ')}`}`,
+        );
       }
       case 'selectExpr': {
         const operand = this.#check(kind.value.operand!, scope);
@@ -138,7 +176,11 @@ export class CelTypeChecker {
         let iterType: CelStaticType = DYN;
         if (range.k === 'list') iterType = range.elem;
         else if (range.k === 'map' || range.k === 'object') iterType = { k: 'string' };
-        else if (range.k !== 'dyn') return this.#fail(c.iterRange!, `cannot iterate over ${show(range)}; all, exists, map and filter need a list or a map`);
+        else if (range.k !== 'dyn')
+          return this.#fail(
+            c.iterRange!,
+            `cannot iterate over ${show(range)}; all, exists, map and filter need a list or a map`,
+          );
         const accuType = this.#check(c.accuInit!, scope);
         const inner = new Map(scope);
         inner.set(c.accuVar, accuType);
@@ -162,36 +204,52 @@ export class CelTypeChecker {
       const properties = operand.schema.properties as Record<string, SchemaNode>;
       if (field in properties) return typeFromSchema(properties[field], `${operand.label}.${field}`);
       const guess = didYouMean(field, Object.keys(properties));
-      return this.#fail(expr, `${operand.label} has no field "${field}"${guess ? `; did you mean "${guess}"?` : `; its fields are ${Object.keys(properties).join(', ')}`}`);
+      return this.#fail(
+        expr,
+        `${operand.label} has no field "${field}"${guess ? `; did you mean "${guess}"?` : `; its fields are ${Object.keys(properties).join(', ')}`}`,
+      );
     }
     if (operand.k === 'map') return operand.value;
     if (operand.k === 'dyn' || operand.k === 'other') return DYN;
     return this.#fail(expr, `cannot select field "${field}" of a ${show(operand)}`);
   }
 
-  #call(expr: Expr, fn: string, target: Expr | undefined, argExprs: Expr[], scope: ReadonlyMap<string, CelStaticType>): CelStaticType {
+  #call(
+    expr: Expr,
+    fn: string,
+    target: Expr | undefined,
+    argExprs: Expr[],
+    scope: ReadonlyMap<string, CelStaticType>,
+  ): CelStaticType {
     const targetType = target ? this.#check(target, scope) : undefined;
     const args = argExprs.map((a) => this.#check(a, scope));
     if (LOGICAL.has(fn) || fn === '@not_strictly_false') {
       args.forEach((a, i) => {
-        if (!assignable(BOOL, a)) this.#fail(argExprs[i], `${fn === '_&&_' ? '&&' : fn === '_||_' ? '||' : 'a condition'} needs true/false operands, got ${show(a)}`);
+        if (!assignable(BOOL, a))
+          this.#fail(
+            argExprs[i],
+            `${fn === '_&&_' ? '&&' : fn === '_||_' ? '||' : 'a condition'} needs true/false operands, got ${show(a)}`,
+          );
       });
       return BOOL;
     }
     if (fn === '_?_:_') {
-      if (!assignable(BOOL, args[0])) this.#fail(argExprs[0], `the condition of ?: must be true/false, got ${show(args[0])}`);
+      if (!assignable(BOOL, args[0]))
+        this.#fail(argExprs[0], `the condition of ?: must be true/false, got ${show(args[0])}`);
       return args[1]?.k === args[2]?.k ? args[1] : DYN;
     }
     if (fn === '_[_]') {
       const [container, index] = args;
       if (container.k === 'list') {
-        if (!assignable({ k: 'int' }, index) && index.k !== 'uint') this.#fail(argExprs[1], `a list index must be an int, got ${show(index)}`);
+        if (!assignable({ k: 'int' }, index) && index.k !== 'uint')
+          this.#fail(argExprs[1], `a list index must be an int, got ${show(index)}`);
         return container.elem;
       }
       if (container.k === 'map') return container.value;
       if (container.k === 'object') {
         const key = argExprs[1].exprKind;
-        if (key.case === 'constExpr' && key.value.constantKind.case === 'stringValue') return this.#field(argExprs[1], container, key.value.constantKind.value);
+        if (key.case === 'constExpr' && key.value.constantKind.case === 'stringValue')
+          return this.#field(argExprs[1], container, key.value.constantKind.value);
         return DYN;
       }
       if (container.k !== 'dyn') return this.#fail(expr, `cannot index a ${show(container)}`);
@@ -200,19 +258,36 @@ export class CelTypeChecker {
     const group = this.#env.funcs.find(fn);
     const display = fn.replace(/^_(.+)_$/, '$1').replace(/^@/, '');
     if (!group) return this.#fail(expr, `unknown function "${display}"`);
-    const overloads = [...group].filter((f) => Boolean(f.target) === Boolean(target) && f.arguments.length === args.length);
-    if (overloads.length === 0 && !target && args.length > 0 && [...group].some((f) => f.target && f.arguments.length === args.length - 1)) {
+    const overloads = [...group].filter(
+      (f) => Boolean(f.target) === Boolean(target) && f.arguments.length === args.length,
+    );
+    if (
+      overloads.length === 0 &&
+      !target &&
+      args.length > 0 &&
+      [...group].some((f) => f.target && f.arguments.length === args.length - 1)
+    ) {
       return this.#fail(expr, `"${display}" is a method: write x.${display}(…) instead of ${display}(x, …)`);
     }
     if (overloads.length === 0) {
-      return this.#fail(expr, target ? `"${display}" is not a method taking ${args.length} argument${args.length === 1 ? '' : 's'}` : `"${display}" does not take ${args.length} argument${args.length === 1 ? '' : 's'}`);
+      return this.#fail(
+        expr,
+        target
+          ? `"${display}" is not a method taking ${args.length} argument${args.length === 1 ? '' : 's'}`
+          : `"${display}" does not take ${args.length} argument${args.length === 1 ? '' : 's'}`,
+      );
     }
     const matching = overloads.filter(
-      (f) => (!targetType || assignable(fromCelType(f.target!), targetType)) && f.arguments.every((a, i) => assignable(fromCelType(a), args[i])),
+      (f) =>
+        (!targetType || assignable(fromCelType(f.target!), targetType)) &&
+        f.arguments.every((a, i) => assignable(fromCelType(a), args[i])),
     );
     if (matching.length === 0) {
       const given = [...(targetType ? [show(targetType)] : []), ...args.map(show)].join(', ');
-      const hint = args.some((a) => a.k === 'double') && args.some((a) => a.k === 'int') ? ' (descriptor numbers are doubles: write 2.0, not 2, or convert with int())' : '';
+      const hint =
+        args.some((a) => a.k === 'double') && args.some((a) => a.k === 'int')
+          ? ' (descriptor numbers are doubles: write 2.0, not 2, or convert with int())'
+          : '';
       return this.#fail(expr, `no overload of "${display}" accepts (${given})${hint}`);
     }
     const results = new Set(matching.map((f) => String(f.result)));

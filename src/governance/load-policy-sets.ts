@@ -54,7 +54,16 @@ export function findPolicyFolder(cwd: string, env: NodeJS.ProcessEnv): { folder?
   if (env.MESH_POLICIES) {
     const folder = resolve(cwd, env.MESH_POLICIES);
     if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-      return { diagnostics: [{ code: 'policy-folder-not-found', severity: 'error', message: `MESH_POLICIES points at ${env.MESH_POLICIES}, which is not a folder; only the built-in rules apply`, hint: 'set MESH_POLICIES to the folder holding *.policy.yaml files' }] };
+      return {
+        diagnostics: [
+          {
+            code: 'policy-folder-not-found',
+            severity: 'error',
+            message: `MESH_POLICIES points at ${env.MESH_POLICIES}, which is not a folder; only the built-in rules apply`,
+            hint: 'set MESH_POLICIES to the folder holding *.policy.yaml files',
+          },
+        ],
+      };
     }
     return { folder, diagnostics: [] };
   }
@@ -104,7 +113,15 @@ export function loadPolicySetSource(source: YamlSource): { set?: LoadedPolicySet
   const diagnostics: Diagnostic[] = [...source.diagnostics];
   const at = (path: readonly PathSegment[], key = false) => source.locate(path, key);
   const report = (code: string, path: readonly PathSegment[], message: string, hint?: string, key = false) =>
-    diagnostics.push({ code, severity: 'error', message, hint, location: at(path, key), path: formatPath(path), source: source.file });
+    diagnostics.push({
+      code,
+      severity: 'error',
+      message,
+      hint,
+      location: at(path, key),
+      path: formatPath(path),
+      source: source.file,
+    });
   if (source.value === undefined) return { diagnostics };
   const doc = source.value as Record<string, unknown>;
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
@@ -112,14 +129,19 @@ export function loadPolicySetSource(source: YamlSource): { set?: LoadedPolicySet
     return { diagnostics };
   }
   if (doc.kind !== 'PolicySet') {
-    report('wrong-kind', ['kind'], `${source.file} is in the policies folder but its kind is ${JSON.stringify(doc.kind ?? null)}, not PolicySet`, 'move it out of the policies folder, or set kind: PolicySet');
+    report(
+      'wrong-kind',
+      ['kind'],
+      `${source.file} is in the policies folder but its kind is ${JSON.stringify(doc.kind ?? null)}, not PolicySet`,
+      'move it out of the policies folder, or set kind: PolicySet',
+    );
     return { diagnostics };
   }
   validator ??= ajv.compile(PolicySetDocument);
   // The envelope first: without a valid metadata block the rules cannot be attributed.
   const envelopeOk = validator(doc);
   const ruleErrors = new Map<number, ErrorObject[]>();
-  for (const error of envelopeOk ? [] : validator.errors ?? []) {
+  for (const error of envelopeOk ? [] : (validator.errors ?? [])) {
     const path = pointerToPath(error.instancePath);
     if (path[0] === 'spec' && path[1] === 'rules' && typeof path[2] === 'number') {
       const list = ruleErrors.get(path[2]) ?? [];
@@ -131,7 +153,14 @@ export function loadPolicySetSource(source: YamlSource): { set?: LoadedPolicySet
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const policy = doc as unknown as PolicySet;
-  const set: LoadedPolicySet = { name: policy.metadata.name, owner: policy.metadata.owner, scope: policy.metadata.scope, file: source.file, source, rules: [] };
+  const set: LoadedPolicySet = {
+    name: policy.metadata.name,
+    owner: policy.metadata.owner,
+    scope: policy.metadata.scope,
+    file: source.file,
+    source,
+    rules: [],
+  };
   const ids = new Map<string, number>();
   policy.spec.rules.forEach((spec, index) => {
     const base: PathSegment[] = ['spec', 'rules', index];
@@ -141,7 +170,12 @@ export function loadPolicySetSource(source: YamlSource): { set?: LoadedPolicySet
       return;
     }
     if (ids.has(spec.id)) {
-      report('duplicate-rule-id', [...base, 'id'], `rule ${spec.id} appears twice in policy set ${set.name}; the second one is ignored`, `the first is at rule #${ids.get(spec.id)! + 1}; merge them`);
+      report(
+        'duplicate-rule-id',
+        [...base, 'id'],
+        `rule ${spec.id} appears twice in policy set ${set.name}; the second one is ignored`,
+        `the first is at rule #${ids.get(spec.id)! + 1}; merge them`,
+      );
       return;
     }
     ids.set(spec.id, index);
@@ -149,26 +183,64 @@ export function loadPolicySetSource(source: YamlSource): { set?: LoadedPolicySet
     if (spec.cel === undefined) {
       if (!builtin) {
         // Configures a CEL rule of another set (a domain tuning a global rule): the engine resolves it.
-        if (spec.params !== undefined) report('unknown-param', [...base, 'params'], `rule ${spec.id} is not a built-in rule, so it takes no params`, undefined, true);
+        if (spec.params !== undefined)
+          report(
+            'unknown-param',
+            [...base, 'params'],
+            `rule ${spec.id} is not a built-in rule, so it takes no params`,
+            undefined,
+            true,
+          );
         set.rules.push({ spec, index, set });
         return;
       }
       for (const field of ['message', 'path'] as const) {
-        if (spec[field] !== undefined) report('unused-field', [...base, field], `"${field}" only applies to CEL rules; built-in rule ${spec.id} has its own messages`, undefined, true);
+        if (spec[field] !== undefined)
+          report(
+            'unused-field',
+            [...base, field],
+            `"${field}" only applies to CEL rules; built-in rule ${spec.id} has its own messages`,
+            undefined,
+            true,
+          );
       }
-      if (spec.params !== undefined && !checkParams(spec.id, spec.params, source, [...base, 'params'], diagnostics)) return;
+      if (spec.params !== undefined && !checkParams(spec.id, spec.params, source, [...base, 'params'], diagnostics))
+        return;
       set.rules.push({ spec, index, set });
       return;
     }
     if (builtin) {
-      report('duplicate-rule-id', [...base, 'id'], `"${spec.id}" is a built-in rule; a CEL rule needs an id of its own`, `rename it, e.g. ${set.scope}-${spec.id}`);
+      report(
+        'duplicate-rule-id',
+        [...base, 'id'],
+        `"${spec.id}" is a built-in rule; a CEL rule needs an id of its own`,
+        `rename it, e.g. ${set.scope}-${spec.id}`,
+      );
       return;
     }
-    if (spec.params !== undefined) report('unknown-param', [...base, 'params'], `CEL rule ${spec.id} takes no params; write values into the expression`, undefined, true);
+    if (spec.params !== undefined)
+      report(
+        'unknown-param',
+        [...base, 'params'],
+        `CEL rule ${spec.id} takes no params; write values into the expression`,
+        undefined,
+        true,
+      );
     const compiled = compileCelRule(spec.cel);
     if (!compiled.rule) {
       for (const problem of compiled.problems) {
-        diagnostics.push({ code: problem.kind === 'syntax' ? 'cel-syntax' : 'cel-type', severity: 'error', message: `rule ${spec.id}: ${problem.message}; the rule is not applied`, location: locateInScalar(source, [...base, 'cel'], spec.cel, problem.offset), path: formatPath([...base, 'cel']), source: source.file, hint: problem.kind === 'type' ? 'check field names against schemas/data-product.v1.json; optional fields need has(...)' : undefined });
+        diagnostics.push({
+          code: problem.kind === 'syntax' ? 'cel-syntax' : 'cel-type',
+          severity: 'error',
+          message: `rule ${spec.id}: ${problem.message}; the rule is not applied`,
+          location: locateInScalar(source, [...base, 'cel'], spec.cel, problem.offset),
+          path: formatPath([...base, 'cel']),
+          source: source.file,
+          hint:
+            problem.kind === 'type'
+              ? 'check field names against schemas/data-product.v1.json; optional fields need has(...)'
+              : undefined,
+        });
       }
       return;
     }
@@ -177,7 +249,13 @@ export function loadPolicySetSource(source: YamlSource): { set?: LoadedPolicySet
   return { set, diagnostics };
 }
 
-function checkParams(id: string, params: Record<string, unknown>, source: YamlSource, path: PathSegment[], diagnostics: Diagnostic[]): boolean {
+function checkParams(
+  id: string,
+  params: Record<string, unknown>,
+  source: YamlSource,
+  path: PathSegment[],
+  diagnostics: Diagnostic[],
+): boolean {
   const rule = BUILTIN_RULES_BY_ID.get(id)!;
   let validate = paramValidators.get(id);
   if (!validate) {
@@ -191,7 +269,14 @@ function checkParams(id: string, params: Record<string, unknown>, source: YamlSo
         try {
           new RegExp(value);
         } catch (error) {
-          diagnostics.push({ code: 'invalid-param', severity: 'error', message: `rule ${id}: params.${name} is not a valid regular expression: ${(error as Error).message}`, location: source.locate([...path, name]), path: formatPath([...path, name]), source: source.file });
+          diagnostics.push({
+            code: 'invalid-param',
+            severity: 'error',
+            message: `rule ${id}: params.${name} is not a valid regular expression: ${(error as Error).message}`,
+            location: source.locate([...path, name]),
+            path: formatPath([...path, name]),
+            source: source.file,
+          });
           return false;
         }
       }
@@ -203,10 +288,29 @@ function checkParams(id: string, params: Record<string, unknown>, source: YamlSo
     if (error.keyword === 'additionalProperties') {
       const name = (error.params as { additionalProperty: string }).additionalProperty;
       const guess = didYouMean(name, known);
-      diagnostics.push({ code: 'unknown-param', severity: 'error', message: `rule ${id} has no parameter "${name}"`, hint: guess ? `did you mean ${guess}?` : known.length ? `its parameters: ${known.join(', ')}` : `${id} takes no parameters`, location: source.locate([...path, name], true), path: formatPath([...path, name]), source: source.file });
+      diagnostics.push({
+        code: 'unknown-param',
+        severity: 'error',
+        message: `rule ${id} has no parameter "${name}"`,
+        hint: guess
+          ? `did you mean ${guess}?`
+          : known.length
+            ? `its parameters: ${known.join(', ')}`
+            : `${id} takes no parameters`,
+        location: source.locate([...path, name], true),
+        path: formatPath([...path, name]),
+        source: source.file,
+      });
     } else {
       const sub = [...path, ...pointerToPath(error.instancePath)];
-      diagnostics.push({ code: 'invalid-param', severity: 'error', message: `rule ${id}: params${error.instancePath.replace(/\//g, '.')} ${error.message}`, location: source.locate(sub), path: formatPath(sub), source: source.file });
+      diagnostics.push({
+        code: 'invalid-param',
+        severity: 'error',
+        message: `rule ${id}: params${error.instancePath.replace(/\//g, '.')} ${error.message}`,
+        location: source.locate(sub),
+        path: formatPath(sub),
+        source: source.file,
+      });
     }
   }
   return false;
@@ -216,31 +320,65 @@ function schemaDiagnostic(error: ErrorObject, source: YamlSource, out: Diagnosti
   const path = pointerToPath(error.instancePath);
   const where = formatPath(path) || 'the document';
   const push = (code: string, message: string, p: PathSegment[], hint?: string, key = false) =>
-    out.push({ code, severity: 'error', message, hint, location: source.locate(p, key), path: formatPath(p), source: source.file });
+    out.push({
+      code,
+      severity: 'error',
+      message,
+      hint,
+      location: source.locate(p, key),
+      path: formatPath(p),
+      source: source.file,
+    });
   switch (error.keyword) {
     case 'additionalProperties': {
       const field = (error.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((error.parentSchema as { properties?: object })?.properties ?? {});
       const guess = didYouMean(field, known);
-      push('unknown-field', `unknown field "${field}" in ${where}`, [...path, field], guess ? `did you mean "${guess}"?` : `allowed fields: ${known.join(', ')}`, true);
+      push(
+        'unknown-field',
+        `unknown field "${field}" in ${where}`,
+        [...path, field],
+        guess ? `did you mean "${guess}"?` : `allowed fields: ${known.join(', ')}`,
+        true,
+      );
       return;
     }
     case 'required':
-      push('missing-field', `missing required field "${(error.params as { missingProperty: string }).missingProperty}" in ${where}`, path, undefined, true);
+      push(
+        'missing-field',
+        `missing required field "${(error.params as { missingProperty: string }).missingProperty}" in ${where}`,
+        path,
+        undefined,
+        true,
+      );
       return;
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
       const guess = typeof error.data === 'string' ? didYouMean(error.data, allowed) : undefined;
-      push('invalid-value', `${where} is ${JSON.stringify(error.data)}; expected one of ${allowed.join(', ')}`, path, guess ? `did you mean "${guess}"?` : undefined);
+      push(
+        'invalid-value',
+        `${where} is ${JSON.stringify(error.data)}; expected one of ${allowed.join(', ')}`,
+        path,
+        guess ? `did you mean "${guess}"?` : undefined,
+      );
       return;
     }
     default:
-      push('invalid-value', `${where} ${error.message ?? 'is invalid'}${(error.parentSchema as { description?: string })?.description ? ` (${(error.parentSchema as { description?: string }).description})` : ''}`, path);
+      push(
+        'invalid-value',
+        `${where} ${error.message ?? 'is invalid'}${(error.parentSchema as { description?: string })?.description ? ` (${(error.parentSchema as { description?: string }).description})` : ''}`,
+        path,
+      );
   }
 }
 
 /** The file position of a character inside a YAML scalar (plain, quoted or block), for CEL errors. */
-export function locateInScalar(source: YamlSource, path: readonly PathSegment[], value: string, offset: number): SourceLocation {
+export function locateInScalar(
+  source: YamlSource,
+  path: readonly PathSegment[],
+  value: string,
+  offset: number,
+): SourceLocation {
   const start = source.locate(path);
   const lines = source.text.split('\n');
   const first = lines[start.line - 1] ?? '';
@@ -265,7 +403,11 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 function pointerToPath(pointer: string): PathSegment[] {
   if (!pointer) return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 /** `spec.schema.columns[2].name` → ['spec', 'schema', 'columns', 2, 'name']. */

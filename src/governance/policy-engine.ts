@@ -8,7 +8,13 @@
 import type { Diagnostic, Severity } from '../core/diagnostic.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { PathSegment } from '../descriptor/yaml-source.js';
-import { atLeastAsStrict, BUILTIN_RULES, BUILTIN_RULES_BY_ID, type BuiltinRule, type Finding } from './builtin-rules.js';
+import {
+  atLeastAsStrict,
+  BUILTIN_RULES,
+  BUILTIN_RULES_BY_ID,
+  type BuiltinRule,
+  type Finding,
+} from './builtin-rules.js';
 import { prepareEvaluation, type CompiledCelRule, type PreparedEvaluation } from './cel-rules.js';
 import type { Governance, GovernanceContext } from './governance.js';
 import { formatPath, loadPolicySets, parsePath, type LoadedRule, type PolicyLoad } from './load-policy-sets.js';
@@ -64,7 +70,8 @@ export class PolicyEngine implements Governance {
       for (const rule of set.rules) this.#apply(this.#global, rule, false);
     }
     // Domain overlays are resolved eagerly so that their mistakes show at load, not on first use.
-    for (const domain of new Set(load.sets.filter((s) => s.scope !== GLOBAL_SCOPE).map((s) => s.scope))) this.#domainRules(domain);
+    for (const domain of new Set(load.sets.filter((s) => s.scope !== GLOBAL_SCOPE).map((s) => s.scope)))
+      this.#domainRules(domain);
   }
 
   /** The rules every product is held to: built-in defaults as configured by the global sets. */
@@ -79,13 +86,17 @@ export class PolicyEngine implements Governance {
 
   /** The rules that apply to one product: its domain's rules whose selector matches it. */
   rulesForProduct(product: { metadata: { domain: string; tags?: string[] } }): RuleInForce[] {
-    return this.rulesFor(product.metadata.domain).filter((r) => r.enabled && selects(r.selector, product.metadata.domain, product.metadata.tags ?? []));
+    return this.rulesFor(product.metadata.domain).filter(
+      (r) => r.enabled && selects(r.selector, product.metadata.domain, product.metadata.tags ?? []),
+    );
   }
 
   check(context: GovernanceContext): Diagnostic[] {
     const { product, source, now } = context;
     const diagnostics: Diagnostic[] = [];
-    const versioning = context.versions ? checkVersioning({ product, source, versions: context.versions, now }) : undefined;
+    const versioning = context.versions
+      ? checkVersioning({ product, source, versions: context.versions, now })
+      : undefined;
     if (versioning) diagnostics.push(...versioning.diagnostics);
     const previous = versioning?.previous ?? context.previous ?? null;
     let prepared: PreparedEvaluation | undefined;
@@ -107,7 +118,14 @@ export class PolicyEngine implements Governance {
           findings = rule.builtin.check(product, rule.params);
         } catch (error) {
           // A rule must never crash a check nor pass silently: its own failure is an error.
-          emit({ path: [], message: `rule ${rule.id} failed on this product: ${error instanceof Error ? error.message : String(error)}` }, 'error', '');
+          emit(
+            {
+              path: [],
+              message: `rule ${rule.id} failed on this product: ${error instanceof Error ? error.message : String(error)}`,
+            },
+            'error',
+            '',
+          );
           continue;
         }
         for (const finding of findings) emit(finding);
@@ -118,7 +136,15 @@ export class PolicyEngine implements Governance {
       prepared ??= prepareEvaluation(product, previous);
       const outcome = rule.cel.evaluate(product, previous, prepared);
       if (!outcome.ok) {
-        emit({ path, message: `rule ${rule.id} could not be checked: ${outcome.error}`, hint: 'the rule is counted as failed; its owner should guard optional fields with has(...) or simplify it' }, 'error', '');
+        emit(
+          {
+            path,
+            message: `rule ${rule.id} could not be checked: ${outcome.error}`,
+            hint: 'the rule is counted as failed; its owner should guard optional fields with has(...) or simplify it',
+          },
+          'error',
+          '',
+        );
       } else if (!outcome.value) {
         emit({ path, message: rule.message ?? `the product does not satisfy rule ${rule.id}`, hint: rule.hint });
       }
@@ -145,12 +171,25 @@ export class PolicyEngine implements Governance {
     const source = set.source;
     const base: PathSegment[] = ['spec', 'rules', loaded.index];
     const report = (code: string, path: PathSegment[], message: string, hint?: string) =>
-      this.loadDiagnostics.push({ code, severity: 'error', message, hint, location: source.locate(path), path: formatPath(path), source: set.file });
+      this.loadDiagnostics.push({
+        code,
+        severity: 'error',
+        message,
+        hint,
+        location: source.locate(path),
+        path: formatPath(path),
+        source: set.file,
+      });
     const existing = rules.get(spec.id);
     const label = `${set.name}`;
     if (loaded.cel) {
       if (existing) {
-        report('duplicate-rule-id', [...base, 'id'], `rule id ${spec.id} is already defined by ${existing.source}${existing.sourceFile ? ` (${existing.sourceFile})` : ''}; this one is ignored`, 'rule ids are unique across every policy set: rename one of them');
+        report(
+          'duplicate-rule-id',
+          [...base, 'id'],
+          `rule id ${spec.id} is already defined by ${existing.source}${existing.sourceFile ? ` (${existing.sourceFile})` : ''}; this one is ignored`,
+          'rule ids are unique across every policy set: rename one of them',
+        );
         return;
       }
       rules.set(spec.id, {
@@ -178,12 +217,24 @@ export class PolicyEngine implements Governance {
     }
     if (!existing) {
       const guess = didYouMean(spec.id, rules.keys());
-      report('unknown-rule', [...base, 'id'], `unknown rule id "${spec.id}": not a built-in rule, not defined by a ${domainLevel ? 'global or domain' : 'global'} policy set, and it has no cel expression`, guess ? `did you mean ${guess}?` : `built-in rules: ${[...BUILTIN_RULES_BY_ID.keys()].join(', ')}; or add cel: <expression> to define a custom rule`);
+      report(
+        'unknown-rule',
+        [...base, 'id'],
+        `unknown rule id "${spec.id}": not a built-in rule, not defined by a ${domainLevel ? 'global or domain' : 'global'} policy set, and it has no cel expression`,
+        guess
+          ? `did you mean ${guess}?`
+          : `built-in rules: ${[...BUILTIN_RULES_BY_ID.keys()].join(', ')}; or add cel: <expression> to define a custom rule`,
+      );
       return;
     }
     const configuredHere = domainLevel ? existing.domainSet : existing.globalSet;
     if (configuredHere !== undefined && configuredHere !== label) {
-      report('duplicate-rule-id', [...base, 'id'], `rule ${spec.id} is also configured by policy set ${existing.source}${existing.sourceFile ? ` (${existing.sourceFile})` : ''}; this configuration is ignored`, 'configure each rule in one policy set per scope');
+      report(
+        'duplicate-rule-id',
+        [...base, 'id'],
+        `rule ${spec.id} is also configured by policy set ${existing.source}${existing.sourceFile ? ` (${existing.sourceFile})` : ''}; this configuration is ignored`,
+        'configure each rule in one policy set per scope',
+      );
       return;
     }
     // Only a domain's attempt to loosen a global error-level rule is refused; tightening is welcome.
@@ -194,7 +245,12 @@ export class PolicyEngine implements Governance {
     let selector = spec.selector ?? existing.selector;
     const params: Record<string, unknown> = { ...existing.params };
     const weakens = (path: PathSegment[], what: string) =>
-      report('policy-weakens-global', path, `domain policy set ${set.name} tries to ${what} global error-level rule ${spec.id}; the global setting stays in force`, 'a domain may add rules and tighten global ones, never weaken them: ask the governance team');
+      report(
+        'policy-weakens-global',
+        path,
+        `domain policy set ${set.name} tries to ${what} global error-level rule ${spec.id}; the global setting stays in force`,
+        'a domain may add rules and tighten global ones, never weaken them: ask the governance team',
+      );
     if (guarded && severity !== 'error') {
       weakens([...base, 'severity'], `lower the severity (to ${severity}) of`);
       severity = 'error';
@@ -258,7 +314,10 @@ function selects(selector: RuleSelectorSpec | undefined, domain: string, tags: r
 }
 
 /** Before `enforceFrom` an error-level rule only warns, and says from when it will block. */
-export function effectiveSeverity(rule: Pick<RuleInForce, 'severity' | 'enforceFrom'>, now: Date): { severity: Severity; note: string } {
+export function effectiveSeverity(
+  rule: Pick<RuleInForce, 'severity' | 'enforceFrom'>,
+  now: Date,
+): { severity: Severity; note: string } {
   if (rule.severity === 'error' && rule.enforceFrom && now.toISOString().slice(0, 10) < rule.enforceFrom) {
     return { severity: 'warn', note: ` (an error from ${rule.enforceFrom})` };
   }

@@ -18,25 +18,50 @@ const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
 
 export const RuleSelector = Type.Object(
   {
-    domains: Type.Optional(Type.Array(Type.String({ pattern: NAME_PATTERN }), { description: 'only products of these domains' })),
-    tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'only products with at least one of these tags' })),
+    domains: Type.Optional(
+      Type.Array(Type.String({ pattern: NAME_PATTERN }), { description: 'only products of these domains' }),
+    ),
+    tags: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'only products with at least one of these tags' }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export const PolicyRule = Type.Object(
   {
-    id: Type.String({ pattern: RULE_ID_PATTERN, maxLength: 63, description: 'a built-in rule id to configure, or the id of a new CEL rule (kebab-case)' }),
+    id: Type.String({
+      pattern: RULE_ID_PATTERN,
+      maxLength: 63,
+      description: 'a built-in rule id to configure, or the id of a new CEL rule (kebab-case)',
+    }),
     severity: Type.Optional(StringEnum(RULE_SEVERITIES, 'error blocks publication; warn and info only report')),
-    enabled: Type.Optional(Type.Boolean({ description: 'false turns a built-in rule off (a domain may not turn off a global error-level rule)' })),
+    enabled: Type.Optional(
+      Type.Boolean({
+        description: 'false turns a built-in rule off (a domain may not turn off a global error-level rule)',
+      }),
+    ),
     params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'parameters of a built-in rule' })),
-    cel: Type.Optional(Type.String({ minLength: 1, description: 'a CEL expression over `product` (and `previous`, null when none) that is true when the product complies' })),
+    cel: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'a CEL expression over `product` (and `previous`, null when none) that is true when the product complies',
+      }),
+    ),
     message: Type.Optional(Type.String({ minLength: 1, description: 'what is wrong, shown when a CEL rule is false' })),
     hint: Type.Optional(Type.String({ description: 'how to fix it' })),
-    path: Type.Optional(Type.String({ description: 'the descriptor field a finding points at, e.g. spec.schema.columns' })),
+    path: Type.Optional(
+      Type.String({ description: 'the descriptor field a finding points at, e.g. spec.schema.columns' }),
+    ),
     rationale: Type.Optional(Type.String({ description: 'why the rule exists (shown by mesh policy list)' })),
     selector: Type.Optional(RuleSelector),
-    enforceFrom: Type.Optional(Type.String({ pattern: DATE_PATTERN, description: 'YYYY-MM-DD: an error-level rule only warns before this date (a grace period)' })),
+    enforceFrom: Type.Optional(
+      Type.String({
+        pattern: DATE_PATTERN,
+        description: 'YYYY-MM-DD: an error-level rule only warns before this date (a grace period)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -49,7 +74,11 @@ export const PolicySetDocument = Type.Object(
       {
         name: Type.String({ pattern: NAME_PATTERN, maxLength: 63, description: 'kebab-case name of the set' }),
         owner: Type.String({ minLength: 1, description: 'the team that owns these rules' }),
-        scope: Type.String({ pattern: NAME_PATTERN, maxLength: 63, description: '`global` (every product) or a domain name' }),
+        scope: Type.String({
+          pattern: NAME_PATTERN,
+          maxLength: 63,
+          description: '`global` (every product) or a domain name',
+        }),
         description: Type.Optional(Type.String()),
       },
       { additionalProperties: false },

@@ -16,7 +16,11 @@ export interface SarifLog {
 /** What SARIF says about a rule: its title and why it exists (built-in rules know; CEL rules say in their policy set). */
 export type RuleDescriber = (id: string) => { title: string; rationale?: string } | undefined;
 
-export function toSarif(diagnostics: readonly Diagnostic[], toolVersion: string, describeRule?: RuleDescriber): SarifLog {
+export function toSarif(
+  diagnostics: readonly Diagnostic[],
+  toolVersion: string,
+  describeRule?: RuleDescriber,
+): SarifLog {
   const ruleIds = [...new Set(diagnostics.map((d) => d.code))].sort();
   const index = new Map(ruleIds.map((id, i) => [id, i]));
   return {
@@ -31,7 +35,8 @@ export function toSarif(diagnostics: readonly Diagnostic[], toolVersion: string,
             version: toolVersion,
             rules: ruleIds.map((id) => {
               const builtin = BUILTIN_RULES_BY_ID.get(id);
-              const described = describeRule?.(id) ?? (builtin ? { title: builtin.title, rationale: builtin.rationale } : undefined);
+              const described =
+                describeRule?.(id) ?? (builtin ? { title: builtin.title, rationale: builtin.rationale } : undefined);
               return {
                 id,
                 shortDescription: { text: described?.title ?? id },

@@ -8,7 +8,15 @@ import semver from 'semver';
 import type { Diagnostic } from '../core/diagnostic.js';
 import type { DataProduct } from '../descriptor/data-product-schema.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
-import { bumpRank, classifyChanges, compatibilityMode, requiredBump, type Bump, type CompatibilityMode, type SchemaChange } from './compatibility.js';
+import {
+  bumpRank,
+  classifyChanges,
+  compatibilityMode,
+  requiredBump,
+  type Bump,
+  type CompatibilityMode,
+  type SchemaChange,
+} from './compatibility.js';
 import type { PublishedVersion } from './governance.js';
 
 export const DEFAULT_DEPRECATION_NOTICE_DAYS = 30;
@@ -50,9 +58,25 @@ export function checkVersioning(input: VersioningInput): VersioningResult {
   if (!version) return empty;
   const diagnostics: Diagnostic[] = [];
   const locate = (path: readonly (string | number)[]) => source?.locate(path);
-  const report = (code: string, severity: Diagnostic['severity'], message: string, hint?: string, path: readonly (string | number)[] = VERSION_PATH) =>
-    diagnostics.push({ code, severity, message, hint, location: locate(path), path: path.join('.'), source: 'versioning' });
-  const sorted = [...versions].filter((v) => semver.valid(v.version)).sort((a, b) => semver.rcompare(a.version, b.version));
+  const report = (
+    code: string,
+    severity: Diagnostic['severity'],
+    message: string,
+    hint?: string,
+    path: readonly (string | number)[] = VERSION_PATH,
+  ) =>
+    diagnostics.push({
+      code,
+      severity,
+      message,
+      hint,
+      location: locate(path),
+      path: path.join('.'),
+      source: 'versioning',
+    });
+  const sorted = [...versions]
+    .filter((v) => semver.valid(v.version))
+    .sort((a, b) => semver.rcompare(a.version, b.version));
   if (sorted.length === 0) return empty;
   const maxMajor = semver.major(sorted[0].version);
   const sameMajor = sorted.filter((v) => semver.major(v.version) === version.major);
@@ -62,7 +86,12 @@ export function checkVersioning(input: VersioningInput): VersioningResult {
   let base: PublishedVersion | undefined;
   if (input.against) {
     base = sorted.find((v) => v.version === input.against);
-    if (!base) report('version-not-found', 'error', `version ${input.against} is not published; published: ${sorted.map((v) => v.version).join(', ')}`);
+    if (!base)
+      report(
+        'version-not-found',
+        'error',
+        `version ${input.against} is not published; published: ${sorted.map((v) => v.version).join(', ')}`,
+      );
   }
   // Editing a published version without bumping it: compare with what was published under that number.
   const exact = input.against ? undefined : sorted.find((v) => v.version === version.version);
@@ -74,16 +103,44 @@ export function checkVersioning(input: VersioningInput): VersioningResult {
       // A new major may break anything: it is published beside the old one, which is deprecated.
       const changes = classifyChanges(newest.descriptor, product, mode);
       const days = deprecationNoticeDays(product);
-      report('new-major', 'info', `${version.version} starts a new major: ${maxMajor}.x stays available, deprecated, until at least ${addDays(input.now, days).slice(0, 10)} (${days} days' notice), and its consumers are notified`);
-      return { diagnostics, base: newest, previous: newest.descriptor, mode, changes, required: requiredBump(changes), suggested: version.version, newMajor: true };
+      report(
+        'new-major',
+        'info',
+        `${version.version} starts a new major: ${maxMajor}.x stays available, deprecated, until at least ${addDays(input.now, days).slice(0, 10)} (${days} days' notice), and its consumers are notified`,
+      );
+      return {
+        diagnostics,
+        base: newest,
+        previous: newest.descriptor,
+        mode,
+        changes,
+        required: requiredBump(changes),
+        suggested: version.version,
+        newMajor: true,
+      };
     }
-    report('version-behind', 'error', `${version.major}.x was never published and ${maxMajor}.x is the current major; an older major cannot start now`, `publish into ${maxMajor}.x or start ${nextMajor}`);
+    report(
+      'version-behind',
+      'error',
+      `${version.major}.x was never published and ${maxMajor}.x is the current major; an older major cannot start now`,
+      `publish into ${maxMajor}.x or start ${nextMajor}`,
+    );
     return { ...empty, diagnostics };
   }
   if (!input.against && !exact && sameMajor.every((v) => v.status === 'retired')) {
-    report('major-retired', 'error', `${version.major}.x is retired; no new versions can be published into it`, `publish into the current major (${maxMajor}.x)${maxMajor === version.major ? '' : ` or start ${nextMajor}`}`);
+    report(
+      'major-retired',
+      'error',
+      `${version.major}.x is retired; no new versions can be published into it`,
+      `publish into the current major (${maxMajor}.x)${maxMajor === version.major ? '' : ` or start ${nextMajor}`}`,
+    );
   } else if (!input.against && !exact && sameMajor.some((v) => v.status === 'deprecated')) {
-    report('major-deprecated', 'warn', `${version.major}.x is deprecated; consumers should move to ${maxMajor}.x`, `fixes are fine; new features belong in ${maxMajor}.x`);
+    report(
+      'major-deprecated',
+      'warn',
+      `${version.major}.x is deprecated; consumers should move to ${maxMajor}.x`,
+      `fixes are fine; new features belong in ${maxMajor}.x`,
+    );
   }
   if (!base) return { ...empty, diagnostics };
 
@@ -115,7 +172,12 @@ export function checkVersioning(input: VersioningInput): VersioningResult {
     // Versions are immutable: changed content under a published number needs a new number.
     if (changes.length > 0) {
       const kinds = [...new Set(changes.map((c) => c.category))].join(', ');
-      report('version-already-published', 'error', `${version.version} is already published and this descriptor differs from it (${kinds}); versions are immutable: use ${suggested}`, `set metadata.version: ${suggested}`);
+      report(
+        'version-already-published',
+        'error',
+        `${version.version} is already published and this descriptor differs from it (${kinds}); versions are immutable: use ${suggested}`,
+        `set metadata.version: ${suggested}`,
+      );
     }
     return { ...result, diagnostics };
   }
@@ -123,7 +185,14 @@ export function checkVersioning(input: VersioningInput): VersioningResult {
   const actual = actualBump(base.version, version.version);
   const breaking = changes.filter((c) => c.breaking);
   if (breaking.length > 0 && actual !== 'major') {
-    for (const c of breaking) report('breaking-change', 'error', `${c.category}: ${c.reason}`, `breaking under ${mode} compatibility (spec.sla.schemaStability.compatibility)`, c.path);
+    for (const c of breaking)
+      report(
+        'breaking-change',
+        'error',
+        `${c.category}: ${c.reason}`,
+        `breaking under ${mode} compatibility (spec.sla.schemaStability.compatibility)`,
+        c.path,
+      );
     report(
       'major-version-required',
       'error',
@@ -131,8 +200,15 @@ export function checkVersioning(input: VersioningInput): VersioningResult {
       `set metadata.version: ${nextMajor}; ${base.version.split('.')[0]}.x stays available, deprecated for at least ${deprecationNoticeDays(product)} days`,
     );
   } else if (bumpRank(required) > bumpRank(actual)) {
-    const kinds = [...new Set(changes.filter((c) => bumpRank(c.bump) > bumpRank(actual)).map((c) => c.category))].join(', ');
-    report('version-bump-too-small', 'error', `${version.version} is a ${actual} bump from ${base.version}, but the changes (${kinds}) need at least a ${required} bump: use ${suggested}`, `set metadata.version: ${suggested}`);
+    const kinds = [...new Set(changes.filter((c) => bumpRank(c.bump) > bumpRank(actual)).map((c) => c.category))].join(
+      ', ',
+    );
+    report(
+      'version-bump-too-small',
+      'error',
+      `${version.version} is a ${actual} bump from ${base.version}, but the changes (${kinds}) need at least a ${required} bump: use ${suggested}`,
+      `set metadata.version: ${suggested}`,
+    );
   }
   return { ...result, diagnostics };
 }

@@ -13,7 +13,10 @@ export function lineageEmitterFromEnv(env: NodeJS.ProcessEnv, log: LogSink = sil
   const file = env.MESH_OPENLINEAGE_FILE;
   if (!url && !file) return undefined;
   return async (event) => {
-    if (file) await appendFile(file, `${JSON.stringify(event)}\n`).catch((e) => log({ level: 'warn', msg: 'lineage file write failed', error: (e as Error).message }));
+    if (file)
+      await appendFile(file, `${JSON.stringify(event)}\n`).catch((e) =>
+        log({ level: 'warn', msg: 'lineage file write failed', error: (e as Error).message }),
+      );
     if (url) await postWithRetries(url, event, log);
   };
 }
@@ -21,7 +24,12 @@ export function lineageEmitterFromEnv(env: NodeJS.ProcessEnv, log: LogSink = sil
 async function postWithRetries(url: string, event: Record<string, unknown>, log: LogSink, attempts = 3): Promise<void> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event), signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(event),
+        signal: AbortSignal.timeout(5_000),
+      });
       await res.body?.cancel();
       if (res.ok) return;
       if (res.status < 500) {

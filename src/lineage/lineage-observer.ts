@@ -15,20 +15,39 @@ export interface LineageObserver extends RunObserver {
 }
 
 /** What a run's events say about the product: inputs, output schema, SQL (connection strings stay `${VAR}` references). */
-export function lineageRunData(descriptor: DataProduct, transformSql: string | null | undefined): Omit<LineageRunData, 'eventType' | 'eventTime' | 'runId'> {
+export function lineageRunData(
+  descriptor: DataProduct,
+  transformSql: string | null | undefined,
+): Omit<LineageRunData, 'eventType' | 'eventTime' | 'runId'> {
   const m = descriptor.metadata;
   return {
     product: `${m.domain}/${m.name}`,
     version: m.version,
     description: m.description,
     owner: m.owner,
-    inputs: descriptor.spec.inputs.map((i) => (i.product ? { name: i.product.split('@')[0] } : { namespace: `${i.source?.type ?? 'source'}://${i.source?.connection ?? i.source?.path ?? i.name}`, name: i.name })),
-    outputSchema: descriptor.spec.schema.columns.map((c) => ({ name: c.name, type: c.type, description: c.description })),
+    inputs: descriptor.spec.inputs.map((i) =>
+      i.product
+        ? { name: i.product.split('@')[0] }
+        : {
+            namespace: `${i.source?.type ?? 'source'}://${i.source?.connection ?? i.source?.path ?? i.name}`,
+            name: i.name,
+          },
+    ),
+    outputSchema: descriptor.spec.schema.columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      description: c.description,
+    })),
     transformSql: transformSql ?? undefined,
   };
 }
 
-export function lineageObserver(emit: LineageEmitter, descriptor: DataProduct, transformSql: string | null | undefined, next: RunObserver = {}): LineageObserver {
+export function lineageObserver(
+  emit: LineageEmitter,
+  descriptor: DataProduct,
+  transformSql: string | null | undefined,
+  next: RunObserver = {},
+): LineageObserver {
   const base = lineageRunData(descriptor, transformSql);
   const pending: Array<Promise<void>> = [];
   const send = (data: LineageRunData) => pending.push(emit(buildRunEvent(data)).catch(() => undefined));
@@ -40,7 +59,13 @@ export function lineageObserver(emit: LineageEmitter, descriptor: DataProduct, t
       eventTime: outcome.finishedAt,
       rowCount: outcome.rowsOut ?? undefined,
       error: outcome.error ?? undefined,
-      checks: outcome.checks.map((c) => ({ assertion: c.type, success: c.status === 'pass', severity: c.severity, name: c.name, column: columnOf(descriptor, c.position) })),
+      checks: outcome.checks.map((c) => ({
+        assertion: c.type,
+        success: c.status === 'pass',
+        severity: c.severity,
+        name: c.name,
+        column: columnOf(descriptor, c.position),
+      })),
     });
   return {
     ...next,

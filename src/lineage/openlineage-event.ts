@@ -11,13 +11,16 @@ export const MESHWORK_NAMESPACE = 'meshwork';
 
 const FACET_SCHEMAS = {
   schema: 'https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
-  dataQualityAssertions: 'https://openlineage.io/spec/facets/1-1-0/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet',
+  dataQualityAssertions:
+    'https://openlineage.io/spec/facets/1-1-0/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet',
   errorMessage: 'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
   jobType: 'https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet',
   sql: 'https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json#/$defs/SQLJobFacet',
-  documentation: 'https://openlineage.io/spec/facets/1-1-0/DocumentationDatasetFacet.json#/$defs/DocumentationDatasetFacet',
+  documentation:
+    'https://openlineage.io/spec/facets/1-1-0/DocumentationDatasetFacet.json#/$defs/DocumentationDatasetFacet',
   ownership: 'https://openlineage.io/spec/facets/1-0-1/OwnershipDatasetFacet.json#/$defs/OwnershipDatasetFacet',
-  outputStatistics: 'https://openlineage.io/spec/facets/1-0-2/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet',
+  outputStatistics:
+    'https://openlineage.io/spec/facets/1-0-2/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet',
 } as const;
 
 export interface LineageInput {
@@ -45,14 +48,22 @@ export interface LineageRunData {
   readonly description?: string;
   readonly owner?: string;
   readonly inputs?: readonly LineageInput[];
-  readonly outputSchema?: ReadonlyArray<{ readonly name: string; readonly type: string; readonly description?: string }>;
+  readonly outputSchema?: ReadonlyArray<{
+    readonly name: string;
+    readonly type: string;
+    readonly description?: string;
+  }>;
   readonly checks?: readonly LineageCheck[];
   readonly transformSql?: string;
   readonly rowCount?: number;
   readonly error?: string;
 }
 
-const facet = (schemaURL: string, body: Record<string, unknown>, producer: string) => ({ _producer: producer, _schemaURL: schemaURL, ...body });
+const facet = (schemaURL: string, body: Record<string, unknown>, producer: string) => ({
+  _producer: producer,
+  _schemaURL: schemaURL,
+  ...body,
+});
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -66,19 +77,62 @@ export function lineageRunId(runId: string): string {
 export function buildRunEvent(data: LineageRunData, producer = MESHWORK_PRODUCER): Record<string, unknown> {
   const outputFacets: Record<string, unknown> = {};
   if (data.outputSchema) {
-    outputFacets.schema = facet(FACET_SCHEMAS.schema, { fields: data.outputSchema.map((c, i) => ({ name: c.name, type: c.type, ...(c.description ? { description: c.description } : {}), ordinal_position: i + 1 })) }, producer);
+    outputFacets.schema = facet(
+      FACET_SCHEMAS.schema,
+      {
+        fields: data.outputSchema.map((c, i) => ({
+          name: c.name,
+          type: c.type,
+          ...(c.description ? { description: c.description } : {}),
+          ordinal_position: i + 1,
+        })),
+      },
+      producer,
+    );
   }
   if (data.checks?.length) {
-    outputFacets.dataQualityAssertions = facet(FACET_SCHEMAS.dataQualityAssertions, { assertions: data.checks.map((c) => ({ assertion: c.assertion, success: c.success, ...(c.column ? { column: c.column } : {}), ...(c.severity ? { severity: c.severity } : {}), ...(c.name ? { name: c.name } : {}) })) }, producer);
+    outputFacets.dataQualityAssertions = facet(
+      FACET_SCHEMAS.dataQualityAssertions,
+      {
+        assertions: data.checks.map((c) => ({
+          assertion: c.assertion,
+          success: c.success,
+          ...(c.column ? { column: c.column } : {}),
+          ...(c.severity ? { severity: c.severity } : {}),
+          ...(c.name ? { name: c.name } : {}),
+        })),
+      },
+      producer,
+    );
   }
-  if (data.description) outputFacets.documentation = facet(FACET_SCHEMAS.documentation, { description: data.description }, producer);
-  if (data.owner) outputFacets.ownership = facet(FACET_SCHEMAS.ownership, { owners: [{ name: `team:${data.owner}`, type: 'OWNER' }] }, producer);
+  if (data.description)
+    outputFacets.documentation = facet(FACET_SCHEMAS.documentation, { description: data.description }, producer);
+  if (data.owner)
+    outputFacets.ownership = facet(
+      FACET_SCHEMAS.ownership,
+      { owners: [{ name: `team:${data.owner}`, type: 'OWNER' }] },
+      producer,
+    );
   const output: Record<string, unknown> = { namespace: MESHWORK_NAMESPACE, name: data.product, facets: outputFacets };
-  if (data.rowCount !== undefined && data.eventType === 'COMPLETE') output.outputFacets = { outputStatistics: facet(FACET_SCHEMAS.outputStatistics, { rowCount: data.rowCount }, producer) };
-  const jobFacets: Record<string, unknown> = { jobType: facet(FACET_SCHEMAS.jobType, { processingType: 'BATCH', integration: 'MESHWORK', jobType: 'DATA_PRODUCT' }, producer) };
+  if (data.rowCount !== undefined && data.eventType === 'COMPLETE')
+    output.outputFacets = {
+      outputStatistics: facet(FACET_SCHEMAS.outputStatistics, { rowCount: data.rowCount }, producer),
+    };
+  const jobFacets: Record<string, unknown> = {
+    jobType: facet(
+      FACET_SCHEMAS.jobType,
+      { processingType: 'BATCH', integration: 'MESHWORK', jobType: 'DATA_PRODUCT' },
+      producer,
+    ),
+  };
   if (data.transformSql) jobFacets.sql = facet(FACET_SCHEMAS.sql, { query: data.transformSql }, producer);
   const runFacets: Record<string, unknown> = {};
-  if (data.eventType === 'FAIL' && data.error) runFacets.errorMessage = facet(FACET_SCHEMAS.errorMessage, { message: data.error, programmingLanguage: 'TypeScript' }, producer);
+  if (data.eventType === 'FAIL' && data.error)
+    runFacets.errorMessage = facet(
+      FACET_SCHEMAS.errorMessage,
+      { message: data.error, programmingLanguage: 'TypeScript' },
+      producer,
+    );
   return {
     eventType: data.eventType,
     eventTime: data.eventTime,

@@ -32,19 +32,33 @@ export interface CheckedBundle {
 export function loadDescriptorFile(file: string, label = file): CheckedBundle {
   const source = readYamlFile(file, label);
   const checked = validateDescriptor(source, { checkFiles: true, baseDir: dirname(file) });
-  return { bundle: { file: label, yaml: source.text, transformSql: checked.transformSql }, source, product: checked.product, diagnostics: checked.diagnostics };
+  return {
+    bundle: { file: label, yaml: source.text, transformSql: checked.transformSql },
+    source,
+    product: checked.product,
+    diagnostics: checked.diagnostics,
+  };
 }
 
 /** Checks a bundle that arrived without its folder (HTTP publish, published versions). */
 export function checkBundle(bundle: DescriptorBundle): CheckedBundle {
   const source = parseYamlText(bundle.file, bundle.yaml);
   const checked = validateDescriptor(source, { checkFiles: false, transformSql: bundle.transformSql });
-  return { bundle: { ...bundle, transformSql: checked.transformSql }, source, product: checked.product, diagnostics: checked.diagnostics };
+  return {
+    bundle: { ...bundle, transformSql: checked.transformSql },
+    source,
+    product: checked.product,
+    diagnostics: checked.diagnostics,
+  };
 }
 
 /** Content identity of a version: the descriptor's meaning (canonical JSON) and its SQL, not its comments. */
 export function contentHash(product: DataProduct, transformSql: string | undefined): string {
-  return createHash('sha256').update(canonicalJson(product)).update('\0').update(transformSql ?? '').digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(product))
+    .update('\0')
+    .update(transformSql ?? '')
+    .digest('hex');
 }
 
 export function canonicalJson(value: unknown): string {
@@ -75,7 +89,10 @@ export function findDescriptorFiles(paths: readonly string[], cwd = process.cwd(
     }
     const before = found.length;
     walk(full, found);
-    if (found.length === before) throw new InputError(`no ${DESCRIPTOR_FILE} found in ${p}`, { details: { hint: 'run `mesh init <name> --domain <d> --owner <email>` to create one' } });
+    if (found.length === before)
+      throw new InputError(`no ${DESCRIPTOR_FILE} found in ${p}`, {
+        details: { hint: 'run `mesh init <name> --domain <d> --owner <email>` to create one' },
+      });
   }
   return [...new Set(found)];
 }
@@ -86,7 +103,8 @@ function walk(dir: string, out: string[]): void {
     if (entry.isFile() && entry.name === DESCRIPTOR_FILE) out.push(join(dir, entry.name));
   }
   for (const entry of entries) {
-    if (entry.isDirectory() && !SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) walk(join(dir, entry.name), out);
+    if (entry.isDirectory() && !SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.'))
+      walk(join(dir, entry.name), out);
   }
 }
 

@@ -32,20 +32,32 @@ const emailRe = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 export function initProduct(options: InitOptions): InitResult {
   const template = options.template ?? 'postgres';
-  if (!nameRe.test(options.name) || options.name.length > 63) throw new InputError(`invalid product name "${options.name}": ${NAME_RULE}`);
-  if (!nameRe.test(options.domain) || options.domain.length > 63) throw new InputError(`invalid domain "${options.domain}": ${NAME_RULE}`);
-  if (!emailRe.test(options.owner)) throw new InputError(`invalid --owner "${options.owner}": the owning team's e-mail address, e.g. sales-data@company.com`);
-  if (options.oncall !== undefined && !emailRe.test(options.oncall)) throw new InputError(`invalid --oncall "${options.oncall}": an e-mail address`);
-  if (!(TEMPLATES as readonly string[]).includes(template)) throw new InputError(`unknown template "${template}"; choose one of ${TEMPLATES.join(', ')}`);
+  if (!nameRe.test(options.name) || options.name.length > 63)
+    throw new InputError(`invalid product name "${options.name}": ${NAME_RULE}`);
+  if (!nameRe.test(options.domain) || options.domain.length > 63)
+    throw new InputError(`invalid domain "${options.domain}": ${NAME_RULE}`);
+  if (!emailRe.test(options.owner))
+    throw new InputError(
+      `invalid --owner "${options.owner}": the owning team's e-mail address, e.g. sales-data@company.com`,
+    );
+  if (options.oncall !== undefined && !emailRe.test(options.oncall))
+    throw new InputError(`invalid --oncall "${options.oncall}": an e-mail address`);
+  if (!(TEMPLATES as readonly string[]).includes(template))
+    throw new InputError(`unknown template "${template}"; choose one of ${TEMPLATES.join(', ')}`);
   const dir = resolve(options.cwd ?? process.cwd(), options.dir ?? options.name);
-  if (existsSync(dir)) throw new ConflictError(`${dir} already exists; mesh init never overwrites`, { details: { hint: 'choose another --dir or remove the folder' } });
+  if (existsSync(dir))
+    throw new ConflictError(`${dir} already exists; mesh init never overwrites`, {
+      details: { hint: 'choose another --dir or remove the folder' },
+    });
 
   const files: Record<string, string> = {
     [DESCRIPTOR_FILE]: descriptorText({ ...options, template, oncall: options.oncall ?? options.owner }),
     'transform.sql': transformText(),
     'README.md': readmeText(options, template),
   };
-  if (template === 'file') files['data/records.csv'] = 'id,label,amount,updated_at\n1,alpha,10.50,2026-01-01T00:00:00Z\n2,beta,7.25,2026-01-02T00:00:00Z\n3,gamma,3.00,2026-01-03T00:00:00Z\n';
+  if (template === 'file')
+    files['data/records.csv'] =
+      'id,label,amount,updated_at\n1,alpha,10.50,2026-01-01T00:00:00Z\n2,beta,7.25,2026-01-02T00:00:00Z\n3,gamma,3.00,2026-01-03T00:00:00Z\n';
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });

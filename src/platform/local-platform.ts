@@ -27,7 +27,18 @@ import { searchProducts } from '../registry/operations/products/search-products.
 import { openRegistry, type Registry } from '../registry/registry.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import { checkBundle, contentHash, type CheckedBundle, type DescriptorBundle } from './descriptor-bundle.js';
-import type { AppliedPolicySetOutcome, CheckResult, DiffResult, MeshApi, PolicyListing, PolicySetInfo, ProductDetail, PublishOutcome, RemovedPolicySetOutcome, RunProductRequest } from './mesh-api.js';
+import type {
+  AppliedPolicySetOutcome,
+  CheckResult,
+  DiffResult,
+  MeshApi,
+  PolicyListing,
+  PolicySetInfo,
+  ProductDetail,
+  PublishOutcome,
+  RemovedPolicySetOutcome,
+  RunProductRequest,
+} from './mesh-api.js';
 import { lineageEmitterFromEnv } from '../lineage/lineage-emitter.js';
 import { lineageObserver } from '../lineage/lineage-observer.js';
 import { configFromEnv, type MeshConfig } from './mesh-config.js';
@@ -55,7 +66,8 @@ export class LocalPlatform implements MeshApi {
   constructor(options: LocalPlatformOptions = {}) {
     this.config = options.config ?? configFromEnv();
     this.governance = options.governance ?? noGovernance;
-    this.policies = options.policies ?? (this.governance instanceof PolicyEngine ? new PoliciesInForce(this.governance) : undefined);
+    this.policies =
+      options.policies ?? (this.governance instanceof PolicyEngine ? new PoliciesInForce(this.governance) : undefined);
     if (options.registry) this.#registry = Promise.resolve(options.registry);
     this.#ownsRegistry = !options.registry;
   }
@@ -76,13 +88,21 @@ export class LocalPlatform implements MeshApi {
     const product = checked.product;
     if (product && !hasErrors(diagnostics)) {
       const governance = await this.#governanceInForce();
-      const versions = governance === noGovernance ? undefined : await this.#publishedVersions(productId(product.metadata.domain, product.metadata.name));
+      const versions =
+        governance === noGovernance
+          ? undefined
+          : await this.#publishedVersions(productId(product.metadata.domain, product.metadata.name));
       const previous = versions?.[0]?.descriptor;
-      diagnostics.push(...(await governance.check({ product, source: checked.source, previous, versions, now: new Date() })));
+      diagnostics.push(
+        ...(await governance.check({ product, source: checked.source, previous, versions, now: new Date() })),
+      );
     }
     return {
       file: checked.bundle.file,
-      product: product && { id: productId(product.metadata.domain, product.metadata.name), version: product.metadata.version },
+      product: product && {
+        id: productId(product.metadata.domain, product.metadata.name),
+        version: product.metadata.version,
+      },
       diagnostics,
     };
   }
@@ -117,11 +137,14 @@ export class LocalPlatform implements MeshApi {
     let scope = GLOBAL_SCOPE;
     if (options.product) {
       const ref = parseProductRef(options.product);
-      if (!ref || ref.version || ref.major !== undefined) throw new InputError(`"${options.product}" is not a product reference; write domain/name`);
+      if (!ref || ref.version || ref.major !== undefined)
+        throw new InputError(`"${options.product}" is not a product reference; write domain/name`);
       scope = productId(ref.domain, ref.name);
       // Tags decide tag selectors; a product not yet published is judged by its domain alone.
       const published = this.#registryExists() ? await getVersion(await this.registry(), scope) : undefined;
-      rules = engine.rulesForProduct({ metadata: { domain: ref.domain, tags: published?.descriptor.metadata.tags ?? [] } });
+      rules = engine.rulesForProduct({
+        metadata: { domain: ref.domain, tags: published?.descriptor.metadata.tags ?? [] },
+      });
     } else if (options.domain) {
       rules = engine.rulesFor(options.domain).filter((r) => r.enabled);
       scope = options.domain;
@@ -131,7 +154,16 @@ export class LocalPlatform implements MeshApi {
     const stored = new Map((this.policies?.stored() ?? []).map((s) => [storedSetLabel(s.name), s]));
     const sets: PolicySetInfo[] = engine.load.sets.map((s) => {
       const fromRegistry = stored.get(s.file);
-      return { name: s.name, scope: s.scope, owner: s.owner, origin: fromRegistry ? 'registry' : 'file', file: s.file, rules: s.rules.length, updatedBy: fromRegistry?.updatedBy ?? null, updatedAt: fromRegistry?.updatedAt ?? null };
+      return {
+        name: s.name,
+        scope: s.scope,
+        owner: s.owner,
+        origin: fromRegistry ? 'registry' : 'file',
+        file: s.file,
+        rules: s.rules.length,
+        updatedBy: fromRegistry?.updatedBy ?? null,
+        updatedAt: fromRegistry?.updatedAt ?? null,
+      };
     });
     return {
       scope,
@@ -157,14 +189,31 @@ export class LocalPlatform implements MeshApi {
     };
   }
 
-  async applyPolicySet(document: { file: string; yaml: string }, options: { name?: string } = {}): Promise<AppliedPolicySetOutcome> {
+  async applyPolicySet(
+    document: { file: string; yaml: string },
+    options: { name?: string } = {},
+  ): Promise<AppliedPolicySetOutcome> {
     const registry = await this.registry();
     const policies = this.policies ?? new PoliciesInForce();
     const { set, warnings } = await policies.vet(registry, document, options.name);
-    const applied = await applyPolicySet(registry, { name: set.name, scope: set.scope, yaml: document.yaml, updatedBy: this.config.actor });
+    const applied = await applyPolicySet(registry, {
+      name: set.name,
+      scope: set.scope,
+      yaml: document.yaml,
+      updatedBy: this.config.actor,
+    });
     // In force for the very next check through this platform (and every one sharing `policies`).
     this.policies?.invalidate();
-    return { status: applied.status, name: set.name, scope: set.scope, rules: set.rules.length, contentHash: applied.set.contentHash, updatedBy: applied.set.updatedBy, updatedAt: applied.set.updatedAt, diagnostics: warnings };
+    return {
+      status: applied.status,
+      name: set.name,
+      scope: set.scope,
+      rules: set.rules.length,
+      contentHash: applied.set.contentHash,
+      updatedBy: applied.set.updatedBy,
+      updatedAt: applied.set.updatedAt,
+      diagnostics: warnings,
+    };
   }
 
   async removePolicySet(name: string): Promise<RemovedPolicySetOutcome> {
@@ -176,21 +225,47 @@ export class LocalPlatform implements MeshApi {
   async diff(bundle: DescriptorBundle, options: { against?: string } = {}): Promise<DiffResult> {
     const checked = checkBundle(bundle);
     if (!checked.product || hasErrors(checked.diagnostics)) {
-      throw new InputError(`${bundle.file} has errors; fix them first (mesh validate shows them)`, { details: { diagnostics: checked.diagnostics } });
+      throw new InputError(`${bundle.file} has errors; fix them first (mesh validate shows them)`, {
+        details: { diagnostics: checked.diagnostics },
+      });
     }
     const product = checked.product;
     const id = productId(product.metadata.domain, product.metadata.name);
     const versions = await this.#publishedVersions(id);
     const base = { product: id, version: product.metadata.version, newMajor: false };
-    if (versions.length === 0) return { ...base, ok: true, published: false, against: null, mode: null, changes: [], required: 'none', suggested: null, diagnostics: [] };
-    const result = checkVersioning({ product, source: checked.source, versions, now: new Date(), against: options.against });
+    if (versions.length === 0)
+      return {
+        ...base,
+        ok: true,
+        published: false,
+        against: null,
+        mode: null,
+        changes: [],
+        required: 'none',
+        suggested: null,
+        diagnostics: [],
+      };
+    const result = checkVersioning({
+      product,
+      source: checked.source,
+      versions,
+      now: new Date(),
+      against: options.against,
+    });
     return {
       ...base,
       ok: !hasErrors(result.diagnostics),
       published: true,
       against: result.base?.version ?? null,
       mode: result.mode,
-      changes: result.changes.map((c) => ({ category: c.category, subject: c.subject, breaking: c.breaking, bump: c.bump, reason: c.reason, location: checked.source.locate(c.path) })),
+      changes: result.changes.map((c) => ({
+        category: c.category,
+        subject: c.subject,
+        breaking: c.breaking,
+        bump: c.bump,
+        reason: c.reason,
+        location: checked.source.locate(c.path),
+      })),
       required: result.required,
       suggested: result.suggested ?? null,
       newMajor: result.newMajor,
@@ -200,7 +275,8 @@ export class LocalPlatform implements MeshApi {
 
   async retireExpiredVersions(options: { now?: string } = {}) {
     const now = options.now ? new Date(options.now) : new Date();
-    if (Number.isNaN(now.getTime())) throw new InputError(`"${options.now}" is not an ISO time, e.g. 2027-01-01T00:00:00Z`);
+    if (Number.isNaN(now.getTime()))
+      throw new InputError(`"${options.now}" is not an ISO time, e.g. 2027-01-01T00:00:00Z`);
     return { retired: await retireExpiredVersions(await this.registry(), now, this.config.actor) };
   }
 
@@ -226,7 +302,13 @@ export class LocalPlatform implements MeshApi {
       },
       async (tx, created) => {
         const sunsetAt = new Date(Date.parse(created.publishedAt) + noticeMs).toISOString();
-        await deprecateOlderMajors(tx, { productId: created.product, newMajor: major, replacement: created.version, sunsetAt, actor: this.config.actor });
+        await deprecateOlderMajors(tx, {
+          productId: created.product,
+          newMajor: major,
+          replacement: created.version,
+          sunsetAt,
+          actor: this.config.actor,
+        });
         await inheritMajorStatus(tx, { productId: created.product, version: created.version });
       },
     );
@@ -243,11 +325,17 @@ export class LocalPlatform implements MeshApi {
 
   async showProduct(ref: string): Promise<ProductDetail> {
     const parsed = parseProductRef(ref);
-    if (!parsed) throw new InputError(`"${ref}" is not a product reference; write domain/name, domain/name@major or domain/name@x.y.z`);
+    if (!parsed)
+      throw new InputError(
+        `"${ref}" is not a product reference; write domain/name, domain/name@major or domain/name@x.y.z`,
+      );
     const registry = await this.registry();
     const id = productId(parsed.domain, parsed.name);
     const product = await getProduct(registry, id);
-    if (!product) throw new NotFoundError(`no product ${id} in the catalog`, { details: { hint: 'mesh catalog search <text> finds products' } });
+    if (!product)
+      throw new NotFoundError(`no product ${id} in the catalog`, {
+        details: { hint: 'mesh catalog search <text> finds products' },
+      });
     const version = await getVersion(registry, id, { version: parsed.version, major: parsed.major });
     if (!version) throw new NotFoundError(`${id} has no version ${parsed.version ?? `@${parsed.major}`}`);
     return { product, versions: await listVersions(registry, id), version };
@@ -258,32 +346,60 @@ export class LocalPlatform implements MeshApi {
   }
 
   /** Runs `domain/name` (its latest version) or `domain/name@major` (an older major, until its sunset). */
-  async runProduct(ref: string, options: RunProductRequest & { baseDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunOutcome> {
+  async runProduct(
+    ref: string,
+    options: RunProductRequest & { baseDir?: string; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<RunOutcome> {
     const parsed = parseProductRef(ref);
-    if (!parsed || parsed.version) throw new InputError(`"${ref}" is not a product to run; write domain/name or domain/name@major`);
+    if (!parsed || parsed.version)
+      throw new InputError(`"${ref}" is not a product to run; write domain/name or domain/name@major`);
     const id = productId(parsed.domain, parsed.name);
     const registry = await this.registry();
     const target = await resolveRunTarget(registry, id, { major: parsed.major });
     // Every run of a published product emits OpenLineage events when an endpoint or file is configured.
     const emit = lineageEmitterFromEnv(options.env ?? process.env);
-    const lineage = emit ? lineageObserver(emit, target.version.descriptor, target.version.transformSql, options.observer) : undefined;
+    const lineage = emit
+      ? lineageObserver(emit, target.version.descriptor, target.version.transformSql, options.observer)
+      : undefined;
     try {
-      return await runPublishedProduct(registry, this.config, id, { ...options, target, observer: lineage ?? options.observer, trigger: options.trigger ?? 'manual' });
+      return await runPublishedProduct(registry, this.config, id, {
+        ...options,
+        target,
+        observer: lineage ?? options.observer,
+        trigger: options.trigger ?? 'manual',
+      });
     } finally {
       await lineage?.flush();
     }
   }
 
-
-  async dryRun(bundle: DescriptorBundle, options: RunProductRequest & { baseDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunOutcome> {
+  async dryRun(
+    bundle: DescriptorBundle,
+    options: RunProductRequest & { baseDir?: string; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<RunOutcome> {
     const checked = checkBundle(bundle);
     if (!checked.product || hasErrors(checked.diagnostics)) {
-      throw new InputError(`${bundle.file} has errors; fix them before running (mesh validate shows them)`, { details: { diagnostics: checked.diagnostics } });
+      throw new InputError(`${bundle.file} has errors; fix them before running (mesh validate shows them)`, {
+        details: { diagnostics: checked.diagnostics },
+      });
     }
     const product = checked.product;
     return runPipeline(
-      { productId: productId(product.metadata.domain, product.metadata.name), version: product.metadata.version, major: Number(product.metadata.version.split('.')[0]) || 0, product, transformSql: checked.bundle.transformSql, baseDir: options.baseDir ?? process.cwd() },
-      { config: this.config, dryRun: true, trigger: options.trigger ?? 'manual', observer: options.observer, env: options.env },
+      {
+        productId: productId(product.metadata.domain, product.metadata.name),
+        version: product.metadata.version,
+        major: Number(product.metadata.version.split('.')[0]) || 0,
+        product,
+        transformSql: checked.bundle.transformSql,
+        baseDir: options.baseDir ?? process.cwd(),
+      },
+      {
+        config: this.config,
+        dryRun: true,
+        trigger: options.trigger ?? 'manual',
+        observer: options.observer,
+        env: options.env,
+      },
     );
   }
 
@@ -299,13 +415,17 @@ export class LocalPlatform implements MeshApi {
 
   private async existingProductId(registry: Registry, ref: string): Promise<string> {
     const id = this.productIdOf(ref);
-    if (!(await getProduct(registry, id))) throw new NotFoundError(`no product ${id} in the catalog`, { details: { hint: 'mesh catalog search <text> finds products' } });
+    if (!(await getProduct(registry, id)))
+      throw new NotFoundError(`no product ${id} in the catalog`, {
+        details: { hint: 'mesh catalog search <text> finds products' },
+      });
     return id;
   }
 
   private productIdOf(ref: string): string {
     const parsed = parseProductRef(ref);
-    if (!parsed || parsed.version || parsed.major !== undefined) throw new InputError(`"${ref}" is not a product; write domain/name`);
+    if (!parsed || parsed.version || parsed.major !== undefined)
+      throw new InputError(`"${ref}" is not a product; write domain/name`);
     return productId(parsed.domain, parsed.name);
   }
 

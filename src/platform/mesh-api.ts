@@ -62,7 +62,10 @@ export interface MeshApi {
    * from the next check. A set with errors, alone or combined with the others, is refused
    * (InputError with the diagnostics located in `file`). `name`, when given, must match.
    */
-  applyPolicySet(document: { file: string; yaml: string }, options?: { name?: string }): Promise<AppliedPolicySetOutcome>;
+  applyPolicySet(
+    document: { file: string; yaml: string },
+    options?: { name?: string },
+  ): Promise<AppliedPolicySetOutcome>;
   removePolicySet(name: string): Promise<RemovedPolicySetOutcome>;
   /** The classified changes of a bundle against its published versions and the bump they need. */
   diff(bundle: DescriptorBundle, options?: { against?: string }): Promise<DiffResult>;

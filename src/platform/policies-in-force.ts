@@ -117,20 +117,32 @@ export class PoliciesInForce {
    * combines with every other set in force (duplicate ids, a domain weakening a global rule).
    * Any error refuses it, located in the caller's file; warnings come back with the set.
    */
-  async vet(registry: Registry, document: { file: string; yaml: string }, expectedName?: string): Promise<{ set: LoadedPolicySet; warnings: Diagnostic[] }> {
+  async vet(
+    registry: Registry,
+    document: { file: string; yaml: string },
+    expectedName?: string,
+  ): Promise<{ set: LoadedPolicySet; warnings: Diagnostic[] }> {
     const own = loadPolicySetSource(parseYamlText(document.file, Buffer.from(document.yaml, 'utf8')));
     const refuse = (diagnostics: Diagnostic[]) => {
       const errors = diagnostics.filter((d) => d.severity === 'error').length;
-      return new InputError(`${document.file}: the policy set has ${errors} error${errors === 1 ? '' : 's'}; nothing was applied`, { details: { diagnostics } });
+      return new InputError(
+        `${document.file}: the policy set has ${errors} error${errors === 1 ? '' : 's'}; nothing was applied`,
+        { details: { diagnostics } },
+      );
     };
     if (!own.set || hasErrors(own.diagnostics)) throw refuse(own.diagnostics);
     const set = own.set;
     if (expectedName !== undefined && set.name !== expectedName) {
-      throw new InputError(`${document.file} defines policy set ${set.name}, not ${expectedName}`, { details: { hint: 'the name in the URL must be the document\'s metadata.name' } });
+      throw new InputError(`${document.file} defines policy set ${set.name}, not ${expectedName}`, {
+        details: { hint: "the name in the URL must be the document's metadata.name" },
+      });
     }
     const fromFile = this.#files.load.sets.find((s) => s.name === set.name);
     if (fromFile) {
-      throw new InputError(`policy set ${set.name} is already defined by the file ${fromFile.file} where the platform runs`, { details: { hint: 'give the stored set another metadata.name, or change that file instead' } });
+      throw new InputError(
+        `policy set ${set.name} is already defined by the file ${fromFile.file} where the platform runs`,
+        { details: { hint: 'give the stored set another metadata.name, or change that file instead' } },
+      );
     }
     const engine = this.build(await listPolicySets(registry), { name: set.name, loaded: set });
     const combined = engine.loadDiagnostics.filter((d) => d.source === document.file);

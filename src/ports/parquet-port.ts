@@ -17,13 +17,19 @@ export class ParquetPort implements OutputPort {
   readonly name: string;
   readonly keep: number;
 
-  constructor(readonly warehouseDir: string, spec?: OutputPortSpec) {
+  constructor(
+    readonly warehouseDir: string,
+    spec?: OutputPortSpec,
+  ) {
     this.name = spec?.name ?? 'warehouse';
     this.keep = spec?.keep ?? DEFAULT_KEEP;
   }
 
   /** Moves the candidate folder (holding data.parquet) into snapshots/<id>: on the same filesystem, a rename. */
-  async prepareFrom(candidateDir: string, ctx: Omit<PublishContext, 'snapshotFile'>): Promise<{ file: string; publication: PreparedPublication }> {
+  async prepareFrom(
+    candidateDir: string,
+    ctx: Omit<PublishContext, 'snapshotFile'>,
+  ): Promise<{ file: string; publication: PreparedPublication }> {
     const dir = productWarehouseDir(this.warehouseDir, ctx.productId, ctx.major);
     const target = join(dir, 'snapshots', ctx.snapshotId);
     mkdirSync(dirname(target), { recursive: true });
@@ -31,7 +37,13 @@ export class ParquetPort implements OutputPort {
     renameSync(candidateDir, target);
     const publication: PreparedPublication = {
       commit: async () => {
-        writeCurrentPointer(dir, { snapshotId: ctx.snapshotId, version: ctx.version, runId: ctx.runId, rows: ctx.rows, publishedAt: ctx.publishedAt });
+        writeCurrentPointer(dir, {
+          snapshotId: ctx.snapshotId,
+          version: ctx.version,
+          runId: ctx.runId,
+          rows: ctx.rows,
+          publishedAt: ctx.publishedAt,
+        });
         this.prune(dir, ctx.snapshotId);
         return { name: this.name, type: 'parquet', location: join(target, 'data.parquet') };
       },
@@ -51,7 +63,8 @@ export class ParquetPort implements OutputPort {
    */
   private removeUncommitted(dir: string): void {
     const current = readCurrentSnapshot(this.warehouseDir, '', 0, dir)?.snapshotId ?? '';
-    for (const id of readdirSync(join(dir, 'snapshots'))) if (id > current) rmSync(join(dir, 'snapshots', id), { recursive: true, force: true });
+    for (const id of readdirSync(join(dir, 'snapshots')))
+      if (id > current) rmSync(join(dir, 'snapshots', id), { recursive: true, force: true });
   }
 
   /**
@@ -66,4 +79,3 @@ export class ParquetPort implements OutputPort {
     for (const id of ids) if (!kept.has(id)) rmSync(join(dir, 'snapshots', id), { recursive: true, force: true });
   }
 }
-

@@ -20,15 +20,24 @@ function pgType(declared: string): string {
   const base = m ? m[1] : declared;
   const params = m?.[2] ?? '';
   switch (base) {
-    case 'tinyint': return 'smallint';
-    case 'hugeint': return 'numeric(38,0)';
-    case 'float': return 'real';
-    case 'double': return 'double precision';
-    case 'decimal': return `numeric${params}`;
-    case 'varchar': return `varchar${params}`;
-    case 'json': return 'jsonb';
-    case 'blob': return 'bytea';
-    default: return base!;
+    case 'tinyint':
+      return 'smallint';
+    case 'hugeint':
+      return 'numeric(38,0)';
+    case 'float':
+      return 'real';
+    case 'double':
+      return 'double precision';
+    case 'decimal':
+      return `numeric${params}`;
+    case 'varchar':
+      return `varchar${params}`;
+    case 'json':
+      return 'jsonb';
+    case 'blob':
+      return 'bytea';
+    default:
+      return base!;
   }
 }
 
@@ -46,14 +55,18 @@ export class PostgresPort implements OutputPort {
   async prepare(ctx: PublishContext): Promise<PreparedPublication> {
     const what = `output port ${this.name}`;
     const url = resolveEnvRefs(this.spec.connection ?? '', ctx.env, `${what}: the connection`);
-    const [schema, table] = (this.spec.table ?? '').includes('.') ? this.spec.table!.split('.', 2) : ['public', this.spec.table ?? ''];
+    const [schema, table] = (this.spec.table ?? '').includes('.')
+      ? this.spec.table!.split('.', 2)
+      : ['public', this.spec.table ?? ''];
     if (!table) throw new InputError(`${what}: needs a table`);
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
     client.on('error', () => undefined);
     try {
       await client.connect();
     } catch (error) {
-      throw new UnavailableError(`${what}: cannot connect to PostgreSQL at ${describeHost(url)}: ${scrubSecret((error as Error).message, url)}`);
+      throw new UnavailableError(
+        `${what}: cannot connect to PostgreSQL at ${describeHost(url)}: ${scrubSecret((error as Error).message, url)}`,
+      );
     }
     const live = `${ident(schema)}.${ident(table)}`;
     const stagingName = `${table}__mesh_staging`;
@@ -62,13 +75,26 @@ export class PostgresPort implements OutputPort {
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
       await client.query(`DROP TABLE IF EXISTS ${staging}`);
-      await client.query(`CREATE TABLE ${staging} (${ctx.columns.map((c: ColumnSpec) => `${ident(c.name)} ${pgType(c.type)}${c.nullable === false ? ' NOT NULL' : ''}`).join(', ')})`);
-      await ctx.engine.connection.run(`COPY (SELECT * FROM read_parquet(${quoteLiteral(ctx.snapshotFile)})) TO ${quoteLiteral(csv)} (FORMAT csv, HEADER false)`);
-      await pipeline(createReadStream(csv), client.query(copyFrom(`COPY ${staging} (${ctx.columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`)));
+      await client.query(
+        `CREATE TABLE ${staging} (${ctx.columns.map((c: ColumnSpec) => `${ident(c.name)} ${pgType(c.type)}${c.nullable === false ? ' NOT NULL' : ''}`).join(', ')})`,
+      );
+      await ctx.engine.connection.run(
+        `COPY (SELECT * FROM read_parquet(${quoteLiteral(ctx.snapshotFile)})) TO ${quoteLiteral(csv)} (FORMAT csv, HEADER false)`,
+      );
+      await pipeline(
+        createReadStream(csv),
+        client.query(
+          copyFrom(
+            `COPY ${staging} (${ctx.columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`,
+          ),
+        ),
+      );
     } catch (error) {
       await rm(csv, { force: true });
       await client.end().catch(() => undefined);
-      throw new UnavailableError(`${what}: loading ${schema}.${stagingName} failed: ${scrubSecret((error as Error).message, url)}`);
+      throw new UnavailableError(
+        `${what}: loading ${schema}.${stagingName} failed: ${scrubSecret((error as Error).message, url)}`,
+      );
     }
     await rm(csv, { force: true });
     return {
@@ -82,7 +108,9 @@ export class PostgresPort implements OutputPort {
           await client.query('COMMIT');
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
-          throw new UnavailableError(`${what}: swapping ${schema}.${table} failed: ${scrubSecret((error as Error).message, url)}`);
+          throw new UnavailableError(
+            `${what}: swapping ${schema}.${table} failed: ${scrubSecret((error as Error).message, url)}`,
+          );
         } finally {
           await client.end().catch(() => undefined);
         }

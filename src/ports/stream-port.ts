@@ -47,7 +47,10 @@ function namespaceOf(env: NodeJS.ProcessEnv): string | undefined {
 export class StreamPort implements OutputPort {
   readonly type = 'stream' as const;
   readonly name: string;
-  constructor(readonly spec: OutputPortSpec, readonly product: DataProduct) {
+  constructor(
+    readonly spec: OutputPortSpec,
+    readonly product: DataProduct,
+  ) {
     this.name = spec.name;
   }
 
@@ -58,7 +61,9 @@ export class StreamPort implements OutputPort {
     try {
       nc = await connect({ servers: url, timeout: 5_000 });
     } catch (error) {
-      throw new UnavailableError(`output port ${this.name}: cannot reach NATS at ${url.replace(/\/\/[^@]*@/, '//')}: ${(error as Error).message}`);
+      throw new UnavailableError(
+        `output port ${this.name}: cannot reach NATS at ${url.replace(/\/\/[^@]*@/, '//')}: ${(error as Error).message}`,
+      );
     }
     const stream = streamName(ctx.productId, ctx.env);
     let base: string | undefined;
@@ -72,16 +77,48 @@ export class StreamPort implements OutputPort {
       }
     } catch (error) {
       await nc.close();
-      throw new UnavailableError(`output port ${this.name}: cannot prepare JetStream stream ${stream}: ${(error as Error).message}`);
+      throw new UnavailableError(
+        `output port ${this.name}: cannot prepare JetStream stream ${stream}: ${(error as Error).message}`,
+      );
     }
     return {
       commit: async () => {
         try {
           const js = jetstream(nc);
-          const changed = await this.send(js, `${subject}.rows`, ctx, changedRowsQuery(ctx.snapshotFile, base), 'upsert');
-          const deleted = base ? await this.send(js, `${subject}.deleted`, ctx, deletedRowsQuery(ctx.snapshotFile, base, ctx.primaryKey), 'delete') : 0;
-          await js.publish(`${subject}.snapshot.published`, JSON.stringify({ product: ctx.productId, version: ctx.version, snapshotId: ctx.snapshotId, rows: ctx.rows, changedRows: changed, deletedRows: deleted, publishedAt: ctx.publishedAt }), { headers: this.headers(ctx), msgID: `${ctx.snapshotId}:published` });
-          return { name: this.name, type: 'stream', location: `nats stream ${stream}, subjects ${subject}.rows, ${subject}.deleted and ${subject}.snapshot.published` };
+          const changed = await this.send(
+            js,
+            `${subject}.rows`,
+            ctx,
+            changedRowsQuery(ctx.snapshotFile, base),
+            'upsert',
+          );
+          const deleted = base
+            ? await this.send(
+                js,
+                `${subject}.deleted`,
+                ctx,
+                deletedRowsQuery(ctx.snapshotFile, base, ctx.primaryKey),
+                'delete',
+              )
+            : 0;
+          await js.publish(
+            `${subject}.snapshot.published`,
+            JSON.stringify({
+              product: ctx.productId,
+              version: ctx.version,
+              snapshotId: ctx.snapshotId,
+              rows: ctx.rows,
+              changedRows: changed,
+              deletedRows: deleted,
+              publishedAt: ctx.publishedAt,
+            }),
+            { headers: this.headers(ctx), msgID: `${ctx.snapshotId}:published` },
+          );
+          return {
+            name: this.name,
+            type: 'stream',
+            location: `nats stream ${stream}, subjects ${subject}.rows, ${subject}.deleted and ${subject}.snapshot.published`,
+          };
         } finally {
           await nc.close();
         }
@@ -106,8 +143,15 @@ export class StreamPort implements OutputPort {
    * diffed against. Normally the previous snapshot; older when a publication could not reach
    * the stream (its consumers then get every change since), none when it is no longer kept.
    */
-  private async lastAnnounced(jsm: Awaited<ReturnType<typeof jetstreamManager>>, stream: string, subject: string, ctx: PublishContext): Promise<string | undefined> {
-    const last = await jsm.streams.getMessage(stream, { last_by_subj: `${subject}.snapshot.published` }).catch(() => undefined);
+  private async lastAnnounced(
+    jsm: Awaited<ReturnType<typeof jetstreamManager>>,
+    stream: string,
+    subject: string,
+    ctx: PublishContext,
+  ): Promise<string | undefined> {
+    const last = await jsm.streams
+      .getMessage(stream, { last_by_subj: `${subject}.snapshot.published` })
+      .catch(() => undefined);
     if (!last) return undefined;
     const { snapshotId } = last.json<{ snapshotId?: string }>();
     if (!snapshotId) return undefined;
@@ -116,13 +160,22 @@ export class StreamPort implements OutputPort {
   }
 
   /** Sends every row the query yields as one JSON message on `subject`, a window of acks in flight; returns how many. */
-  private async send(js: ReturnType<typeof jetstream>, subject: string, ctx: PublishContext, query: string, change: 'upsert' | 'delete'): Promise<number> {
+  private async send(
+    js: ReturnType<typeof jetstream>,
+    subject: string,
+    ctx: PublishContext,
+    query: string,
+    change: 'upsert' | 'delete',
+  ): Promise<number> {
     const result = await ctx.engine.connection.stream(query);
     let sent = 0;
     let inFlight: Array<Promise<unknown>> = [];
     for await (const rows of result.yieldRowObjectJson()) {
       for (const row of rows) {
-        const ack = js.publish(subject, JSON.stringify(row), { headers: this.headers(ctx, change), msgID: `${ctx.snapshotId}:${change}:${sent}` });
+        const ack = js.publish(subject, JSON.stringify(row), {
+          headers: this.headers(ctx, change),
+          msgID: `${ctx.snapshotId}:${change}:${sent}`,
+        });
         // Marked handled at once: a refusal can arrive while the next rows are read; settle() reports it.
         ack.catch(() => undefined);
         inFlight.push(ack);

@@ -26,7 +26,12 @@ export function snapshotFile(dir: string, snapshotId: string): string {
   return join(dir, 'snapshots', snapshotId, 'data.parquet');
 }
 
-export function readCurrentSnapshot(warehouseDir: string, productId: string, major: number, productDir?: string): CurrentSnapshot | undefined {
+export function readCurrentSnapshot(
+  warehouseDir: string,
+  productId: string,
+  major: number,
+  productDir?: string,
+): CurrentSnapshot | undefined {
   const dir = productDir ?? productWarehouseDir(warehouseDir, productId, major);
   let text: string;
   try {

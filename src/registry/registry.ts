@@ -53,22 +53,29 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<Regist
       try {
         mkdirSync(dirname(file), { recursive: true });
       } catch (error) {
-        throw new UnavailableError(`cannot create the registry folder ${dirname(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-          cause: error,
-          details: { hint: 'set MESH_HOME to a folder you can write to' },
-        });
+        throw new UnavailableError(
+          `cannot create the registry folder ${dirname(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          {
+            cause: error,
+            details: { hint: 'set MESH_HOME to a folder you can write to' },
+          },
+        );
       }
     }
     let database: BetterSqlite3.Database;
     try {
       database = new BetterSqlite3(file, { timeout: 15_000 });
     } catch (error) {
-      throw new UnavailableError(`cannot open the registry file ${file}: ${(error as Error).message}`, { cause: error });
+      throw new UnavailableError(`cannot open the registry file ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
-    const db = new Kysely<RegistryTables>({ dialect: new SqliteImmediateDialect({ database: withStatementCache(database) }) });
+    const db = new Kysely<RegistryTables>({
+      dialect: new SqliteImmediateDialect({ database: withStatementCache(database) }),
+    });
     registry = { dialect: 'sqlite', db, description: file, close: () => db.destroy() };
   }
   if (options.migrate !== false) {
@@ -76,7 +83,10 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<Regist
       await migrateToLatest(registry);
     } catch (error) {
       await registry.close().catch(() => undefined);
-      throw new UnavailableError(`cannot prepare the registry at ${registry.description}: ${(error as Error).message}`, { cause: error });
+      throw new UnavailableError(
+        `cannot prepare the registry at ${registry.description}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
   return registry;

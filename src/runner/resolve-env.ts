@@ -10,7 +10,9 @@ export function resolveEnvRefs(text: string, env: NodeJS.ProcessEnv, what: strin
   return text.replace(ENV_REF, (_, name: string) => {
     const value = env[name];
     if (value === undefined || value === '') {
-      throw new InputError(`${what} refers to \${${name}}, which is not set in the environment`, { details: { hint: `export ${name}=… before running` } });
+      throw new InputError(`${what} refers to \${${name}}, which is not set in the environment`, {
+        details: { hint: `export ${name}=… before running` },
+      });
     }
     return value;
   });

@@ -47,9 +47,22 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const route = c.req.routePath || 'unmatched';
     options.metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
     options.metrics.latency.observe({ method: c.req.method, route }, seconds);
-    options.log?.({ time: new Date().toISOString(), level: 'info', msg: 'request', method: c.req.method, path: c.req.path, route, status: c.res.status, durationMs: Math.round(seconds * 10_000) / 10, user: c.var.principal?.user });
+    options.log?.({
+      time: new Date().toISOString(),
+      level: 'info',
+      msg: 'request',
+      method: c.req.method,
+      path: c.req.path,
+      route,
+      status: c.res.status,
+      durationMs: Math.round(seconds * 10_000) / 10,
+      user: c.var.principal?.user,
+    });
   });
-  const limitBody = bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, new TooLargeError(`the request body is larger than ${maxBody} bytes`)) });
+  const limitBody = bodyLimit({
+    maxSize: maxBody,
+    onError: (c) => errorResponse(c, new TooLargeError(`the request body is larger than ${maxBody} bytes`)),
+  });
   // Only where a body is read: asking a GET for its body makes the Node adapter build a full Request for nothing.
   app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
@@ -68,7 +81,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use('/v1/*', async (c, next) => {
     const header = c.req.header('authorization');
     const match = header && /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new UnauthenticatedError('missing bearer token: send Authorization: Bearer <token>', { details: { hint: 'set MESH_TOKEN (mesh token create, or mesh admin init for the first one)' } });
+    if (!match)
+      throw new UnauthenticatedError('missing bearer token: send Authorization: Bearer <token>', {
+        details: { hint: 'set MESH_TOKEN (mesh token create, or mesh admin init for the first one)' },
+      });
     const principal = await options.authenticate(match[1]);
     if (!principal) throw new UnauthenticatedError('invalid, expired or revoked token');
     c.set('principal', principal);
@@ -86,7 +102,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.notFound((c) => c.json({ error: { kind: 'not-found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {
     // Unexpected failures are answered with a bare 500; the details go to the log for the operator.
-    if (toMeshError(error).kind === 'internal') options.log?.({ level: 'error', msg: 'internal error', method: c.req.method, path: c.req.path, error: (error as Error)?.message, stack: (error as Error)?.stack });
+    if (toMeshError(error).kind === 'internal')
+      options.log?.({
+        level: 'error',
+        msg: 'internal error',
+        method: c.req.method,
+        path: c.req.path,
+        error: (error as Error)?.message,
+        stack: (error as Error)?.stack,
+      });
     return errorResponse(c, error);
   });
   return app;

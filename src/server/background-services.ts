@@ -40,7 +40,15 @@ export function scheduler(options: BackgroundOptions): BackgroundService {
   const maxAttempts = Number(env.MESH_RUN_MAX_ATTEMPTS) || 5;
   if (registry.dialect === 'postgres') {
     const concurrency = options.concurrency ?? parseConcurrency(env.MESH_WORKER_CONCURRENCY, 'MESH_WORKER_CONCURRENCY');
-    return new QueueScheduler({ registry, connectionString: env.MESH_DATABASE_URL!, executor, maxAttempts, concurrency, metrics, log });
+    return new QueueScheduler({
+      registry,
+      connectionString: env.MESH_DATABASE_URL!,
+      executor,
+      maxAttempts,
+      concurrency,
+      metrics,
+      log,
+    });
   }
   return new InProcessScheduler({ registry, executor, maxAttempts, metrics, log });
 }
@@ -50,6 +58,12 @@ export function backgroundServices(options: BackgroundOptions): BackgroundServic
   return [
     scheduler(options),
     new FreshnessMonitor({ registry, log, intervalMs: Number(env.MESH_MONITOR_INTERVAL_MS) || 30_000 }),
-    new WebhookDispatcher({ registry, log, metrics, intervalMs: Number(env.MESH_WEBHOOK_INTERVAL_MS) || 1_000, signingSecret: env.MESH_WEBHOOK_SECRET || undefined }),
+    new WebhookDispatcher({
+      registry,
+      log,
+      metrics,
+      intervalMs: Number(env.MESH_WEBHOOK_INTERVAL_MS) || 1_000,
+      signingSecret: env.MESH_WEBHOOK_SECRET || undefined,
+    }),
   ];
 }

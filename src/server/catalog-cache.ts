@@ -18,7 +18,17 @@
  *  - Invalidation looks entries up by product and by search word prefix instead of scanning
  *    the cache, so a steady stream of publications costs little.
  */
-import type { AppliedPolicySetOutcome, CheckResult, DiffResult, MeshApi, PolicyListing, ProductDetail, PublishOutcome, RemovedPolicySetOutcome, RunProductRequest } from '../platform/mesh-api.js';
+import type {
+  AppliedPolicySetOutcome,
+  CheckResult,
+  DiffResult,
+  MeshApi,
+  PolicyListing,
+  ProductDetail,
+  PublishOutcome,
+  RemovedPolicySetOutcome,
+  RunProductRequest,
+} from '../platform/mesh-api.js';
 import type { RetiredVersion } from '../registry/operations/versions/retire-expired-versions.js';
 import type { DescriptorBundle } from '../platform/descriptor-bundle.js';
 import type { EventRecord } from '../registry/operations/events/list-events.js';
@@ -31,7 +41,12 @@ import type { Registry } from '../registry/registry.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import type { BackgroundService } from './serve.js';
 
-type Entry = { readonly kind: 'search' | 'show'; readonly product?: string; readonly tokens?: readonly string[]; readonly value: unknown };
+type Entry = {
+  readonly kind: 'search' | 'show';
+  readonly product?: string;
+  readonly tokens?: readonly string[];
+  readonly value: unknown;
+};
 
 /** How many recent invalidations a racing read is checked against. */
 const INVALIDATION_LOG = 256;
@@ -55,13 +70,25 @@ export class CatalogCache implements BackgroundService {
   #loadingProducts?: Promise<ProductSummary[]>;
   #tooLarge = false;
 
-  constructor(readonly registry: Registry, readonly options: { pollMs?: number; maxEntries?: number; maxProducts?: number } = {}) {}
+  constructor(
+    readonly registry: Registry,
+    readonly options: { pollMs?: number; maxEntries?: number; maxProducts?: number } = {},
+  ) {}
 
   async start(): Promise<void> {
-    const row = await this.registry.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+    const row = await this.registry.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('id').as('max'))
+      .executeTakeFirst();
     this.#cursor = Number(row?.max ?? 0);
     const loop = () => {
-      this.#timer = setTimeout(() => void this.#poll().catch(() => this.#clear()).finally(loop), this.options.pollMs ?? 250);
+      this.#timer = setTimeout(
+        () =>
+          void this.#poll()
+            .catch(() => this.#clear())
+            .finally(loop),
+        this.options.pollMs ?? 250,
+      );
       this.#timer.unref();
     };
     loop();
@@ -145,7 +172,8 @@ export class CatalogCache implements BackgroundService {
     for (const row of fresh) {
       const at = lowerBound(products, row.id);
       if (products[at]?.id === row.id) products[at] = row;
-      else if (this.registry.dialect === 'sqlite') products.splice(at, 0, row); // SQLite orders ids bytewise, as JS compares ASCII
+      else if (this.registry.dialect === 'sqlite')
+        products.splice(at, 0, row); // SQLite orders ids bytewise, as JS compares ASCII
       else return this.#resetProducts(); // PostgreSQL's collation may order differently: reload on next read
     }
   }
@@ -165,12 +193,15 @@ export class CatalogCache implements BackgroundService {
     // Candidates: entries about the product, and searches with a word that prefixes one of its terms.
     const candidates = new Set(this.#byProduct.get(product));
     for (const term of termsNow) {
-      for (let i = 1; i <= term.length; i++) for (const key of this.#byToken.get(term.slice(0, i)) ?? []) candidates.add(key);
+      for (let i = 1; i <= term.length; i++)
+        for (const key of this.#byToken.get(term.slice(0, i)) ?? []) candidates.add(key);
     }
     this.#invalidate(
       (e) =>
         (e.kind === 'show' && e.product === product) ||
-        (e.kind === 'search' && ((e.value as SearchHit[]).some((h) => h.id === product) || e.tokens!.some((t) => termsNow.some((term) => term.startsWith(t))))),
+        (e.kind === 'search' &&
+          ((e.value as SearchHit[]).some((h) => h.id === product) ||
+            e.tokens!.some((t) => termsNow.some((term) => term.startsWith(t))))),
       candidates,
     );
   }
@@ -199,7 +230,13 @@ export class CatalogCache implements BackgroundService {
   }
 
   async #poll(): Promise<void> {
-    const rows = await this.registry.db.selectFrom('events').select(['id', 'type', 'subject', 'data']).where('id', '>', this.#cursor).orderBy('id').limit(1000).execute();
+    const rows = await this.registry.db
+      .selectFrom('events')
+      .select(['id', 'type', 'subject', 'data'])
+      .where('id', '>', this.#cursor)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
     if (rows.length === 0) return;
     this.#cursor = Number(rows.at(-1)!.id);
     const remote = new Set<string>();
@@ -218,20 +255,27 @@ export class CatalogCache implements BackgroundService {
 
 /** MeshApi with the catalog reads served from a CatalogCache; everything else passes through. */
 export class CachedCatalog implements MeshApi {
-  constructor(readonly cache: CatalogCache, readonly inner: MeshApi) {}
+  constructor(
+    readonly cache: CatalogCache,
+    readonly inner: MeshApi,
+  ) {}
 
   listProducts(options: { domain?: string; limit?: number; offset?: number } = {}): Promise<ProductSummary[]> {
     return this.cache.listPage(options);
   }
 
   searchProducts(text: string, options: { limit?: number } = {}): Promise<SearchHit[]> {
-    return this.cache.read(`search|${options.limit ?? ''}|${text}`, { kind: 'search', tokens: tokenize(text) }, () => this.inner.searchProducts(text, options));
+    return this.cache.read(`search|${options.limit ?? ''}|${text}`, { kind: 'search', tokens: tokenize(text) }, () =>
+      this.inner.searchProducts(text, options),
+    );
   }
 
   showProduct(ref: string): Promise<ProductDetail> {
     const parsed = parseProductRef(ref);
     if (!parsed) return this.inner.showProduct(ref);
-    return this.cache.read(`show|${ref}`, { kind: 'show', product: productId(parsed.domain, parsed.name) }, () => this.inner.showProduct(ref));
+    return this.cache.read(`show|${ref}`, { kind: 'show', product: productId(parsed.domain, parsed.name) }, () =>
+      this.inner.showProduct(ref),
+    );
   }
 
   async publish(bundle: DescriptorBundle): Promise<PublishOutcome> {
@@ -244,7 +288,11 @@ export class CachedCatalog implements MeshApi {
   }
 
   async #termsOf(product: string): Promise<string[]> {
-    const rows = await this.cache.registry.db.selectFrom('search_terms').select('term').where('product_id', '=', product).execute();
+    const rows = await this.cache.registry.db
+      .selectFrom('search_terms')
+      .select('term')
+      .where('product_id', '=', product)
+      .execute();
     return rows.map((r) => r.term);
   }
 
@@ -269,7 +317,10 @@ export class CachedCatalog implements MeshApi {
   listPolicies(options?: { product?: string; domain?: string }): Promise<PolicyListing> {
     return this.inner.listPolicies(options);
   }
-  applyPolicySet(document: { file: string; yaml: string }, options?: { name?: string }): Promise<AppliedPolicySetOutcome> {
+  applyPolicySet(
+    document: { file: string; yaml: string },
+    options?: { name?: string },
+  ): Promise<AppliedPolicySetOutcome> {
     return this.inner.applyPolicySet(document, options);
   }
   removePolicySet(name: string): Promise<RemovedPolicySetOutcome> {

@@ -10,24 +10,47 @@ export interface ErrorBody {
   readonly error: { readonly kind: string; readonly message: string; readonly details?: unknown };
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300', 'SQLITE_BUSY']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '53300',
+  'SQLITE_BUSY',
+]);
 
 /** True for errors that mean "the registry is not reachable right now", on either dialect. */
 export function isUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | undefined;
   if (!e) return false;
   if (e.code && CONNECTION_CODES.has(e.code)) return true;
-  return /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|Connection ended|server closed the connection/i.test(e.message ?? '');
+  return /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|Connection ended|server closed the connection/i.test(
+    e.message ?? '',
+  );
 }
 
 export function toMeshError(error: unknown): MeshError {
   if (error instanceof MeshError) return error;
-  if (isUnavailable(error)) return new UnavailableError('the registry is unavailable right now; retry shortly', { cause: error });
+  if (isUnavailable(error))
+    return new UnavailableError('the registry is unavailable right now; retry shortly', { cause: error });
   return new MeshError('internal', 'internal error', { cause: error });
 }
 
 export function errorBody(error: MeshError): ErrorBody {
-  return { error: { kind: error.kind, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };
+  return {
+    error: {
+      kind: error.kind,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
 }
 
 export function errorResponse(c: Context, error: unknown): Response {

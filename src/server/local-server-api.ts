@@ -3,7 +3,13 @@
  * AuthorizedPlatform) and what the CLI uses on this machine without a server.
  */
 import { InputError, NotFoundError } from '../core/errors.js';
-import { getOpenIncident, acknowledgeIncident, getIncident, listIncidents, resolveIncident } from '../registry/operations/incidents/incidents.js';
+import {
+  getOpenIncident,
+  acknowledgeIncident,
+  getIncident,
+  listIncidents,
+  resolveIncident,
+} from '../registry/operations/incidents/incidents.js';
 import { addTeamMember, createTeam, listTeams } from '../registry/operations/identity/teams.js';
 import { createToken, listTokens, revokeToken } from '../registry/operations/identity/tokens.js';
 import { getProduct, getVersion } from '../registry/operations/products/read-products.js';
@@ -13,7 +19,15 @@ import { NAME_PATTERN } from '../descriptor/data-product-schema.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import { computeSla, SLA_WINDOW_MS } from './monitor/compute-sla.js';
 import { goodPublications } from './monitor/good-publications.js';
-import { ROLES, type IncidentStatus, type Principal, type Role, type ServerApi, type SlaReport, type WebhookFormat } from './server-api.js';
+import {
+  ROLES,
+  type IncidentStatus,
+  type Principal,
+  type Role,
+  type ServerApi,
+  type SlaReport,
+  type WebhookFormat,
+} from './server-api.js';
 
 const nameRe = new RegExp(NAME_PATTERN);
 const EVENT_TYPE_RE = /^[a-z][a-z0-9-]*(\.[a-z*][a-z0-9-]*)*(\.\*)?$|^\*$/;
@@ -30,8 +44,10 @@ export class LocalServerApi implements ServerApi {
   }
 
   async createTeam(input: { name: string; domains: string[] }) {
-    if (!nameRe.test(input.name)) throw new InputError(`invalid team name "${input.name}": lower-case letters, digits and dashes`);
-    for (const d of input.domains) if (!nameRe.test(d)) throw new InputError(`invalid domain "${d}": lower-case letters, digits and dashes`);
+    if (!nameRe.test(input.name))
+      throw new InputError(`invalid team name "${input.name}": lower-case letters, digits and dashes`);
+    for (const d of input.domains)
+      if (!nameRe.test(d)) throw new InputError(`invalid domain "${d}": lower-case letters, digits and dashes`);
     return createTeam(await this.registry(), input);
   }
 
@@ -45,11 +61,18 @@ export class LocalServerApi implements ServerApi {
   }
 
   async createToken(input: { user: string; role: Role; expiresAt?: string; label?: string }) {
-    if (!(ROLES as readonly string[]).includes(input.role)) throw new InputError(`unknown role "${input.role}"; choose one of ${ROLES.join(', ')}`);
+    if (!(ROLES as readonly string[]).includes(input.role))
+      throw new InputError(`unknown role "${input.role}"; choose one of ${ROLES.join(', ')}`);
     if (!input.user?.trim()) throw new InputError('a token needs a --user');
-    if (input.expiresAt !== undefined && Number.isNaN(Date.parse(input.expiresAt))) throw new InputError(`invalid expiry "${input.expiresAt}": an ISO time`);
+    if (input.expiresAt !== undefined && Number.isNaN(Date.parse(input.expiresAt)))
+      throw new InputError(`invalid expiry "${input.expiresAt}": an ISO time`);
     const expiresAt = input.expiresAt && new Date(input.expiresAt).toISOString();
-    return createToken(await this.registry(), { ...input, user: input.user.trim(), expiresAt, createdBy: this.principal.user });
+    return createToken(await this.registry(), {
+      ...input,
+      user: input.user.trim(),
+      expiresAt,
+      createdBy: this.principal.user,
+    });
   }
 
   async listTokens() {
@@ -68,7 +91,11 @@ export class LocalServerApi implements ServerApi {
     const [product, version] = await Promise.all([getProduct(registry, id), getVersion(registry, id)]);
     if (!product || !version) throw new NotFoundError(`no product ${id} in the catalog`);
     const now = this.now();
-    const created = await registry.db.selectFrom('products').select('created_at').where('id', '=', id).executeTakeFirstOrThrow();
+    const created = await registry.db
+      .selectFrom('products')
+      .select('created_at')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     const since = new Date(now.getTime() - SLA_WINDOW_MS).toISOString();
     return computeSla({
       product: id,
@@ -81,7 +108,8 @@ export class LocalServerApi implements ServerApi {
   }
 
   async listIncidents(options: { status?: IncidentStatus; product?: string } = {}) {
-    if (options.status && !['open', 'acknowledged', 'resolved'].includes(options.status)) throw new InputError(`unknown status "${options.status}"; choose open, acknowledged or resolved`);
+    if (options.status && !['open', 'acknowledged', 'resolved'].includes(options.status))
+      throw new InputError(`unknown status "${options.status}"; choose open, acknowledged or resolved`);
     return listIncidents(await this.registry(), options);
   }
 
@@ -104,14 +132,25 @@ export class LocalServerApi implements ServerApi {
     } catch {
       throw new InputError(`invalid webhook URL "${input.url}"`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError('a webhook URL must be http or https');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new InputError('a webhook URL must be http or https');
     const format = input.format ?? 'cloudevents';
-    if (format !== 'cloudevents' && format !== 'slack') throw new InputError(`unknown format "${format}"; choose cloudevents or slack`);
+    if (format !== 'cloudevents' && format !== 'slack')
+      throw new InputError(`unknown format "${format}"; choose cloudevents or slack`);
     const types = (input.types ?? []).map((t) => t.trim()).filter(Boolean);
-    for (const t of types) if (!EVENT_TYPE_RE.test(t)) throw new InputError(`invalid event type "${t}", e.g. product.published or incident.*`);
+    for (const t of types)
+      if (!EVENT_TYPE_RE.test(t))
+        throw new InputError(`invalid event type "${t}", e.g. product.published or incident.*`);
     const domains = (input.domains ?? []).map((d) => d.trim()).filter(Boolean);
-    for (const d of domains) if (!nameRe.test(d)) throw new InputError(`invalid domain "${d}": lower-case letters, digits and dashes`);
-    return addWebhook(await this.registry(), { url: url.toString(), types, format, domains, createdBy: this.principal.user });
+    for (const d of domains)
+      if (!nameRe.test(d)) throw new InputError(`invalid domain "${d}": lower-case letters, digits and dashes`);
+    return addWebhook(await this.registry(), {
+      url: url.toString(),
+      types,
+      format,
+      domains,
+      createdBy: this.principal.user,
+    });
   }
 
   async listWebhooks() {

@@ -8,84 +8,385 @@ const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const arrayOf = (schema: Json): Json => ({ type: 'array', items: schema });
 const str = (extra: Json = {}): Json => ({ type: 'string', ...extra });
 const nullableStr = (extra: Json = {}): Json => ({ type: ['string', 'null'], ...extra });
-const obj = (properties: Record<string, Json>, required: string[] = Object.keys(properties)): Json => ({ type: 'object', properties, required });
+const obj = (properties: Record<string, Json>, required: string[] = Object.keys(properties)): Json => ({
+  type: 'object',
+  properties,
+  required,
+});
 
 const errorResponses = (...statuses: number[]): Record<string, Json> =>
   Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/E${s}` }]));
 
-function op(summary: string, operationId: string, options: { ok?: Json; okStatus?: number; body?: Json; params?: Json[]; errors?: number[]; publicRoute?: boolean; contentType?: string }): Json {
+function op(
+  summary: string,
+  operationId: string,
+  options: {
+    ok?: Json;
+    okStatus?: number;
+    body?: Json;
+    params?: Json[];
+    errors?: number[];
+    publicRoute?: boolean;
+    contentType?: string;
+  },
+): Json {
   const okStatus = String(options.okStatus ?? 200);
   return {
     summary,
     operationId,
     ...(options.publicRoute ? { security: [] } : {}),
     ...(options.params ? { parameters: options.params } : {}),
-    ...(options.body ? { requestBody: { required: true, content: { 'application/json': { schema: options.body } } } } : {}),
+    ...(options.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: options.body } } } }
+      : {}),
     responses: {
-      [okStatus]: options.ok ? { description: 'OK', content: { [options.contentType ?? 'application/json']: { schema: options.ok } } } : { description: 'OK' },
+      [okStatus]: options.ok
+        ? { description: 'OK', content: { [options.contentType ?? 'application/json']: { schema: options.ok } } }
+        : { description: 'OK' },
       ...errorResponses(...(options.errors ?? []), ...(options.publicRoute ? [] : [401]), 500),
     },
   };
 }
 
-const pathParam = (name: string, description: string): Json => ({ name, in: 'path', required: true, description, schema: str() });
-const queryParam = (name: string, description: string, schema: Json = str()): Json => ({ name, in: 'query', required: false, description, schema });
-const productParams = [pathParam('domain', 'the owning domain'), pathParam('name', 'the product name, optionally @major or @x.y.z')];
+const pathParam = (name: string, description: string): Json => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: str(),
+});
+const queryParam = (name: string, description: string, schema: Json = str()): Json => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema,
+});
+const productParams = [
+  pathParam('domain', 'the owning domain'),
+  pathParam('name', 'the product name, optionally @major or @x.y.z'),
+];
 
 const schemas: Record<string, Json> = {
-  Error: obj({ error: obj({ kind: str({ enum: ['input', 'not-found', 'conflict', 'not-allowed', 'unauthenticated', 'too-large', 'unavailable', 'internal'] }), message: str(), details: {} }, ['kind', 'message']) }),
-  Diagnostic: obj({ code: str(), severity: str({ enum: ['error', 'warn', 'info'] }), message: str(), location: obj({ file: str(), line: { type: 'integer' }, col: { type: 'integer' } }), path: str(), hint: str(), source: str() }, ['code', 'severity', 'message']),
-  DescriptorBundle: obj({ file: str({ description: 'the path shown in diagnostics' }), yaml: str({ description: 'product.yaml as text' }), transformSql: str({ description: 'the transform SQL the descriptor refers to' }) }, ['yaml']),
-  CheckResult: obj({ file: str(), product: obj({ id: str(), version: str() }), diagnostics: arrayOf(ref('Diagnostic')) }, ['file', 'diagnostics']),
-  PublishOutcome: obj({ status: str({ enum: ['created', 'unchanged'] }), product: str(), version: str(), contentHash: str(), publishedAt: str({ format: 'date-time' }), diagnostics: arrayOf(ref('Diagnostic')) }),
-  ProductSummary: obj({ id: str(), domain: str(), name: str(), owner: str(), oncall: nullableStr(), description: nullableStr(), latestVersion: str(), updatedAt: str({ format: 'date-time' }) }),
+  Error: obj({
+    error: obj(
+      {
+        kind: str({
+          enum: [
+            'input',
+            'not-found',
+            'conflict',
+            'not-allowed',
+            'unauthenticated',
+            'too-large',
+            'unavailable',
+            'internal',
+          ],
+        }),
+        message: str(),
+        details: {},
+      },
+      ['kind', 'message'],
+    ),
+  }),
+  Diagnostic: obj(
+    {
+      code: str(),
+      severity: str({ enum: ['error', 'warn', 'info'] }),
+      message: str(),
+      location: obj({ file: str(), line: { type: 'integer' }, col: { type: 'integer' } }),
+      path: str(),
+      hint: str(),
+      source: str(),
+    },
+    ['code', 'severity', 'message'],
+  ),
+  DescriptorBundle: obj(
+    {
+      file: str({ description: 'the path shown in diagnostics' }),
+      yaml: str({ description: 'product.yaml as text' }),
+      transformSql: str({ description: 'the transform SQL the descriptor refers to' }),
+    },
+    ['yaml'],
+  ),
+  CheckResult: obj(
+    { file: str(), product: obj({ id: str(), version: str() }), diagnostics: arrayOf(ref('Diagnostic')) },
+    ['file', 'diagnostics'],
+  ),
+  PublishOutcome: obj({
+    status: str({ enum: ['created', 'unchanged'] }),
+    product: str(),
+    version: str(),
+    contentHash: str(),
+    publishedAt: str({ format: 'date-time' }),
+    diagnostics: arrayOf(ref('Diagnostic')),
+  }),
+  ProductSummary: obj({
+    id: str(),
+    domain: str(),
+    name: str(),
+    owner: str(),
+    oncall: nullableStr(),
+    description: nullableStr(),
+    latestVersion: str(),
+    updatedAt: str({ format: 'date-time' }),
+  }),
   SearchHit: { allOf: [ref('ProductSummary'), obj({ score: { type: 'number' } })] },
-  VersionRecord: obj({ product: str(), version: str(), major: { type: 'integer' }, contentHash: str(), publishedBy: str(), publishedAt: str(), status: str(), sunsetAt: nullableStr() }),
+  VersionRecord: obj({
+    product: str(),
+    version: str(),
+    major: { type: 'integer' },
+    contentHash: str(),
+    publishedBy: str(),
+    publishedAt: str(),
+    status: str(),
+    sunsetAt: nullableStr(),
+  }),
   ProductDetail: obj({
     product: ref('ProductSummary'),
     versions: arrayOf(ref('VersionRecord')),
-    version: { allOf: [ref('VersionRecord'), obj({ descriptor: { type: 'object', description: 'the DataProduct descriptor (schemas/data-product.v1.json)' }, sourceYaml: str(), transformSql: nullableStr() })] },
+    version: {
+      allOf: [
+        ref('VersionRecord'),
+        obj({
+          descriptor: { type: 'object', description: 'the DataProduct descriptor (schemas/data-product.v1.json)' },
+          sourceYaml: str(),
+          transformSql: nullableStr(),
+        }),
+      ],
+    },
   }),
-  CloudEvent: obj({ specversion: str({ const: '1.0' }), id: str(), source: str(), type: str({ examples: ['dev.meshwork.product.published'] }), subject: str(), time: str({ format: 'date-time' }), datacontenttype: str(), data: {}, actor: str() }, ['specversion', 'id', 'source', 'type', 'time']),
-  Principal: obj({ user: str(), role: ref('Role'), domains: arrayOf(str()), tokenId: str() }, ['user', 'role', 'domains']),
+  CloudEvent: obj(
+    {
+      specversion: str({ const: '1.0' }),
+      id: str(),
+      source: str(),
+      type: str({ examples: ['dev.meshwork.product.published'] }),
+      subject: str(),
+      time: str({ format: 'date-time' }),
+      datacontenttype: str(),
+      data: {},
+      actor: str(),
+    },
+    ['specversion', 'id', 'source', 'type', 'time'],
+  ),
+  Principal: obj({ user: str(), role: ref('Role'), domains: arrayOf(str()), tokenId: str() }, [
+    'user',
+    'role',
+    'domains',
+  ]),
   Role: str({ enum: ['admin', 'governance', 'member', 'consumer'] }),
   Team: obj({ name: str(), domains: arrayOf(str()), members: arrayOf(str()) }),
-  Token: obj({ id: str(), user: str(), role: ref('Role'), label: nullableStr(), createdBy: str(), createdAt: str(), expiresAt: nullableStr(), revokedAt: nullableStr() }),
-  CreatedToken: { allOf: [ref('Token'), obj({ token: str({ description: 'the secret: shown once, stored hashed' }) })] },
-  Incident: obj({ id: str(), product: str(), status: str({ enum: ['open', 'acknowledged', 'resolved'] }), kind: str(), summary: str(), oncall: nullableStr(), openedAt: str(), acknowledgedAt: nullableStr(), acknowledgedBy: nullableStr(), resolvedAt: nullableStr(), resolvedBy: nullableStr() }),
+  Token: obj({
+    id: str(),
+    user: str(),
+    role: ref('Role'),
+    label: nullableStr(),
+    createdBy: str(),
+    createdAt: str(),
+    expiresAt: nullableStr(),
+    revokedAt: nullableStr(),
+  }),
+  CreatedToken: {
+    allOf: [ref('Token'), obj({ token: str({ description: 'the secret: shown once, stored hashed' }) })],
+  },
+  Incident: obj({
+    id: str(),
+    product: str(),
+    status: str({ enum: ['open', 'acknowledged', 'resolved'] }),
+    kind: str(),
+    summary: str(),
+    oncall: nullableStr(),
+    openedAt: str(),
+    acknowledgedAt: nullableStr(),
+    acknowledgedBy: nullableStr(),
+    resolvedAt: nullableStr(),
+    resolvedBy: nullableStr(),
+  }),
   SlaReport: obj({
-    product: str(), now: str(), target: nullableStr(), alertAfter: nullableStr(), lastGoodAt: nullableStr(), ageMs: { type: ['number', 'null'] },
-    state: str({ enum: ['fresh', 'late', 'breached', 'never-published', 'no-target'] }), availability: { type: ['number', 'null'] }, objective: { type: ['number', 'null'] }, windowStart: str(), openIncident: nullableStr(),
+    product: str(),
+    now: str(),
+    target: nullableStr(),
+    alertAfter: nullableStr(),
+    lastGoodAt: nullableStr(),
+    ageMs: { type: ['number', 'null'] },
+    state: str({ enum: ['fresh', 'late', 'breached', 'never-published', 'no-target'] }),
+    availability: { type: ['number', 'null'] },
+    objective: { type: ['number', 'null'] },
+    windowStart: str(),
+    openIncident: nullableStr(),
   }),
-  RunStep: obj({ name: str(), status: str({ enum: ['succeeded', 'failed', 'skipped'] }), startedAt: str(), ms: { type: 'number' }, rows: { type: 'integer' }, error: str() }, ['name', 'status', 'startedAt', 'ms']),
-  RunInput: obj({ name: str(), kind: str({ enum: ['postgres', 'mysql', 'file', 'product'] }), rowsIn: { type: 'integer' }, watermark: { type: ['string', 'number', 'null'] }, snapshotId: str() }, ['name', 'kind', 'rowsIn']),
-  CheckResultRecord: obj({
-    runId: str(), product: str(), position: { type: 'integer' }, name: str(), type: str(), severity: str({ enum: ['error', 'warn'] }), status: str({ enum: ['pass', 'fail'] }),
-    observed: {}, threshold: {}, message: str(), samples: { type: ['array', 'null'], items: { type: 'object' }, description: 'up to 10 failing rows, PII masked' }, time: str(),
-  }, ['runId', 'product', 'name', 'type', 'severity', 'status', 'message']),
-  RunRecord: obj({ id: str(), product: str(), version: str(), trigger: str(), status: str({ enum: ['running', 'succeeded', 'failed', 'abandoned'] }), startedAt: str(), finishedAt: nullableStr(), snapshotId: nullableStr(), rowsOut: { type: ['integer', 'null'] }, steps: arrayOf(ref('RunStep')), inputs: arrayOf(ref('RunInput')), error: nullableStr(), actor: nullableStr() }, ['id', 'product', 'status', 'startedAt']),
-  RunOutcome: obj({
-    runId: str(), product: str(), version: str(), trigger: str(), dryRun: { type: 'boolean' }, status: str({ enum: ['succeeded', 'failed'] }), startedAt: str(), finishedAt: str(),
-    snapshotId: nullableStr(), rowsOut: { type: ['integer', 'null'] }, steps: arrayOf(ref('RunStep')), inputs: arrayOf(ref('RunInput')), checks: arrayOf(ref('CheckResultRecord')),
-    ports: arrayOf(obj({ name: str(), type: str(), location: str() })), error: nullableStr(),
-  }, ['runId', 'product', 'status', 'steps', 'checks']),
-  Webhook: obj({ id: str(), url: str({ format: 'uri' }), types: arrayOf(str()), format: str({ enum: ['cloudevents', 'slack'] }), domains: arrayOf(str()), createdBy: str(), createdAt: str() }),
+  RunStep: obj(
+    {
+      name: str(),
+      status: str({ enum: ['succeeded', 'failed', 'skipped'] }),
+      startedAt: str(),
+      ms: { type: 'number' },
+      rows: { type: 'integer' },
+      error: str(),
+    },
+    ['name', 'status', 'startedAt', 'ms'],
+  ),
+  RunInput: obj(
+    {
+      name: str(),
+      kind: str({ enum: ['postgres', 'mysql', 'file', 'product'] }),
+      rowsIn: { type: 'integer' },
+      watermark: { type: ['string', 'number', 'null'] },
+      snapshotId: str(),
+    },
+    ['name', 'kind', 'rowsIn'],
+  ),
+  CheckResultRecord: obj(
+    {
+      runId: str(),
+      product: str(),
+      position: { type: 'integer' },
+      name: str(),
+      type: str(),
+      severity: str({ enum: ['error', 'warn'] }),
+      status: str({ enum: ['pass', 'fail'] }),
+      observed: {},
+      threshold: {},
+      message: str(),
+      samples: { type: ['array', 'null'], items: { type: 'object' }, description: 'up to 10 failing rows, PII masked' },
+      time: str(),
+    },
+    ['runId', 'product', 'name', 'type', 'severity', 'status', 'message'],
+  ),
+  RunRecord: obj(
+    {
+      id: str(),
+      product: str(),
+      version: str(),
+      trigger: str(),
+      status: str({ enum: ['running', 'succeeded', 'failed', 'abandoned'] }),
+      startedAt: str(),
+      finishedAt: nullableStr(),
+      snapshotId: nullableStr(),
+      rowsOut: { type: ['integer', 'null'] },
+      steps: arrayOf(ref('RunStep')),
+      inputs: arrayOf(ref('RunInput')),
+      error: nullableStr(),
+      actor: nullableStr(),
+    },
+    ['id', 'product', 'status', 'startedAt'],
+  ),
+  RunOutcome: obj(
+    {
+      runId: str(),
+      product: str(),
+      version: str(),
+      trigger: str(),
+      dryRun: { type: 'boolean' },
+      status: str({ enum: ['succeeded', 'failed'] }),
+      startedAt: str(),
+      finishedAt: str(),
+      snapshotId: nullableStr(),
+      rowsOut: { type: ['integer', 'null'] },
+      steps: arrayOf(ref('RunStep')),
+      inputs: arrayOf(ref('RunInput')),
+      checks: arrayOf(ref('CheckResultRecord')),
+      ports: arrayOf(obj({ name: str(), type: str(), location: str() })),
+      error: nullableStr(),
+    },
+    ['runId', 'product', 'status', 'steps', 'checks'],
+  ),
+  Webhook: obj({
+    id: str(),
+    url: str({ format: 'uri' }),
+    types: arrayOf(str()),
+    format: str({ enum: ['cloudevents', 'slack'] }),
+    domains: arrayOf(str()),
+    createdBy: str(),
+    createdAt: str(),
+  }),
   PolicyRule: obj({
-    id: str(), kind: str({ enum: ['built-in', 'cel'] }), severity: str({ enum: ['error', 'warn', 'info'] }), effectiveSeverity: str({ description: 'today: an error before its enforceFrom date only warns' }), enforceFrom: nullableStr(),
-    params: { type: 'object' }, selector: { type: ['object', 'null'] }, expression: nullableStr(), message: str(), rationale: nullableStr(), source: str(), sourceFile: nullableStr(), scope: str(), configuredBy: arrayOf(str()),
+    id: str(),
+    kind: str({ enum: ['built-in', 'cel'] }),
+    severity: str({ enum: ['error', 'warn', 'info'] }),
+    effectiveSeverity: str({ description: 'today: an error before its enforceFrom date only warns' }),
+    enforceFrom: nullableStr(),
+    params: { type: 'object' },
+    selector: { type: ['object', 'null'] },
+    expression: nullableStr(),
+    message: str(),
+    rationale: nullableStr(),
+    source: str(),
+    sourceFile: nullableStr(),
+    scope: str(),
+    configuredBy: arrayOf(str()),
   }),
-  PolicySetInfo: obj({ name: str(), scope: str(), owner: str(), origin: str({ enum: ['file', 'registry'] }), file: str(), rules: { type: 'integer' }, updatedBy: nullableStr(), updatedAt: nullableStr() }),
-  PolicyListing: obj({ scope: str({ description: 'global, a domain or a product id' }), policyFolder: nullableStr(), sets: arrayOf(ref('PolicySetInfo')), rules: arrayOf(ref('PolicyRule')), diagnostics: arrayOf(ref('Diagnostic')) }),
-  PolicySetDocument: obj({ file: str({ description: 'the file name shown in diagnostics' }), yaml: str({ description: 'the PolicySet document as YAML text (schemas/policy-set.v1.json)' }) }, ['yaml']),
-  AppliedPolicySet: obj({ status: str({ enum: ['created', 'updated', 'unchanged'] }), name: str(), scope: str(), rules: { type: 'integer' }, contentHash: str(), updatedBy: str(), updatedAt: str(), diagnostics: arrayOf(ref('Diagnostic')) }),
+  PolicySetInfo: obj({
+    name: str(),
+    scope: str(),
+    owner: str(),
+    origin: str({ enum: ['file', 'registry'] }),
+    file: str(),
+    rules: { type: 'integer' },
+    updatedBy: nullableStr(),
+    updatedAt: nullableStr(),
+  }),
+  PolicyListing: obj({
+    scope: str({ description: 'global, a domain or a product id' }),
+    policyFolder: nullableStr(),
+    sets: arrayOf(ref('PolicySetInfo')),
+    rules: arrayOf(ref('PolicyRule')),
+    diagnostics: arrayOf(ref('Diagnostic')),
+  }),
+  PolicySetDocument: obj(
+    {
+      file: str({ description: 'the file name shown in diagnostics' }),
+      yaml: str({ description: 'the PolicySet document as YAML text (schemas/policy-set.v1.json)' }),
+    },
+    ['yaml'],
+  ),
+  AppliedPolicySet: obj({
+    status: str({ enum: ['created', 'updated', 'unchanged'] }),
+    name: str(),
+    scope: str(),
+    rules: { type: 'integer' },
+    contentHash: str(),
+    updatedBy: str(),
+    updatedAt: str(),
+    diagnostics: arrayOf(ref('Diagnostic')),
+  }),
   RemovedPolicySet: obj({ name: str(), scope: str(), removed: { type: 'boolean', const: true } }),
   DiffResult: obj({
-    ok: { type: 'boolean' }, product: str(), version: str(), published: { type: 'boolean' }, against: nullableStr(), mode: nullableStr(),
-    changes: arrayOf(obj({ category: str(), subject: str(), breaking: { type: 'boolean' }, bump: str({ enum: ['major', 'minor', 'patch'] }), reason: str(), location: obj({ file: str(), line: { type: 'integer' }, col: { type: 'integer' } }) }, ['category', 'subject', 'breaking', 'bump', 'reason'])),
-    required: str({ enum: ['major', 'minor', 'patch', 'none'] }), suggested: nullableStr(), newMajor: { type: 'boolean' }, diagnostics: arrayOf(ref('Diagnostic')),
+    ok: { type: 'boolean' },
+    product: str(),
+    version: str(),
+    published: { type: 'boolean' },
+    against: nullableStr(),
+    mode: nullableStr(),
+    changes: arrayOf(
+      obj(
+        {
+          category: str(),
+          subject: str(),
+          breaking: { type: 'boolean' },
+          bump: str({ enum: ['major', 'minor', 'patch'] }),
+          reason: str(),
+          location: obj({ file: str(), line: { type: 'integer' }, col: { type: 'integer' } }),
+        },
+        ['category', 'subject', 'breaking', 'bump', 'reason'],
+      ),
+    ),
+    required: str({ enum: ['major', 'minor', 'patch', 'none'] }),
+    suggested: nullableStr(),
+    newMajor: { type: 'boolean' },
+    diagnostics: arrayOf(ref('Diagnostic')),
   }),
   RetiredVersions: obj({ retired: arrayOf(obj({ product: str(), version: str(), sunsetAt: str() })) }),
-  Delivery: obj({ webhookId: str(), eventId: { type: 'integer' }, status: str({ enum: ['pending', 'delivered', 'failed'] }), attempts: { type: 'integer' }, lastError: nullableStr(), nextAttemptAt: str(), finishedAt: nullableStr() }),
+  Delivery: obj({
+    webhookId: str(),
+    eventId: { type: 'integer' },
+    status: str({ enum: ['pending', 'delivered', 'failed'] }),
+    attempts: { type: 'integer' },
+    lastError: nullableStr(),
+    nextAttemptAt: str(),
+    finishedAt: nullableStr(),
+  }),
 };
 
 const errorDescriptions: Record<number, string> = {
@@ -102,64 +403,290 @@ const errorDescriptions: Record<number, string> = {
 export function openApiDocument(): Json {
   return {
     openapi: '3.1.0',
-    info: { title: 'Meshwork API', version: '1.0.0', description: 'The Meshwork platform server: everything the `mesh` CLI does, over HTTP. Authenticate with `Authorization: Bearer <token>`.' },
+    info: {
+      title: 'Meshwork API',
+      version: '1.0.0',
+      description:
+        'The Meshwork platform server: everything the `mesh` CLI does, over HTTP. Authenticate with `Authorization: Bearer <token>`.',
+    },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     paths: {
       '/healthz': { get: op('liveness', 'healthz', { ok: obj({ status: str() }), publicRoute: true }) },
-      '/readyz': { get: op('readiness: the registry is reachable', 'readyz', { ok: obj({ status: str() }), publicRoute: true, errors: [503] }) },
-      '/metrics': { get: op('Prometheus metrics', 'metrics', { ok: str(), contentType: 'text/plain', publicRoute: true }) },
+      '/readyz': {
+        get: op('readiness: the registry is reachable', 'readyz', {
+          ok: obj({ status: str() }),
+          publicRoute: true,
+          errors: [503],
+        }),
+      },
+      '/metrics': {
+        get: op('Prometheus metrics', 'metrics', { ok: str(), contentType: 'text/plain', publicRoute: true }),
+      },
       '/openapi.json': { get: op('this document', 'openapi', { ok: { type: 'object' }, publicRoute: true }) },
-      '/v1/check': { post: op('validate a descriptor bundle and run governance, without publishing', 'checkBundle', { body: ref('DescriptorBundle'), ok: ref('CheckResult'), errors: [400, 413] }) },
+      '/v1/check': {
+        post: op('validate a descriptor bundle and run governance, without publishing', 'checkBundle', {
+          body: ref('DescriptorBundle'),
+          ok: ref('CheckResult'),
+          errors: [400, 413],
+        }),
+      },
       '/v1/products': {
-        get: op('list products', 'listProducts', { ok: arrayOf(ref('ProductSummary')), params: [queryParam('domain', 'only this domain'), queryParam('limit', 'page size', { type: 'integer' }), queryParam('offset', 'page start', { type: 'integer' })], errors: [400] }),
+        get: op('list products', 'listProducts', {
+          ok: arrayOf(ref('ProductSummary')),
+          params: [
+            queryParam('domain', 'only this domain'),
+            queryParam('limit', 'page size', { type: 'integer' }),
+            queryParam('offset', 'page start', { type: 'integer' }),
+          ],
+          errors: [400],
+        }),
         post: {
-          ...op('publish a descriptor bundle as a new immutable version (200 when identical content is already published)', 'publishProduct', { body: ref('DescriptorBundle'), ok: ref('PublishOutcome'), okStatus: 201, errors: [400, 403, 409, 413, 503] }),
+          ...op(
+            'publish a descriptor bundle as a new immutable version (200 when identical content is already published)',
+            'publishProduct',
+            {
+              body: ref('DescriptorBundle'),
+              ok: ref('PublishOutcome'),
+              okStatus: 201,
+              errors: [400, 403, 409, 413, 503],
+            },
+          ),
         },
       },
-      '/v1/search': { get: op('ranked catalog search', 'searchProducts', { ok: arrayOf(ref('SearchHit')), params: [queryParam('q', 'words, each matched as a prefix'), queryParam('limit', 'at most this many', { type: 'integer' })], errors: [400] }) },
-      '/v1/products/{domain}/{name}': { get: op('one product with its versions', 'showProduct', { ok: ref('ProductDetail'), params: productParams, errors: [400, 404] }) },
+      '/v1/search': {
+        get: op('ranked catalog search', 'searchProducts', {
+          ok: arrayOf(ref('SearchHit')),
+          params: [
+            queryParam('q', 'words, each matched as a prefix'),
+            queryParam('limit', 'at most this many', { type: 'integer' }),
+          ],
+          errors: [400],
+        }),
+      },
+      '/v1/products/{domain}/{name}': {
+        get: op('one product with its versions', 'showProduct', {
+          ok: ref('ProductDetail'),
+          params: productParams,
+          errors: [400, 404],
+        }),
+      },
       '/v1/products/{domain}/{name}/runs': {
-        post: op('run the pipeline of the latest published version (admin, or member of its domain); a failed run answers 200 with status failed', 'runProduct', { params: productParams, okStatus: 201, ok: ref('RunOutcome'), errors: [400, 403, 404, 409] }),
-        get: op('run history, newest first', 'listRuns', { params: [...productParams, queryParam('limit', 'at most this many', { type: 'integer' })], ok: arrayOf(ref('RunRecord')), errors: [400, 404] }),
+        post: op(
+          'run the pipeline of the latest published version (admin, or member of its domain); a failed run answers 200 with status failed',
+          'runProduct',
+          { params: productParams, okStatus: 201, ok: ref('RunOutcome'), errors: [400, 403, 404, 409] },
+        ),
+        get: op('run history, newest first', 'listRuns', {
+          params: [...productParams, queryParam('limit', 'at most this many', { type: 'integer' })],
+          ok: arrayOf(ref('RunRecord')),
+          errors: [400, 404],
+        }),
       },
-      '/v1/products/{domain}/{name}/checks': { get: op('quality check results of recent runs, newest first', 'listCheckResults', { params: [...productParams, queryParam('runs', 'of this many recent runs', { type: 'integer' })], ok: arrayOf(ref('CheckResultRecord')), errors: [400, 404] }) },
-      '/v1/dry-runs': { post: op('run an unpublished bundle end to end, publishing and recording nothing (no file inputs on the server)', 'dryRun', { body: ref('DescriptorBundle'), ok: ref('RunOutcome'), errors: [400, 403, 413] }) },
-      '/v1/products/{domain}/{name}/sla': { get: op('freshness and 30-day availability', 'productSla', { ok: ref('SlaReport'), params: productParams, errors: [400, 404] }) },
-      '/v1/events': { get: op('the event log as a CloudEvents JSON batch', 'listEvents', { ok: arrayOf(ref('CloudEvent')), contentType: 'application/cloudevents-batch+json', params: [queryParam('after', 'only events after this id', { type: 'integer' }), queryParam('subject', 'only this product'), queryParam('limit', 'at most this many', { type: 'integer' })], errors: [400] }) },
-      '/v1/policies': { get: op('the rules in force (global, a domain\'s, or one product\'s) and the policy sets they come from', 'listPolicies', { ok: ref('PolicyListing'), params: [queryParam('product', 'domain/name: its domain\'s rules whose selector matches it'), queryParam('domain', 'global rules plus the domain\'s own')], errors: [400] }) },
+      '/v1/products/{domain}/{name}/checks': {
+        get: op('quality check results of recent runs, newest first', 'listCheckResults', {
+          params: [...productParams, queryParam('runs', 'of this many recent runs', { type: 'integer' })],
+          ok: arrayOf(ref('CheckResultRecord')),
+          errors: [400, 404],
+        }),
+      },
+      '/v1/dry-runs': {
+        post: op(
+          'run an unpublished bundle end to end, publishing and recording nothing (no file inputs on the server)',
+          'dryRun',
+          { body: ref('DescriptorBundle'), ok: ref('RunOutcome'), errors: [400, 403, 413] },
+        ),
+      },
+      '/v1/products/{domain}/{name}/sla': {
+        get: op('freshness and 30-day availability', 'productSla', {
+          ok: ref('SlaReport'),
+          params: productParams,
+          errors: [400, 404],
+        }),
+      },
+      '/v1/events': {
+        get: op('the event log as a CloudEvents JSON batch', 'listEvents', {
+          ok: arrayOf(ref('CloudEvent')),
+          contentType: 'application/cloudevents-batch+json',
+          params: [
+            queryParam('after', 'only events after this id', { type: 'integer' }),
+            queryParam('subject', 'only this product'),
+            queryParam('limit', 'at most this many', { type: 'integer' }),
+          ],
+          errors: [400],
+        }),
+      },
+      '/v1/policies': {
+        get: op(
+          "the rules in force (global, a domain's, or one product's) and the policy sets they come from",
+          'listPolicies',
+          {
+            ok: ref('PolicyListing'),
+            params: [
+              queryParam('product', "domain/name: its domain's rules whose selector matches it"),
+              queryParam('domain', "global rules plus the domain's own"),
+            ],
+            errors: [400],
+          },
+        ),
+      },
       '/v1/policy-sets/{name}': {
-        put: op('store a policy set in the registry, in force from the next check (admin, governance); a set with errors is refused with its diagnostics (200 when it replaced or equals the stored one)', 'applyPolicySet', { params: [pathParam('name', 'the set\'s metadata.name')], body: ref('PolicySetDocument'), ok: ref('AppliedPolicySet'), okStatus: 201, errors: [400, 403, 413] }),
-        delete: op('remove a stored policy set (admin, governance)', 'removePolicySet', { params: [pathParam('name', 'the set\'s metadata.name')], ok: ref('RemovedPolicySet'), errors: [403, 404] }),
+        put: op(
+          'store a policy set in the registry, in force from the next check (admin, governance); a set with errors is refused with its diagnostics (200 when it replaced or equals the stored one)',
+          'applyPolicySet',
+          {
+            params: [pathParam('name', "the set's metadata.name")],
+            body: ref('PolicySetDocument'),
+            ok: ref('AppliedPolicySet'),
+            okStatus: 201,
+            errors: [400, 403, 413],
+          },
+        ),
+        delete: op('remove a stored policy set (admin, governance)', 'removePolicySet', {
+          params: [pathParam('name', "the set's metadata.name")],
+          ok: ref('RemovedPolicySet'),
+          errors: [403, 404],
+        }),
       },
-      '/v1/diff': { post: op('classify the changes of a bundle against its published versions and the version bump they need', 'diffBundle', { body: { allOf: [ref('DescriptorBundle'), obj({ against: str({ description: 'compare with this published version' }) }, [])] }, ok: ref('DiffResult'), errors: [400, 413] }) },
-      '/v1/versions/retire-expired': { post: op('retire every deprecated version whose sunset has passed (admin, governance)', 'retireExpiredVersions', { body: obj({ now: str({ format: 'date-time', description: 'act as of this time (default: now)' }) }, []), ok: ref('RetiredVersions'), errors: [400, 403] }) },
+      '/v1/diff': {
+        post: op(
+          'classify the changes of a bundle against its published versions and the version bump they need',
+          'diffBundle',
+          {
+            body: {
+              allOf: [
+                ref('DescriptorBundle'),
+                obj({ against: str({ description: 'compare with this published version' }) }, []),
+              ],
+            },
+            ok: ref('DiffResult'),
+            errors: [400, 413],
+          },
+        ),
+      },
+      '/v1/versions/retire-expired': {
+        post: op(
+          'retire every deprecated version whose sunset has passed (admin, governance)',
+          'retireExpiredVersions',
+          {
+            body: obj({ now: str({ format: 'date-time', description: 'act as of this time (default: now)' }) }, []),
+            ok: ref('RetiredVersions'),
+            errors: [400, 403],
+          },
+        ),
+      },
       '/v1/whoami': { get: op('the caller', 'whoami', { ok: ref('Principal') }) },
       '/v1/teams': {
         get: op('teams with their domains and members', 'listTeams', { ok: arrayOf(ref('Team')) }),
-        post: op('create a team for domains (admin)', 'createTeam', { body: obj({ name: str(), domains: arrayOf(str()) }, ['name']), ok: ref('Team'), okStatus: 201, errors: [400, 403] }),
+        post: op('create a team for domains (admin)', 'createTeam', {
+          body: obj({ name: str(), domains: arrayOf(str()) }, ['name']),
+          ok: ref('Team'),
+          okStatus: 201,
+          errors: [400, 403],
+        }),
       },
-      '/v1/teams/{team}/members': { post: op('add a user to a team (admin)', 'addTeamMember', { params: [pathParam('team', 'team name')], body: obj({ user: str() }), ok: ref('Team'), errors: [400, 403, 404] }) },
+      '/v1/teams/{team}/members': {
+        post: op('add a user to a team (admin)', 'addTeamMember', {
+          params: [pathParam('team', 'team name')],
+          body: obj({ user: str() }),
+          ok: ref('Team'),
+          errors: [400, 403, 404],
+        }),
+      },
       '/v1/tokens': {
         get: op('API tokens, without secrets (admin)', 'listTokens', { ok: arrayOf(ref('Token')), errors: [403] }),
-        post: op('create a token; the secret is in this response only (admin)', 'createToken', { body: obj({ user: str(), role: ref('Role'), expiresAt: str({ format: 'date-time' }), label: str() }, ['user', 'role']), ok: ref('CreatedToken'), okStatus: 201, errors: [400, 403] }),
+        post: op('create a token; the secret is in this response only (admin)', 'createToken', {
+          body: obj({ user: str(), role: ref('Role'), expiresAt: str({ format: 'date-time' }), label: str() }, [
+            'user',
+            'role',
+          ]),
+          ok: ref('CreatedToken'),
+          okStatus: 201,
+          errors: [400, 403],
+        }),
       },
-      '/v1/tokens/{id}': { delete: op('revoke a token (admin)', 'revokeToken', { params: [pathParam('id', 'token id')], ok: ref('Token'), errors: [403, 404] }) },
-      '/v1/incidents': { get: op('incidents, newest first', 'listIncidents', { ok: arrayOf(ref('Incident')), params: [queryParam('status', 'open, acknowledged or resolved'), queryParam('product', 'domain/name')], errors: [400] }) },
-      '/v1/incidents/{id}': { get: op('one incident', 'getIncident', { params: [pathParam('id', 'incident id')], ok: ref('Incident'), errors: [404] }) },
-      '/v1/incidents/{id}/ack': { post: op('acknowledge an incident (admin, or member of its domain)', 'acknowledgeIncident', { params: [pathParam('id', 'incident id')], ok: ref('Incident'), errors: [403, 404, 409] }) },
-      '/v1/incidents/{id}/resolve': { post: op('resolve an incident (admin, or member of its domain)', 'resolveIncident', { params: [pathParam('id', 'incident id')], ok: ref('Incident'), errors: [403, 404] }) },
+      '/v1/tokens/{id}': {
+        delete: op('revoke a token (admin)', 'revokeToken', {
+          params: [pathParam('id', 'token id')],
+          ok: ref('Token'),
+          errors: [403, 404],
+        }),
+      },
+      '/v1/incidents': {
+        get: op('incidents, newest first', 'listIncidents', {
+          ok: arrayOf(ref('Incident')),
+          params: [queryParam('status', 'open, acknowledged or resolved'), queryParam('product', 'domain/name')],
+          errors: [400],
+        }),
+      },
+      '/v1/incidents/{id}': {
+        get: op('one incident', 'getIncident', {
+          params: [pathParam('id', 'incident id')],
+          ok: ref('Incident'),
+          errors: [404],
+        }),
+      },
+      '/v1/incidents/{id}/ack': {
+        post: op('acknowledge an incident (admin, or member of its domain)', 'acknowledgeIncident', {
+          params: [pathParam('id', 'incident id')],
+          ok: ref('Incident'),
+          errors: [403, 404, 409],
+        }),
+      },
+      '/v1/incidents/{id}/resolve': {
+        post: op('resolve an incident (admin, or member of its domain)', 'resolveIncident', {
+          params: [pathParam('id', 'incident id')],
+          ok: ref('Incident'),
+          errors: [403, 404],
+        }),
+      },
       '/v1/webhooks': {
         get: op('webhook subscriptions (admin)', 'listWebhooks', { ok: arrayOf(ref('Webhook')), errors: [403] }),
-        post: op('subscribe a URL to events (admin)', 'addWebhook', { body: obj({ url: str({ format: 'uri' }), types: arrayOf(str()), format: str({ enum: ['cloudevents', 'slack'] }), domains: arrayOf(str({ description: 'only events about products of these domains' })) }, ['url']), ok: ref('Webhook'), okStatus: 201, errors: [400, 403] }),
+        post: op('subscribe a URL to events (admin)', 'addWebhook', {
+          body: obj(
+            {
+              url: str({ format: 'uri' }),
+              types: arrayOf(str()),
+              format: str({ enum: ['cloudevents', 'slack'] }),
+              domains: arrayOf(str({ description: 'only events about products of these domains' })),
+            },
+            ['url'],
+          ),
+          ok: ref('Webhook'),
+          okStatus: 201,
+          errors: [400, 403],
+        }),
       },
-      '/v1/webhooks/{id}': { delete: op('remove a subscription (admin)', 'removeWebhook', { params: [pathParam('id', 'webhook id')], okStatus: 204, errors: [403, 404] }) },
-      '/v1/webhooks/{id}/deliveries': { get: op('deliveries of a subscription with their attempts (admin)', 'listDeliveries', { params: [pathParam('id', 'webhook id')], ok: arrayOf(ref('Delivery')), errors: [403] }) },
+      '/v1/webhooks/{id}': {
+        delete: op('remove a subscription (admin)', 'removeWebhook', {
+          params: [pathParam('id', 'webhook id')],
+          okStatus: 204,
+          errors: [403, 404],
+        }),
+      },
+      '/v1/webhooks/{id}/deliveries': {
+        get: op('deliveries of a subscription with their attempts (admin)', 'listDeliveries', {
+          params: [pathParam('id', 'webhook id')],
+          ok: arrayOf(ref('Delivery')),
+          errors: [403],
+        }),
+      },
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API token from `mesh token create` (or `mesh admin init`)' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'an API token from `mesh token create` (or `mesh admin init`)',
+        },
+      },
       schemas,
-      responses: Object.fromEntries(Object.entries(errorDescriptions).map(([s, d]) => [`E${s}`, { description: d, content: { 'application/json': { schema: ref('Error') } } }])),
+      responses: Object.fromEntries(
+        Object.entries(errorDescriptions).map(([s, d]) => [
+          `E${s}`,
+          { description: d, content: { 'application/json': { schema: ref('Error') } } },
+        ]),
+      ),
     },
   };
 }

@@ -57,11 +57,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const metrics = options.metrics ?? new Metrics();
   let draining = false;
   metrics.gauge('mesh_incidents_open', 'Incidents not yet resolved', async () => {
-    const rows = await registry.db.selectFrom('incidents').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('status', '!=', 'resolved').groupBy('status').execute();
+    const rows = await registry.db
+      .selectFrom('incidents')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', '!=', 'resolved')
+      .groupBy('status')
+      .execute();
     return rows.map((r) => ({ labels: { status: r.status }, value: Number(r.n) }));
   });
   metrics.gauge('mesh_products', 'Products in the catalog', async () => {
-    const row = await registry.db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const row = await registry.db
+      .selectFrom('products')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     return [{ value: Number(row?.n ?? 0) }];
   });
 
@@ -69,15 +77,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await cache?.start();
   const platformFor = (principal: Principal) => {
     // One PoliciesInForce for every request: the engine is built once and rebuilt when the stored sets change.
-    const local = new LocalPlatform({ registry, config: { ...base.config, actor: principal.user }, governance: base.governance, policies: base.policies });
-    return new AuthorizedPlatform(principal, cache ? new CachedCatalog(cache, local) : local, new LocalServerApi(async () => registry, principal));
+    const local = new LocalPlatform({
+      registry,
+      config: { ...base.config, actor: principal.user },
+      governance: base.governance,
+      policies: base.policies,
+    });
+    return new AuthorizedPlatform(
+      principal,
+      cache ? new CachedCatalog(cache, local) : local,
+      new LocalServerApi(async () => registry, principal),
+    );
   };
   const app = createApp({
     authenticate: async (secret) => {
       try {
         return await authenticateToken(registry, secret);
       } catch (error) {
-        if (isUnavailable(error)) throw new UnavailableError('the registry is unavailable right now; retry shortly', { cause: error });
+        if (isUnavailable(error))
+          throw new UnavailableError('the registry is unavailable right now; retry shortly', { cause: error });
         throw error;
       }
     },
@@ -96,7 +114,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8080 }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8080 }, () =>
+      resolve(s as Server),
+    ) as Server;
     s.once('error', reject);
   });
   const address = server.address() as AddressInfo;
@@ -116,7 +136,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       // Keep-alive clients that never go idle get a grace period, then are cut.
       const force = setTimeout(() => server.closeAllConnections(), 10_000);
       force.unref();
-      for (const service of [...background].reverse()) await service.stop().catch((error) => log({ level: 'error', msg: `stopping ${service.name} failed`, error: (error as Error).message }));
+      for (const service of [...background].reverse())
+        await service
+          .stop()
+          .catch((error) =>
+            log({ level: 'error', msg: `stopping ${service.name} failed`, error: (error as Error).message }),
+          );
       await closed;
       clearTimeout(force);
       await cache?.stop();

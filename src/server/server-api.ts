@@ -108,7 +108,12 @@ export interface ServerApi {
   getIncident(id: string): Promise<IncidentRecord>;
   acknowledgeIncident(id: string): Promise<IncidentRecord>;
   resolveIncident(id: string): Promise<IncidentRecord>;
-  addWebhook(input: { url: string; types?: string[]; format?: WebhookFormat; domains?: string[] }): Promise<WebhookRecord>;
+  addWebhook(input: {
+    url: string;
+    types?: string[];
+    format?: WebhookFormat;
+    domains?: string[];
+  }): Promise<WebhookRecord>;
   listWebhooks(): Promise<WebhookRecord[]>;
   removeWebhook(id: string): Promise<void>;
   listDeliveries(webhookId: string): Promise<DeliveryRecord[]>;

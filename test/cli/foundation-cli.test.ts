@@ -56,11 +56,31 @@ describe('mesh --help and usage errors', () => {
 
   it('exits 2 with usage on a flag value out of range or of the wrong shape, before doing anything', async () => {
     const cases: Array<[string[], string, string]> = [
-      [['serve', '--port', '99999'], "option '--port <port>' argument '99999' is invalid. Expected a whole number from 0 to 65535.", 'serve'],
-      [['worker', '--concurrency', '0'], "option '--concurrency <n>' argument '0' is invalid. Expected a whole number from 1 to 64.", 'worker'],
-      [['token', 'create', '--user', 'a', '--role', 'admin', '--expires', 'soon'], "argument 'soon' is invalid. Expected a duration (30d, 12h) or an ISO time.", 'token create'],
-      [['versions', 'retire-expired', '--now', 'yesterday'], "argument 'yesterday' is invalid. Expected an ISO time", 'versions retire-expired'],
-      [['catalog', 'search', 'orders', '--limit', 'ten'], "argument 'ten' is invalid. Expected a whole number from 1 to 200.", 'catalog search'],
+      [
+        ['serve', '--port', '99999'],
+        "option '--port <port>' argument '99999' is invalid. Expected a whole number from 0 to 65535.",
+        'serve',
+      ],
+      [
+        ['worker', '--concurrency', '0'],
+        "option '--concurrency <n>' argument '0' is invalid. Expected a whole number from 1 to 64.",
+        'worker',
+      ],
+      [
+        ['token', 'create', '--user', 'a', '--role', 'admin', '--expires', 'soon'],
+        "argument 'soon' is invalid. Expected a duration (30d, 12h) or an ISO time.",
+        'token create',
+      ],
+      [
+        ['versions', 'retire-expired', '--now', 'yesterday'],
+        "argument 'yesterday' is invalid. Expected an ISO time",
+        'versions retire-expired',
+      ],
+      [
+        ['catalog', 'search', 'orders', '--limit', 'ten'],
+        "argument 'ten' is invalid. Expected a whole number from 1 to 200.",
+        'catalog search',
+      ],
       [['runs', 'sales/orders', '--limit', '-1'], "argument '-1' is invalid.", 'runs'],
       [['checks', 'sales/orders', '--runs', '2.5'], "argument '2.5' is invalid.", 'checks'],
     ];
@@ -77,7 +97,8 @@ describe('mesh init', () => {
   it('creates a product folder that validates unchanged', async () => {
     const r = await init();
     expect(r.code).toBe(0);
-    for (const f of ['product.yaml', 'transform.sql', 'README.md']) expect(existsSync(join(cwd, 'orders-daily', f))).toBe(true);
+    for (const f of ['product.yaml', 'transform.sql', 'README.md'])
+      expect(existsSync(join(cwd, 'orders-daily', f))).toBe(true);
     expect(readFileSync(join(cwd, 'orders-daily', 'product.yaml'), 'utf8')).toContain('# ');
     const v = await mesh(['validate', 'orders-daily'], { cwd, env });
     expect(v.stdout).toContain('1 file checked, 0 errors');
@@ -101,7 +122,14 @@ describe('mesh init', () => {
   });
 
   it('writes into --dir with the chosen template', async () => {
-    const r = await init('raw-records', ['--template', 'file', '--dir', 'products/raw', '--oncall', 'pager@company.com']);
+    const r = await init('raw-records', [
+      '--template',
+      'file',
+      '--dir',
+      'products/raw',
+      '--oncall',
+      'pager@company.com',
+    ]);
     expect(r.code).toBe(0);
     const yaml = readFileSync(join(cwd, 'products/raw/product.yaml'), 'utf8');
     expect(yaml).toContain('type: file');
@@ -116,7 +144,9 @@ describe('mesh validate', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('  owner:', '  onwer:'));
     const r = await mesh(['validate'], { cwd, env });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^orders-daily\/product\.yaml:9:3 {2}error {2}unknown-field {2}unknown field "onwer" in metadata$/m);
+    expect(r.stdout).toMatch(
+      /^orders-daily\/product\.yaml:9:3 {2}error {2}unknown-field {2}unknown field "onwer" in metadata$/m,
+    );
     expect(r.stdout).toContain('hint: did you mean "owner"?');
     expect(r.stdout).toContain('1 file checked, 2 errors');
   });
@@ -131,7 +161,12 @@ describe('mesh validate', () => {
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.ok).toBe(false);
-    expect(out.files[0].diagnostics[0]).toMatchObject({ code: 'invalid-cron', severity: 'error', location: { file: 'orders-daily/product.yaml', line }, path: 'spec.schedule' });
+    expect(out.files[0].diagnostics[0]).toMatchObject({
+      code: 'invalid-cron',
+      severity: 'error',
+      location: { file: 'orders-daily/product.yaml', line },
+      path: 'spec.schedule',
+    });
   });
 
   it('validates many files in one go and finds product.yaml in folders', async () => {
@@ -171,13 +206,19 @@ describe('mesh publish, catalog and show', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('tags: [sales]', 'tags: [sales, orders]'));
     const changed = await mesh(['publish', 'orders-daily', '--json'], { cwd, env });
     expect(changed.code).toBe(1);
-    expect(JSON.parse(changed.stdout).error).toMatchObject({ kind: 'conflict', message: 'sales/orders-daily@0.1.0 is already published with different content; versions are immutable' });
+    expect(JSON.parse(changed.stdout).error).toMatchObject({
+      kind: 'conflict',
+      message: 'sales/orders-daily@0.1.0 is already published with different content; versions are immutable',
+    });
   });
 
   it('refuses to publish an invalid descriptor and records nothing', async () => {
     await init();
     const file = join(cwd, 'orders-daily', 'product.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('connection: ${SOURCE_DB_URI}', 'connection: postgres://u:secret@db/x'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('connection: ${SOURCE_DB_URI}', 'connection: postgres://u:secret@db/x'),
+    );
     const r = await mesh(['publish', 'orders-daily'], { cwd, env });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('inline-secret');
@@ -187,7 +228,10 @@ describe('mesh publish, catalog and show', () => {
 
   it('lists, searches and shows published products', async () => {
     await init('orders-daily');
-    await mesh(['init', 'customers', '--domain', 'identity', '--owner', 'id@company.com', '--template', 'file'], { cwd, env });
+    await mesh(['init', 'customers', '--domain', 'identity', '--owner', 'id@company.com', '--template', 'file'], {
+      cwd,
+      env,
+    });
     await mesh(['publish', 'orders-daily'], { cwd, env });
     await mesh(['publish', 'customers'], { cwd, env });
     const list = JSON.parse((await mesh(['catalog', 'list', '--json'], { cwd, env })).stdout);
@@ -217,20 +261,45 @@ describe('the shipped CLI (bin/mesh.js)', () => {
     const base = mkdtempSync(join(tmpdir(), 'mesh-race-'));
     const procEnv = { ...process.env, MESH_HOME: join(base, '.mesh'), MESH_DATABASE_URL: '' };
     for (let i = 0; i < 10; i++) {
-      meshProcess(['init', 'race', '--domain', 'sales', '--owner', 'sales-data@company.com', '--template', 'file', '--dir', `p${i}`], { cwd: base, env: procEnv });
+      meshProcess(
+        [
+          'init',
+          'race',
+          '--domain',
+          'sales',
+          '--owner',
+          'sales-data@company.com',
+          '--template',
+          'file',
+          '--dir',
+          `p${i}`,
+        ],
+        { cwd: base, env: procEnv },
+      );
       const file = join(base, `p${i}`, 'product.yaml');
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/description: .*/, `description: Publisher ${i} describes the race product differently.`));
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          /description: .*/,
+          `description: Publisher ${i} describes the race product differently.`,
+        ),
+      );
     }
     const { spawn } = await import('node:child_process');
     const { MESH_BIN } = await import('../helpers/run-mesh.js');
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        new Promise<{ code: number; out: string }>((resolve) => {
-          const child = spawn(process.execPath, [MESH_BIN, 'publish', `p${i}`, '--json'], { cwd: base, env: procEnv });
-          let out = '';
-          child.stdout.on('data', (d) => (out += d));
-          child.on('close', (code) => resolve({ code: code ?? -1, out }));
-        }),
+      Array.from(
+        { length: 10 },
+        (_, i) =>
+          new Promise<{ code: number; out: string }>((resolve) => {
+            const child = spawn(process.execPath, [MESH_BIN, 'publish', `p${i}`, '--json'], {
+              cwd: base,
+              env: procEnv,
+            });
+            let out = '';
+            child.stdout.on('data', (d) => (out += d));
+            child.on('close', (code) => resolve({ code: code ?? -1, out }));
+          }),
       ),
     );
     const winners = results.filter((r) => r.code === 0);

@@ -15,7 +15,11 @@ describe('npm run quickstart', () => {
   it('runs end to end and publishes the example snapshots', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'mesh-qs-')), 'home');
     try {
-      const r = spawnSync('bash', [SCRIPT], { encoding: 'utf8', env: { ...process.env, QUICKSTART_DIR: dir, MESH_DATABASE_URL: '', MESH_SERVER: '' }, timeout: 120_000 });
+      const r = spawnSync('bash', [SCRIPT], {
+        encoding: 'utf8',
+        env: { ...process.env, QUICKSTART_DIR: dir, MESH_DATABASE_URL: '', MESH_SERVER: '' },
+        timeout: 120_000,
+      });
       expect(r.stderr + r.stdout).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
       expect(r.status, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain('published sales/orders-daily@0.1.0');

@@ -17,7 +17,12 @@ describe('published JSON Schema', () => {
 
   it('accepts what mesh init creates when used by a plain JSON Schema validator (as editors do)', () => {
     const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(published, 'utf8')));
-    const { dir } = initProduct({ name: 'x', domain: 'y', owner: 'a@b.co', cwd: mkdtempSync(join(tmpdir(), 'mesh-js-')) });
+    const { dir } = initProduct({
+      name: 'x',
+      domain: 'y',
+      owner: 'a@b.co',
+      cwd: mkdtempSync(join(tmpdir(), 'mesh-js-')),
+    });
     const doc = parse(readFileSync(join(dir, 'product.yaml'), 'utf8'));
     expect(validate(doc)).toBe(true);
     expect(validate({ ...doc, extra: 1 })).toBe(false);

@@ -16,7 +16,13 @@ function workspace(): string {
 /** A valid product folder from the template, with its descriptor text rewritten by `edit`. */
 function productWith(edit: (yaml: string) => string, template: 'postgres' | 'file' | 'product' = 'postgres') {
   const dir = workspace();
-  const { dir: productDir } = initProduct({ name: 'orders-daily', domain: 'sales', owner: 'sales-data@company.com', template, cwd: dir });
+  const { dir: productDir } = initProduct({
+    name: 'orders-daily',
+    domain: 'sales',
+    owner: 'sales-data@company.com',
+    template,
+    cwd: dir,
+  });
   const file = join(productDir, 'product.yaml');
   const original = readFileSync(file, 'utf8');
   writeFileSync(file, edit(original));
@@ -132,7 +138,9 @@ describe('descriptor validation', () => {
 
   it('refuses an unknown apiVersion or kind', () => {
     const v = productWith((y) => y.replace('apiVersion: mesh/v1', 'apiVersion: mesh/v2'));
-    expect(check(v.file).map((d) => d.message)).toEqual(['unknown apiVersion "mesh/v2"; this version of Meshwork reads mesh/v1']);
+    expect(check(v.file).map((d) => d.message)).toEqual([
+      'unknown apiVersion "mesh/v2"; this version of Meshwork reads mesh/v1',
+    ]);
     const k = productWith((y) => y.replace('kind: DataProduct', 'kind: DataProdcut'));
     const [d] = check(k.file);
     expect(d.code).toBe('unknown-kind');
@@ -140,7 +148,9 @@ describe('descriptor validation', () => {
   });
 
   it('refuses a connection string with an inline password', () => {
-    const { file } = productWith((y) => y.replace('connection: ${SOURCE_DB_URI}', 'connection: postgres://app:hunter2@db:5432/orders'));
+    const { file } = productWith((y) =>
+      y.replace('connection: ${SOURCE_DB_URI}', 'connection: postgres://app:hunter2@db:5432/orders'),
+    );
     const d = check(file).find((x) => x.code === 'inline-secret')!;
     expect(d.severity).toBe('error');
     expect(d.hint).toContain('${');
@@ -148,7 +158,9 @@ describe('descriptor validation', () => {
   });
 
   it('accepts a password that comes from the environment', () => {
-    const { file } = productWith((y) => y.replace('connection: ${SOURCE_DB_URI}', 'connection: postgres://app:${ORDERS_PW}@db:5432/orders'));
+    const { file } = productWith((y) =>
+      y.replace('connection: ${SOURCE_DB_URI}', 'connection: postgres://app:${ORDERS_PW}@db:5432/orders'),
+    );
     expect(check(file)).toEqual([]);
   });
 
@@ -162,7 +174,15 @@ describe('descriptor validation', () => {
         .replace(/source:\n {8}type: postgres[\s\S]*?watermark: updated_at/, 'product: identity/customers'),
     );
     const found = codes(check(file));
-    expect(found).toEqual(expect.arrayContaining(['file-not-found', 'invalid-cron', 'invalid-value', 'invalid-version', 'invalid-product-ref']));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'file-not-found',
+        'invalid-cron',
+        'invalid-value',
+        'invalid-version',
+        'invalid-product-ref',
+      ]),
+    );
   });
 
   it('catches checks and keys that name unknown columns, with a suggestion', () => {
@@ -192,8 +212,10 @@ describe('descriptor validation', () => {
       expect(source.diagnostics).toEqual([]);
       expect(source.value).toEqual(parseYaml(text, { version: '1.2' }));
       // Positions still work (computed on demand) for what the fast path parsed.
-      expect(source.locate(['metadata', 'name'])).toMatchObject({ file, line: text.split('\n').findIndex((l) => /^\s+name:/.test(l)) + 1 });
+      expect(source.locate(['metadata', 'name'])).toMatchObject({
+        file,
+        line: text.split('\n').findIndex((l) => /^\s+name:/.test(l)) + 1,
+      });
     }
   });
 });
-

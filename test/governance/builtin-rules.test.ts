@@ -13,11 +13,19 @@ const builtins = new PolicyEngine();
 
 describe('built-in rules', () => {
   it('pass on every mesh init template, with the repository global policy set too', () => {
-    const repoPolicies = loadPolicySets({ env: { MESH_POLICIES: new URL('../../policies', import.meta.url).pathname } });
+    const repoPolicies = loadPolicySets({
+      env: { MESH_POLICIES: new URL('../../policies', import.meta.url).pathname },
+    });
     expect(repoPolicies.diagnostics).toEqual([]);
     const withGlobal = new PolicyEngine(repoPolicies);
     for (const template of TEMPLATES) {
-      const { dir } = initProduct({ name: 'orders-daily', domain: 'sales', owner: 'sales-data@company.com', template, cwd: mkdtempSync(join(tmpdir(), 'mesh-gov-')) });
+      const { dir } = initProduct({
+        name: 'orders-daily',
+        domain: 'sales',
+        owner: 'sales-data@company.com',
+        template,
+        cwd: mkdtempSync(join(tmpdir(), 'mesh-gov-')),
+      });
       const loaded = loadDescriptorFile(join(dir, 'product.yaml'), 'product.yaml');
       for (const engine of [builtins, withGlobal]) {
         const found = engine.check({ product: loaded.product!, source: loaded.source, now: new Date() });
@@ -35,7 +43,11 @@ describe('built-in rules', () => {
   });
 
   it('report a missing on-call at the metadata block, with the rule id as code and built-in as source', () => {
-    const found = runRules(builtins, { edit: (p) => { delete p.metadata.oncall; } });
+    const found = runRules(builtins, {
+      edit: (p) => {
+        delete p.metadata.oncall;
+      },
+    });
     const d = found.find((x) => x.code === 'oncall-assigned')!;
     expect(d).toMatchObject({ severity: 'error', source: 'built-in', path: 'metadata' });
     expect(d.message).toBe('the product has no on-call contact');
@@ -44,12 +56,22 @@ describe('built-in rules', () => {
   });
 
   it('require a description of a minimum length', () => {
-    const found = runRules(builtins, { edit: (p) => { p.metadata.description = 'Orders.'; } });
-    expect(found.find((d) => d.code === 'description-present')?.message).toBe('the description has 7 characters; at least 20 are required');
+    const found = runRules(builtins, {
+      edit: (p) => {
+        p.metadata.description = 'Orders.';
+      },
+    });
+    expect(found.find((d) => d.code === 'description-present')?.message).toBe(
+      'the description has 7 characters; at least 20 are required',
+    );
   });
 
   it('require every column to be classified, pointing at the column', () => {
-    const found = runRules(builtins, { edit: (p) => { delete p.spec.schema.columns[1].pii; } });
+    const found = runRules(builtins, {
+      edit: (p) => {
+        delete p.spec.schema.columns[1].pii;
+      },
+    });
     const d = found.find((x) => x.code === 'pii-classified')!;
     expect(d.message).toBe('column "label" is not classified for PII');
     expect(d.path).toBe('spec.schema.columns[1]');
@@ -61,51 +83,128 @@ describe('built-in rules', () => {
       p.spec.retention = '365d';
     };
     const unmasked = runRules(builtins, { edit: addEmail });
-    expect(unmasked.find((d) => d.code === 'pii-protected')?.message).toContain('column "email" holds direct PII but is not masked');
-    expect(codes(runRules(builtins, { edit: (p: any) => { addEmail(p); p.spec.schema.columns.at(-1).masking = 'hash'; } }))).not.toContain('pii-protected');
-    expect(codes(runRules(builtins, { edit: (p: any) => { addEmail(p); p.spec.access = { default: 'deny', pii: [{ team: 'fraud' }] }; } }))).not.toContain('pii-protected');
+    expect(unmasked.find((d) => d.code === 'pii-protected')?.message).toContain(
+      'column "email" holds direct PII but is not masked',
+    );
+    expect(
+      codes(
+        runRules(builtins, {
+          edit: (p: any) => {
+            addEmail(p);
+            p.spec.schema.columns.at(-1).masking = 'hash';
+          },
+        }),
+      ),
+    ).not.toContain('pii-protected');
+    expect(
+      codes(
+        runRules(builtins, {
+          edit: (p: any) => {
+            addEmail(p);
+            p.spec.access = { default: 'deny', pii: [{ team: 'fraud' }] };
+          },
+        }),
+      ),
+    ).not.toContain('pii-protected');
   });
 
   it('require retention for products with PII, within the maximum when one is set', () => {
-    const pii = (p: any) => { p.spec.schema.columns.push({ name: 'email', type: 'varchar', pii: 'direct', masking: 'hash' }); };
-    expect(runRules(builtins, { edit: pii }).find((d) => d.code === 'retention-for-pii')?.message).toBe('the product holds PII (email) but declares no retention');
-    const strict = engineFrom({ 'g.yaml': policySet('global', 'global', '    - { id: retention-for-pii, params: { maxRetention: 90d } }') });
-    const found = runRules(strict, { edit: (p: any) => { pii(p); p.spec.retention = '365d'; } });
-    expect(found.find((d) => d.code === 'retention-for-pii')).toMatchObject({ message: 'retention 365d is longer than the allowed 90d', path: 'spec.retention' });
+    const pii = (p: any) => {
+      p.spec.schema.columns.push({ name: 'email', type: 'varchar', pii: 'direct', masking: 'hash' });
+    };
+    expect(runRules(builtins, { edit: pii }).find((d) => d.code === 'retention-for-pii')?.message).toBe(
+      'the product holds PII (email) but declares no retention',
+    );
+    const strict = engineFrom({
+      'g.yaml': policySet('global', 'global', '    - { id: retention-for-pii, params: { maxRetention: 90d } }'),
+    });
+    const found = runRules(strict, {
+      edit: (p: any) => {
+        pii(p);
+        p.spec.retention = '365d';
+      },
+    });
+    expect(found.find((d) => d.code === 'retention-for-pii')).toMatchObject({
+      message: 'retention 365d is longer than the allowed 90d',
+      path: 'spec.retention',
+    });
   });
 
   it('check the schedule against the freshness target', () => {
-    const found = runRules(builtins, { edit: (p) => { p.spec.schedule = '0 6 * * 1'; } });
+    const found = runRules(builtins, {
+      edit: (p) => {
+        p.spec.schedule = '0 6 * * 1';
+      },
+    });
     const d = found.find((x) => x.code === 'freshness-declared')!;
     expect(d.message).toBe('schedule "0 6 * * 1" leaves up to 7.0d between runs, longer than the freshness target 1d');
     expect(d.path).toBe('spec.schedule');
-    expect(codes(runRules(builtins, { edit: (p) => { delete p.spec.freshness; } }))).toContain('freshness-declared');
+    expect(
+      codes(
+        runRules(builtins, {
+          edit: (p) => {
+            delete p.spec.freshness;
+          },
+        }),
+      ),
+    ).toContain('freshness-declared');
   });
 
   it('require the primary key checked unique and not null', () => {
-    const found = runRules(builtins, { edit: (p) => { p.spec.quality!.checks = p.spec.quality!.checks.filter((c) => c.type !== 'not_null'); } });
-    expect(found.find((d) => d.code === 'quality-checks')?.message).toBe('primary key column id is not checked not null');
-    const none = runRules(builtins, { edit: (p) => { delete p.spec.quality; } });
-    expect(none.filter((d) => d.code === 'quality-checks').map((d) => d.message)).toContain('the product has 0 quality checks; at least 1 required');
+    const found = runRules(builtins, {
+      edit: (p) => {
+        p.spec.quality!.checks = p.spec.quality!.checks.filter((c) => c.type !== 'not_null');
+      },
+    });
+    expect(found.find((d) => d.code === 'quality-checks')?.message).toBe(
+      'primary key column id is not checked not null',
+    );
+    const none = runRules(builtins, {
+      edit: (p) => {
+        delete p.spec.quality;
+      },
+    });
+    expect(none.filter((d) => d.code === 'quality-checks').map((d) => d.message)).toContain(
+      'the product has 0 quality checks; at least 1 required',
+    );
   });
 
   it('refuse access default allow, inline secrets and disallowed types', () => {
-    const found = runRules(engineFrom({ 'g.yaml': policySet('global', 'global', '    - { id: allowed-port-types, params: { types: [parquet] } }') }), {
-      edit: (p: any) => {
-        p.spec.access = { default: 'allow' };
-        p.metadata.description = 'Orders for the sales team; api_key=abcd1234efgh lives here for now.';
-        p.spec.outputPorts.push({ name: 'events', type: 'stream', subject: 'sales.orders' });
+    const found = runRules(
+      engineFrom({
+        'g.yaml': policySet('global', 'global', '    - { id: allowed-port-types, params: { types: [parquet] } }'),
+      }),
+      {
+        edit: (p: any) => {
+          p.spec.access = { default: 'allow' };
+          p.metadata.description = 'Orders for the sales team; api_key=abcd1234efgh lives here for now.';
+          p.spec.outputPorts.push({ name: 'events', type: 'stream', subject: 'sales.orders' });
+        },
       },
-    });
+    );
     expect(found.find((d) => d.code === 'access-default-deny')?.path).toBe('spec.access.default');
-    expect(found.find((d) => d.code === 'no-inline-secrets')).toMatchObject({ path: 'metadata.description', message: 'metadata.description contains what looks like a password or key assignment' });
-    expect(found.find((d) => d.code === 'allowed-port-types')).toMatchObject({ path: 'spec.outputPorts[1].type', message: 'output port type stream is not allowed here' });
+    expect(found.find((d) => d.code === 'no-inline-secrets')).toMatchObject({
+      path: 'metadata.description',
+      message: 'metadata.description contains what looks like a password or key assignment',
+    });
+    expect(found.find((d) => d.code === 'allowed-port-types')).toMatchObject({
+      path: 'spec.outputPorts[1].type',
+      message: 'output port type stream is not allowed here',
+    });
   });
 
   it('apply naming conventions from parameters', () => {
-    const engine = engineFrom({ 'g.yaml': policySet('global', 'global', '    - { id: naming-conventions, params: { columnPattern: "^[a-z]+$" } }') });
+    const engine = engineFrom({
+      'g.yaml': policySet(
+        'global',
+        'global',
+        '    - { id: naming-conventions, params: { columnPattern: "^[a-z]+$" } }',
+      ),
+    });
     const found = runRules(engine);
-    expect(found.filter((d) => d.code === 'naming-conventions').map((d) => d.message)).toEqual(['column name "updated_at" does not match ^[a-z]+$']);
+    expect(found.filter((d) => d.code === 'naming-conventions').map((d) => d.message)).toEqual([
+      'column name "updated_at" does not match ^[a-z]+$',
+    ]);
     expect(found[0].source).toBe('global (g.yaml)');
   });
 });

@@ -21,23 +21,39 @@ function editProduct(replace: (yaml: string) => string): void {
 beforeAll(async () => {
   workspace = mkdtempSync(join(tmpdir(), 'mesh-gov-cli-'));
   const policies = policiesFolder({
-    'global.policy.yaml': policySet('global', 'global', `
+    'global.policy.yaml': policySet(
+      'global',
+      'global',
+      `
     - id: tags-present
       cel: has(product.metadata.tags) && size(product.metadata.tags) > 0
       message: the product has no tags
       path: metadata
-`),
-    'sales.policy.yaml': policySet('sales-rules', 'sales', `
+`,
+    ),
+    'sales.policy.yaml': policySet(
+      'sales-rules',
+      'sales',
+      `
     - id: quality-checks
       params: { minChecks: 2 }
     - id: sales-title
       cel: has(product.metadata.title)
       message: sales products have a title
       severity: warn
-`),
+`,
+    ),
   });
-  env = { MESH_HOME: join(workspace, '.mesh'), MESH_POLICIES: policies, MESH_USER: 'test:carol', MESH_DATABASE_URL: '' };
-  const init = await mesh(['init', 'orders', '--domain', 'sales', '--owner', 'sales-data@company.com', '--template', 'file'], { cwd: workspace, env });
+  env = {
+    MESH_HOME: join(workspace, '.mesh'),
+    MESH_POLICIES: policies,
+    MESH_USER: 'test:carol',
+    MESH_DATABASE_URL: '',
+  };
+  const init = await mesh(
+    ['init', 'orders', '--domain', 'sales', '--owner', 'sales-data@company.com', '--template', 'file'],
+    { cwd: workspace, env },
+  );
   expect(init.code).toBe(0);
   productDir = join(workspace, 'orders');
 });
@@ -50,7 +66,9 @@ describe('governance on the command line', () => {
     editProduct((y) => y.replace(/ {2}oncall: .*\n/, ''));
     const bad = await mesh(['validate'], { cwd: productDir, env });
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(/^product\.yaml:6:3 {2}error {2}oncall-assigned {2}the product has no on-call contact$/m);
+    expect(bad.stdout).toMatch(
+      /^product\.yaml:6:3 {2}error {2}oncall-assigned {2}the product has no on-call contact$/m,
+    );
     expect(bad.stdout).toContain('1 file checked, 1 error, 1 warning');
   });
 
@@ -70,9 +88,19 @@ describe('governance on the command line', () => {
     expect(run.tool.driver.name).toBe('meshwork');
     expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual(['oncall-assigned', 'sales-title']);
     const result = run.results.find((x: { ruleId: string }) => x.ruleId === 'oncall-assigned');
-    expect(result).toMatchObject({ level: 'error', locations: [{ physicalLocation: { artifactLocation: { uri: 'product.yaml' }, region: { startLine: 6, startColumn: 3 } } }] });
+    expect(result).toMatchObject({
+      level: 'error',
+      locations: [
+        { physicalLocation: { artifactLocation: { uri: 'product.yaml' }, region: { startLine: 6, startColumn: 3 } } },
+      ],
+    });
     expect(result.properties.source).toBe('built-in');
-    editProduct((y) => y.replace('  owner: sales-data@company.com', '  owner: sales-data@company.com\n  oncall: sales-oncall@company.com'));
+    editProduct((y) =>
+      y.replace(
+        '  owner: sales-data@company.com',
+        '  owner: sales-data@company.com\n  oncall: sales-oncall@company.com',
+      ),
+    );
     expect((await mesh(['validate', '--format', 'xml'], { cwd: productDir, env })).code).toBe(2);
   });
 
@@ -81,7 +109,11 @@ describe('governance on the command line', () => {
     expect(r.code).toBe(0);
     const rules = new Map(JSON.parse(r.stdout).rules.map((x: { id: string }) => [x.id, x]));
     expect(rules.get('oncall-assigned')).toMatchObject({ source: 'built-in', severity: 'error', kind: 'built-in' });
-    expect(rules.get('quality-checks')).toMatchObject({ source: 'sales-rules', params: { minChecks: 2 }, configuredBy: ['built-in', 'sales-rules'] });
+    expect(rules.get('quality-checks')).toMatchObject({
+      source: 'sales-rules',
+      params: { minChecks: 2 },
+      configuredBy: ['built-in', 'sales-rules'],
+    });
     expect(rules.get('tags-present')).toMatchObject({ source: 'global', kind: 'cel', scope: 'global' });
     expect(rules.get('sales-title')).toMatchObject({ source: 'sales-rules', severity: 'warn', scope: 'sales' });
     const global = await mesh(['policy', 'list'], { cwd: productDir, env });
@@ -92,7 +124,13 @@ describe('governance on the command line', () => {
   });
 
   it('policy check fails on a broken policy file, and validate names the rule that is not applied', async () => {
-    const broken = policiesFolder({ 'bad.policy.yaml': policySet('global', 'global', '    - { id: broken, cel: "product.metadata.name ==", message: x }') });
+    const broken = policiesFolder({
+      'bad.policy.yaml': policySet(
+        'global',
+        'global',
+        '    - { id: broken, cel: "product.metadata.name ==", message: x }',
+      ),
+    });
     const check = await mesh(['policy', 'check'], { cwd: productDir, env: { ...env, MESH_POLICIES: broken } });
     expect(check.code).toBe(1);
     expect(check.stdout).toMatch(/bad\.policy\.yaml:9:\d+ {2}error {2}cel-syntax {2}rule broken: CEL syntax error/);
@@ -103,7 +141,12 @@ describe('governance on the command line', () => {
 
   it('publish refuses a breaking change and mesh diff says which bump is needed', async () => {
     expect((await mesh(['publish'], { cwd: productDir, env })).code).toBe(0);
-    editProduct((y) => y.replace('version: 0.1.0', 'version: 0.1.1').replace(/ {6}- \{ name: label, .*\n/, '').replace('column: label', 'column: amount'));
+    editProduct((y) =>
+      y
+        .replace('version: 0.1.0', 'version: 0.1.1')
+        .replace(/ {6}- \{ name: label, .*\n/, '')
+        .replace('column: label', 'column: amount'),
+    );
     const refused = await mesh(['publish'], { cwd: productDir, env });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/error {2}breaking-change {2}column-removed: column label is removed/);
@@ -111,7 +154,13 @@ describe('governance on the command line', () => {
     const diff = await mesh(['diff', '--json'], { cwd: productDir, env });
     expect(diff.code).toBe(1);
     const body = JSON.parse(diff.stdout);
-    expect(body).toMatchObject({ product: 'sales/orders', against: '0.1.0', mode: 'backward', required: 'major', suggested: '1.0.0' });
+    expect(body).toMatchObject({
+      product: 'sales/orders',
+      against: '0.1.0',
+      mode: 'backward',
+      required: 'major',
+      suggested: '1.0.0',
+    });
     expect(body.changes.map((c: { category: string }) => c.category)).toContain('column-removed');
     const text = await mesh(['diff'], { cwd: productDir, env });
     expect(text.stdout).toContain('sales/orders: 0.1.0 → 0.1.1');

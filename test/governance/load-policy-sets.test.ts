@@ -10,14 +10,23 @@ describe('where policy sets come from', () => {
     const repo = mkdtempSync(join(tmpdir(), 'mesh-repo-'));
     mkdirSync(join(repo, 'policies', 'domains'), { recursive: true });
     mkdirSync(join(repo, 'sales', 'orders'), { recursive: true });
-    writeFileSync(join(repo, 'policies', 'global.policy.yaml'), policySet('global', 'global', '    - { id: description-present, params: { minLength: 25 } }'));
-    writeFileSync(join(repo, 'policies', 'domains', 'sales.yml'), policySet('sales-rules', 'sales', '    - { id: quality-checks, params: { minChecks: 2 } }'));
+    writeFileSync(
+      join(repo, 'policies', 'global.policy.yaml'),
+      policySet('global', 'global', '    - { id: description-present, params: { minLength: 25 } }'),
+    );
+    writeFileSync(
+      join(repo, 'policies', 'domains', 'sales.yml'),
+      policySet('sales-rules', 'sales', '    - { id: quality-checks, params: { minChecks: 2 } }'),
+    );
     writeFileSync(join(repo, 'policies', 'notes.txt'), 'not a policy');
     const cwd = join(repo, 'sales', 'orders');
     expect(findPolicyFolder(cwd, {}).folder).toBe(join(repo, 'policies'));
     const load = loadPolicySets({ cwd, env: {} });
     expect(load.diagnostics).toEqual([]);
-    expect(load.sets.map((s) => [s.name, s.scope])).toEqual([['sales-rules', 'sales'], ['global', 'global']]);
+    expect(load.sets.map((s) => [s.name, s.scope])).toEqual([
+      ['sales-rules', 'sales'],
+      ['global', 'global'],
+    ]);
     expect(load.sets[1].file).toBe(join(repo, 'policies', 'global.policy.yaml'));
   });
 
@@ -32,8 +41,14 @@ describe('where policy sets come from', () => {
   it('refuses a file of another kind in the policies folder, and hostile YAML, without stopping the others', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mesh-pol-'));
     writeFileSync(join(dir, 'a-product.yaml'), 'apiVersion: mesh/v1\nkind: DataProduct\n');
-    writeFileSync(join(dir, 'b-bomb.yaml'), `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`);
-    writeFileSync(join(dir, 'c-good.yaml'), policySet('global', 'global', '    - { id: description-present, params: { minLength: 25 } }'));
+    writeFileSync(
+      join(dir, 'b-bomb.yaml'),
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
+    );
+    writeFileSync(
+      join(dir, 'c-good.yaml'),
+      policySet('global', 'global', '    - { id: description-present, params: { minLength: 25 } }'),
+    );
     const load = loadPolicySets({ cwd: dir, env: { MESH_POLICIES: dir } });
     expect(load.diagnostics.map((d) => [d.code, d.location?.file])).toEqual([
       ['wrong-kind', 'a-product.yaml'],

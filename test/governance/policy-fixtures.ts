@@ -39,14 +39,25 @@ ${rules.replace(/^\n/, '').replace(/\s+$/, '')}
 }
 
 /** A checked product from the template, edited; its source locates fields for diagnostics. */
-export function checkedProduct(options: { name?: string; domain?: string; version?: string; edit?: (p: DataProduct) => void } = {}) {
-  const bundle = productBundle({ name: options.name ?? 'orders-daily', domain: options.domain, version: options.version, edit: options.edit });
+export function checkedProduct(
+  options: { name?: string; domain?: string; version?: string; edit?: (p: DataProduct) => void } = {},
+) {
+  const bundle = productBundle({
+    name: options.name ?? 'orders-daily',
+    domain: options.domain,
+    version: options.version,
+    edit: options.edit,
+  });
   const checked = checkBundle(bundle);
   if (!checked.product) throw new Error('invalid test product');
   return { product: checked.product, source: checked.source, bundle };
 }
 
-export function runRules(engine: PolicyEngine, options: Parameters<typeof checkedProduct>[0] = {}, now = new Date('2026-11-21T12:00:00Z')): Diagnostic[] {
+export function runRules(
+  engine: PolicyEngine,
+  options: Parameters<typeof checkedProduct>[0] = {},
+  now = new Date('2026-11-21T12:00:00Z'),
+): Diagnostic[] {
   const { product, source } = checkedProduct(options);
   return engine.check({ product, source, now });
 }

@@ -18,7 +18,9 @@ describe('README governance examples', () => {
     const descriptor = yamlBlocks.find((b) => b.includes('kind: DataProduct'))!;
     const checked = checkBundle({ file: 'README.md', yaml: descriptor, transformSql: 'SELECT 1' });
     expect(checked.diagnostics).toEqual([]);
-    const engine = new PolicyEngine(loadPolicySets({ env: { MESH_POLICIES: new URL('../../policies', import.meta.url).pathname } }));
+    const engine = new PolicyEngine(
+      loadPolicySets({ env: { MESH_POLICIES: new URL('../../policies', import.meta.url).pathname } }),
+    );
     expect(engine.loadDiagnostics).toEqual([]);
     expect(engine.check({ product: checked.product!, source: checked.source, now: new Date() })).toEqual([]);
   });
@@ -27,7 +29,11 @@ describe('README governance examples', () => {
     const text = yamlBlocks.find((b) => b.includes('kind: PolicySet'))!;
     const loaded = loadPolicySetSource(parseYamlText('README.md', text));
     expect(loaded.diagnostics).toEqual([]);
-    expect(loaded.set?.rules.map((r) => r.spec.id)).toEqual(['description-present', 'naming-conventions', 'no-free-text-pii']);
+    expect(loaded.set?.rules.map((r) => r.spec.id)).toEqual([
+      'description-present',
+      'naming-conventions',
+      'no-free-text-pii',
+    ]);
   });
 
   it('the CEL examples compile', () => {

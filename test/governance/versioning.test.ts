@@ -22,8 +22,14 @@ const withChannel = (p: DataProduct) => {
   p.spec.schema.columns.push({ name: 'channel', type: 'varchar', pii: 'none' });
 };
 
-async function refusal(promise: Promise<unknown>, kind: typeof InputError | typeof ConflictError = InputError): Promise<{ message: string; diagnostics: Diagnostic[] }> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+async function refusal(
+  promise: Promise<unknown>,
+  kind: typeof InputError | typeof ConflictError = InputError,
+): Promise<{ message: string; diagnostics: Diagnostic[] }> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(kind);
   const e = error as InputError;
   return { message: e.message, diagnostics: (e.details as { diagnostics: Diagnostic[] }).diagnostics };
@@ -35,7 +41,11 @@ describe.each(BACKENDS)('versioning on %s', (backend) => {
 
   beforeAll(async () => {
     t = await createTestRegistry(backend);
-    platform = new LocalPlatform({ registry: t.registry, governance: new PolicyEngine(), config: { ...configFromEnv(), actor: 'test:bob' } });
+    platform = new LocalPlatform({
+      registry: t.registry,
+      governance: new PolicyEngine(),
+      config: { ...configFromEnv(), actor: 'test:bob' },
+    });
   });
   afterAll(async () => {
     await platform?.close();
@@ -44,44 +54,93 @@ describe.each(BACKENDS)('versioning on %s', (backend) => {
 
   it('refuses a breaking change without a new major, listing the changes and the version to use', async () => {
     await platform.publish(productBundle({ name: 'orders', version: '1.0.0' }));
-    const { message, diagnostics } = await refusal(platform.publish(productBundle({ name: 'orders', version: '1.0.1', edit: withoutLabel })));
+    const { message, diagnostics } = await refusal(
+      platform.publish(productBundle({ name: 'orders', version: '1.0.1', edit: withoutLabel })),
+    );
     expect(message).toBe('sales/orders/product.yaml has errors; nothing was published');
     const breaking = diagnostics.find((d) => d.code === 'breaking-change')!;
     expect(breaking.message).toBe('column-removed: column label is removed: consumers that read it fail');
     expect(breaking.location?.file).toBe('sales/orders/product.yaml');
     const summary = diagnostics.find((d) => d.code === 'major-version-required')!;
-    expect(summary.message).toBe('1 breaking change since 1.0.0 (column-removed) needs a new major version: publish as 2.0.0');
+    expect(summary.message).toBe(
+      '1 breaking change since 1.0.0 (column-removed) needs a new major version: publish as 2.0.0',
+    );
     expect(summary.path).toBe('metadata.version');
   });
 
   it('refuses changed content under a published version number, saying which version to use', async () => {
     // The same conflict a racing publisher gets, naming the version, with the finding that says which version to use.
-    const { message, diagnostics } = await refusal(platform.publish(productBundle({ name: 'orders', version: '1.0.0', edit: withChannel })), ConflictError);
+    const { message, diagnostics } = await refusal(
+      platform.publish(productBundle({ name: 'orders', version: '1.0.0', edit: withChannel })),
+      ConflictError,
+    );
     expect(message).toBe('sales/orders@1.0.0 is already published with different content; versions are immutable');
     expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
-      ['version-already-published', '1.0.0 is already published and this descriptor differs from it (column-added-nullable); versions are immutable: use 1.1.0'],
+      [
+        'version-already-published',
+        '1.0.0 is already published and this descriptor differs from it (column-added-nullable); versions are immutable: use 1.1.0',
+      ],
     ]);
-    await expect(platform.publish(productBundle({ name: 'orders', version: '1.0.0' }))).resolves.toMatchObject({ status: 'unchanged' });
+    await expect(platform.publish(productBundle({ name: 'orders', version: '1.0.0' }))).resolves.toMatchObject({
+      status: 'unchanged',
+    });
   });
 
   it('refuses a too-small bump for an additive change, saying which bump is needed', async () => {
-    const { diagnostics } = await refusal(platform.publish(productBundle({ name: 'orders', version: '1.0.1', edit: withChannel })));
+    const { diagnostics } = await refusal(
+      platform.publish(productBundle({ name: 'orders', version: '1.0.1', edit: withChannel })),
+    );
     expect(diagnostics.find((d) => d.code === 'version-bump-too-small')?.message).toBe(
       '1.0.1 is a patch bump from 1.0.0, but the changes (column-added-nullable) need at least a minor bump: use 1.1.0',
     );
-    await expect(platform.publish(productBundle({ name: 'orders', version: '1.1.0', edit: withChannel }))).resolves.toMatchObject({ status: 'created' });
+    await expect(
+      platform.publish(productBundle({ name: 'orders', version: '1.1.0', edit: withChannel })),
+    ).resolves.toMatchObject({ status: 'created' });
   });
 
   it('accepts a documentation-only change as a patch', async () => {
-    const outcome = await platform.publish(productBundle({ name: 'orders', version: '1.1.1', description: 'Orders with their channel, one row per order, refreshed daily.', edit: withChannel }));
+    const outcome = await platform.publish(
+      productBundle({
+        name: 'orders',
+        version: '1.1.1',
+        description: 'Orders with their channel, one row per order, refreshed daily.',
+        edit: withChannel,
+      }),
+    );
     expect(outcome.status).toBe('created');
   });
 
   it('publishes a new major beside the old one, deprecates the old one and tells its consumers', async () => {
-    await platform.publish(productBundle({ name: 'orders-by-day', version: '1.0.0', edit: (p) => { p.spec.inputs = [{ name: 'records', product: 'sales/orders@1' }]; } }));
-    await platform.publish(productBundle({ name: 'orders-v2-reader', domain: 'finance', version: '1.0.0', edit: (p) => { p.spec.inputs = [{ name: 'records', product: 'sales/orders@2' }]; } }));
+    await platform.publish(
+      productBundle({
+        name: 'orders-by-day',
+        version: '1.0.0',
+        edit: (p) => {
+          p.spec.inputs = [{ name: 'records', product: 'sales/orders@1' }];
+        },
+      }),
+    );
+    await platform.publish(
+      productBundle({
+        name: 'orders-v2-reader',
+        domain: 'finance',
+        version: '1.0.0',
+        edit: (p) => {
+          p.spec.inputs = [{ name: 'records', product: 'sales/orders@2' }];
+        },
+      }),
+    );
     const before = Date.now();
-    const outcome = await platform.publish(productBundle({ name: 'orders', version: '2.0.0', edit: (p) => { withChannel(p); withoutLabel(p); } }));
+    const outcome = await platform.publish(
+      productBundle({
+        name: 'orders',
+        version: '2.0.0',
+        edit: (p) => {
+          withChannel(p);
+          withoutLabel(p);
+        },
+      }),
+    );
     expect(outcome.status).toBe('created');
     expect(outcome.diagnostics.find((d) => d.code === 'new-major')?.severity).toBe('info');
     const detail = await platform.showProduct('sales/orders');
@@ -94,12 +153,27 @@ describe.each(BACKENDS)('versioning on %s', (backend) => {
     }
     const events = (await platform.listEvents({ limit: 1000 })).filter((e) => e.type === 'product.deprecated');
     expect(events.map((e) => e.subject)).toEqual(['sales/orders-by-day']);
-    expect(events[0].data).toMatchObject({ product: 'sales/orders', major: 1, replacement: '2.0.0', input: 'sales/orders@1' });
+    expect(events[0].data).toMatchObject({
+      product: 'sales/orders',
+      major: 1,
+      replacement: '2.0.0',
+      input: 'sales/orders@1',
+    });
   });
 
-  it('lets a fix into the deprecated major through with a warning, and it joins the major\'s sunset', async () => {
-    const fix = await platform.publish(productBundle({ name: 'orders', version: '1.1.2', description: 'Orders with their channel; one row per order, refreshed every day.', edit: withChannel }));
-    expect(fix.diagnostics.find((d) => d.code === 'major-deprecated')).toMatchObject({ severity: 'warn', message: '1.x is deprecated; consumers should move to 2.x' });
+  it("lets a fix into the deprecated major through with a warning, and it joins the major's sunset", async () => {
+    const fix = await platform.publish(
+      productBundle({
+        name: 'orders',
+        version: '1.1.2',
+        description: 'Orders with their channel; one row per order, refreshed every day.',
+        edit: withChannel,
+      }),
+    );
+    expect(fix.diagnostics.find((d) => d.code === 'major-deprecated')).toMatchObject({
+      severity: 'warn',
+      message: '1.x is deprecated; consumers should move to 2.x',
+    });
     const versions = new Map((await platform.showProduct('sales/orders')).versions.map((v) => [v.version, v]));
     expect(versions.get('1.1.2')).toMatchObject({ status: 'deprecated', sunsetAt: versions.get('1.1.1')!.sunsetAt });
   });
@@ -107,23 +181,67 @@ describe.each(BACKENDS)('versioning on %s', (backend) => {
   it('retires the old major after its sunset, keeping it in the registry, and refuses new versions into it', async () => {
     expect(await retireExpiredVersions(t.registry, new Date(Date.now() + 29 * 86_400_000))).toEqual([]);
     const retired = await retireExpiredVersions(t.registry, new Date(Date.now() + 31 * 86_400_000), 'monitor');
-    expect(retired.map((r) => `${r.product}@${r.version}`)).toEqual(['sales/orders@1.0.0', 'sales/orders@1.1.0', 'sales/orders@1.1.1', 'sales/orders@1.1.2']);
+    expect(retired.map((r) => `${r.product}@${r.version}`)).toEqual([
+      'sales/orders@1.0.0',
+      'sales/orders@1.1.0',
+      'sales/orders@1.1.1',
+      'sales/orders@1.1.2',
+    ]);
     expect(await retireExpiredVersions(t.registry, new Date(Date.now() + 31 * 86_400_000))).toEqual([]);
     const detail = await platform.showProduct('sales/orders@1.1.1');
     expect(detail.version.status).toBe('retired');
     expect(detail.version.descriptor.metadata.version).toBe('1.1.1');
-    expect((await platform.listEvents({ subject: 'sales/orders', limit: 1000 })).filter((e) => e.type === 'product.retired')).toHaveLength(4);
-    const { diagnostics } = await refusal(platform.publish(productBundle({ name: 'orders', version: '1.2.0', edit: withChannel })));
-    expect(diagnostics.find((d) => d.code === 'major-retired')?.message).toBe('1.x is retired; no new versions can be published into it');
+    expect(
+      (await platform.listEvents({ subject: 'sales/orders', limit: 1000 })).filter((e) => e.type === 'product.retired'),
+    ).toHaveLength(4);
+    const { diagnostics } = await refusal(
+      platform.publish(productBundle({ name: 'orders', version: '1.2.0', edit: withChannel })),
+    );
+    expect(diagnostics.find((d) => d.code === 'major-retired')?.message).toBe(
+      '1.x is retired; no new versions can be published into it',
+    );
   });
 
   it('checks backward_transitive against every version of the major', async () => {
-    const mode = (m: 'none' | 'backward' | 'backward_transitive') => (p: DataProduct) => { p.spec.sla!.schemaStability = { compatibility: m, deprecationNoticeDays: 30 }; };
+    const mode = (m: 'none' | 'backward' | 'backward_transitive') => (p: DataProduct) => {
+      p.spec.sla!.schemaStability = { compatibility: m, deprecationNoticeDays: 30 };
+    };
     await platform.publish(productBundle({ name: 'ledger', version: '1.0.0', edit: mode('none') }));
-    await platform.publish(productBundle({ name: 'ledger', version: '1.1.0', edit: (p) => { mode('none')(p); withoutLabel(p); } }));
-    await expect(platform.check(productBundle({ name: 'ledger', version: '1.2.0', edit: (p) => { mode('backward')(p); withoutLabel(p); } }))).resolves.toMatchObject({ diagnostics: [] });
-    const transitive = await platform.check(productBundle({ name: 'ledger', version: '1.2.0', edit: (p) => { mode('backward_transitive')(p); withoutLabel(p); } }));
+    await platform.publish(
+      productBundle({
+        name: 'ledger',
+        version: '1.1.0',
+        edit: (p) => {
+          mode('none')(p);
+          withoutLabel(p);
+        },
+      }),
+    );
+    await expect(
+      platform.check(
+        productBundle({
+          name: 'ledger',
+          version: '1.2.0',
+          edit: (p) => {
+            mode('backward')(p);
+            withoutLabel(p);
+          },
+        }),
+      ),
+    ).resolves.toMatchObject({ diagnostics: [] });
+    const transitive = await platform.check(
+      productBundle({
+        name: 'ledger',
+        version: '1.2.0',
+        edit: (p) => {
+          mode('backward_transitive')(p);
+          withoutLabel(p);
+        },
+      }),
+    );
     expect(transitive.diagnostics.map((d) => d.code)).toEqual(['breaking-change', 'major-version-required']);
-    expect(transitive.diagnostics[0].message).toBe('column-removed: column label is removed: consumers that read it fail (compared with 1.0.0)');
+    expect(transitive.diagnostics[0].message).toBe(
+      'column-removed: column label is removed: consumers that read it fail (compared with 1.0.0)',
+    );
   });
 });

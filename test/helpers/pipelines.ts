@@ -55,14 +55,23 @@ export interface BundleOptions {
 export function pipelineBundle(o: BundleOptions): DescriptorBundle {
   const checks = [...(o.checks ?? [])];
   for (const key of o.primaryKey ?? []) {
-    if (!checks.some((c) => c.type === 'not_null' && (c.column === key || c.columns?.includes(key)))) checks.push({ type: 'not_null', column: key });
+    if (!checks.some((c) => c.type === 'not_null' && (c.column === key || c.columns?.includes(key))))
+      checks.push({ type: 'not_null', column: key });
   }
   if (o.primaryKey && !checks.some((c) => c.type === 'unique')) checks.push({ type: 'unique', columns: o.primaryKey });
   const hasPii = o.columns.some((c) => c.pii === 'direct' || c.pii === 'sensitive' || c.pii === 'indirect');
   const product: DataProduct = {
     apiVersion: 'mesh/v1',
     kind: 'DataProduct',
-    metadata: { name: o.name, domain: o.domain, version: o.version ?? '1.0.0', owner: `${o.domain}-data@company.com`, oncall: `${o.domain}-oncall@company.com`, description: `${o.name}: a data product built by the pipeline tests on real sources.`, tags: [o.domain, 'test'] },
+    metadata: {
+      name: o.name,
+      domain: o.domain,
+      version: o.version ?? '1.0.0',
+      owner: `${o.domain}-data@company.com`,
+      oncall: `${o.domain}-oncall@company.com`,
+      description: `${o.name}: a data product built by the pipeline tests on real sources.`,
+      tags: [o.domain, 'test'],
+    },
     spec: {
       inputs: o.inputs,
       transform: 'transform.sql',

@@ -10,9 +10,22 @@ let templateYaml: string | undefined;
 let templateSql: string | undefined;
 
 /** A valid descriptor bundle (from the `file` template) with the given name, domain, version and edits. */
-export function productBundle(options: { name: string; domain?: string; version?: string; description?: string; tags?: string[]; edit?: (p: DataProduct) => void }): DescriptorBundle {
+export function productBundle(options: {
+  name: string;
+  domain?: string;
+  version?: string;
+  description?: string;
+  tags?: string[];
+  edit?: (p: DataProduct) => void;
+}): DescriptorBundle {
   if (!templateYaml) {
-    const { dir } = initProduct({ name: 'template-product', domain: 'sales', owner: 'sales-data@company.com', template: 'file', cwd: mkdtempSync(join(tmpdir(), 'mesh-tpl-')) });
+    const { dir } = initProduct({
+      name: 'template-product',
+      domain: 'sales',
+      owner: 'sales-data@company.com',
+      template: 'file',
+      cwd: mkdtempSync(join(tmpdir(), 'mesh-tpl-')),
+    });
     templateYaml = readFileSync(join(dir, 'product.yaml'), 'utf8');
     templateSql = readFileSync(join(dir, 'transform.sql'), 'utf8');
   }

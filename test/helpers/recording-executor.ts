@@ -16,20 +16,60 @@ export interface Behaviour {
   readonly hang?: boolean;
 }
 
-export function recordingExecutor(registry: Registry, behaviours: Record<string, Behaviour> = {}, worker = 'test'): RunExecutor {
+export function recordingExecutor(
+  registry: Registry,
+  behaviours: Record<string, Behaviour> = {},
+  worker = 'test',
+): RunExecutor {
   return async (productId, trigger) => {
     const b = behaviours[productId] ?? {};
     const runId = `run-${randomBytes(4).toString('hex')}`;
     const startedAt = new Date().toISOString();
-    await appendEvent(registry.db, { type: 'run.started', subject: productId, data: { product: productId, runId, scheduledAt: trigger.scheduledAt, attempt: trigger.attempt, startedAt, worker } });
+    await appendEvent(registry.db, {
+      type: 'run.started',
+      subject: productId,
+      data: {
+        product: productId,
+        runId,
+        scheduledAt: trigger.scheduledAt,
+        attempt: trigger.attempt,
+        startedAt,
+        worker,
+      },
+    });
     if (b.hang) await new Promise(() => undefined);
     if (b.durationMs) await new Promise((r) => setTimeout(r, b.durationMs));
     const finishedAt = new Date().toISOString();
     if ((trigger.attempt ?? 1) <= (b.failFirst ?? 0)) {
-      await appendEvent(registry.db, { type: 'run.failed', subject: productId, data: { product: productId, runId, scheduledAt: trigger.scheduledAt, attempt: trigger.attempt, startedAt, finishedAt, error: 'planned failure' } });
+      await appendEvent(registry.db, {
+        type: 'run.failed',
+        subject: productId,
+        data: {
+          product: productId,
+          runId,
+          scheduledAt: trigger.scheduledAt,
+          attempt: trigger.attempt,
+          startedAt,
+          finishedAt,
+          error: 'planned failure',
+        },
+      });
       return { status: 'failed', runId, error: 'planned failure' };
     }
-    await appendEvent(registry.db, { type: 'run.succeeded', subject: productId, data: { product: productId, runId, snapshotId: `snap-${runId}`, scheduledAt: trigger.scheduledAt, attempt: trigger.attempt, startedAt, finishedAt, worker } });
+    await appendEvent(registry.db, {
+      type: 'run.succeeded',
+      subject: productId,
+      data: {
+        product: productId,
+        runId,
+        snapshotId: `snap-${runId}`,
+        scheduledAt: trigger.scheduledAt,
+        attempt: trigger.attempt,
+        startedAt,
+        finishedAt,
+        worker,
+      },
+    });
     return { status: 'succeeded', runId };
   };
 }
@@ -45,6 +85,11 @@ export interface RecordedRun {
 }
 
 export async function recordedRuns(registry: Registry): Promise<RecordedRun[]> {
-  const rows = await registry.db.selectFrom('events').select(['type', 'data']).where('type', 'in', ['run.started', 'run.succeeded', 'run.failed']).orderBy('id').execute();
+  const rows = await registry.db
+    .selectFrom('events')
+    .select(['type', 'data'])
+    .where('type', 'in', ['run.started', 'run.succeeded', 'run.failed'])
+    .orderBy('id')
+    .execute();
   return rows.map((r) => ({ type: r.type, ...(JSON.parse(r.data) as Omit<RecordedRun, 'type'>) }));
 }

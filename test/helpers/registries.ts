@@ -43,9 +43,23 @@ export async function createTestRegistry(backend: BackendName): Promise<TestRegi
     const dir = mkdtempSync(join(tmpdir(), 'mesh-reg-'));
     const url = join(dir, 'registry.sqlite');
     const registry = await openRegistry({ sqlitePath: url });
-    return { registry, url, dispose: async () => { await registry.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      registry,
+      url,
+      dispose: async () => {
+        await registry.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const db = await createTestDatabase();
   const registry = await openRegistry({ url: db.url });
-  return { registry, url: db.url, dispose: async () => { await registry.close(); await db.drop(); } };
+  return {
+    registry,
+    url: db.url,
+    dispose: async () => {
+      await registry.close();
+      await db.drop();
+    },
+  };
 }

@@ -25,11 +25,29 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(backend: BackendName = 'sqlite', options: { log?: LogSink; maxBodyBytes?: number; background?: (registry: Registry, metrics: Metrics) => BackgroundService[] } = {}): Promise<TestServer> {
+export async function startTestServer(
+  backend: BackendName = 'sqlite',
+  options: {
+    log?: LogSink;
+    maxBodyBytes?: number;
+    background?: (registry: Registry, metrics: Metrics) => BackgroundService[];
+  } = {},
+): Promise<TestServer> {
   const db = await createTestRegistry(backend);
   // Built-in rules plus the policy sets applied through the API, as `mesh serve` without a policies/ folder.
-  const platform = new LocalPlatform({ registry: db.registry, config: { ...configFromEnv(), actor: 'server' }, governance: new PolicyEngine() });
-  const server = await startServer({ platform, host: '127.0.0.1', port: 0, log: options.log, maxBodyBytes: options.maxBodyBytes, background: options.background });
+  const platform = new LocalPlatform({
+    registry: db.registry,
+    config: { ...configFromEnv(), actor: 'server' },
+    governance: new PolicyEngine(),
+  });
+  const server = await startServer({
+    platform,
+    host: '127.0.0.1',
+    port: 0,
+    log: options.log,
+    maxBodyBytes: options.maxBodyBytes,
+    background: options.background,
+  });
   const admin = await createToken(db.registry, { user: 'root', role: 'admin', createdBy: 'test' });
   return {
     url: server.url,

@@ -16,7 +16,7 @@ import { createTestDatabase } from '../helpers/registries.js';
 /** Forwards to PostgreSQL, writing what the server sends in small pieces of random size. */
 async function startChoppingProxy(target: URL): Promise<{ port: number; server: Server }> {
   let seed = 42;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const server = createServer((client: Socket) => {
     const upstream = connect(Number(target.port || 5432), target.hostname);
     client.pipe(upstream);
@@ -24,7 +24,7 @@ async function startChoppingProxy(target: URL): Promise<{ port: number; server: 
     upstream.on('data', (data: Buffer) => {
       upstream.pause();
       queue = queue.then(async () => {
-        for (let i = 0; i < data.length; ) {
+        for (let i = 0; i < data.length;) {
           const size = random() < 0.7 ? 1 + Math.floor(random() * 7) : 1 + Math.floor(random() * 2000);
           client.write(data.subarray(i, i + size));
           i += size;
@@ -90,7 +90,9 @@ describe('CopyOutStream', () => {
     const reference = await readAll(direct.query(copyTo(copy)));
     const reported: number[] = [];
     // Batches of one byte: every decoded piece is passed on as it is, so the pieces can be counted.
-    const stream = chopped.query(new CopyOutStream(copy, { reportEvery: 100, onRows: (rows) => reported.push(rows), batchBytes: 1 }));
+    const stream = chopped.query(
+      new CopyOutStream(copy, { reportEvery: 100, onRows: (rows) => reported.push(rows), batchBytes: 1 }),
+    );
     const got = await readAll(stream);
     expect(got.bytes.length).toBe(reference.bytes.length);
     expect(got.bytes.equals(reference.bytes)).toBe(true);
@@ -120,7 +122,8 @@ describe('CopyOutStream', () => {
   it('ignores notices sent between rows', async () => {
     await direct.query(`CREATE OR REPLACE FUNCTION noisy(i int) RETURNS int LANGUAGE plpgsql AS $$
       BEGIN IF i % 50 = 0 THEN RAISE NOTICE 'passing row %', i; END IF; RETURN i; END $$`);
-    const copy = 'COPY (SELECT noisy(i) AS i, i * 2 AS twice FROM generate_series(1, 500) AS i) TO STDOUT WITH (FORMAT csv)';
+    const copy =
+      'COPY (SELECT noisy(i) AS i, i * 2 AS twice FROM generate_series(1, 500) AS i) TO STDOUT WITH (FORMAT csv)';
     const reference = await readAll(direct.query(copyTo(copy)));
     const stream = chopped.query(new CopyOutStream(copy));
     const got = await readAll(stream);
@@ -129,15 +132,21 @@ describe('CopyOutStream', () => {
   });
 
   it("fails with PostgreSQL's error when the query fails half-way, and the connection stays usable", async () => {
-    const copy = 'COPY (SELECT CASE WHEN i = 400 THEN 1 / (i - 400) ELSE i END FROM generate_series(1, 1000) AS i) TO STDOUT WITH (FORMAT csv)';
+    const copy =
+      'COPY (SELECT CASE WHEN i = 400 THEN 1 / (i - 400) ELSE i END FROM generate_series(1, 1000) AS i) TO STDOUT WITH (FORMAT csv)';
     const stream = chopped.query(new CopyOutStream(copy));
     await expect(readAll(stream)).rejects.toThrow(/division by zero/);
     expect((await chopped.query('SELECT 2 AS ok')).rows).toEqual([{ ok: 2 }]);
   });
 
   it("fails with PostgreSQL's error and position when the query cannot start", async () => {
-    const stream = direct.query(new CopyOutStream('COPY (SELECT nope FROM generate_series(1, 3) AS i) TO STDOUT WITH (FORMAT csv)'));
-    const error = await readAll(stream).then(() => undefined, (e: unknown) => e as { message: string; position?: string });
+    const stream = direct.query(
+      new CopyOutStream('COPY (SELECT nope FROM generate_series(1, 3) AS i) TO STDOUT WITH (FORMAT csv)'),
+    );
+    const error = await readAll(stream).then(
+      () => undefined,
+      (e: unknown) => e as { message: string; position?: string },
+    );
     expect(error?.message).toMatch(/column "nope" does not exist/);
     expect(error?.position).toBe('14');
     expect((await direct.query('SELECT 3 AS ok')).rows).toEqual([{ ok: 3 }]);

@@ -34,8 +34,20 @@ describe.each(BACKENDS)('deprecated majors keep running until their sunset (%s r
   function moods(name: string, table: string, version: '1.0.0' | '2.0.0') {
     const v1 = version === '1.0.0';
     const bundle = pipelineBundle({
-      domain: 'catalog', name, version,
-      inputs: [{ name: 'mood', source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: `SELECT id, ${v1 ? 'name, ' : ''}changed_at FROM ${table} WHERE changed_at > :last_run`, watermark: 'changed_at' } }],
+      domain: 'catalog',
+      name,
+      version,
+      inputs: [
+        {
+          name: 'mood',
+          source: {
+            type: 'postgres',
+            connection: '${CHINOOK_DB_URI}',
+            query: `SELECT id, ${v1 ? 'name, ' : ''}changed_at FROM ${table} WHERE changed_at > :last_run`,
+            watermark: 'changed_at',
+          },
+        },
+      ],
       sql: 'SELECT * FROM mood',
       columns: [
         { name: 'id', type: 'integer', nullable: false, pii: 'none' },
@@ -43,7 +55,10 @@ describe.each(BACKENDS)('deprecated majors keep running until their sunset (%s r
         { name: 'changed_at', type: 'timestamp', nullable: false, pii: 'none' },
       ],
       primaryKey: ['id'],
-      ports: [{ name: 'files', type: 'parquet' }, { name: 'sql', type: 'postgres', connection: '${WAREHOUSE_URI}', table: `catalog.${table}` }],
+      ports: [
+        { name: 'files', type: 'parquet' },
+        { name: 'sql', type: 'postgres', connection: '${WAREHOUSE_URI}', table: `catalog.${table}` },
+      ],
     });
     const product = JSON.parse(bundle.yaml) as DataProduct;
     product.spec.schedule = '0 * * * *';
@@ -54,8 +69,12 @@ describe.each(BACKENDS)('deprecated majors keep running until their sunset (%s r
     const name = uniqueName('moods');
     const table = `src_${name.replace(/-/g, '_')}`;
     const id = `catalog/${name}`;
-    await chinook.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, changed_at timestamp NOT NULL)`);
-    await chinook.query(`INSERT INTO ${table} VALUES (1, 'calm', '2026-01-01'), (2, 'eager', '2026-01-02'), (3, 'wry', '2026-01-03')`);
+    await chinook.query(
+      `CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, changed_at timestamp NOT NULL)`,
+    );
+    await chinook.query(
+      `INSERT INTO ${table} VALUES (1, 'calm', '2026-01-01'), (2, 'eager', '2026-01-02'), (3, 'wry', '2026-01-03')`,
+    );
     const sqlTable = new pg.Client({ connectionString: warehouse.url });
     await sqlTable.connect();
     try {
@@ -73,7 +92,9 @@ describe.each(BACKENDS)('deprecated majors keep running until their sunset (%s r
       const v1 = await h.platform.runProduct(`${id}@1`, { env });
       expect(v1).toMatchObject({ status: 'succeeded', version: '1.0.0', rowsOut: 5 });
       expect(v1.inputs[0]).toMatchObject({ rowsIn: 2, watermark: '2026-01-05 00:00:00' }); // rows 4 and 5, since 1.0.0's own last run
-      expect(v1.steps.find((s) => s.name === 'publish')!.note).toBe('left to 2.0.0, which publishes there too: sql (postgres)');
+      expect(v1.steps.find((s) => s.name === 'publish')!.note).toBe(
+        'left to 2.0.0, which publishes there too: sql (postgres)',
+      );
       expect(readCurrentSnapshot(h.platform.config.warehouseDir, id, 1)!.snapshotId).toBe(v1.snapshotId);
       expect(readCurrentSnapshot(h.platform.config.warehouseDir, id, 2)!.snapshotId).toBe(v2.snapshotId);
       // The SQL table is 2.0.0's: its columns, its rows.
@@ -84,16 +105,27 @@ describe.each(BACKENDS)('deprecated majors keep running until their sunset (%s r
       const events = await h.platform.listEvents({ subject: `${id}@1` });
       expect(events.map((e) => e.type)).toEqual(['run.succeeded']);
 
-      expect([...(await scheduledProducts(h.registry.registry)).keys()].filter((k) => k.startsWith(id))).toEqual([id, `${id}@1`]);
+      expect([...(await scheduledProducts(h.registry.registry)).keys()].filter((k) => k.startsWith(id))).toEqual([
+        id,
+        `${id}@1`,
+      ]);
 
-      await expect(h.platform.runProduct(`${id}@3`, { env })).rejects.toThrow(`${id} has no major 3; its latest is 2.0.0`);
-      await expect(h.platform.runProduct(`${id}@1.0.0`, { env })).rejects.toThrow(/write domain\/name or domain\/name@major/);
+      await expect(h.platform.runProduct(`${id}@3`, { env })).rejects.toThrow(
+        `${id} has no major 3; its latest is 2.0.0`,
+      );
+      await expect(h.platform.runProduct(`${id}@1.0.0`, { env })).rejects.toThrow(
+        /write domain\/name or domain\/name@major/,
+      );
 
       // After the sunset: retired, no longer scheduled, refused by hand; its data stays.
-      const { retired } = await h.platform.retireExpiredVersions({ now: new Date(Date.now() + 400 * 86_400_000).toISOString() });
+      const { retired } = await h.platform.retireExpiredVersions({
+        now: new Date(Date.now() + 400 * 86_400_000).toISOString(),
+      });
       expect(retired.map((r) => r.version)).toContain('1.0.0');
       expect([...(await scheduledProducts(h.registry.registry)).keys()].filter((k) => k.startsWith(id))).toEqual([id]);
-      await expect(h.platform.runProduct(`${id}@1`, { env })).rejects.toThrow(new RegExp(`${id}@1 was retired at its sunset .*: it no longer runs; its data is kept`));
+      await expect(h.platform.runProduct(`${id}@1`, { env })).rejects.toThrow(
+        new RegExp(`${id}@1 was retired at its sunset .*: it no longer runs; its data is kept`),
+      );
       expect(readCurrentSnapshot(h.platform.config.warehouseDir, id, 1)!.snapshotId).toBe(v1.snapshotId);
     } finally {
       await sqlTable.end();

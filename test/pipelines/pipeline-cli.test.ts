@@ -50,7 +50,11 @@ describe('mesh run / runs / checks', () => {
     const invoices = await mesh(['run', 'sales/invoices-daily', '--json'], { env });
     expect(invoices.code).toBe(0);
     const outcome = JSON.parse(invoices.stdout);
-    expect(outcome).toMatchObject({ status: 'succeeded', product: 'sales/invoices-daily', rowsOut: expect.any(Number) });
+    expect(outcome).toMatchObject({
+      status: 'succeeded',
+      product: 'sales/invoices-daily',
+      rowsOut: expect.any(Number),
+    });
     expect(outcome.inputs.map((i: { name: string }) => i.name)).toEqual(['invoice', 'invoice_line', 'customers']);
 
     const runs = await mesh(['runs', 'sales/invoices-daily'], { env });
@@ -59,7 +63,13 @@ describe('mesh run / runs / checks', () => {
     expect(runs.stdout).toMatch(/succeeded/);
     expect(runs.stdout).toMatch(/failed .*identity\/customers@1 has no published snapshot yet/);
     const runsJson = JSON.parse((await mesh(['runs', 'sales/invoices-daily', '--json'], { env })).stdout);
-    expect(runsJson[0].steps.map((s: { name: string }) => s.name)).toEqual(['extract', 'transform', 'conform', 'audit', 'publish']);
+    expect(runsJson[0].steps.map((s: { name: string }) => s.name)).toEqual([
+      'extract',
+      'transform',
+      'conform',
+      'audit',
+      'publish',
+    ]);
 
     await mesh(['run', 'identity/customers'], { env });
     const checks = await mesh(['checks', 'identity/customers'], { env });
@@ -84,10 +94,15 @@ describe('mesh run / runs / checks', () => {
       cpSync(join(REPO_ROOT, 'examples/catalog/tracks'), join(dir, 'tracks'), { recursive: true });
       const file = join(dir, 'tracks', 'product.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace(/^kind: DataProduct$/m, 'kind: [DataProduct'));
-      for (const [cwd, path, shown] of [[join(dir, 'tracks'), '.', 'product.yaml'], [dir, 'tracks', 'tracks/product.yaml']]) {
+      for (const [cwd, path, shown] of [
+        [join(dir, 'tracks'), '.', 'product.yaml'],
+        [dir, 'tracks', 'tracks/product.yaml'],
+      ]) {
         const r = await mesh(['run', '--path', path], { env, cwd });
         expect(r.code).toBe(1);
-        expect(r.stdout + r.stderr).toMatch(new RegExp(`^${shown.replace('.', '\\.')}:\\d+:\\d+  error  yaml-syntax`, 'm'));
+        expect(r.stdout + r.stderr).toMatch(
+          new RegExp(`^${shown.replace('.', '\\.')}:\\d+:\\d+  error  yaml-syntax`, 'm'),
+        );
         expect(r.stderr).toContain(`${shown} has errors; fix them before running`);
       }
     } finally {
@@ -97,7 +112,16 @@ describe('mesh run / runs / checks', () => {
 
   it('shows live progress on a terminal', async () => {
     let stderr = '';
-    const code = await runCli(['run', 'catalog/tracks'], { streams: { out: () => undefined, err: (t) => { stderr += t; }, isTTY: true }, env: { ...process.env, ...env } });
+    const code = await runCli(['run', 'catalog/tracks'], {
+      streams: {
+        out: () => undefined,
+        err: (t) => {
+          stderr += t;
+        },
+        isTTY: true,
+      },
+      env: { ...process.env, ...env },
+    });
     expect(code).toBe(0);
     expect(stderr).toMatch(/extract…/);
     expect(stderr).toMatch(/✓ extract \d+ ms, 4,150 rows/);

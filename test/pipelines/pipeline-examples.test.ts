@@ -31,14 +31,20 @@ describe('examples/sales/invoices on Chinook', () => {
     const nc = await connect({ servers: process.env.MESH_NATS_URL ?? 'nats://127.0.0.1:4222' });
     const jsm = await jetstreamManager(nc);
     // A namespace of this run's own, so parallel runs on one NATS never share the example's stream.
-    const env = { ...process.env, CHINOOK_DB_URI: chinook.url, MESH_STREAM_NAMESPACE: `t${process.pid}${Date.now().toString(36)}` };
+    const env = {
+      ...process.env,
+      CHINOOK_DB_URI: chinook.url,
+      MESH_STREAM_NAMESPACE: `t${process.pid}${Date.now().toString(36)}`,
+    };
     const stream = streamName('sales/invoices', env);
     try {
       const first = await h.platform.runProduct('sales/invoices', { env });
       expect(first.error).toBeNull();
       expect(first.rowsOut).toBe(412);
       expect((await jsm.streams.info(stream)).state.messages).toBe(413);
-      await chinook.query(`INSERT INTO invoice (invoice_id, customer_id, invoice_date, billing_country, total) VALUES (10001, 5, '2026-03-01', 'Norway', 4.95)`);
+      await chinook.query(
+        `INSERT INTO invoice (invoice_id, customer_id, invoice_date, billing_country, total) VALUES (10001, 5, '2026-03-01', 'Norway', 4.95)`,
+      );
       const second = await h.platform.runProduct('sales/invoices', { env });
       expect(second.inputs[0]).toMatchObject({ rowsIn: 1, watermark: '2026-03-01 00:00:00' });
       expect(second.rowsOut).toBe(413);

@@ -38,18 +38,34 @@ describe('output ports and sources', () => {
   it('stream port: new or changed rows as JSON messages with the schema version, then snapshot.published; replayable from any sequence', async () => {
     const name = uniqueName('tracks');
     const subject = `test.${name}`;
-    await h.platform.publish(pipelineBundle({
-      domain: 'catalog', name, version: '1.2.0',
-      inputs: [{ name: 'track', source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: 'SELECT track_id, name, unit_price FROM track WHERE track_id <= 100' } }],
-      sql: 'SELECT * FROM track',
-      columns: [
-        { name: 'track_id', type: 'integer', nullable: false, pii: 'none' },
-        { name: 'name', type: 'varchar', nullable: false, pii: 'none' },
-        { name: 'unit_price', type: 'decimal(10,2)', nullable: false, pii: 'none' },
-      ],
-      primaryKey: ['track_id'],
-      ports: [{ name: 'files', type: 'parquet' }, { name: 'events', type: 'stream', subject }],
-    }));
+    await h.platform.publish(
+      pipelineBundle({
+        domain: 'catalog',
+        name,
+        version: '1.2.0',
+        inputs: [
+          {
+            name: 'track',
+            source: {
+              type: 'postgres',
+              connection: '${CHINOOK_DB_URI}',
+              query: 'SELECT track_id, name, unit_price FROM track WHERE track_id <= 100',
+            },
+          },
+        ],
+        sql: 'SELECT * FROM track',
+        columns: [
+          { name: 'track_id', type: 'integer', nullable: false, pii: 'none' },
+          { name: 'name', type: 'varchar', nullable: false, pii: 'none' },
+          { name: 'unit_price', type: 'decimal(10,2)', nullable: false, pii: 'none' },
+        ],
+        primaryKey: ['track_id'],
+        ports: [
+          { name: 'files', type: 'parquet' },
+          { name: 'events', type: 'stream', subject },
+        ],
+      }),
+    );
     const nc = await connect({ servers: NATS_URL });
     const jsm = await jetstreamManager(nc);
     const stream = streamName(`catalog/${name}`);
@@ -65,19 +81,30 @@ describe('output ports and sources', () => {
 
       // Replay from sequence 102: the two changed rows and the second publication.
       const js = jetstream(nc);
-      const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 102 });
+      const consumer = await js.consumers.get(stream, {
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: 102,
+      });
       const messages = await consumer.fetch({ max_messages: 3, expires: 5_000 });
       const got: Array<{ subject: string; data: Record<string, unknown>; version?: string }> = [];
       for await (const m of messages) {
         got.push({ subject: m.subject, data: m.json(), version: m.headers?.get('Mesh-Schema-Version') });
         if (got.length === 3) break;
       }
-      expect(got.slice(0, 2).map((m) => m.data).sort((a, b) => Number(a.track_id) - Number(b.track_id))).toEqual([
-        { track_id: 7, name: 'Let\'s Get It Up', unit_price: '1.49' },
+      expect(
+        got
+          .slice(0, 2)
+          .map((m) => m.data)
+          .sort((a, b) => Number(a.track_id) - Number(b.track_id)),
+      ).toEqual([
+        { track_id: 7, name: "Let's Get It Up", unit_price: '1.49' },
         { track_id: 8, name: 'Inject The Venom', unit_price: '1.49' },
       ]);
       expect(got.every((m) => m.version === '1.2.0')).toBe(true);
-      expect(got[2]).toMatchObject({ subject: `${subject}.snapshot.published`, data: { product: `catalog/${name}`, snapshotId: second.snapshotId, rows: 100, changedRows: 2 } });
+      expect(got[2]).toMatchObject({
+        subject: `${subject}.snapshot.published`,
+        data: { product: `catalog/${name}`, snapshotId: second.snapshotId, rows: 100, changedRows: 2 },
+      });
     } finally {
       await jsm.streams.delete(stream).catch(() => undefined);
       await nc.close();
@@ -87,79 +114,130 @@ describe('output ports and sources', () => {
   it.each([
     { keyed: true, label: 'the key of each row that left the snapshot' },
     { keyed: false, label: 'each removed row whole (no primary key)' },
-  ])('stream port: deletions go to <subject>.deleted as $label, so a replay rebuilds the snapshot', async ({ keyed }) => {
-    const name = uniqueName(keyed ? 'genres' : 'mediatypes');
-    const table = `src_${name.replace(/-/g, '_')}`;
-    const subject = `test.${name}`;
-    await chinook.query(`CREATE TABLE ${table} AS SELECT genre_id, name FROM genre WHERE genre_id <= 5`);
-    await h.platform.publish(pipelineBundle({
-      domain: 'catalog', name,
-      inputs: [{ name: 'genre', source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: `SELECT genre_id, name FROM ${table}` } }],
-      sql: 'SELECT * FROM genre',
-      columns: [
-        { name: 'genre_id', type: 'integer', nullable: false, pii: 'none' },
-        { name: 'name', type: 'varchar', nullable: false, pii: 'none' },
-      ],
-      ...(keyed ? { primaryKey: ['genre_id'] } : {}),
-      ports: [{ name: 'files', type: 'parquet' }, { name: 'events', type: 'stream', subject }],
-    }));
-    const nc = await connect({ servers: NATS_URL });
-    const jsm = await jetstreamManager(nc);
-    const stream = streamName(`catalog/${name}`);
-    try {
-      expect((await h.platform.runProduct(`catalog/${name}`, { env })).status).toBe('succeeded');
-      await chinook.query(`DELETE FROM ${table} WHERE genre_id IN (2, 4)`);
-      await chinook.query(`UPDATE ${table} SET name = 'Rock & Roll' WHERE genre_id = 5`);
-      const second = await h.platform.runProduct(`catalog/${name}`, { env });
-      expect(second.status).toBe('succeeded');
+  ])(
+    'stream port: deletions go to <subject>.deleted as $label, so a replay rebuilds the snapshot',
+    async ({ keyed }) => {
+      const name = uniqueName(keyed ? 'genres' : 'mediatypes');
+      const table = `src_${name.replace(/-/g, '_')}`;
+      const subject = `test.${name}`;
+      await chinook.query(`CREATE TABLE ${table} AS SELECT genre_id, name FROM genre WHERE genre_id <= 5`);
+      await h.platform.publish(
+        pipelineBundle({
+          domain: 'catalog',
+          name,
+          inputs: [
+            {
+              name: 'genre',
+              source: {
+                type: 'postgres',
+                connection: '${CHINOOK_DB_URI}',
+                query: `SELECT genre_id, name FROM ${table}`,
+              },
+            },
+          ],
+          sql: 'SELECT * FROM genre',
+          columns: [
+            { name: 'genre_id', type: 'integer', nullable: false, pii: 'none' },
+            { name: 'name', type: 'varchar', nullable: false, pii: 'none' },
+          ],
+          ...(keyed ? { primaryKey: ['genre_id'] } : {}),
+          ports: [
+            { name: 'files', type: 'parquet' },
+            { name: 'events', type: 'stream', subject },
+          ],
+        }),
+      );
+      const nc = await connect({ servers: NATS_URL });
+      const jsm = await jetstreamManager(nc);
+      const stream = streamName(`catalog/${name}`);
+      try {
+        expect((await h.platform.runProduct(`catalog/${name}`, { env })).status).toBe('succeeded');
+        await chinook.query(`DELETE FROM ${table} WHERE genre_id IN (2, 4)`);
+        await chinook.query(`UPDATE ${table} SET name = 'Rock & Roll' WHERE genre_id = 5`);
+        const second = await h.platform.runProduct(`catalog/${name}`, { env });
+        expect(second.status).toBe('succeeded');
 
-      const js = jetstream(nc);
-      const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
-      const all: Array<{ subject: string; data: Record<string, unknown>; change?: string }> = [];
-      for await (const m of await consumer.fetch({ max_messages: 100, expires: 2_000 })) {
-        all.push({ subject: m.subject, data: m.json(), change: m.headers?.get('Mesh-Change') });
-        if (m.subject.endsWith('.snapshot.published') && m.json<{ snapshotId: string }>().snapshotId === second.snapshotId) break;
-      }
-      const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.genre_id) - Number(b.genre_id) || String(a.name).localeCompare(String(b.name));
-      const deleted = all.filter((m) => m.subject === `${subject}.deleted`);
-      expect(deleted.every((m) => m.change === 'delete')).toBe(true);
-      expect(deleted.map((m) => m.data).sort(byId)).toEqual(keyed
-        ? [{ genre_id: 2 }, { genre_id: 4 }]
-        : [{ genre_id: 2, name: 'Jazz' }, { genre_id: 4, name: 'Alternative & Punk' }, { genre_id: 5, name: 'Rock And Roll' }]);
-      expect(all.at(-1)!.data).toMatchObject({ snapshotId: second.snapshotId, changedRows: 1, deletedRows: keyed ? 2 : 3 });
+        const js = jetstream(nc);
+        const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
+        const all: Array<{ subject: string; data: Record<string, unknown>; change?: string }> = [];
+        for await (const m of await consumer.fetch({ max_messages: 100, expires: 2_000 })) {
+          all.push({ subject: m.subject, data: m.json(), change: m.headers?.get('Mesh-Change') });
+          if (
+            m.subject.endsWith('.snapshot.published') &&
+            m.json<{ snapshotId: string }>().snapshotId === second.snapshotId
+          )
+            break;
+        }
+        const byId = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+          Number(a.genre_id) - Number(b.genre_id) || String(a.name).localeCompare(String(b.name));
+        const deleted = all.filter((m) => m.subject === `${subject}.deleted`);
+        expect(deleted.every((m) => m.change === 'delete')).toBe(true);
+        expect(deleted.map((m) => m.data).sort(byId)).toEqual(
+          keyed
+            ? [{ genre_id: 2 }, { genre_id: 4 }]
+            : [
+                { genre_id: 2, name: 'Jazz' },
+                { genre_id: 4, name: 'Alternative & Punk' },
+                { genre_id: 5, name: 'Rock And Roll' },
+              ],
+        );
+        expect(all.at(-1)!.data).toMatchObject({
+          snapshotId: second.snapshotId,
+          changedRows: 1,
+          deletedRows: keyed ? 2 : 3,
+        });
 
-      // Replaying every message in order rebuilds the current snapshot.
-      const rebuilt: Array<Record<string, unknown>> = [];
-      for (const m of all) {
-        if (m.subject.endsWith('.snapshot.published')) continue;
-        const at = rebuilt.findIndex((r) => keyed ? r.genre_id === m.data.genre_id : JSON.stringify(r) === JSON.stringify(m.data));
-        if (m.subject.endsWith('.deleted')) rebuilt.splice(at, 1);
-        else if (keyed && at >= 0) rebuilt[at] = m.data;
-        else rebuilt.push(m.data);
+        // Replaying every message in order rebuilds the current snapshot.
+        const rebuilt: Array<Record<string, unknown>> = [];
+        for (const m of all) {
+          if (m.subject.endsWith('.snapshot.published')) continue;
+          const at = rebuilt.findIndex((r) =>
+            keyed ? r.genre_id === m.data.genre_id : JSON.stringify(r) === JSON.stringify(m.data),
+          );
+          if (m.subject.endsWith('.deleted')) rebuilt.splice(at, 1);
+          else if (keyed && at >= 0) rebuilt[at] = m.data;
+          else rebuilt.push(m.data);
+        }
+        const current = await chinook.query(`SELECT genre_id, name FROM ${table}`);
+        expect(rebuilt.sort(byId)).toEqual(current.rows.sort(byId));
+      } finally {
+        await jsm.streams.delete(stream).catch(() => undefined);
+        await nc.close();
+        await chinook.query(`DROP TABLE IF EXISTS ${table}`);
       }
-      const current = await chinook.query(`SELECT genre_id, name FROM ${table}`);
-      expect(rebuilt.sort(byId)).toEqual(current.rows.sort(byId));
-    } finally {
-      await jsm.streams.delete(stream).catch(() => undefined);
-      await nc.close();
-      await chinook.query(`DROP TABLE IF EXISTS ${table}`);
-    }
-  });
+    },
+  );
 
   it('a stream that refuses after the commit point: the run stays published, warns, and the next publication catches its consumers up', async () => {
     const name = uniqueName('albums');
     const subject = `test.${name}`;
-    await h.platform.publish(pipelineBundle({
-      domain: 'catalog', name, version: '1.0.0',
-      inputs: [{ name: 'track', source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: 'SELECT track_id, milliseconds FROM track WHERE track_id BETWEEN 201 AND 300' } }],
-      sql: 'SELECT * FROM track',
-      columns: [
-        { name: 'track_id', type: 'integer', nullable: false, pii: 'none' },
-        { name: 'milliseconds', type: 'integer', nullable: false, pii: 'none' },
-      ],
-      primaryKey: ['track_id'],
-      ports: [{ name: 'files', type: 'parquet' }, { name: 'events', type: 'stream', subject }],
-    }));
+    await h.platform.publish(
+      pipelineBundle({
+        domain: 'catalog',
+        name,
+        version: '1.0.0',
+        inputs: [
+          {
+            name: 'track',
+            source: {
+              type: 'postgres',
+              connection: '${CHINOOK_DB_URI}',
+              query: 'SELECT track_id, milliseconds FROM track WHERE track_id BETWEEN 201 AND 300',
+            },
+          },
+        ],
+        sql: 'SELECT * FROM track',
+        columns: [
+          { name: 'track_id', type: 'integer', nullable: false, pii: 'none' },
+          { name: 'milliseconds', type: 'integer', nullable: false, pii: 'none' },
+        ],
+        primaryKey: ['track_id'],
+        ports: [
+          { name: 'files', type: 'parquet' },
+          { name: 'events', type: 'stream', subject },
+        ],
+      }),
+    );
     const nc = await connect({ servers: NATS_URL });
     const jsm = await jetstreamManager(nc);
     const stream = streamName(`catalog/${name}`);
@@ -174,8 +252,15 @@ describe('output ports and sources', () => {
       const second = await h.platform.runProduct(`catalog/${name}`, { env });
       expect(second.status).toBe('succeeded');
       expect(second.error).toBeNull();
-      expect(second.steps.find((s) => s.name === 'publish')).toMatchObject({ status: 'succeeded', error: expect.stringMatching(/output port \(stream\) not updated: .*consumers catch up at the next publication/) });
-      expect(readCurrentSnapshot(h.platform.config.warehouseDir, `catalog/${name}`, 1)!.snapshotId).toBe(second.snapshotId);
+      expect(second.steps.find((s) => s.name === 'publish')).toMatchObject({
+        status: 'succeeded',
+        error: expect.stringMatching(
+          /output port \(stream\) not updated: .*consumers catch up at the next publication/,
+        ),
+      });
+      expect(readCurrentSnapshot(h.platform.config.warehouseDir, `catalog/${name}`, 1)!.snapshotId).toBe(
+        second.snapshotId,
+      );
       expect((await h.platform.listEvents({ subject: `catalog/${name}` })).map((e) => e.type)).toContain('port.failed');
       expect((await jsm.streams.info(stream)).state.messages).toBe(101);
 
@@ -195,14 +280,31 @@ describe('output ports and sources', () => {
 
   it('a port that cannot be reached fails the run before anything is visible on any port', async () => {
     const name = uniqueName('artists');
-    await h.platform.publish(pipelineBundle({
-      domain: 'catalog', name,
-      inputs: [{ name: 'artist', source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: 'SELECT artist_id, name FROM artist' } }],
-      sql: 'SELECT * FROM artist',
-      columns: [{ name: 'artist_id', type: 'integer', nullable: false, pii: 'none' }, { name: 'name', type: 'varchar', pii: 'none' }],
-      ports: [{ name: 'files', type: 'parquet' }, { name: 'sql', type: 'postgres', connection: '${WAREHOUSE_URI}', table: 'catalog.artists' }, { name: 'events', type: 'stream', subject: `test.${name}` }],
-    }));
-    const outcome = await h.platform.runProduct(`catalog/${name}`, { env: { ...env, MESH_NATS_URL: 'nats://127.0.0.1:1' } });
+    await h.platform.publish(
+      pipelineBundle({
+        domain: 'catalog',
+        name,
+        inputs: [
+          {
+            name: 'artist',
+            source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: 'SELECT artist_id, name FROM artist' },
+          },
+        ],
+        sql: 'SELECT * FROM artist',
+        columns: [
+          { name: 'artist_id', type: 'integer', nullable: false, pii: 'none' },
+          { name: 'name', type: 'varchar', pii: 'none' },
+        ],
+        ports: [
+          { name: 'files', type: 'parquet' },
+          { name: 'sql', type: 'postgres', connection: '${WAREHOUSE_URI}', table: 'catalog.artists' },
+          { name: 'events', type: 'stream', subject: `test.${name}` },
+        ],
+      }),
+    );
+    const outcome = await h.platform.runProduct(`catalog/${name}`, {
+      env: { ...env, MESH_NATS_URL: 'nats://127.0.0.1:1' },
+    });
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toMatch(/output port events: cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
     expect(readCurrentSnapshot(h.platform.config.warehouseDir, `catalog/${name}`, 1)).toBeUndefined();
@@ -216,17 +318,32 @@ describe('output ports and sources', () => {
 
   it('postgres port: the snapshot replaces the live table in one transaction', async () => {
     const name = uniqueName('genres');
-    const bundle = (where: string, version: string) => pipelineBundle({
-      domain: 'catalog', name, version,
-      inputs: [{ name: 'genre', source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: `SELECT genre_id, name FROM genre ${where}` } }],
-      sql: 'SELECT * FROM genre',
-      columns: [
-        { name: 'genre_id', type: 'integer', nullable: false, pii: 'none' },
-        { name: 'name', type: 'varchar(120)', pii: 'none' },
-      ],
-      primaryKey: ['genre_id'],
-      ports: [{ name: 'files', type: 'parquet' }, { name: 'sql', type: 'postgres', connection: '${WAREHOUSE_URI}', table: 'catalog.genres' }],
-    });
+    const bundle = (where: string, version: string) =>
+      pipelineBundle({
+        domain: 'catalog',
+        name,
+        version,
+        inputs: [
+          {
+            name: 'genre',
+            source: {
+              type: 'postgres',
+              connection: '${CHINOOK_DB_URI}',
+              query: `SELECT genre_id, name FROM genre ${where}`,
+            },
+          },
+        ],
+        sql: 'SELECT * FROM genre',
+        columns: [
+          { name: 'genre_id', type: 'integer', nullable: false, pii: 'none' },
+          { name: 'name', type: 'varchar(120)', pii: 'none' },
+        ],
+        primaryKey: ['genre_id'],
+        ports: [
+          { name: 'files', type: 'parquet' },
+          { name: 'sql', type: 'postgres', connection: '${WAREHOUSE_URI}', table: 'catalog.genres' },
+        ],
+      });
     const reader = new pg.Client({ connectionString: warehouse.url });
     await reader.connect();
     try {
@@ -256,22 +373,39 @@ describe('output ports and sources', () => {
     const admin = await mysql.createConnection({ host: '127.0.0.1', user: 'root', password: '' });
     await admin.query(`CREATE DATABASE ${dbName}`);
     try {
-      await admin.query(`CREATE TABLE ${dbName}.orders (id INT PRIMARY KEY, note VARCHAR(40), amount DECIMAL(10,2), placed_at DATETIME)`);
-      await admin.query(`INSERT INTO ${dbName}.orders VALUES (1, 'first, with a comma', 10.50, '2026-01-01 10:00:00'), (2, NULL, 3.25, '2026-01-02 11:00:00'), (3, 'say "hi"', 0.99, '2026-01-03 12:00:00')`);
+      await admin.query(
+        `CREATE TABLE ${dbName}.orders (id INT PRIMARY KEY, note VARCHAR(40), amount DECIMAL(10,2), placed_at DATETIME)`,
+      );
+      await admin.query(
+        `INSERT INTO ${dbName}.orders VALUES (1, 'first, with a comma', 10.50, '2026-01-01 10:00:00'), (2, NULL, 3.25, '2026-01-02 11:00:00'), (3, 'say "hi"', 0.99, '2026-01-03 12:00:00')`,
+      );
       const name = uniqueName('orders');
-      await h.platform.publish(pipelineBundle({
-        domain: 'sales', name,
-        inputs: [{ name: 'orders', source: { type: 'mysql', connection: '${SHOP_URI}', query: 'SELECT * FROM orders WHERE placed_at > :last_run', watermark: 'placed_at' } }],
-        sql: 'SELECT * FROM orders',
-        columns: [
-          { name: 'id', type: 'integer', nullable: false, pii: 'none' },
-          { name: 'note', type: 'varchar', pii: 'none' },
-          { name: 'amount', type: 'decimal(10,2)', pii: 'none' },
-          { name: 'placed_at', type: 'timestamp', pii: 'none' },
-        ],
-        primaryKey: ['id'],
-        checks: [{ type: 'null_rate', column: 'note', threshold: 0.5 }],
-      }));
+      await h.platform.publish(
+        pipelineBundle({
+          domain: 'sales',
+          name,
+          inputs: [
+            {
+              name: 'orders',
+              source: {
+                type: 'mysql',
+                connection: '${SHOP_URI}',
+                query: 'SELECT * FROM orders WHERE placed_at > :last_run',
+                watermark: 'placed_at',
+              },
+            },
+          ],
+          sql: 'SELECT * FROM orders',
+          columns: [
+            { name: 'id', type: 'integer', nullable: false, pii: 'none' },
+            { name: 'note', type: 'varchar', pii: 'none' },
+            { name: 'amount', type: 'decimal(10,2)', pii: 'none' },
+            { name: 'placed_at', type: 'timestamp', pii: 'none' },
+          ],
+          primaryKey: ['id'],
+          checks: [{ type: 'null_rate', column: 'note', threshold: 0.5 }],
+        }),
+      );
       const runEnv = { ...env, SHOP_URI: `mysql://root@127.0.0.1:3306/${dbName}` };
       const first = await h.platform.runProduct(`sales/${name}`, { env: runEnv });
       expect(first.error).toBeNull();

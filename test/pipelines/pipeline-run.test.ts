@@ -43,19 +43,28 @@ describe.each(BACKENDS)('pipelines on Chinook, registry on %s', (backend) => {
   });
 
   it('runs a PostgreSQL-sourced product, publishes a parquet snapshot and records the run', async () => {
-    await h.platform.publish(pipelineBundle({
-      domain: 'identity', name: 'customers',
-      inputs: [{ name: 'customer', source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: 'SELECT * FROM customer' } }],
-      sql: "SELECT customer_id, first_name || ' ' || last_name AS full_name, email, phone, country FROM customer",
-      columns: customerColumns, primaryKey: ['customer_id'],
-      checks: [
-        { type: 'unique', column: 'customer_id' },
-        { type: 'not_null', columns: ['email'] },
-        { type: 'row_count', min: 50, max: 100 },
-        { type: 'accepted_values', column: 'country', values: ['Brazil', 'Germany'], severity: 'warn' },
-        { type: 'row_count_vs_source', threshold: 1 },
-      ],
-    }));
+    await h.platform.publish(
+      pipelineBundle({
+        domain: 'identity',
+        name: 'customers',
+        inputs: [
+          {
+            name: 'customer',
+            source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: 'SELECT * FROM customer' },
+          },
+        ],
+        sql: "SELECT customer_id, first_name || ' ' || last_name AS full_name, email, phone, country FROM customer",
+        columns: customerColumns,
+        primaryKey: ['customer_id'],
+        checks: [
+          { type: 'unique', column: 'customer_id' },
+          { type: 'not_null', columns: ['email'] },
+          { type: 'row_count', min: 50, max: 100 },
+          { type: 'accepted_values', column: 'country', values: ['Brazil', 'Germany'], severity: 'warn' },
+          { type: 'row_count_vs_source', threshold: 1 },
+        ],
+      }),
+    );
     const outcome = await h.platform.runProduct('identity/customers', { env });
     expect(outcome.error).toBeNull();
     expect(outcome.status).toBe('succeeded');
@@ -80,7 +89,12 @@ describe.each(BACKENDS)('pipelines on Chinook, registry on %s', (backend) => {
     }
 
     const runs = await h.platform.listRuns('identity/customers');
-    expect(runs[0]).toMatchObject({ id: outcome.runId, status: 'succeeded', rowsOut: 59, snapshotId: outcome.snapshotId });
+    expect(runs[0]).toMatchObject({
+      id: outcome.runId,
+      status: 'succeeded',
+      rowsOut: 59,
+      snapshotId: outcome.snapshotId,
+    });
     expect(runs[0].steps.every((s) => typeof s.ms === 'number')).toBe(true);
     const checks = await h.platform.listCheckResults('identity/customers');
     expect(checks.map((c) => c.name)).toContain('unique(customer_id)');
@@ -89,20 +103,30 @@ describe.each(BACKENDS)('pipelines on Chinook, registry on %s', (backend) => {
   });
 
   it('consumes another product by domain/name@major and refuses to publish when a blocking check fails', async () => {
-    const bundle = (maxRevenue: number) => pipelineBundle({
-      domain: 'sales', name: 'revenue-by-country', version: maxRevenue > 1000 ? '1.0.0' : '1.0.1',
-      inputs: [
-        { name: 'invoice', source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: 'SELECT invoice_id, customer_id, total FROM invoice' } },
-        { name: 'customers', product: 'identity/customers@1' },
-      ],
-      sql: 'SELECT c.country, sum(i.total) AS revenue FROM invoice i JOIN customers c USING (customer_id) GROUP BY ALL',
-      columns: [
-        { name: 'country', type: 'varchar', nullable: false, pii: 'none' },
-        { name: 'revenue', type: 'decimal(12,2)', nullable: false, pii: 'none' },
-      ],
-      primaryKey: ['country'],
-      checks: [{ type: 'range', column: 'revenue', min: 0, max: maxRevenue }],
-    });
+    const bundle = (maxRevenue: number) =>
+      pipelineBundle({
+        domain: 'sales',
+        name: 'revenue-by-country',
+        version: maxRevenue > 1000 ? '1.0.0' : '1.0.1',
+        inputs: [
+          {
+            name: 'invoice',
+            source: {
+              type: 'postgres',
+              connection: '${CHINOOK_DB_URI}',
+              query: 'SELECT invoice_id, customer_id, total FROM invoice',
+            },
+          },
+          { name: 'customers', product: 'identity/customers@1' },
+        ],
+        sql: 'SELECT c.country, sum(i.total) AS revenue FROM invoice i JOIN customers c USING (customer_id) GROUP BY ALL',
+        columns: [
+          { name: 'country', type: 'varchar', nullable: false, pii: 'none' },
+          { name: 'revenue', type: 'decimal(12,2)', nullable: false, pii: 'none' },
+        ],
+        primaryKey: ['country'],
+        checks: [{ type: 'range', column: 'revenue', min: 0, max: maxRevenue }],
+      });
     await h.platform.publish(bundle(10_000));
     const good = await h.platform.runProduct('sales/revenue-by-country', { env });
     expect(good.status).toBe('succeeded');
@@ -121,24 +145,42 @@ describe.each(BACKENDS)('pipelines on Chinook, registry on %s', (backend) => {
     expect(range.status).toBe('fail');
     expect(range.samples!.length).toBeGreaterThan(0);
     // The last good snapshot stays current and served.
-    expect(readCurrentSnapshot(h.platform.config.warehouseDir, 'sales/revenue-by-country', 1)!.snapshotId).toBe(good.snapshotId);
+    expect(readCurrentSnapshot(h.platform.config.warehouseDir, 'sales/revenue-by-country', 1)!.snapshotId).toBe(
+      good.snapshotId,
+    );
     const runs = await h.platform.listRuns('sales/revenue-by-country');
     expect(runs.map((r) => r.status)).toEqual(['failed', 'succeeded']);
   });
 
   it('loads incrementally: :last_run bound to the watermark, new rows merged by primary key, watermark moves only on publish', async () => {
-    await h.platform.publish(pipelineBundle({
-      domain: 'sales', name: 'invoices',
-      inputs: [{ name: 'invoice', source: { type: 'postgres', connection: '${CHINOOK_DB_URI}', query: 'SELECT invoice_id, invoice_date, total FROM invoice WHERE invoice_date > :last_run', watermark: 'invoice_date' } }],
-      sql: 'SELECT * FROM invoice',
-      columns: [
-        { name: 'invoice_id', type: 'integer', nullable: false, pii: 'none' },
-        { name: 'invoice_date', type: 'timestamp', nullable: false, pii: 'none' },
-        { name: 'total', type: 'decimal(10,2)', nullable: false, pii: 'none' },
-      ],
-      primaryKey: ['invoice_id'],
-      checks: [{ type: 'unique', column: 'invoice_id' }, { type: 'range', column: 'total', min: 0 }],
-    }));
+    await h.platform.publish(
+      pipelineBundle({
+        domain: 'sales',
+        name: 'invoices',
+        inputs: [
+          {
+            name: 'invoice',
+            source: {
+              type: 'postgres',
+              connection: '${CHINOOK_DB_URI}',
+              query: 'SELECT invoice_id, invoice_date, total FROM invoice WHERE invoice_date > :last_run',
+              watermark: 'invoice_date',
+            },
+          },
+        ],
+        sql: 'SELECT * FROM invoice',
+        columns: [
+          { name: 'invoice_id', type: 'integer', nullable: false, pii: 'none' },
+          { name: 'invoice_date', type: 'timestamp', nullable: false, pii: 'none' },
+          { name: 'total', type: 'decimal(10,2)', nullable: false, pii: 'none' },
+        ],
+        primaryKey: ['invoice_id'],
+        checks: [
+          { type: 'unique', column: 'invoice_id' },
+          { type: 'range', column: 'total', min: 0 },
+        ],
+      }),
+    );
     const first = await h.platform.runProduct('sales/invoices', { env });
     expect(first.status).toBe('succeeded');
     expect(first.inputs[0]).toMatchObject({ rowsIn: 412, watermark: '2025-12-22 00:00:00' });
@@ -149,16 +191,26 @@ describe.each(BACKENDS)('pipelines on Chinook, registry on %s', (backend) => {
     expect(second.rowsOut).toBe(412);
 
     // A new invoice and a late correction to an existing one (same key, newer date) are merged.
-    await chinook.query(`INSERT INTO invoice (invoice_id, customer_id, invoice_date, total) VALUES (9001, 1, '2026-01-05', 10.00)`);
+    await chinook.query(
+      `INSERT INTO invoice (invoice_id, customer_id, invoice_date, total) VALUES (9001, 1, '2026-01-05', 10.00)`,
+    );
     await chinook.query(`UPDATE invoice SET total = 99.99, invoice_date = '2026-01-06' WHERE invoice_id = 1`);
     const third = await h.platform.runProduct('sales/invoices', { env });
     expect(third.inputs[0]).toMatchObject({ rowsIn: 2, watermark: '2026-01-06 00:00:00' });
     expect(third.rowsOut).toBe(413);
-    const rows = await parquetRows(readCurrentSnapshot(h.platform.config.warehouseDir, 'sales/invoices', 1)!.file, 'SELECT invoice_id, CAST(total AS VARCHAR) AS total FROM t WHERE invoice_id IN (1, 9001) ORDER BY 1');
-    expect(rows).toEqual([{ invoice_id: 1, total: '99.99' }, { invoice_id: 9001, total: '10.00' }]);
+    const rows = await parquetRows(
+      readCurrentSnapshot(h.platform.config.warehouseDir, 'sales/invoices', 1)!.file,
+      'SELECT invoice_id, CAST(total AS VARCHAR) AS total FROM t WHERE invoice_id IN (1, 9001) ORDER BY 1',
+    );
+    expect(rows).toEqual([
+      { invoice_id: 1, total: '99.99' },
+      { invoice_id: 9001, total: '10.00' },
+    ]);
 
     // A failed run (a negative total breaks the range check) leaves the watermark where it was.
-    await chinook.query(`INSERT INTO invoice (invoice_id, customer_id, invoice_date, total) VALUES (9002, 1, '2026-02-01', -5)`);
+    await chinook.query(
+      `INSERT INTO invoice (invoice_id, customer_id, invoice_date, total) VALUES (9002, 1, '2026-02-01', -5)`,
+    );
     const failed = await h.platform.runProduct('sales/invoices', { env });
     expect(failed.status).toBe('failed');
     await chinook.query(`UPDATE invoice SET total = 5 WHERE invoice_id = 9002`);

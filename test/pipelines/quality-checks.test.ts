@@ -33,7 +33,13 @@ describe('quality checks', () => {
   afterAll(() => engine?.close());
 
   const run = (checks: QualityCheckSpec[], ctx: Partial<Parameters<typeof runQualityChecks>[3]> = {}) =>
-    runQualityChecks(engine, checks, columns, { rowsIn: 4, rowsTransformed: 4, recentRowCounts: [], now: new Date('2026-11-21T00:00:00Z'), ...ctx });
+    runQualityChecks(engine, checks, columns, {
+      rowsIn: 4,
+      rowsTransformed: 4,
+      recentRowCounts: [],
+      now: new Date('2026-11-21T00:00:00Z'),
+      ...ctx,
+    });
 
   it('judges every check type and records observed values and thresholds', async () => {
     const results = await run([
@@ -71,12 +77,18 @@ describe('quality checks', () => {
     expect(results[1]).toMatchObject({ observed: 0.25, threshold: 0.2, severity: 'error' });
     expect(results[3]).toMatchObject({ observed: 1, message: '1 duplicate (or null) value(s) of id' });
     expect(results[6].observed).toEqual({ outside: 1, min: -5, max: 30 });
-    expect(results[9]).toMatchObject({ severity: 'warn', observed: { newest: '2026-11-20T06:00:00.000Z', ageSeconds: 64_800 } });
+    expect(results[9]).toMatchObject({
+      severity: 'warn',
+      observed: { newest: '2026-11-20T06:00:00.000Z', ageSeconds: 64_800 },
+    });
     expect(results[10]).toMatchObject({ observed: 4, threshold: { min: 1, max: 3 } });
   });
 
   it('samples failing rows (at most 10) with direct PII masked', async () => {
-    const [unique, regex] = await run([{ type: 'unique', column: 'id' }, { type: 'regex', column: 'email', pattern: '@' }]);
+    const [unique, regex] = await run([
+      { type: 'unique', column: 'id' },
+      { type: 'regex', column: 'email', pattern: '@' },
+    ]);
     expect(unique.samples).toHaveLength(2);
     expect(unique.samples!.map((r) => r.id)).toEqual([2, 2]);
     expect(unique.samples!.find((r) => r.email !== null)!.email).toMatch(/^sha256:[0-9a-f]{16}$/);
@@ -88,7 +100,11 @@ describe('quality checks', () => {
     const [amounts, ids, times] = await run([
       { type: 'accepted_values', column: 'amount', values: [10, '20.00', 30, -5] },
       { type: 'accepted_values', column: 'id', values: [1, 2, 'four'] },
-      { type: 'accepted_values', column: 'updated_at', values: ['2026-11-20', '2026-11-19 00:00:00', '2026-11-20T06:00:00'] },
+      {
+        type: 'accepted_values',
+        column: 'updated_at',
+        values: ['2026-11-20', '2026-11-19 00:00:00', '2026-11-20T06:00:00'],
+      },
     ]);
     expect(amounts).toMatchObject({ status: 'pass', observed: 0 });
     expect(ids).toMatchObject({ status: 'fail', observed: 1, message: '1 row(s) of id outside the accepted values' });
@@ -120,7 +136,8 @@ describe('checks settled by the snapshot file statistics', () => {
     dir = mkdtempSync(join(tmpdir(), 'mesh-stats-'));
     engine = await openEngine();
     // Several row groups; nulls in some; a bigint beyond 2^53; a column with no values at all.
-    await engine.connection.run(`COPY (SELECT i::BIGINT AS id, CASE WHEN i % 1000 = 7 THEN NULL ELSE (i % 500) / 4 END::DECIMAL(10,2) AS price,
+    await engine.connection
+      .run(`COPY (SELECT i::BIGINT AS id, CASE WHEN i % 1000 = 7 THEN NULL ELSE (i % 500) / 4 END::DECIMAL(10,2) AS price,
         i / 3000.0 AS ratio, CASE WHEN i = 2500 THEN 9007199254740993 ELSE i END::BIGINT AS huge, NULL::INTEGER AS empty,
         CASE WHEN i % 700 = 0 THEN NULL ELSE 'user' || i || '@x.com' END AS email, i % 2 = 0 AS active
       FROM range(1, 3001) AS t(i)) TO '${join(dir, 'snap.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 1000)`);
@@ -164,7 +181,23 @@ describe('checks settled by the snapshot file statistics', () => {
     const scanned = await runQualityChecks(engine, checks, statColumns, ctx);
     const settled = await runQualityChecks(engine, checks, statColumns, { ...ctx, stats });
     expect(settled).toEqual(scanned);
-    expect(scanned.map((c) => c.status)).toEqual(['pass', 'fail', 'fail', 'fail', 'pass', 'pass', 'fail', 'fail', 'pass', 'fail', 'pass', 'fail', 'pass', 'fail', 'pass']);
+    expect(scanned.map((c) => c.status)).toEqual([
+      'pass',
+      'fail',
+      'fail',
+      'fail',
+      'pass',
+      'pass',
+      'fail',
+      'fail',
+      'pass',
+      'fail',
+      'pass',
+      'fail',
+      'pass',
+      'fail',
+      'pass',
+    ]);
     expect(scanned[8].observed).toEqual({ outside: 0, min: 0, max: 124.75 });
     // Samples are the first failing rows in the file's order (nulls of price at i % 1000 = 7).
     expect(scanned[1].samples!.map((r) => Number(r.id))).toEqual([7, 1007, 2007]);
@@ -173,19 +206,29 @@ describe('checks settled by the snapshot file statistics', () => {
   it('shows the same samples on every run: the first failing rows of the snapshot', async () => {
     // Many row groups, failing rows in all of them: a parallel scan reaches several at once.
     const file = join(dir, 'many.parquet');
-    await engine.connection.run(`COPY (SELECT i::BIGINT AS id, i % 2 = 0 AS active FROM range(1, 200001) AS t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 10000)`);
+    await engine.connection.run(
+      `COPY (SELECT i::BIGINT AS id, i % 2 = 0 AS active FROM range(1, 200001) AS t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 10000)`,
+    );
     const checks: QualityCheckSpec[] = [
       { type: 'accepted_values', column: 'active', values: [true] },
       { type: 'sql', name: 'odd', sql: 'SELECT * FROM snapshot WHERE NOT active' },
     ];
-    const cols: ColumnSpec[] = [{ name: 'id', type: 'bigint', pii: 'none' }, { name: 'active', type: 'boolean', pii: 'none' }];
+    const cols: ColumnSpec[] = [
+      { name: 'id', type: 'bigint', pii: 'none' },
+      { name: 'active', type: 'boolean', pii: 'none' },
+    ];
     const seen = new Set<string>();
     const first = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19];
     const own = await openEngine();
     try {
       await own.connection.run(`CREATE VIEW snapshot AS SELECT * FROM read_parquet('${file}')`);
       for (let i = 0; i < 25; i++) {
-        const outcomes = await runQualityChecks(own, checks, cols, { rowsIn: 0, rowsTransformed: 0, recentRowCounts: [], now: new Date() });
+        const outcomes = await runQualityChecks(own, checks, cols, {
+          rowsIn: 0,
+          rowsTransformed: 0,
+          recentRowCounts: [],
+          now: new Date(),
+        });
         for (const o of outcomes) seen.add(JSON.stringify(o.samples!.map((r) => Number(r.id))));
       }
       // The engine is left as it was: writes still stream without insertion order.

@@ -25,9 +25,23 @@ describe('retired majors', () => {
   });
 
   it('refuses to read a major after its sunset, keeps its data, and reads the new major', async () => {
-    const upstream = (version: string) => productBundle({ name: 'records', domain: 'identity', version, edit: (p) => { p.spec.inputs[0].source!.path = csv; } });
+    const upstream = (version: string) =>
+      productBundle({
+        name: 'records',
+        domain: 'identity',
+        version,
+        edit: (p) => {
+          p.spec.inputs[0].source!.path = csv;
+        },
+      });
     const consumer = (major: number) =>
-      productBundle({ name: 'records-copy', version: `${major}.0.0`, edit: (p) => { p.spec.inputs = [{ name: 'records', product: `identity/records@${major}` }]; } });
+      productBundle({
+        name: 'records-copy',
+        version: `${major}.0.0`,
+        edit: (p) => {
+          p.spec.inputs = [{ name: 'records', product: `identity/records@${major}` }];
+        },
+      });
 
     await h.platform.publish(upstream('1.0.0'));
     expect((await h.platform.runProduct('identity/records')).status).toBe('succeeded');
@@ -44,7 +58,9 @@ describe('retired majors', () => {
     expect(retired.map((r) => `${r.product}@${r.version}`)).toEqual(['identity/records@1.0.0']);
     const refused = await h.platform.runProduct('sales/records-copy');
     expect(refused.status).toBe('failed');
-    expect(refused.error).toMatch(/input records: identity\/records@1 was retired at its sunset .* and is no longer readable/);
+    expect(refused.error).toMatch(
+      /input records: identity\/records@1 was retired at its sunset .* and is no longer readable/,
+    );
     // Retired, not deleted: the data of the old major stays in the warehouse.
     const kept = readCurrentSnapshot(h.platform.config.warehouseDir, 'identity/records', 1);
     expect(kept && existsSync(kept.file)).toBe(true);

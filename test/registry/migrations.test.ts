@@ -22,12 +22,18 @@ describe.each(BACKENDS)('registry upgrades on %s', (backend) => {
     if (backend === 'sqlite') {
       const dir = mkdtempSync(join(tmpdir(), 'mesh-upgrade-'));
       const registry = await openRegistry({ sqlitePath: join(dir, 'registry.sqlite'), migrate: false });
-      cleanups.push(async () => { await registry.close(); rmSync(dir, { recursive: true, force: true }); });
+      cleanups.push(async () => {
+        await registry.close();
+        rmSync(dir, { recursive: true, force: true });
+      });
       return registry;
     }
     const db = await createTestDatabase('mesh_upgrade');
     const registry = await openRegistry({ url: db.url, migrate: false });
-    cleanups.push(async () => { await registry.close(); await db.drop(); });
+    cleanups.push(async () => {
+      await registry.close();
+      await db.drop();
+    });
     return registry;
   }
 
@@ -35,9 +41,16 @@ describe.each(BACKENDS)('registry upgrades on %s', (backend) => {
     const registry = await unmigrated();
     await migrateTo(registry, '005-policy-sets');
     const at = '2026-11-01T00:00:00.000Z';
-    for (const [id, version] of [['run-1', '1.4.0'], ['run-2', '12.0.1']]) {
-      await sql`INSERT INTO pipeline_runs (id, product_id, version, trigger, status, started_at, steps, inputs) VALUES (${id}, ${`sales/${id}`}, ${version}, 'manual', 'succeeded', ${at}, '[]', '[]')`.execute(registry.db);
-      await sql`INSERT INTO watermarks (product_id, input_name, value, run_id, updated_at) VALUES (${`sales/${id}`}, 'orders', ${JSON.stringify(`${version} mark`)}, ${id}, ${at})`.execute(registry.db);
+    for (const [id, version] of [
+      ['run-1', '1.4.0'],
+      ['run-2', '12.0.1'],
+    ]) {
+      await sql`INSERT INTO pipeline_runs (id, product_id, version, trigger, status, started_at, steps, inputs) VALUES (${id}, ${`sales/${id}`}, ${version}, 'manual', 'succeeded', ${at}, '[]', '[]')`.execute(
+        registry.db,
+      );
+      await sql`INSERT INTO watermarks (product_id, input_name, value, run_id, updated_at) VALUES (${`sales/${id}`}, 'orders', ${JSON.stringify(`${version} mark`)}, ${id}, ${at})`.execute(
+        registry.db,
+      );
     }
     await migrateToLatest(registry);
     expect(await getWatermarks(registry, 'sales/run-1', 1)).toEqual(new Map([['orders', '1.4.0 mark']]));

@@ -38,9 +38,15 @@ describe.each(BACKENDS)('registry on %s', (backend) => {
   });
 
   it('refuses different content under an existing version, naming it', async () => {
-    const changed = productBundle({ name: 'orders-daily', version: '1.0.0', description: 'Something else entirely, and longer than before.' });
+    const changed = productBundle({
+      name: 'orders-daily',
+      version: '1.0.0',
+      description: 'Something else entirely, and longer than before.',
+    });
     await expect(platform.publish(changed)).rejects.toThrow(ConflictError);
-    await expect(platform.publish(changed)).rejects.toThrow('sales/orders-daily@1.0.0 is already published with different content');
+    await expect(platform.publish(changed)).rejects.toThrow(
+      'sales/orders-daily@1.0.0 is already published with different content',
+    );
   });
 
   it('keeps every version and shows the newest by semver', async () => {
@@ -55,7 +61,13 @@ describe.each(BACKENDS)('registry on %s', (backend) => {
 
   it('lets exactly one of ten concurrent publishers of a new version win', async () => {
     const attempts = Array.from({ length: 10 }, (_, i) =>
-      platform.publish(productBundle({ name: 'race', version: '1.0.0', description: `Publisher number ${i} wrote this description for the race.` })),
+      platform.publish(
+        productBundle({
+          name: 'race',
+          version: '1.0.0',
+          description: `Publisher number ${i} wrote this description for the race.`,
+        }),
+      ),
     );
     const settled = await Promise.allSettled(attempts);
     const won = settled.filter((s) => s.status === 'fulfilled');
@@ -65,13 +77,28 @@ describe.each(BACKENDS)('registry on %s', (backend) => {
     for (const l of lost) expect(l.reason).toBeInstanceOf(ConflictError);
     const detail = await platform.showProduct('sales/race');
     expect(detail.versions).toHaveLength(1);
-    const published = (await platform.listEvents({ subject: 'sales/race' })).filter((e) => e.type === 'product.published');
+    const published = (await platform.listEvents({ subject: 'sales/race' })).filter(
+      (e) => e.type === 'product.published',
+    );
     expect(published).toHaveLength(1);
   });
 
   it('lists by domain and searches with ranking', async () => {
-    await platform.publish(productBundle({ name: 'customers', domain: 'identity', description: 'Every customer with contact details and segment.', tags: ['customer', 'crm'] }));
-    await platform.publish(productBundle({ name: 'invoices-daily', description: 'Daily invoice totals per customer country.', tags: ['revenue'] }));
+    await platform.publish(
+      productBundle({
+        name: 'customers',
+        domain: 'identity',
+        description: 'Every customer with contact details and segment.',
+        tags: ['customer', 'crm'],
+      }),
+    );
+    await platform.publish(
+      productBundle({
+        name: 'invoices-daily',
+        description: 'Daily invoice totals per customer country.',
+        tags: ['revenue'],
+      }),
+    );
     expect((await platform.listProducts({ domain: 'identity' })).map((p) => p.id)).toEqual(['identity/customers']);
     expect((await platform.listProducts()).length).toBe(4);
     const hits = await platform.searchProducts('customer');
@@ -94,7 +121,9 @@ describe.each(BACKENDS)('registry on %s', (backend) => {
 
   it('never writes a partial version when publishing is refused', async () => {
     const bad = productBundle({ name: 'broken', version: '1.0.0' });
-    await expect(platform.publish({ ...bad, yaml: bad.yaml.replace('"owner"', '"ownr"') })).rejects.toThrow('has errors; nothing was published');
+    await expect(platform.publish({ ...bad, yaml: bad.yaml.replace('"owner"', '"ownr"') })).rejects.toThrow(
+      'has errors; nothing was published',
+    );
     await expect(platform.showProduct('sales/broken')).rejects.toThrow('no product sales/broken');
   });
 });

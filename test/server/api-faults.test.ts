@@ -13,10 +13,18 @@ import { PG_ADMIN_URL } from '../helpers/registries.js';
 import { productBundle } from '../helpers/products.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-const call = (t: TestServer, path: string, init: { method?: string; token?: string; body?: string; headers?: Record<string, string> } = {}) =>
+const call = (
+  t: TestServer,
+  path: string,
+  init: { method?: string; token?: string; body?: string; headers?: Record<string, string> } = {},
+) =>
   fetch(`${t.url}${path}`, {
     method: init.method ?? 'GET',
-    headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    headers: {
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
     body: init.body,
   });
 
@@ -47,17 +55,26 @@ describe('API faults and operations (SQLite)', () => {
       bodies.push(await res.json());
     }
     // The same answer whatever was wrong: a prober learns nothing about which tokens exist.
-    for (const b of bodies) expect(b).toEqual({ error: { kind: 'unauthenticated', message: 'invalid, expired or revoked token' } });
+    for (const b of bodies)
+      expect(b).toEqual({ error: { kind: 'unauthenticated', message: 'invalid, expired or revoked token' } });
     expect(logs.join('\n')).not.toContain(revoked.token);
     expect(logs.join('\n')).not.toContain(expired);
   });
 
   it('refuses a member publishing into another domain (403) and accepts their own', async () => {
     const token = await t.token('hana', 'member', { domains: ['hr'] });
-    const other = await call(t, '/v1/products', { method: 'POST', token, body: JSON.stringify(productBundle({ name: 'orders', domain: 'sales' })) });
+    const other = await call(t, '/v1/products', {
+      method: 'POST',
+      token,
+      body: JSON.stringify(productBundle({ name: 'orders', domain: 'sales' })),
+    });
     expect(other.status).toBe(403);
     expect((await other.json()).error.message).toContain('hana may not publish in domain sales');
-    const own = await call(t, '/v1/products', { method: 'POST', token, body: JSON.stringify(productBundle({ name: 'staff', domain: 'hr' })) });
+    const own = await call(t, '/v1/products', {
+      method: 'POST',
+      token,
+      body: JSON.stringify(productBundle({ name: 'staff', domain: 'hr' })),
+    });
     expect(own.status).toBe(201);
     const show = await (await call(t, '/v1/products/hr/staff', { token })).json();
     expect(show.version.publishedBy).toBe('hana');
@@ -71,7 +88,11 @@ describe('API faults and operations (SQLite)', () => {
     expect(notObject.status).toBe(400);
     const missingField = await call(t, '/v1/check', { method: 'POST', token: t.adminToken, body: '{}' });
     expect((await missingField.json()).error.message).toBe('"yaml" is required');
-    const huge = await call(t, '/v1/products', { method: 'POST', token: t.adminToken, body: JSON.stringify({ yaml: 'x'.repeat(3 * 1024 * 1024) }) });
+    const huge = await call(t, '/v1/products', {
+      method: 'POST',
+      token: t.adminToken,
+      body: JSON.stringify({ yaml: 'x'.repeat(3 * 1024 * 1024) }),
+    });
     expect(huge.status).toBe(413);
     expect((await huge.json()).error.kind).toBe('too-large');
     const badQuery = await call(t, '/v1/products?limit=abc', { token: t.adminToken });
@@ -83,7 +104,13 @@ describe('API faults and operations (SQLite)', () => {
     expect(res.headers.get('content-type')).toContain('application/cloudevents-batch+json');
     const events = await res.json();
     const published = events.find((e: { type: string }) => e.type === 'dev.meshwork.product.published');
-    expect(published).toMatchObject({ specversion: '1.0', source: '/meshwork/registry', subject: 'hr/staff', datacontenttype: 'application/json', data: { product: 'hr/staff', version: '1.0.0' } });
+    expect(published).toMatchObject({
+      specversion: '1.0',
+      source: '/meshwork/registry',
+      subject: 'hr/staff',
+      datacontenttype: 'application/json',
+      data: { product: 'hr/staff', version: '1.0.0' },
+    });
     expect(published.id).toMatch(/^\d+$/);
     expect(Date.parse(published.time)).not.toBeNaN();
     const after = await (await call(t, `/v1/events?after=${published.id}`, { token: t.adminToken })).json();
@@ -99,16 +126,40 @@ describe('API faults and operations (SQLite)', () => {
     expect(metrics).toContain('mesh_http_request_duration_seconds_bucket{method="GET",route="/v1/products",le="0.1"}');
     expect(metrics).toMatch(/mesh_products \d+/);
     const line = logs.map((l) => JSON.parse(l)).find((l) => l.path === '/v1/products/hr/staff');
-    expect(line).toMatchObject({ msg: 'request', method: 'GET', status: 200, route: '/v1/products/:domain/:name', user: 'hana' });
+    expect(line).toMatchObject({
+      msg: 'request',
+      method: 'GET',
+      status: 200,
+      route: '/v1/products/:domain/:name',
+      user: 'hana',
+    });
     expect(typeof line.durationMs).toBe('number');
   });
 
   it('documents every route in a valid OpenAPI 3.1 document', async () => {
     const served = await (await call(t, '/openapi.json')).json();
     expect(served.openapi).toBe('3.1.0');
-    const app = createApp({ authenticate: async () => undefined, platformFor: () => { throw new Error('unused'); }, ready: async () => undefined, metrics: new Metrics() });
-    const routes = app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
-    const doc = openApiDocument() as { paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; parameters?: Array<{ name: string; in: string }> }>>; components: { schemas: Record<string, unknown>; responses: Record<string, unknown> } };
+    const app = createApp({
+      authenticate: async () => undefined,
+      platformFor: () => {
+        throw new Error('unused');
+      },
+      ready: async () => undefined,
+      metrics: new Metrics(),
+    });
+    const routes = app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    const doc = openApiDocument() as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { operationId: string; responses: Record<string, unknown>; parameters?: Array<{ name: string; in: string }> }
+        >
+      >;
+      components: { schemas: Record<string, unknown>; responses: Record<string, unknown> };
+    };
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect([...new Set(routes)].sort()).toEqual(documented.sort());
     // Structural rules of OpenAPI 3.1: unique operationIds, responses on every operation, path parameters declared, $refs resolve.
@@ -118,11 +169,16 @@ describe('API faults and operations (SQLite)', () => {
         expect(ids.has(op.operationId)).toBe(false);
         ids.add(op.operationId);
         expect(Object.keys(op.responses).length).toBeGreaterThan(0);
-        for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) expect(op.parameters?.some((p) => p.in === 'path' && p.name === name), `${path} ${name}`).toBe(true);
+        for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))
+          expect(
+            op.parameters?.some((p) => p.in === 'path' && p.name === name),
+            `${path} ${name}`,
+          ).toBe(true);
       }
     }
     const text = JSON.stringify(doc);
-    for (const m of text.matchAll(/"\$ref":"#\/components\/(schemas|responses)\/(\w+)"/g)) expect(doc.components[m[1] as 'schemas'][m[2]], m[0]).toBeDefined();
+    for (const m of text.matchAll(/"\$ref":"#\/components\/(schemas|responses)\/(\w+)"/g))
+      expect(doc.components[m[1] as 'schemas'][m[2]], m[0]).toBeDefined();
   });
 });
 
@@ -130,7 +186,11 @@ describe('the database dropping connections under load (PostgreSQL)', () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer('postgres');
-    await call(t, '/v1/products', { method: 'POST', token: t.adminToken, body: JSON.stringify(productBundle({ name: 'orders', domain: 'sales' })) });
+    await call(t, '/v1/products', {
+      method: 'POST',
+      token: t.adminToken,
+      body: JSON.stringify(productBundle({ name: 'orders', domain: 'sales' })),
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -143,8 +203,13 @@ describe('the database dropping connections under load (PostgreSQL)', () => {
     const statuses: number[] = [];
     const kinds = new Set<string>();
     for (let round = 0; round < 8; round++) {
-      const load = Array.from({ length: 30 }, (_, i) => call(t, i % 2 ? '/v1/products' : '/v1/search?q=orders', { token: t.adminToken }));
-      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [dbName]);
+      const load = Array.from({ length: 30 }, (_, i) =>
+        call(t, i % 2 ? '/v1/products' : '/v1/search?q=orders', { token: t.adminToken }),
+      );
+      await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [dbName],
+      );
       for (const res of await Promise.all(load)) {
         statuses.push(res.status);
         const body = await res.json();
@@ -152,7 +217,10 @@ describe('the database dropping connections under load (PostgreSQL)', () => {
       }
     }
     await admin.end();
-    expect(statuses.every((s) => s === 200 || s === 503), `statuses: ${[...new Set(statuses)]}`).toBe(true);
+    expect(
+      statuses.every((s) => s === 200 || s === 503),
+      `statuses: ${[...new Set(statuses)]}`,
+    ).toBe(true);
     expect([...kinds]).toEqual(['unavailable']);
     // Recovery: the pool replaces the dead connections; nothing to restart.
     await new Promise((r) => setTimeout(r, 300));

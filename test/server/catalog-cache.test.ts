@@ -30,8 +30,14 @@ describe('catalog cache across two replicas (PostgreSQL)', () => {
     await t?.dispose();
   });
 
-  const get = async (r: RunningServer, path: string) => (await fetch(`${r.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
-  const publish = async (r: RunningServer, bundle: unknown) => fetch(`${r.url}/v1/products`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(bundle) });
+  const get = async (r: RunningServer, path: string) =>
+    (await fetch(`${r.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
+  const publish = async (r: RunningServer, bundle: unknown) =>
+    fetch(`${r.url}/v1/products`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(bundle),
+    });
 
   it('shows a publication on the same replica at once, and on the other within the poll interval', async () => {
     const [a, b] = replicas;
@@ -42,16 +48,33 @@ describe('catalog cache across two replicas (PostgreSQL)', () => {
       expect(await get(r, '/v1/search?q=invoices')).toEqual([]);
       expect((await get(r, '/v1/products/sales/orders')).product.latestVersion).toBe('1.0.0');
     }
-    expect((await publish(a, productBundle({ name: 'orders', version: '1.1.0', description: 'Orders and invoices by day for the sales team.' }))).status).toBe(201);
+    expect(
+      (
+        await publish(
+          a,
+          productBundle({
+            name: 'orders',
+            version: '1.1.0',
+            description: 'Orders and invoices by day for the sales team.',
+          }),
+        )
+      ).status,
+    ).toBe(201);
     expect((await publish(a, productBundle({ name: 'invoices', description: 'Invoices by day.' }))).status).toBe(201);
     // Same replica: read-your-writes.
     expect((await get(a, '/v1/products')).map((p: { id: string }) => p.id)).toEqual(['sales/invoices', 'sales/orders']);
-    expect((await get(a, '/v1/search?q=invoices')).map((p: { id: string }) => p.id).sort()).toEqual(['sales/invoices', 'sales/orders']);
+    expect((await get(a, '/v1/search?q=invoices')).map((p: { id: string }) => p.id).sort()).toEqual([
+      'sales/invoices',
+      'sales/orders',
+    ]);
     expect((await get(a, '/v1/products/sales/orders')).product.latestVersion).toBe('1.1.0');
     // Other replica: within the poll interval (250 ms).
     await new Promise((r) => setTimeout(r, 600));
     expect((await get(b, '/v1/products')).map((p: { id: string }) => p.id)).toEqual(['sales/invoices', 'sales/orders']);
-    expect((await get(b, '/v1/search?q=invoices')).map((p: { id: string }) => p.id).sort()).toEqual(['sales/invoices', 'sales/orders']);
+    expect((await get(b, '/v1/search?q=invoices')).map((p: { id: string }) => p.id).sort()).toEqual([
+      'sales/invoices',
+      'sales/orders',
+    ]);
     expect((await get(b, '/v1/products/sales/orders')).product.latestVersion).toBe('1.1.0');
   });
 });
@@ -59,24 +82,44 @@ describe('catalog cache across two replicas (PostgreSQL)', () => {
 describe('catalog list pages from memory (SQLite)', () => {
   it('match the registry page for page while products are published', async () => {
     const t = await createTestRegistry('sqlite');
-    const server = await startServer({ platform: new LocalPlatform({ registry: t.registry, config: { ...configFromEnv(), actor: 'server' } }), port: 0 });
+    const server = await startServer({
+      platform: new LocalPlatform({ registry: t.registry, config: { ...configFromEnv(), actor: 'server' } }),
+      port: 0,
+    });
     const token = (await createToken(t.registry, { user: 'root', role: 'admin', createdBy: 'test' })).token;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     try {
       const names = ['mango', 'apple', 'kiwi', 'banana', 'zucchini', 'cherry', 'lime', 'fig'];
       for (const [i, name] of names.entries()) {
-        await fetch(`${server.url}/v1/products`, { method: 'POST', headers, body: JSON.stringify(productBundle({ name, domain: i % 2 ? 'sales' : 'hr' })) });
+        await fetch(`${server.url}/v1/products`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(productBundle({ name, domain: i % 2 ? 'sales' : 'hr' })),
+        });
         // Read between writes, so the in-memory list is loaded early and then updated row by row.
         for (const query of ['limit=3&offset=0', 'limit=3&offset=3', 'domain=sales&limit=2&offset=1', '']) {
           const served = await (await fetch(`${server.url}/v1/products?${query}`, { headers })).json();
           const params = new URLSearchParams(query);
-          const direct = await listProducts(t.registry, { domain: params.get('domain') ?? undefined, limit: params.has('limit') ? Number(params.get('limit')) : undefined, offset: params.has('offset') ? Number(params.get('offset')) : undefined });
+          const direct = await listProducts(t.registry, {
+            domain: params.get('domain') ?? undefined,
+            limit: params.has('limit') ? Number(params.get('limit')) : undefined,
+            offset: params.has('offset') ? Number(params.get('offset')) : undefined,
+          });
           expect(served, `${query} after ${name}`).toEqual(JSON.parse(JSON.stringify(direct)));
         }
       }
-      await fetch(`${server.url}/v1/products`, { method: 'POST', headers, body: JSON.stringify(productBundle({ name: 'kiwi', domain: 'hr', version: '2.0.0', description: 'Kiwis, now in version two.' })) });
+      await fetch(`${server.url}/v1/products`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(
+          productBundle({ name: 'kiwi', domain: 'hr', version: '2.0.0', description: 'Kiwis, now in version two.' }),
+        ),
+      });
       const page = await (await fetch(`${server.url}/v1/products?domain=hr`, { headers })).json();
-      expect(page.find((p: { id: string }) => p.id === 'hr/kiwi')).toMatchObject({ latestVersion: '2.0.0', description: 'Kiwis, now in version two.' });
+      expect(page.find((p: { id: string }) => p.id === 'hr/kiwi')).toMatchObject({
+        latestVersion: '2.0.0',
+        description: 'Kiwis, now in version two.',
+      });
     } finally {
       await server.close();
       await t.dispose();

@@ -21,9 +21,20 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
     work = mkdtempSync(join(tmpdir(), `mesh-cli-${mode}-`));
     if (mode === 'server') {
       server = await startTestServer('sqlite');
-      env = { MESH_SERVER: server.url, MESH_TOKEN: server.adminToken, MESH_HOME: join(work, 'unused-home'), MESH_DATABASE_URL: '' };
+      env = {
+        MESH_SERVER: server.url,
+        MESH_TOKEN: server.adminToken,
+        MESH_HOME: join(work, 'unused-home'),
+        MESH_DATABASE_URL: '',
+      };
     } else {
-      env = { MESH_HOME: join(work, '.mesh'), MESH_SERVER: '', MESH_TOKEN: '', MESH_DATABASE_URL: '', MESH_USER: 'root' };
+      env = {
+        MESH_HOME: join(work, '.mesh'),
+        MESH_SERVER: '',
+        MESH_TOKEN: '',
+        MESH_DATABASE_URL: '',
+        MESH_USER: 'root',
+      };
     }
   });
   afterAll(async () => {
@@ -34,12 +45,28 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
   /** As another user: on the server with that role's token; locally every command acts as the registry's owner. */
   const runAs = async (role: 'governance' | 'member', args: string[]) => {
     if (!server) return run(args);
-    const token = role === 'governance' ? await server.token(`gov-${Date.now()}`, 'governance') : await server.token(`member-${Date.now()}`, 'member', { domains: ['sales'] });
+    const token =
+      role === 'governance'
+        ? await server.token(`gov-${Date.now()}`, 'governance')
+        : await server.token(`member-${Date.now()}`, 'member', { domains: ['sales'] });
     return mesh(args, { cwd: work, env: { ...env, MESH_TOKEN: token } });
   };
 
   it('init, validate and publish a product', async () => {
-    expect((await run(['init', 'orders-daily', '--domain', 'sales', '--owner', 'sales-data@company.com', '--template', 'file'])).code).toBe(0);
+    expect(
+      (
+        await run([
+          'init',
+          'orders-daily',
+          '--domain',
+          'sales',
+          '--owner',
+          'sales-data@company.com',
+          '--template',
+          'file',
+        ])
+      ).code,
+    ).toBe(0);
     const validated = await run(['validate'], join(work, 'orders-daily'));
     expect(validated.stdout).toContain('1 file checked, 0 errors');
     expect(validated.code).toBe(0);
@@ -47,7 +74,11 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
     expect(published.code).toBe(0);
     expect(published.stdout).toContain('published sales/orders-daily@0.1.0');
     const again = await run(['publish', 'orders-daily', '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ published: false, status: 'unchanged', product: 'sales/orders-daily' });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      published: false,
+      status: 'unchanged',
+      product: 'sales/orders-daily',
+    });
   });
 
   it('refuses a descriptor with errors, naming file:line:col', async () => {
@@ -68,7 +99,9 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
     const result = await run(['publish', 'orders-daily', '--json']);
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout).error).toMatchObject({ kind: 'conflict' });
-    expect(JSON.parse(result.stdout).error.message).toContain('sales/orders-daily@0.1.0 is already published with different content');
+    expect(JSON.parse(result.stdout).error.message).toContain(
+      'sales/orders-daily@0.1.0 is already published with different content',
+    );
     writeFileSync(file, original);
   });
 
@@ -100,14 +133,23 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
   it('reports freshness, incidents and webhooks', async () => {
     const sla = await run(['sla', 'sales/orders-daily', '--json']);
     expect(sla.code).toBe(0);
-    expect(JSON.parse(sla.stdout)).toMatchObject({ product: 'sales/orders-daily', target: '1d', alertAfter: '2d', state: 'never-published', lastGoodAt: null, objective: 0.995 });
+    expect(JSON.parse(sla.stdout)).toMatchObject({
+      product: 'sales/orders-daily',
+      target: '1d',
+      alertAfter: '2d',
+      state: 'never-published',
+      lastGoodAt: null,
+      objective: 0.995,
+    });
     const text = await run(['sla', 'sales/orders-daily']);
     expect(text.stdout).toContain('freshness:     target 1d, alert after 2d');
     expect(text.stdout).toContain('last good:     never');
     expect((await run(['sla', 'sales/nothing'])).code).toBe(1);
     expect((await run(['incident', 'list'])).stdout).toContain('no incidents');
     expect((await run(['incident', 'ack', 'inc-missing'])).stderr).toContain('no incident inc-missing');
-    const hook = JSON.parse((await run(['webhook', 'add', 'http://127.0.0.1:9/hook', '--types', 'product.published', '--json'])).stdout);
+    const hook = JSON.parse(
+      (await run(['webhook', 'add', 'http://127.0.0.1:9/hook', '--types', 'product.published', '--json'])).stdout,
+    );
     expect(hook).toMatchObject({ url: 'http://127.0.0.1:9/hook', types: ['product.published'], format: 'cloudevents' });
     expect((await run(['webhook', 'list'])).stdout).toContain(hook.id);
     expect((await run(['webhook', 'deliveries', hook.id])).stdout).toContain('nothing delivered yet');
@@ -122,7 +164,12 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
     // A published product has no folder: its file input must be reachable where it runs (here an absolute path).
     const dir = join(work, 'orders-daily');
     const file = join(dir, 'product.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('version: 0.1.0', 'version: 0.2.0').replace('path: data/records.csv', `path: ${join(dir, 'data', 'records.csv')}`));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('version: 0.1.0', 'version: 0.2.0')
+        .replace('path: data/records.csv', `path: ${join(dir, 'data', 'records.csv')}`),
+    );
     expect((await run(['publish', 'orders-daily'])).code).toBe(0);
     const ran = await run(['run', 'sales/orders-daily', '--json']);
     expect(ran.code).toBe(0);
@@ -130,12 +177,17 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
     expect(outcome).toMatchObject({ status: 'succeeded', dryRun: false, version: '0.2.0', rowsOut: 3 });
     const runs = JSON.parse((await run(['runs', 'sales/orders-daily', '--json'])).stdout);
     expect(runs[0]).toMatchObject({ id: outcome.runId, status: 'succeeded', snapshotId: outcome.snapshotId });
-    expect((await run(['runs', 'sales/orders-daily'])).stdout).toMatch(new RegExp(`${outcome.runId} +succeeded +0\\.2\\.0 `));
+    expect((await run(['runs', 'sales/orders-daily'])).stdout).toMatch(
+      new RegExp(`${outcome.runId} +succeeded +0\\.2\\.0 `),
+    );
     const checks = await run(['checks', 'sales/orders-daily']);
     expect(checks.code).toBe(0);
     expect(checks.stdout).toContain('unique(id)');
     // A major by number: the current one runs as usual; one never published is named as such.
-    expect(JSON.parse((await run(['run', 'sales/orders-daily@0', '--json'])).stdout)).toMatchObject({ status: 'succeeded', version: '0.2.0' });
+    expect(JSON.parse((await run(['run', 'sales/orders-daily@0', '--json'])).stdout)).toMatchObject({
+      status: 'succeeded',
+      version: '0.2.0',
+    });
     const noMajor = await run(['run', 'sales/orders-daily@7']);
     expect(noMajor.code).toBe(1);
     expect(noMajor.stderr).toContain('sales/orders-daily has no major 7; its latest is 0.2.0');
@@ -148,8 +200,12 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
     const team = await run(['team', 'create', 'sales-eng', '--domain', 'sales', '--json']);
     expect(team.code).toBe(0);
     expect(JSON.parse(team.stdout)).toMatchObject({ name: 'sales-eng', domains: ['sales'] });
-    expect((await run(['team', 'add-member', 'sales-eng', 'alice'])).stdout).toContain('alice is a member of sales-eng');
-    const created = JSON.parse((await run(['token', 'create', '--user', 'alice', '--role', 'member', '--expires', '30d', '--json'])).stdout);
+    expect((await run(['team', 'add-member', 'sales-eng', 'alice'])).stdout).toContain(
+      'alice is a member of sales-eng',
+    );
+    const created = JSON.parse(
+      (await run(['token', 'create', '--user', 'alice', '--role', 'member', '--expires', '30d', '--json'])).stdout,
+    );
     expect(created.token).toMatch(/^mesh_/);
     const listed = await run(['token', 'list']);
     expect(listed.stdout).toContain(created.id);
@@ -161,7 +217,14 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
   it('diffs a descriptor against its published version and retires expired versions', async () => {
     const diff = await run(['diff', 'orders-daily', '--json']);
     expect(diff.code).toBe(0);
-    expect(JSON.parse(diff.stdout)).toMatchObject({ ok: true, product: 'sales/orders-daily', version: '0.2.0', against: '0.2.0', changes: [], required: 'none' });
+    expect(JSON.parse(diff.stdout)).toMatchObject({
+      ok: true,
+      product: 'sales/orders-daily',
+      version: '0.2.0',
+      against: '0.2.0',
+      changes: [],
+      required: 'none',
+    });
     const text = await run(['diff', 'orders-daily']);
     expect(text.stdout).toContain('no changes: this file is what 0.2.0 published');
     const retire = await run(['versions', 'retire-expired', '--json']);
@@ -182,15 +245,35 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain('applied policy set certified-only (global, 1 rule)');
-    expect((await runAs('governance', ['policy', 'apply', 'certified.policy.yaml'])).stdout).toContain('already in force');
+    expect((await runAs('governance', ['policy', 'apply', 'certified.policy.yaml'])).stdout).toContain(
+      'already in force',
+    );
     const listed = JSON.parse((await run(['policy', 'list', '--json'])).stdout);
-    expect(listed.rules.find((r: { id: string }) => r.id === 'products-must-be-certified')).toMatchObject({ kind: 'cel', severity: 'error', source: 'certified-only', sourceFile: 'registry:certified-only' });
+    expect(listed.rules.find((r: { id: string }) => r.id === 'products-must-be-certified')).toMatchObject({
+      kind: 'cel',
+      severity: 'error',
+      source: 'certified-only',
+      sourceFile: 'registry:certified-only',
+    });
     expect(listed.sets).toContainEqual(expect.objectContaining({ name: 'certified-only', origin: 'registry' }));
     const check = await run(['policy', 'check']);
     expect(check.code).toBe(0);
     expect(check.stdout).toContain('(1 from the registry), 0 errors');
 
-    expect((await run(['init', 'orders-strict', '--domain', 'sales', '--owner', 'sales-data@company.com', '--template', 'file'])).code).toBe(0);
+    expect(
+      (
+        await run([
+          'init',
+          'orders-strict',
+          '--domain',
+          'sales',
+          '--owner',
+          'sales-data@company.com',
+          '--template',
+          'file',
+        ])
+      ).code,
+    ).toBe(0);
     const published = await run(['publish', 'orders-strict']);
     expect(published.code).toBe(1);
     expect(published.stdout).toContain('products-must-be-certified');
@@ -204,7 +287,9 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
   });
 
   it('refuses a broken policy set with file:line:col and stores nothing', async () => {
-    writeFileSync(join(work, 'broken.policy.yaml'), `apiVersion: mesh/v1
+    writeFileSync(
+      join(work, 'broken.policy.yaml'),
+      `apiVersion: mesh/v1
 kind: PolicySet
 metadata:
   name: broken-set
@@ -215,7 +300,8 @@ spec:
     - id: names-are-short
       cel: size(product.metadata.nme) < 40
       message: short names
-`);
+`,
+    );
     const refused = await runAs('governance', ['policy', 'apply', 'broken.policy.yaml']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/broken\.policy\.yaml:10:\d+/);

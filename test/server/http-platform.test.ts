@@ -27,19 +27,33 @@ describe('HttpPlatform', () => {
 
   it('retries a read through a 503 and sends the token', async () => {
     seen.length = 0;
-    answers.push({ status: 503, body: JSON.stringify({ error: { kind: 'unavailable', message: 'restarting' } }) }, { status: 200, body: JSON.stringify([{ id: 'sales/orders' }]) });
+    answers.push(
+      { status: 503, body: JSON.stringify({ error: { kind: 'unavailable', message: 'restarting' } }) },
+      { status: 200, body: JSON.stringify([{ id: 'sales/orders' }]) },
+    );
     const api = new HttpPlatform({ baseUrl: url, token: 'mesh_secret' });
     expect(await api.listProducts({ domain: 'sales' })).toEqual([{ id: 'sales/orders' }]);
-    expect(seen).toEqual(['GET /v1/products?domain=sales Bearer mesh_secret', 'GET /v1/products?domain=sales Bearer mesh_secret']);
+    expect(seen).toEqual([
+      'GET /v1/products?domain=sales Bearer mesh_secret',
+      'GET /v1/products?domain=sales Bearer mesh_secret',
+    ]);
   });
 
   it('never replays a write, and rebuilds the typed error', async () => {
     seen.length = 0;
-    answers.push({ status: 503, body: JSON.stringify({ error: { kind: 'unavailable', message: 'the registry is unavailable right now; retry shortly' } }) });
+    answers.push({
+      status: 503,
+      body: JSON.stringify({
+        error: { kind: 'unavailable', message: 'the registry is unavailable right now; retry shortly' },
+      }),
+    });
     const api = new HttpPlatform({ baseUrl: url, token: 't' });
     const error = await api.publish({ file: 'p.yaml', yaml: 'x: 1' }).catch((e) => e);
     expect(error).toBeInstanceOf(MeshError);
-    expect(error).toMatchObject({ kind: 'unavailable', message: 'the registry is unavailable right now; retry shortly' });
+    expect(error).toMatchObject({
+      kind: 'unavailable',
+      message: 'the registry is unavailable right now; retry shortly',
+    });
     expect(exitCodeFor(error)).toBe(3);
     expect(seen).toHaveLength(1);
   });
@@ -48,7 +62,14 @@ describe('HttpPlatform', () => {
     answers.push({ status: 502, body: '<html>bad gateway</html>', type: 'text/html' });
     const api = new HttpPlatform({ baseUrl: url, retries: 0 });
     await expect(api.listTeams()).rejects.toMatchObject({ kind: 'unavailable' });
-    answers.push({ status: 409, body: JSON.stringify({ error: { kind: 'conflict', message: 'taken', details: { hint: 'bump the version' } } }) });
-    await expect(api.createTeam({ name: 'x', domains: [] })).rejects.toMatchObject({ kind: 'conflict', message: 'taken', details: { hint: 'bump the version' } });
+    answers.push({
+      status: 409,
+      body: JSON.stringify({ error: { kind: 'conflict', message: 'taken', details: { hint: 'bump the version' } } }),
+    });
+    await expect(api.createTeam({ name: 'x', domains: [] })).rejects.toMatchObject({
+      kind: 'conflict',
+      message: 'taken',
+      details: { hint: 'bump the version' },
+    });
   });
 });

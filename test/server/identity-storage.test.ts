@@ -5,7 +5,13 @@
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamMember, createTeam, listTeams, userDomains } from '../../src/registry/operations/identity/teams.js';
-import { authenticateToken, createToken, hashToken, hasLiveAdmin, revokeToken } from '../../src/registry/operations/identity/tokens.js';
+import {
+  authenticateToken,
+  createToken,
+  hashToken,
+  hasLiveAdmin,
+  revokeToken,
+} from '../../src/registry/operations/identity/tokens.js';
 import { BACKENDS, createTestRegistry, type TestRegistry } from '../helpers/registries.js';
 import { mesh } from '../helpers/run-mesh.js';
 
@@ -14,7 +20,10 @@ describe.each(BACKENDS)('identities on %s', (backend) => {
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     t = await createTestRegistry(backend);
-    env = backend === 'postgres' ? { MESH_DATABASE_URL: t.url, MESH_SERVER: '' } : { MESH_HOME: dirname(t.url), MESH_DATABASE_URL: '', MESH_SERVER: '' };
+    env =
+      backend === 'postgres'
+        ? { MESH_DATABASE_URL: t.url, MESH_SERVER: '' }
+        : { MESH_HOME: dirname(t.url), MESH_DATABASE_URL: '', MESH_SERVER: '' };
   });
   afterAll(async () => {
     await t?.dispose();
@@ -38,13 +47,29 @@ describe.each(BACKENDS)('identities on %s', (backend) => {
 
   it('stores tokens hashed and authenticates live ones only', async () => {
     const member = await createToken(t.registry, { user: 'alice', role: 'member', createdBy: 'test' });
-    const row = await t.registry.db.selectFrom('api_tokens').selectAll().where('id', '=', member.id).executeTakeFirstOrThrow();
+    const row = await t.registry.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', member.id)
+      .executeTakeFirstOrThrow();
     expect(row.token_hash).toBe(hashToken(member.token));
     expect(JSON.stringify(row)).not.toContain(member.token);
-    expect(await authenticateToken(t.registry, member.token)).toEqual({ user: 'alice', role: 'member', domains: ['core', 'identity', 'sales'], tokenId: member.id });
-    const expiring = await createToken(t.registry, { user: 'carl', role: 'consumer', expiresAt: new Date(Date.now() + 60_000).toISOString(), createdBy: 'test' });
+    expect(await authenticateToken(t.registry, member.token)).toEqual({
+      user: 'alice',
+      role: 'member',
+      domains: ['core', 'identity', 'sales'],
+      tokenId: member.id,
+    });
+    const expiring = await createToken(t.registry, {
+      user: 'carl',
+      role: 'consumer',
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      createdBy: 'test',
+    });
     expect(await authenticateToken(t.registry, expiring.token)).toBeDefined();
-    expect(await authenticateToken(t.registry, expiring.token, new Date(Date.now() + 120_000).toISOString())).toBeUndefined();
+    expect(
+      await authenticateToken(t.registry, expiring.token, new Date(Date.now() + 120_000).toISOString()),
+    ).toBeUndefined();
     await revokeToken(t.registry, member.id);
     expect(await authenticateToken(t.registry, member.token)).toBeUndefined();
     expect(await authenticateToken(t.registry, `${member.token}x`)).toBeUndefined();

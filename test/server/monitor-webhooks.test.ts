@@ -35,12 +35,19 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
   beforeAll(async () => {
     t = await createTestRegistry(backend);
     platform = new LocalPlatform({ registry: t.registry, config: { ...configFromEnv(), actor: 'alice' } });
-    api = new LocalServerApi(async () => t.registry, { user: 'alice', role: 'admin', domains: [] }, () => new Date(clock.now));
+    api = new LocalServerApi(
+      async () => t.registry,
+      { user: 'alice', role: 'admin', domains: [] },
+      () => new Date(clock.now),
+    );
     slack = await startReceiver();
     events = await startReceiver();
     dead = await deadUrl();
     dispatcher = new WebhookDispatcher({ registry: t.registry, maxAttempts: 3, backoffMs: () => 0 });
-    cliEnv = backend === 'postgres' ? { MESH_DATABASE_URL: t.url, MESH_SERVER: '' } : { MESH_HOME: dirname(t.url), MESH_DATABASE_URL: '', MESH_SERVER: '' };
+    cliEnv =
+      backend === 'postgres'
+        ? { MESH_DATABASE_URL: t.url, MESH_SERVER: '' }
+        : { MESH_HOME: dirname(t.url), MESH_DATABASE_URL: '', MESH_SERVER: '' };
   });
   afterAll(async () => {
     await slack?.close();
@@ -53,13 +60,24 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
     await api.addWebhook({ url: `${slack.url}/slack`, types: ['incident.*'], format: 'slack' });
     await api.addWebhook({ url: `${events.url}/events`, types: ['product.published'] });
     await api.addWebhook({ url: dead, types: [] });
-    const bundle = productBundle({ name: 'orders', edit: (p: DataProduct) => { p.spec.freshness = { target: '1h', alert_after: '2h' }; p.metadata.oncall = 'sales-oncall@company.com'; } });
+    const bundle = productBundle({
+      name: 'orders',
+      edit: (p: DataProduct) => {
+        p.spec.freshness = { target: '1h', alert_after: '2h' };
+        p.metadata.oncall = 'sales-oncall@company.com';
+      },
+    });
     await platform.publish(bundle);
     await dispatcher.tick();
     expect(events.received).toHaveLength(1);
     expect(events.received[0].headers['content-type']).toBe('application/cloudevents+json');
     expect(events.received[0].headers['webhook-signature']).toBeUndefined(); // no secret set
-    expect(events.received[0].body).toMatchObject({ specversion: '1.0', type: 'dev.meshwork.product.published', subject: 'sales/orders', data: { version: '1.0.0' } });
+    expect(events.received[0].body).toMatchObject({
+      specversion: '1.0',
+      type: 'dev.meshwork.product.published',
+      subject: 'sales/orders',
+      data: { version: '1.0.0' },
+    });
     expect(slack.received).toHaveLength(0);
   });
 
@@ -80,7 +98,12 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
       `:rotating_light: Incident ${incident.id} opened for sales/orders: ${incident.summary} (on-call: sales-oncall@company.com)`,
     ]);
     const sla = await api.productSla('sales/orders');
-    expect(sla).toMatchObject({ state: 'never-published', lastGoodAt: null, openIncident: incident.id, objective: 0.995 });
+    expect(sla).toMatchObject({
+      state: 'never-published',
+      lastGoodAt: null,
+      openIncident: incident.id,
+      objective: 0.995,
+    });
     expect(sla.availability).toBe(0);
   });
 
@@ -94,7 +117,11 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
 
   it('resolves it on recovery and says so, once', async () => {
     const finishedAt = new Date(clock.now - 10 * 60_000).toISOString();
-    await appendEvent(t.registry.db, { type: 'run.succeeded', subject: 'sales/orders', data: { product: 'sales/orders', runId: 'r1', snapshotId: 's1', finishedAt } });
+    await appendEvent(t.registry.db, {
+      type: 'run.succeeded',
+      subject: 'sales/orders',
+      data: { product: 'sales/orders', runId: 'r1', snapshotId: 's1', finishedAt },
+    });
     const monitor = new FreshnessMonitor({ registry: t.registry, now: () => new Date(clock.now) });
     expect((await monitor.tick()).resolved).toHaveLength(1);
     expect((await monitor.tick()).resolved).toHaveLength(0);
@@ -124,9 +151,21 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
 
   it("routes alerts to a domain's own channel (mesh webhook add --domain)", async () => {
     const hrChannel = await startReceiver();
-    const added = await mesh(['webhook', 'add', hrChannel.url, '--types', 'incident.*', '--format', 'slack', '--domain', 'hr', '--json'], { env: cliEnv });
+    const added = await mesh(
+      ['webhook', 'add', hrChannel.url, '--types', 'incident.*', '--format', 'slack', '--domain', 'hr', '--json'],
+      { env: cliEnv },
+    );
     expect(JSON.parse(added.stdout)).toMatchObject({ domains: ['hr'], types: ['incident.*'], format: 'slack' });
-    await platform.publish(productBundle({ name: 'staff', domain: 'hr', edit: (p: DataProduct) => { p.spec.freshness = { target: '1h', alert_after: '2h' }; p.metadata.oncall = 'hr-oncall@company.com'; } }));
+    await platform.publish(
+      productBundle({
+        name: 'staff',
+        domain: 'hr',
+        edit: (p: DataProduct) => {
+          p.spec.freshness = { target: '1h', alert_after: '2h' };
+          p.metadata.oncall = 'hr-oncall@company.com';
+        },
+      }),
+    );
     const monitor = new FreshnessMonitor({ registry: t.registry, now: () => new Date(Date.now() + 3 * HOUR) });
     const { opened } = await monitor.tick();
     expect(opened.length).toBeGreaterThanOrEqual(1); // hr/staff (and any other stale product)
@@ -141,7 +180,12 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
 
   it('signs every request the Standard Webhooks way when a secret is set, with one id across retries', async () => {
     const secret = `whsec_${Buffer.from('a secret only the platform and the receiver know').toString('base64')}`;
-    const signed = new WebhookDispatcher({ registry: t.registry, maxAttempts: 3, backoffMs: () => 0, signingSecret: secret });
+    const signed = new WebhookDispatcher({
+      registry: t.registry,
+      maxAttempts: 3,
+      backoffMs: () => 0,
+      signingSecret: secret,
+    });
     const receiver = await startReceiver();
     try {
       receiver.status = 500;
@@ -153,12 +197,25 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
       expect(receiver.received).toHaveLength(2);
       const [failed, delivered] = receiver.received;
       const verifier = new Webhook(secret);
-      const headersOf = (r: typeof failed) => Object.fromEntries(['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((k) => [k, String(r.headers[k])]));
-      expect(verifier.verify(delivered.text, headersOf(delivered))).toMatchObject({ type: 'dev.meshwork.product.published', subject: 'sales/signed-orders' });
+      const headersOf = (r: typeof failed) =>
+        Object.fromEntries(
+          ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((k) => [k, String(r.headers[k])]),
+        );
+      expect(verifier.verify(delivered.text, headersOf(delivered))).toMatchObject({
+        type: 'dev.meshwork.product.published',
+        subject: 'sales/signed-orders',
+      });
       expect(delivered.headers['webhook-id']).toBe(failed.headers['webhook-id']);
       // Anything else is refused: another secret, or a body changed on the way.
-      expect(() => new Webhook(`whsec_${Buffer.from('somebody else entirely, guessing').toString('base64')}`).verify(delivered.text, headersOf(delivered))).toThrow(WebhookVerificationError);
-      expect(() => verifier.verify(delivered.text.replace('signed-orders', 'forged-orders'), headersOf(delivered))).toThrow(WebhookVerificationError);
+      expect(() =>
+        new Webhook(`whsec_${Buffer.from('somebody else entirely, guessing').toString('base64')}`).verify(
+          delivered.text,
+          headersOf(delivered),
+        ),
+      ).toThrow(WebhookVerificationError);
+      expect(() =>
+        verifier.verify(delivered.text.replace('signed-orders', 'forged-orders'), headersOf(delivered)),
+      ).toThrow(WebhookVerificationError);
     } finally {
       await receiver.close();
     }
@@ -181,7 +238,11 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
     await platform.publish(productBundle({ name: 'flaky-target' }));
     await dispatcher.tick();
     await dispatcher.tick();
-    expect((await api.listDeliveries(hook.id))[0]).toMatchObject({ status: 'pending', attempts: 2, lastError: 'HTTP 500' });
+    expect((await api.listDeliveries(hook.id))[0]).toMatchObject({
+      status: 'pending',
+      attempts: 2,
+      lastError: 'HTTP 500',
+    });
     flaky.status = 200;
     await dispatcher.tick();
     expect((await api.listDeliveries(hook.id))[0]).toMatchObject({ status: 'delivered', attempts: 3 });
@@ -202,7 +263,16 @@ describe('availability over the rolling window', () => {
 
   it('counts the time within the target after each good publication', () => {
     // Created at 0h; good publications at 0h and 5h; target 2h; now 10h → fresh 0–2h and 5–7h: 4h of 10h.
-    const sla = computeSla({ product: 'sales/x', descriptor: descriptor({ target: '2h', alert_after: '4h' }), createdAt: at(0), publications: [{ runId: 'a', snapshotId: null, finishedAt: at(0) }, { runId: 'b', snapshotId: null, finishedAt: at(5) }], now: new Date(t0 + 10 * HOUR) });
+    const sla = computeSla({
+      product: 'sales/x',
+      descriptor: descriptor({ target: '2h', alert_after: '4h' }),
+      createdAt: at(0),
+      publications: [
+        { runId: 'a', snapshotId: null, finishedAt: at(0) },
+        { runId: 'b', snapshotId: null, finishedAt: at(5) },
+      ],
+      now: new Date(t0 + 10 * HOUR),
+    });
     expect(sla.availability).toBeCloseTo(0.4, 6);
     expect(sla).toMatchObject({ state: 'breached', ageMs: 5 * HOUR, lastGoodAt: at(5) });
   });
@@ -210,10 +280,24 @@ describe('availability over the rolling window', () => {
   it('uses 30 days at most, and the state follows target and alert_after', () => {
     const now = new Date(t0 + 40 * 24 * HOUR);
     const pubs = [{ runId: null, snapshotId: null, finishedAt: new Date(now.getTime() - 30 * 60_000).toISOString() }];
-    const sla = computeSla({ product: 'sales/x', descriptor: descriptor({ target: '1h', alert_after: '2h' }), createdAt: at(0), publications: pubs, now });
+    const sla = computeSla({
+      product: 'sales/x',
+      descriptor: descriptor({ target: '1h', alert_after: '2h' }),
+      createdAt: at(0),
+      publications: pubs,
+      now,
+    });
     expect(sla.windowStart).toBe(new Date(now.getTime() - 30 * 24 * HOUR).toISOString());
     expect(sla.state).toBe('fresh');
     expect(sla.availability).toBeCloseTo(0.5 / (30 * 24), 6);
-    expect(computeSla({ product: 'sales/x', descriptor: descriptor({ target: '10m', alert_after: '1h' }), createdAt: at(0), publications: pubs, now }).state).toBe('late');
+    expect(
+      computeSla({
+        product: 'sales/x',
+        descriptor: descriptor({ target: '10m', alert_after: '1h' }),
+        createdAt: at(0),
+        publications: pubs,
+        now,
+      }).state,
+    ).toBe('late');
   });
 });

@@ -45,7 +45,10 @@ const run: LineageRunData = {
   description: 'Daily orders',
   owner: 'sales-data@company.com',
   inputs: [{ namespace: 'postgres://${ORDERS_DB_URI}', name: 'orders' }, { name: 'identity/customers' }],
-  outputSchema: [{ name: 'order_date', type: 'date', description: 'day' }, { name: 'total', type: 'decimal(12,2)' }],
+  outputSchema: [
+    { name: 'order_date', type: 'date', description: 'day' },
+    { name: 'total', type: 'decimal(12,2)' },
+  ],
   transformSql: 'SELECT order_date, sum(total) AS total FROM orders GROUP BY 1',
 };
 
@@ -58,18 +61,44 @@ describe('OpenLineage run events', () => {
 
   it('builds START, COMPLETE and FAIL events that validate, with schema and data-quality facets', () => {
     const start = buildRunEvent(run);
-    const complete = buildRunEvent({ ...run, eventType: 'COMPLETE', eventTime: '2026-11-21T10:01:00.000Z', rowCount: 120, checks: [{ assertion: 'unique', column: 'order_date', success: true, severity: 'error' }, { assertion: 'row_count_delta', success: false, severity: 'warn' }] });
-    const fail = buildRunEvent({ ...run, eventType: 'FAIL', eventTime: '2026-11-21T10:01:00.000Z', error: 'check unique failed on order_date', checks: [{ assertion: 'unique', column: 'order_date', success: false, severity: 'error' }] });
+    const complete = buildRunEvent({
+      ...run,
+      eventType: 'COMPLETE',
+      eventTime: '2026-11-21T10:01:00.000Z',
+      rowCount: 120,
+      checks: [
+        { assertion: 'unique', column: 'order_date', success: true, severity: 'error' },
+        { assertion: 'row_count_delta', success: false, severity: 'warn' },
+      ],
+    });
+    const fail = buildRunEvent({
+      ...run,
+      eventType: 'FAIL',
+      eventTime: '2026-11-21T10:01:00.000Z',
+      error: 'check unique failed on order_date',
+      checks: [{ assertion: 'unique', column: 'order_date', success: false, severity: 'error' }],
+    });
     for (const e of [start, complete, fail]) valid(e);
     type Out = { facets: Record<string, unknown>; outputFacets?: Record<string, unknown> };
     const out = (complete.outputs as Out[])[0];
     // Each facet also validates against its own facet schema.
-    expect(facets.get('SchemaDatasetFacet')!({ schema: out.facets.schema }), JSON.stringify(facets.get('SchemaDatasetFacet')!.errors)).toBe(true);
-    expect(facets.get('DataQualityAssertionsDatasetFacet')!({ dataQualityAssertions: out.facets.dataQualityAssertions })).toBe(true);
+    expect(
+      facets.get('SchemaDatasetFacet')!({ schema: out.facets.schema }),
+      JSON.stringify(facets.get('SchemaDatasetFacet')!.errors),
+    ).toBe(true);
+    expect(
+      facets.get('DataQualityAssertionsDatasetFacet')!({ dataQualityAssertions: out.facets.dataQualityAssertions }),
+    ).toBe(true);
     expect(facets.get('DocumentationDatasetFacet')!({ documentation: out.facets.documentation })).toBe(true);
     expect(facets.get('OwnershipDatasetFacet')!({ ownership: out.facets.ownership })).toBe(true);
-    expect(facets.get('OutputStatisticsOutputDatasetFacet')!({ outputStatistics: out.outputFacets!.outputStatistics })).toBe(true);
-    expect(facets.get('ErrorMessageRunFacet')!({ errorMessage: (fail.run as { facets: Record<string, unknown> }).facets.errorMessage })).toBe(true);
+    expect(
+      facets.get('OutputStatisticsOutputDatasetFacet')!({ outputStatistics: out.outputFacets!.outputStatistics }),
+    ).toBe(true);
+    expect(
+      facets.get('ErrorMessageRunFacet')!({
+        errorMessage: (fail.run as { facets: Record<string, unknown> }).facets.errorMessage,
+      }),
+    ).toBe(true);
     const job = complete.job as { facets: Record<string, unknown> };
     expect(facets.get('SQLJobFacet')!({ sql: job.facets.sql })).toBe(true);
     expect(facets.get('JobTypeJobFacet')!({ jobType: job.facets.jobType })).toBe(true);
@@ -94,12 +123,18 @@ describe('OpenLineage run events', () => {
 
     it('posts to MESH_OPENLINEAGE_URL and appends JSON lines to MESH_OPENLINEAGE_FILE', async () => {
       const file = join(mkdtempSync(join(tmpdir(), 'mesh-ol-')), 'lineage.jsonl');
-      const emit = lineageEmitterFromEnv({ MESH_OPENLINEAGE_URL: `${receiver.url}/api/v1/lineage`, MESH_OPENLINEAGE_FILE: file })!;
+      const emit = lineageEmitterFromEnv({
+        MESH_OPENLINEAGE_URL: `${receiver.url}/api/v1/lineage`,
+        MESH_OPENLINEAGE_FILE: file,
+      })!;
       await emit(buildRunEvent(run));
       await emit(buildRunEvent({ ...run, eventType: 'COMPLETE' }));
       expect(receiver.received.map((r) => (r.body as { eventType: string }).eventType)).toEqual(['START', 'COMPLETE']);
       expect(receiver.received[0].path).toBe('/api/v1/lineage');
-      const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(lines.map((l) => l.eventType)).toEqual(['START', 'COMPLETE']);
       for (const l of lines) valid(l);
       expect(lineageEmitterFromEnv({})).toBeUndefined();
@@ -109,10 +144,16 @@ describe('OpenLineage run events', () => {
       const t = await createTestRegistry('sqlite');
       const dir = mkdtempSync(join(tmpdir(), 'mesh-ol-run-'));
       try {
-        const platform = new LocalPlatform({ registry: t.registry, config: { ...configFromEnv({}, dir), warehouseDir: join(dir, 'warehouse') } });
+        const platform = new LocalPlatform({
+          registry: t.registry,
+          config: { ...configFromEnv({}, dir), warehouseDir: join(dir, 'warehouse') },
+        });
         await platform.publish(productBundle({ name: 'orders-daily' }));
         mkdirSync(join(dir, 'data'));
-        writeFileSync(join(dir, 'data', 'records.csv'), 'id,label,amount,updated_at\n1,a,1.50,2026-01-01T00:00:00Z\n2,b,2.50,2026-01-02T00:00:00Z\n');
+        writeFileSync(
+          join(dir, 'data', 'records.csv'),
+          'id,label,amount,updated_at\n1,a,1.50,2026-01-01T00:00:00Z\n2,b,2.50,2026-01-02T00:00:00Z\n',
+        );
         const file = join(dir, 'lineage.jsonl');
         const env = { ...process.env, MESH_OPENLINEAGE_FILE: file };
         const ok = await platform.runProduct('sales/orders-daily', { env, baseDir: dir });
@@ -120,15 +161,28 @@ describe('OpenLineage run events', () => {
         rmSync(join(dir, 'data', 'records.csv'));
         const failed = await platform.runProduct('sales/orders-daily', { env, baseDir: dir });
         expect(failed.status).toBe('failed');
-        const events = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+        const events = readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
         expect(events.map((e) => e.eventType)).toEqual(['START', 'COMPLETE', 'START', 'FAIL']);
         for (const e of events) valid(e);
-        const output = (events[1].outputs as Array<{ name: string; facets: Record<string, { fields?: unknown[]; assertions?: Array<{ assertion: string; success: boolean }> }>; outputFacets?: Record<string, { rowCount: number }> }>)[0];
+        const output = (
+          events[1].outputs as Array<{
+            name: string;
+            facets: Record<string, { fields?: unknown[]; assertions?: Array<{ assertion: string; success: boolean }> }>;
+            outputFacets?: Record<string, { rowCount: number }>;
+          }>
+        )[0];
         expect(output.name).toBe('sales/orders-daily');
         expect(output.facets.schema.fields).toHaveLength(4);
-        expect(output.facets.dataQualityAssertions.assertions).toContainEqual(expect.objectContaining({ assertion: 'unique', success: true }));
+        expect(output.facets.dataQualityAssertions.assertions).toContainEqual(
+          expect.objectContaining({ assertion: 'unique', success: true }),
+        );
         expect(output.outputFacets?.outputStatistics.rowCount).toBe(2);
-        expect((events[3].run as { facets: { errorMessage: { message: string } } }).facets.errorMessage.message).toMatch(/records/);
+        expect(
+          (events[3].run as { facets: { errorMessage: { message: string } } }).facets.errorMessage.message,
+        ).toMatch(/records/);
       } finally {
         await t.dispose();
         rmSync(dir, { recursive: true, force: true });

@@ -25,11 +25,22 @@ interface Case {
 let counter = 0;
 const fresh = () => ++counter;
 const incidentFor = async (t: TestServer, domain: string) =>
-  (await openIncident(t.registry, { product: `${domain}/late-${fresh()}`, kind: 'freshness', summary: 'late', oncall: null }))!.id;
+  (await openIncident(t.registry, {
+    product: `${domain}/late-${fresh()}`,
+    kind: 'freshness',
+    summary: 'late',
+    oncall: null,
+  }))!.id;
 
 /** A bundle reading another product (no file inputs, which a server-side dry run refuses). */
 const productInputBundle = (name: string) =>
-  productBundle({ name, domain: 'sales', edit: (p) => { p.spec.inputs = [{ name: 'records', product: 'sales/orders@1' }]; } });
+  productBundle({
+    name,
+    domain: 'sales',
+    edit: (p) => {
+      p.spec.inputs = [{ name: 'records', product: 'sales/orders@1' }];
+    },
+  });
 
 /** A harmless policy set (an info-level rule that always holds), so applying it blocks no other case. */
 const infoSet = (name: string) =>
@@ -40,54 +51,135 @@ const CASES: Record<string, Case> = {
   readyz: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/readyz' }) },
   metrics: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/metrics' }) },
   openapi: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/openapi.json' }) },
-  checkBundle: { allowed: AUTHENTICATED, request: async () => ({ method: 'POST', path: '/v1/check', body: productBundle({ name: 'checked' }) }) },
-  publishProduct: { allowed: ['admin', 'member-own'], request: async () => ({ method: 'POST', path: '/v1/products', body: productBundle({ name: `pub-${fresh()}`, domain: 'sales' }) }) },
+  checkBundle: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'POST', path: '/v1/check', body: productBundle({ name: 'checked' }) }),
+  },
+  publishProduct: {
+    allowed: ['admin', 'member-own'],
+    request: async () => ({
+      method: 'POST',
+      path: '/v1/products',
+      body: productBundle({ name: `pub-${fresh()}`, domain: 'sales' }),
+    }),
+  },
   listProducts: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/products?domain=sales' }) },
   searchProducts: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/search?q=orders' }) },
   showProduct: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/products/sales/orders' }) },
-  productSla: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/sla' }) },
-  runProduct: { allowed: ['admin', 'member-own'], request: async () => ({ method: 'POST', path: '/v1/products/sales/orders/runs' }) },
-  listRuns: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/runs' }) },
-  listCheckResults: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/checks' }) },
-  dryRun: { allowed: ['admin', 'member-own'], request: async () => ({ method: 'POST', path: '/v1/dry-runs', body: productInputBundle(`dry-${fresh()}`) }) },
+  productSla: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/sla' }),
+  },
+  runProduct: {
+    allowed: ['admin', 'member-own'],
+    request: async () => ({ method: 'POST', path: '/v1/products/sales/orders/runs' }),
+  },
+  listRuns: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/runs' }),
+  },
+  listCheckResults: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/checks' }),
+  },
+  dryRun: {
+    allowed: ['admin', 'member-own'],
+    request: async () => ({ method: 'POST', path: '/v1/dry-runs', body: productInputBundle(`dry-${fresh()}`) }),
+  },
   listEvents: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/events?after=0' }) },
   whoami: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/whoami' }) },
   listTeams: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/teams' }) },
-  createTeam: { allowed: ['admin'], request: async () => ({ method: 'POST', path: '/v1/teams', body: { name: `team-${fresh()}`, domains: ['sales'] } }) },
-  addTeamMember: { allowed: ['admin'], request: async () => ({ method: 'POST', path: '/v1/teams/sales-crew/members', body: { user: `u${fresh()}` } }) },
+  createTeam: {
+    allowed: ['admin'],
+    request: async () => ({ method: 'POST', path: '/v1/teams', body: { name: `team-${fresh()}`, domains: ['sales'] } }),
+  },
+  addTeamMember: {
+    allowed: ['admin'],
+    request: async () => ({ method: 'POST', path: '/v1/teams/sales-crew/members', body: { user: `u${fresh()}` } }),
+  },
   listTokens: { allowed: ['admin'], request: async () => ({ method: 'GET', path: '/v1/tokens' }) },
-  createToken: { allowed: ['admin'], request: async () => ({ method: 'POST', path: '/v1/tokens', body: { user: `bot-${fresh()}`, role: 'consumer' } }) },
+  createToken: {
+    allowed: ['admin'],
+    request: async () => ({ method: 'POST', path: '/v1/tokens', body: { user: `bot-${fresh()}`, role: 'consumer' } }),
+  },
   revokeToken: {
     allowed: ['admin'],
-    request: async (t) => ({ method: 'DELETE', path: `/v1/tokens/${(await createToken(t.registry, { user: 'victim', role: 'consumer', createdBy: 'test' })).id}` }),
+    request: async (t) => ({
+      method: 'DELETE',
+      path: `/v1/tokens/${(await createToken(t.registry, { user: 'victim', role: 'consumer', createdBy: 'test' })).id}`,
+    }),
   },
-  listIncidents: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/incidents?status=open' }) },
-  getIncident: { allowed: AUTHENTICATED, request: async (t) => ({ method: 'GET', path: `/v1/incidents/${await incidentFor(t, 'sales')}` }) },
-  acknowledgeIncident: { allowed: ['admin', 'member-own'], request: async (t) => ({ method: 'POST', path: `/v1/incidents/${await incidentFor(t, 'sales')}/ack` }) },
-  resolveIncident: { allowed: ['admin', 'member-own'], request: async (t) => ({ method: 'POST', path: `/v1/incidents/${await incidentFor(t, 'sales')}/resolve` }) },
+  listIncidents: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/incidents?status=open' }),
+  },
+  getIncident: {
+    allowed: AUTHENTICATED,
+    request: async (t) => ({ method: 'GET', path: `/v1/incidents/${await incidentFor(t, 'sales')}` }),
+  },
+  acknowledgeIncident: {
+    allowed: ['admin', 'member-own'],
+    request: async (t) => ({ method: 'POST', path: `/v1/incidents/${await incidentFor(t, 'sales')}/ack` }),
+  },
+  resolveIncident: {
+    allowed: ['admin', 'member-own'],
+    request: async (t) => ({ method: 'POST', path: `/v1/incidents/${await incidentFor(t, 'sales')}/resolve` }),
+  },
   listPolicies: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/policies?domain=sales' }) },
   applyPolicySet: {
     allowed: ['admin', 'governance'],
-    request: async (t, n) => ({ method: 'PUT', path: `/v1/policy-sets/set-${n}`, body: { file: `set-${n}.yaml`, yaml: infoSet(`set-${n}`) } }),
+    request: async (t, n) => ({
+      method: 'PUT',
+      path: `/v1/policy-sets/set-${n}`,
+      body: { file: `set-${n}.yaml`, yaml: infoSet(`set-${n}`) },
+    }),
   },
   removePolicySet: {
     allowed: ['admin', 'governance'],
     request: async (t, n) => {
-      await applyPolicySet(t.registry, { name: `gone-${n}`, scope: 'global', yaml: infoSet(`gone-${n}`), updatedBy: 'test' });
+      await applyPolicySet(t.registry, {
+        name: `gone-${n}`,
+        scope: 'global',
+        yaml: infoSet(`gone-${n}`),
+        updatedBy: 'test',
+      });
       return { method: 'DELETE', path: `/v1/policy-sets/gone-${n}` };
     },
   },
-  diffBundle: { allowed: AUTHENTICATED, request: async () => ({ method: 'POST', path: '/v1/diff', body: { ...productBundle({ name: 'orders', domain: 'sales' }), against: '1.0.0' } }) },
-  retireExpiredVersions: { allowed: ['admin', 'governance'], request: async () => ({ method: 'POST', path: '/v1/versions/retire-expired', body: {} }) },
+  diffBundle: {
+    allowed: AUTHENTICATED,
+    request: async () => ({
+      method: 'POST',
+      path: '/v1/diff',
+      body: { ...productBundle({ name: 'orders', domain: 'sales' }), against: '1.0.0' },
+    }),
+  },
+  retireExpiredVersions: {
+    allowed: ['admin', 'governance'],
+    request: async () => ({ method: 'POST', path: '/v1/versions/retire-expired', body: {} }),
+  },
   listWebhooks: { allowed: ['admin'], request: async () => ({ method: 'GET', path: '/v1/webhooks' }) },
-  addWebhook: { allowed: ['admin'], request: async () => ({ method: 'POST', path: '/v1/webhooks', body: { url: 'http://127.0.0.1:9/hook', types: ['product.*'] } }) },
+  addWebhook: {
+    allowed: ['admin'],
+    request: async () => ({
+      method: 'POST',
+      path: '/v1/webhooks',
+      body: { url: 'http://127.0.0.1:9/hook', types: ['product.*'] },
+    }),
+  },
   removeWebhook: {
     allowed: ['admin'],
-    request: async (t) => ({ method: 'DELETE', path: `/v1/webhooks/${(await addWebhook(t.registry, { url: 'http://127.0.0.1:9/x', types: [], format: 'cloudevents', createdBy: 'test' })).id}` }),
+    request: async (t) => ({
+      method: 'DELETE',
+      path: `/v1/webhooks/${(await addWebhook(t.registry, { url: 'http://127.0.0.1:9/x', types: [], format: 'cloudevents', createdBy: 'test' })).id}`,
+    }),
   },
   listDeliveries: {
     allowed: ['admin'],
-    request: async (t) => ({ method: 'GET', path: `/v1/webhooks/${(await addWebhook(t.registry, { url: 'http://127.0.0.1:9/y', types: [], format: 'cloudevents', createdBy: 'test' })).id}/deliveries` }),
+    request: async (t) => ({
+      method: 'GET',
+      path: `/v1/webhooks/${(await addWebhook(t.registry, { url: 'http://127.0.0.1:9/y', types: [], format: 'cloudevents', createdBy: 'test' })).id}/deliveries`,
+    }),
   },
 };
 
@@ -103,8 +195,16 @@ describe('route × role', () => {
     tokens.set('member-own', await t.token('sam', 'member', { domains: ['sales'] }));
     tokens.set('member-other', await t.token('hana', 'member', { domains: ['hr'] }));
     tokens.set('consumer', await t.token('carl', 'consumer'));
-    await fetch(`${t.url}/v1/teams`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sales-crew', domains: ['sales'] }) });
-    const first = await fetch(`${t.url}/v1/products`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(productBundle({ name: 'orders', domain: 'sales' })) });
+    await fetch(`${t.url}/v1/teams`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'sales-crew', domains: ['sales'] }),
+    });
+    const first = await fetch(`${t.url}/v1/products`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(productBundle({ name: 'orders', domain: 'sales' })),
+    });
     expect(first.status).toBe(201);
   });
   afterAll(async () => {
@@ -117,8 +217,12 @@ describe('route × role', () => {
     expect(ids.sort()).toEqual(Object.keys(CASES).sort());
   });
 
-  it('refuses a server-side dry run with file inputs: they would read the server\'s files', async () => {
-    const res = await fetch(`${t.url}/v1/dry-runs`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(productBundle({ name: 'reads-files', domain: 'sales' })) });
+  it("refuses a server-side dry run with file inputs: they would read the server's files", async () => {
+    const res = await fetch(`${t.url}/v1/dry-runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(productBundle({ name: 'reads-files', domain: 'sales' })),
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).error.message).toContain('cannot read file inputs');
   });
@@ -130,7 +234,10 @@ describe('route × role', () => {
         const token = tokens.get(caller);
         const res = await fetch(`${t.url}${req.path}`, {
           method: req.method,
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(req.body ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(req.body ? { 'content-type': 'application/json' } : {}),
+          },
           body: req.body ? JSON.stringify(req.body) : undefined,
         });
         const text = await res.text();

@@ -24,8 +24,14 @@ describe('scheduled runs through the real runner', () => {
     t = await createTestRegistry('sqlite');
     dir = mkdtempSync(join(tmpdir(), 'mesh-sched-'));
     mkdirSync(join(dir, 'data'));
-    writeFileSync(join(dir, 'data', 'records.csv'), 'id,label,amount,updated_at\n1,a,1.50,2026-01-01T00:00:00Z\n2,b,2.50,2026-01-02T00:00:00Z\n');
-    platform = new LocalPlatform({ registry: t.registry, config: { ...configFromEnv({}, dir), warehouseDir: join(dir, 'warehouse'), actor: 'scheduler' } });
+    writeFileSync(
+      join(dir, 'data', 'records.csv'),
+      'id,label,amount,updated_at\n1,a,1.50,2026-01-01T00:00:00Z\n2,b,2.50,2026-01-02T00:00:00Z\n',
+    );
+    platform = new LocalPlatform({
+      registry: t.registry,
+      config: { ...configFromEnv({}, dir), warehouseDir: join(dir, 'warehouse'), actor: 'scheduler' },
+    });
     await platform.publish(
       productBundle({
         name: 'every-second',
@@ -43,7 +49,11 @@ describe('scheduled runs through the real runner', () => {
   });
 
   it('runs the product on its cron, records scheduled runs and keeps the SLA fresh', async () => {
-    const scheduler = new InProcessScheduler({ registry: t.registry, executor: platformRunExecutor(platform, process.env), syncIntervalMs: 200 });
+    const scheduler = new InProcessScheduler({
+      registry: t.registry,
+      executor: platformRunExecutor(platform, process.env),
+      syncIntervalMs: 200,
+    });
     await scheduler.start();
     try {
       const deadline = Date.now() + 20_000;
@@ -61,7 +71,11 @@ describe('scheduled runs through the real runner', () => {
     // Never two runs of the product at once: each run started after the previous one finished.
     const runs = (await platform.listRuns('sales/every-second')).filter((r) => r.finishedAt).reverse();
     for (let i = 1; i < runs.length; i++) expect(runs[i].startedAt >= runs[i - 1].finishedAt!).toBe(true);
-    const sla = await new LocalServerApi(async () => t.registry, { user: 'test', role: 'admin', domains: [] }).productSla('sales/every-second');
+    const sla = await new LocalServerApi(async () => t.registry, {
+      user: 'test',
+      role: 'admin',
+      domains: [],
+    }).productSla('sales/every-second');
     expect(sla.state).toBe('fresh');
     expect(sla.lastGoodAt).not.toBeNull();
   });

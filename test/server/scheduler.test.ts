@@ -14,7 +14,13 @@ import { productBundle } from '../helpers/products.js';
 import { recordedRuns, recordingExecutor, type RecordedRun } from '../helpers/recording-executor.js';
 import { createTestRegistry, type TestRegistry } from '../helpers/registries.js';
 
-const scheduled = (name: string, schedule: string) => productBundle({ name, edit: (p) => { p.spec.schedule = schedule; } });
+const scheduled = (name: string, schedule: string) =>
+  productBundle({
+    name,
+    edit: (p) => {
+      p.spec.schedule = schedule;
+    },
+  });
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -27,8 +33,11 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 }
 
 function expectNoOverlap(runs: RecordedRun[], product: string): void {
-  const done = runs.filter((r) => r.product === product && r.type !== 'run.started').sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));
-  for (let i = 1; i < done.length; i++) expect(done[i].startedAt >= done[i - 1].finishedAt!, `${product} runs overlap`).toBe(true);
+  const done = runs
+    .filter((r) => r.product === product && r.type !== 'run.started')
+    .sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));
+  for (let i = 1; i < done.length; i++)
+    expect(done[i].startedAt >= done[i - 1].finishedAt!, `${product} runs overlap`).toBe(true);
 }
 
 describe('in-process scheduler (SQLite)', () => {
@@ -46,7 +55,14 @@ describe('in-process scheduler (SQLite)', () => {
     await platform.publish(scheduled('yearly', '0 0 1 1 *'));
     await platform.publish(scheduled('flaky', '* * * * * *'));
     await platform.publish(scheduled('slow', '* * * * * *'));
-    await platform.publish(productBundle({ name: 'unscheduled', edit: (p) => { delete p.spec.schedule; } }));
+    await platform.publish(
+      productBundle({
+        name: 'unscheduled',
+        edit: (p) => {
+          delete p.spec.schedule;
+        },
+      }),
+    );
     const scheduler = new InProcessScheduler({
       registry: t.registry,
       executor: recordingExecutor(t.registry, { 'sales/flaky': { failFirst: 1 }, 'sales/slow': { durationMs: 1300 } }),
@@ -62,11 +78,15 @@ describe('in-process scheduler (SQLite)', () => {
     expect(runs.filter((r) => r.product === 'sales/yearly' || r.product === 'sales/unscheduled')).toEqual([]);
     const flakyFailed = runs.filter((r) => r.type === 'run.failed' && r.product === 'sales/flaky');
     expect(flakyFailed.length).toBeGreaterThanOrEqual(1);
-    expect(succeeded('sales/flaky').some((s) => s.scheduledAt === flakyFailed[0].scheduledAt && s.attempt === 2)).toBe(true);
+    expect(succeeded('sales/flaky').some((s) => s.scheduledAt === flakyFailed[0].scheduledAt && s.attempt === 2)).toBe(
+      true,
+    );
     expect(succeeded('sales/slow').length).toBeGreaterThanOrEqual(1);
     expectNoOverlap(runs, 'sales/slow');
     // stop() waited for the run in flight: every start has its end.
-    expect(runs.filter((r) => r.type === 'run.started').length).toBe(runs.filter((r) => r.type !== 'run.started').length);
+    expect(runs.filter((r) => r.type === 'run.started').length).toBe(
+      runs.filter((r) => r.type !== 'run.started').length,
+    );
     // A schedule published while running is picked up without a restart.
     await platform.close();
   });
@@ -84,13 +104,29 @@ describe('in-process scheduler and deprecated majors (SQLite)', () => {
   it('runs a deprecated major beside the new one on its own schedule, one after the other, and stops once it is retired', async () => {
     const platform = new LocalPlatform({ registry: t.registry, config: configFromEnv() });
     await platform.publish(scheduled('majors', '* * * * * *'));
-    await platform.publish(productBundle({ name: 'majors', version: '2.0.0', edit: (p) => { p.spec.schedule = '* * * * * *'; } }));
+    await platform.publish(
+      productBundle({
+        name: 'majors',
+        version: '2.0.0',
+        edit: (p) => {
+          p.spec.schedule = '* * * * * *';
+        },
+      }),
+    );
     const slow = { durationMs: 300 };
-    const scheduler = new InProcessScheduler({ registry: t.registry, executor: recordingExecutor(t.registry, { 'sales/majors': slow, 'sales/majors@1': slow }), syncIntervalMs: 100 });
+    const scheduler = new InProcessScheduler({
+      registry: t.registry,
+      executor: recordingExecutor(t.registry, { 'sales/majors': slow, 'sales/majors@1': slow }),
+      syncIntervalMs: 100,
+    });
     await scheduler.start();
     try {
-      const succeeded = async (ref: string) => (await recordedRuns(t.registry)).filter((r) => r.type === 'run.succeeded' && r.product === ref).length;
-      await until('runs of both majors', async () => (await succeeded('sales/majors')) >= 1 && (await succeeded('sales/majors@1')) >= 1);
+      const succeeded = async (ref: string) =>
+        (await recordedRuns(t.registry)).filter((r) => r.type === 'run.succeeded' && r.product === ref).length;
+      await until(
+        'runs of both majors',
+        async () => (await succeeded('sales/majors')) >= 1 && (await succeeded('sales/majors@1')) >= 1,
+      );
       await platform.retireExpiredVersions({ now: new Date(Date.now() + 400 * 86_400_000).toISOString() });
       await new Promise((r) => setTimeout(r, 1_300)); // a resync, and any run already started, finish
       const before = await succeeded('sales/majors@1');
@@ -98,8 +134,11 @@ describe('in-process scheduler and deprecated majors (SQLite)', () => {
       expect(await succeeded('sales/majors@1')).toBe(before);
       expect(await succeeded('sales/majors')).toBeGreaterThanOrEqual(2);
       // The two majors share the product's run lock: due at the same instant, one runs after the other.
-      const both = (await recordedRuns(t.registry)).filter((r) => r.type === 'run.succeeded' && r.product.startsWith('sales/majors')).sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));
-      for (let i = 1; i < both.length; i++) expect(both[i].startedAt >= both[i - 1].finishedAt!, 'runs of two majors overlap').toBe(true);
+      const both = (await recordedRuns(t.registry))
+        .filter((r) => r.type === 'run.succeeded' && r.product.startsWith('sales/majors'))
+        .sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));
+      for (let i = 1; i < both.length; i++)
+        expect(both[i].startedAt >= both[i - 1].finishedAt!, 'runs of two majors overlap').toBe(true);
     } finally {
       await scheduler.stop();
       await platform.close();
@@ -118,10 +157,21 @@ describe('graphile-worker scheduler (PostgreSQL)', () => {
     await platform.publish(scheduled('flaky', '*/5 * * * *'));
     await platform.publish(scheduled('slow', '* * * * *'));
     await platform.publish(scheduled('doomed', '* * * * *'));
-    const executor = recordingExecutor(t.registry, { 'sales/flaky': { failFirst: 1 }, 'sales/slow': { durationMs: 400 } });
+    const executor = recordingExecutor(t.registry, {
+      'sales/flaky': { failFirst: 1 },
+      'sales/slow': { durationMs: 400 },
+    });
     // Two replicas sharing one queue.
     for (let i = 0; i < 2; i++) {
-      const s = new QueueScheduler({ registry: t.registry, connectionString: t.url, executor, cron: false, pollIntervalMs: 100, heartbeatMs: 300, deadAfterMs: 1_500 });
+      const s = new QueueScheduler({
+        registry: t.registry,
+        connectionString: t.url,
+        executor,
+        cron: false,
+        pollIntervalMs: 100,
+        heartbeatMs: 300,
+        deadAfterMs: 1_500,
+      });
       await s.start();
       schedulers.push(s);
     }
@@ -136,7 +186,9 @@ describe('graphile-worker scheduler (PostgreSQL)', () => {
     // Four callers at once, then once more after the runs finished (a replayed tick).
     const enqueued = await Promise.all([0, 1, 2, 3].map(() => enqueueDueRuns(t.registry, minute)));
     expect(enqueued.flat().sort()).toEqual(['sales/doomed', 'sales/five-minutely', 'sales/flaky', 'sales/slow']);
-    await until('the five-minutely run', async () => (await recordedRuns(t.registry)).some((r) => r.type === 'run.succeeded' && r.product === 'sales/five-minutely'));
+    await until('the five-minutely run', async () =>
+      (await recordedRuns(t.registry)).some((r) => r.type === 'run.succeeded' && r.product === 'sales/five-minutely'),
+    );
     expect(await enqueueDueRuns(t.registry, minute)).toEqual([]);
     await new Promise((r) => setTimeout(r, 500));
     const runs = await recordedRuns(t.registry);
@@ -152,33 +204,68 @@ describe('graphile-worker scheduler (PostgreSQL)', () => {
       return r.some((x) => x.type === 'run.succeeded' && x.product === 'sales/flaky') && r;
     });
     const flaky = runs.filter((r) => r.product === 'sales/flaky' && r.type !== 'run.started');
-    expect(flaky.map((r) => [r.type, r.attempt])).toEqual([['run.failed', 1], ['run.succeeded', 2]]);
+    expect(flaky.map((r) => [r.type, r.attempt])).toEqual([
+      ['run.failed', 1],
+      ['run.succeeded', 2],
+    ]);
   });
 
   it('never overlaps two runs of one product', async () => {
-    await Promise.all(['12:01', '12:02', '12:03'].map((m) => enqueueDueRuns(t.registry, new Date(`2026-11-21T${m}:00Z`))));
-    await until('three more slow runs', async () => (await recordedRuns(t.registry)).filter((r) => r.type === 'run.succeeded' && r.product === 'sales/slow').length >= 4);
+    await Promise.all(
+      ['12:01', '12:02', '12:03'].map((m) => enqueueDueRuns(t.registry, new Date(`2026-11-21T${m}:00Z`))),
+    );
+    await until(
+      'three more slow runs',
+      async () =>
+        (await recordedRuns(t.registry)).filter((r) => r.type === 'run.succeeded' && r.product === 'sales/slow')
+          .length >= 4,
+    );
     expectNoOverlap(await recordedRuns(t.registry), 'sales/slow');
   });
 
   it('hands a killed worker’s run to another, which completes it once', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/hanging-worker.ts', import.meta.url))], {
-      env: { ...process.env, TEST_DB_URL: t.url, HANG_PRODUCT: 'sales/doomed-2' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await until('the child worker', async () => new Promise<boolean>((resolve) => child.stdout!.once('data', () => resolve(true))), 20_000);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/hanging-worker.ts', import.meta.url))],
+      {
+        env: { ...process.env, TEST_DB_URL: t.url, HANG_PRODUCT: 'sales/doomed-2' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    await until(
+      'the child worker',
+      async () => new Promise<boolean>((resolve) => child.stdout!.once('data', () => resolve(true))),
+      20_000,
+    );
     // Our schedulers stop first, so the child is the only worker when the run is enqueued.
     const platform = new LocalPlatform({ registry: t.registry, config: configFromEnv() });
     await platform.publish(scheduled('doomed-2', '* * * * *'));
     for (const s of schedulers) await s.stop();
     schedulers.length = 0;
     await enqueueDueRuns(t.registry, new Date('2026-11-21T13:00:00Z'));
-    await until('the child to start the run', async () => (await recordedRuns(t.registry)).some((r) => r.type === 'run.started' && r.product === 'sales/doomed-2' && r.worker === 'doomed'));
+    await until('the child to start the run', async () =>
+      (await recordedRuns(t.registry)).some(
+        (r) => r.type === 'run.started' && r.product === 'sales/doomed-2' && r.worker === 'doomed',
+      ),
+    );
     child.kill('SIGKILL');
-    const survivor = new QueueScheduler({ registry: t.registry, connectionString: t.url, executor: recordingExecutor(t.registry), cron: false, pollIntervalMs: 100, heartbeatMs: 300, deadAfterMs: 1_500 });
+    const survivor = new QueueScheduler({
+      registry: t.registry,
+      connectionString: t.url,
+      executor: recordingExecutor(t.registry),
+      cron: false,
+      pollIntervalMs: 100,
+      heartbeatMs: 300,
+      deadAfterMs: 1_500,
+    });
     await survivor.start();
     schedulers.push(survivor);
-    await until('the run to be picked up', async () => (await recordedRuns(t.registry)).some((r) => r.type === 'run.succeeded' && r.product === 'sales/doomed-2'), 20_000);
+    await until(
+      'the run to be picked up',
+      async () =>
+        (await recordedRuns(t.registry)).some((r) => r.type === 'run.succeeded' && r.product === 'sales/doomed-2'),
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     const runs = (await recordedRuns(t.registry)).filter((r) => r.product === 'sales/doomed-2');
     expect(runs.filter((r) => r.type === 'run.succeeded')).toHaveLength(1);
@@ -198,13 +285,25 @@ describe('mesh serve on PostgreSQL', () => {
       platform,
       port: 0,
       log: (e) => logs.push(e),
-      background: (registry, metrics) => backgroundServices({ registry, metrics, log: (e) => logs.push(e), env: { MESH_DATABASE_URL: t.url }, executor: recordingExecutor(registry) }),
+      background: (registry, metrics) =>
+        backgroundServices({
+          registry,
+          metrics,
+          log: (e) => logs.push(e),
+          env: { MESH_DATABASE_URL: t.url },
+          executor: recordingExecutor(registry),
+        }),
     });
     try {
-      expect(logs.find((l) => l.msg === 'listening')).toMatchObject({ registry: 'postgres', background: ['scheduler (graphile-worker)', 'freshness-monitor', 'webhooks'] });
+      expect(logs.find((l) => l.msg === 'listening')).toMatchObject({
+        registry: 'postgres',
+        background: ['scheduler (graphile-worker)', 'freshness-monitor', 'webhooks'],
+      });
       await platform.publish(scheduled('hourly', '0 * * * *'));
       expect(await enqueueDueRuns(t.registry, new Date('2026-11-21T14:00:00Z'))).toEqual(['sales/hourly']);
-      await until('the server to run it', async () => (await recordedRuns(t.registry)).some((r) => r.type === 'run.succeeded' && r.product === 'sales/hourly'));
+      await until('the server to run it', async () =>
+        (await recordedRuns(t.registry)).some((r) => r.type === 'run.succeeded' && r.product === 'sales/hourly'),
+      );
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toContain('mesh_scheduled_runs_total{outcome="succeeded"} 1');
     } finally {
@@ -224,7 +323,11 @@ describe('graphile-worker scheduler with a concurrency above one (PostgreSQL)', 
     for (const name of ['wide-a', 'wide-b', 'wide-c']) await platform.publish(scheduled(name, '* * * * *'));
     const slow = { durationMs: 700 };
     worker = new QueueScheduler({
-      registry: t.registry, connectionString: t.url, cron: false, pollIntervalMs: 100, concurrency: 3,
+      registry: t.registry,
+      connectionString: t.url,
+      cron: false,
+      pollIntervalMs: 100,
+      concurrency: 3,
       executor: recordingExecutor(t.registry, { 'sales/wide-a': slow, 'sales/wide-b': slow, 'sales/wide-c': slow }),
     });
     await worker.start();
@@ -242,7 +345,9 @@ describe('graphile-worker scheduler with a concurrency above one (PostgreSQL)', 
     });
     const done = runs.filter((r) => r.type === 'run.succeeded');
     // The most runs in flight at one instant: every start counted against the runs it falls inside.
-    const inFlight = Math.max(...done.map((a) => done.filter((b) => b.startedAt <= a.startedAt && a.startedAt < b.finishedAt!).length));
+    const inFlight = Math.max(
+      ...done.map((a) => done.filter((b) => b.startedAt <= a.startedAt && a.startedAt < b.finishedAt!).length),
+    );
     expect(inFlight).toBeGreaterThanOrEqual(2);
     for (const product of ['sales/wide-a', 'sales/wide-b', 'sales/wide-c']) expectNoOverlap(runs, product);
   });

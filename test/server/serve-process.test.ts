@@ -17,7 +17,13 @@ const CLI = fileURLToPath(new URL('./fixtures/mesh-cli.ts', import.meta.url));
 
 describe('mesh serve (process)', () => {
   const home = join(mkdtempSync(join(tmpdir(), 'mesh-serve-')), '.mesh');
-  const env = { ...process.env, MESH_HOME: home, MESH_DATABASE_URL: '', MESH_SERVER: '', MESH_MONITOR_INTERVAL_MS: '200' };
+  const env = {
+    ...process.env,
+    MESH_HOME: home,
+    MESH_DATABASE_URL: '',
+    MESH_SERVER: '',
+    MESH_MONITOR_INTERVAL_MS: '200',
+  };
   let child: ChildProcess | undefined;
   let stderr = '';
   afterAll(() => {
@@ -30,7 +36,10 @@ describe('mesh serve (process)', () => {
     const token = JSON.parse(init.stdout).token as string;
     expect((await mesh(['admin', 'init'], { env })).stderr).toContain('an admin token already exists');
 
-    child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const url = await new Promise<string>((resolve, reject) => {
       child!.stdout!.on('data', (d: Buffer) => {
@@ -42,8 +51,14 @@ describe('mesh serve (process)', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const serverEnv = { MESH_SERVER: url, MESH_TOKEN: token };
     const work = mkdtempSync(join(tmpdir(), 'p-'));
-    await mesh(['init', 'orders', '--domain', 'sales', '--owner', 'sales@company.com', '--template', 'file'], { cwd: work, env: serverEnv });
-    expect((await mesh(['--server', url, 'publish', 'orders'], { cwd: work, env: { MESH_TOKEN: token, MESH_SERVER: '' } })).stdout).toContain('published sales/orders@0.1.0');
+    await mesh(['init', 'orders', '--domain', 'sales', '--owner', 'sales@company.com', '--template', 'file'], {
+      cwd: work,
+      env: serverEnv,
+    });
+    expect(
+      (await mesh(['--server', url, 'publish', 'orders'], { cwd: work, env: { MESH_TOKEN: token, MESH_SERVER: '' } }))
+        .stdout,
+    ).toContain('published sales/orders@0.1.0');
     const list = await mesh(['catalog', 'list'], { env: serverEnv });
     expect(list.stdout).toContain('sales/orders');
     expect((await mesh(['whoami-not-a-command'], { env: serverEnv })).code).toBe(2);
@@ -51,10 +66,21 @@ describe('mesh serve (process)', () => {
     // A request in flight when SIGTERM arrives: its body is still being sent.
     const body = JSON.stringify(productBundle({ name: 'slow-body' }));
     const inFlight = new Promise<number>((resolve, reject) => {
-      const req = request(`${url}/v1/check`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      });
+      const req = request(
+        `${url}/v1/check`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, 100));
       setTimeout(() => {
@@ -66,9 +92,17 @@ describe('mesh serve (process)', () => {
     const code = await new Promise<number | null>((resolve) => child!.once('exit', resolve));
     expect(code).toBe(0);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
-    const lines = stderr.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.find((l) => l.msg === 'request' && l.path === '/v1/products' && l.method === 'GET')).toMatchObject({ status: 200, user: 'admin' });
-    expect(lines.find((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/v1/products')).toMatchObject({ status: 201 });
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.msg === 'request' && l.path === '/v1/products' && l.method === 'GET')).toMatchObject({
+      status: 200,
+      user: 'admin',
+    });
+    expect(lines.find((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/v1/products')).toMatchObject({
+      status: 201,
+    });
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['listening', 'shutting down', 'stopped']));
     expect(stderr).not.toContain(token);
   });

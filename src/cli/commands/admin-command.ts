@@ -14,9 +14,16 @@ export function registerAdminCommands(program: Command, ctx: CliContext): void {
       const out = ctx.output(opts);
       const registry = await ctx.local().registry();
       if (await hasLiveAdmin(registry)) {
-        throw new ConflictError('an admin token already exists; ask an admin for a token (mesh token create)', { details: { hint: 'admins create further tokens with mesh token create --role admin' } });
+        throw new ConflictError('an admin token already exists; ask an admin for a token (mesh token create)', {
+          details: { hint: 'admins create further tokens with mesh token create --role admin' },
+        });
       }
-      const created = await createToken(registry, { user: opts.user, role: 'admin', label: 'bootstrap', createdBy: 'mesh admin init' });
+      const created = await createToken(registry, {
+        user: opts.user,
+        role: 'admin',
+        label: 'bootstrap',
+        createdBy: 'mesh admin init',
+      });
       if (opts.json) return out.data(created);
       out.line(`admin token for ${created.user} (${created.id}); it is shown once, keep it safe:`);
       out.line(created.token);

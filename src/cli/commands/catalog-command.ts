@@ -15,8 +15,19 @@ export function registerCatalogCommands(program: Command, ctx: CliContext): void
       const out = ctx.output(opts);
       const products = await ctx.platform().listProducts({ domain: opts.domain });
       if (opts.json) return out.data(products);
-      if (products.length === 0) return out.line(opts.domain ? `no products in domain ${opts.domain}` : 'the catalog is empty: `mesh publish` a product first');
-      out.table(products.map((p) => ({ product: p.id, version: p.latestVersion, owner: p.owner, description: truncate(p.description, 60) })), ['product', 'version', 'owner', 'description']);
+      if (products.length === 0)
+        return out.line(
+          opts.domain ? `no products in domain ${opts.domain}` : 'the catalog is empty: `mesh publish` a product first',
+        );
+      out.table(
+        products.map((p) => ({
+          product: p.id,
+          version: p.latestVersion,
+          owner: p.owner,
+          description: truncate(p.description, 60),
+        })),
+        ['product', 'version', 'owner', 'description'],
+      );
     });
   catalog
     .command('search')
@@ -29,7 +40,15 @@ export function registerCatalogCommands(program: Command, ctx: CliContext): void
       const hits = await ctx.platform().searchProducts(words.join(' '), { limit: opts.limit });
       if (opts.json) return out.data(hits);
       if (hits.length === 0) return out.line(`no products match "${words.join(' ')}"`);
-      out.table(hits.map((h) => ({ score: h.score.toFixed(0), product: h.id, version: h.latestVersion, description: truncate(h.description, 60) })), ['score', 'product', 'version', 'description']);
+      out.table(
+        hits.map((h) => ({
+          score: h.score.toFixed(0),
+          product: h.id,
+          version: h.latestVersion,
+          description: truncate(h.description, 60),
+        })),
+        ['score', 'product', 'version', 'description'],
+      );
     });
 
   program
@@ -49,14 +68,20 @@ function printProduct(out: Output, detail: ProductDetail): void {
   const c = out.colors;
   const { descriptor: d } = detail.version;
   const m = d.metadata;
-  out.line(c.bold(`${detail.product.id}@${detail.version.version}`) + (detail.version.status !== 'active' ? c.yellow(`  [${detail.version.status}]`) : ''));
+  out.line(
+    c.bold(`${detail.product.id}@${detail.version.version}`) +
+      (detail.version.status !== 'active' ? c.yellow(`  [${detail.version.status}]`) : ''),
+  );
   if (m.description) out.line(m.description);
   out.line();
   out.line(`owner:      ${m.owner}`);
   out.line(`on-call:    ${m.oncall ?? c.yellow('none')}`);
   if (m.tags?.length) out.line(`tags:       ${m.tags.join(', ')}`);
   if (d.spec.schedule) out.line(`schedule:   ${d.spec.schedule}`);
-  if (d.spec.freshness) out.line(`freshness:  target ${d.spec.freshness.target}${d.spec.freshness.alert_after ? `, alert after ${d.spec.freshness.alert_after}` : ''}`);
+  if (d.spec.freshness)
+    out.line(
+      `freshness:  target ${d.spec.freshness.target}${d.spec.freshness.alert_after ? `, alert after ${d.spec.freshness.alert_after}` : ''}`,
+    );
   out.line(`published:  ${detail.version.publishedAt} by ${detail.version.publishedBy}`);
   out.line();
   out.line(c.bold('schema'));
@@ -74,12 +99,17 @@ function printProduct(out: Output, detail: ProductDetail): void {
   );
   out.line();
   out.line(c.bold('inputs'));
-  for (const i of d.spec.inputs) out.line(`  ${i.name}  ${i.product ? `product ${i.product}` : `${i.source?.type} ${i.source?.path ?? ''}`.trim()}`);
+  for (const i of d.spec.inputs)
+    out.line(`  ${i.name}  ${i.product ? `product ${i.product}` : `${i.source?.type} ${i.source?.path ?? ''}`.trim()}`);
   out.line(c.bold('output ports'));
-  for (const p of d.spec.outputPorts) out.line(`  ${p.name}  ${p.type}${p.subject ? ` ${p.subject}` : ''}${p.table ? ` ${p.table}` : ''}`);
+  for (const p of d.spec.outputPorts)
+    out.line(`  ${p.name}  ${p.type}${p.subject ? ` ${p.subject}` : ''}${p.table ? ` ${p.table}` : ''}`);
   out.line();
   out.line(c.bold('versions'));
-  out.table(detail.versions.map((v) => ({ version: v.version, status: v.status, published: v.publishedAt, by: v.publishedBy })), ['version', 'status', 'published', 'by']);
+  out.table(
+    detail.versions.map((v) => ({ version: v.version, status: v.status, published: v.publishedAt, by: v.publishedBy })),
+    ['version', 'status', 'published', 'by'],
+  );
 }
 
 function truncate(text: string | null | undefined, n: number): string {

@@ -16,20 +16,34 @@ export function registerIncidentCommands(program: Command, ctx: CliContext): voi
       const incidents = await ctx.serverApi().listIncidents({ status: opts.status, product: opts.product });
       if (opts.json) return out.data(incidents);
       if (incidents.length === 0) return out.line('no incidents');
-      out.table(incidents.map((i) => ({ id: i.id, status: i.status, product: i.product, opened: i.openedAt, oncall: i.oncall ?? '', summary: i.summary })), ['id', 'status', 'product', 'opened', 'oncall', 'summary']);
+      out.table(
+        incidents.map((i) => ({
+          id: i.id,
+          status: i.status,
+          product: i.product,
+          opened: i.openedAt,
+          oncall: i.oncall ?? '',
+          summary: i.summary,
+        })),
+        ['id', 'status', 'product', 'opened', 'oncall', 'summary'],
+      );
     });
   incident
     .command('ack')
     .description('acknowledge an incident: someone is on it')
     .argument('<id>', 'incident id')
     .option('--json', 'machine-readable output')
-    .action(async (id: string, opts: { json?: boolean }) => print(ctx.output(opts), await ctx.serverApi().acknowledgeIncident(id), opts.json));
+    .action(async (id: string, opts: { json?: boolean }) =>
+      print(ctx.output(opts), await ctx.serverApi().acknowledgeIncident(id), opts.json),
+    );
   incident
     .command('resolve')
     .description('resolve an incident by hand (the monitor resolves freshness incidents on recovery)')
     .argument('<id>', 'incident id')
     .option('--json', 'machine-readable output')
-    .action(async (id: string, opts: { json?: boolean }) => print(ctx.output(opts), await ctx.serverApi().resolveIncident(id), opts.json));
+    .action(async (id: string, opts: { json?: boolean }) =>
+      print(ctx.output(opts), await ctx.serverApi().resolveIncident(id), opts.json),
+    );
 }
 
 function print(out: Output, incident: IncidentRecord, json?: boolean): void {

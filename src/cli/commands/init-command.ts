@@ -13,12 +13,25 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
     .addOption(new Option('--template <template>', 'where the data comes from').choices(TEMPLATES).default('postgres'))
     .option('--dir <path>', 'folder to create (default: ./<name>)')
     .option('--json', 'machine-readable output')
-    .action((name: string, opts: { domain: string; owner: string; oncall?: string; template: Template; dir?: string; json?: boolean }) => {
-      const out = ctx.output(opts);
-      const result = initProduct({ name, domain: opts.domain, owner: opts.owner, oncall: opts.oncall, template: opts.template, dir: opts.dir, cwd: ctx.cwd });
-      if (opts.json) return out.data(result);
-      out.line(`created ${result.dir}`);
-      for (const f of result.files) out.line(`  ${f}`);
-      out.line('next: edit product.yaml, then `mesh validate` and `mesh publish` in that folder');
-    });
+    .action(
+      (
+        name: string,
+        opts: { domain: string; owner: string; oncall?: string; template: Template; dir?: string; json?: boolean },
+      ) => {
+        const out = ctx.output(opts);
+        const result = initProduct({
+          name,
+          domain: opts.domain,
+          owner: opts.owner,
+          oncall: opts.oncall,
+          template: opts.template,
+          dir: opts.dir,
+          cwd: ctx.cwd,
+        });
+        if (opts.json) return out.data(result);
+        out.line(`created ${result.dir}`);
+        for (const f of result.files) out.line(`  ${f}`);
+        out.line('next: edit product.yaml, then `mesh validate` and `mesh publish` in that folder');
+      },
+    );
 }

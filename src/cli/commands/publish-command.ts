@@ -14,7 +14,8 @@ export function registerPublishCommand(program: Command, ctx: CliContext): void 
     .action(async (path: string | undefined, opts: { json?: boolean }) => {
       const out = ctx.output(opts);
       const results = await checkPaths(ctx, [path ?? '.']);
-      if (results.length !== 1) throw new InputError(`found ${results.length} descriptors under ${path ?? '.'}; publish one product at a time`);
+      if (results.length !== 1)
+        throw new InputError(`found ${results.length} descriptors under ${path ?? '.'}; publish one product at a time`);
       const [checked] = results;
       if (hasErrors(checked.diagnostics)) {
         const refusal = publishRefusal(checked.file, checked.product, checked.diagnostics);
@@ -28,7 +29,12 @@ export function registerPublishCommand(program: Command, ctx: CliContext): void 
       const outcome = await ctx.platform().publish(checked.bundle);
       if (opts.json) return out.data({ published: outcome.status === 'created', ...outcome });
       out.diagnostics(outcome.diagnostics);
-      if (outcome.status === 'unchanged') out.line(`${outcome.product}@${outcome.version} is already published with identical content; nothing to do`);
-      else out.line(out.colors.green(`published ${outcome.product}@${outcome.version}`) + out.colors.dim(`  (${outcome.contentHash.slice(0, 12)})`));
+      if (outcome.status === 'unchanged')
+        out.line(`${outcome.product}@${outcome.version} is already published with identical content; nothing to do`);
+      else
+        out.line(
+          out.colors.green(`published ${outcome.product}@${outcome.version}`) +
+            out.colors.dim(`  (${outcome.contentHash.slice(0, 12)})`),
+        );
     });
 }

@@ -46,7 +46,13 @@ export function registerRunsCommand(program: Command, ctx: CliContext): void {
       if (results.length === 0) return out.line(`${ref} has no check results yet: mesh run ${ref}`);
       out.line(out.colors.bold(`latest run ${summary.latest[0]?.runId}`));
       out.table(
-        summary.latest.map((c) => ({ check: c.name, severity: c.severity, status: c.status === 'pass' ? 'pass' : 'FAIL', result: c.message, trend: summary.trend[c.name]?.map((s) => (s === 'pass' ? '✓' : '✗')).join('') ?? '' })),
+        summary.latest.map((c) => ({
+          check: c.name,
+          severity: c.severity,
+          status: c.status === 'pass' ? 'pass' : 'FAIL',
+          result: c.message,
+          trend: summary.trend[c.name]?.map((s) => (s === 'pass' ? '✓' : '✗')).join('') ?? '',
+        })),
         ['check', 'severity', 'status', 'result', 'trend'],
       );
       const samples = summary.latest.filter((c) => c.samples?.length);

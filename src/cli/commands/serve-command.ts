@@ -10,7 +10,9 @@ import type { CliContext } from '../cli-context.js';
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
     .command('serve')
-    .description('run the platform server: the HTTP API, the scheduler, the freshness monitor and webhooks (registry from MESH_HOME or MESH_DATABASE_URL)')
+    .description(
+      'run the platform server: the HTTP API, the scheduler, the freshness monitor and webhooks (registry from MESH_HOME or MESH_DATABASE_URL)',
+    )
     .option('--port <port>', 'port to listen on (0: any free port)', wholeNumber(0, 65535), 8080)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--no-scheduler', 'serve the API only: no scheduled runs, monitor or webhook deliveries')
@@ -26,7 +28,17 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         host: opts.host,
         port,
         log,
-        background: opts.scheduler ? (registry, metrics) => backgroundServices({ registry, metrics, log, env: ctx.env, executor: platformRunExecutor(platform, ctx.env), concurrency }) : undefined,
+        background: opts.scheduler
+          ? (registry, metrics) =>
+              backgroundServices({
+                registry,
+                metrics,
+                log,
+                env: ctx.env,
+                executor: platformRunExecutor(platform, ctx.env),
+                concurrency,
+              })
+          : undefined,
       });
       ctx.streams.out(`meshwork server listening on ${server.url} (registry: ${server.registry.description})\n`);
       await closeOnSignals(server, log);

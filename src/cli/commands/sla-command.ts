@@ -13,12 +13,20 @@ export function registerSlaCommand(program: Command, ctx: CliContext): void {
       const sla = await ctx.serverApi().productSla(ref);
       if (opts.json) return out.data(sla);
       const c = out.colors;
-      const colour = sla.state === 'fresh' ? c.green : sla.state === 'late' ? c.yellow : sla.state === 'no-target' ? c.dim : c.red;
+      const colour =
+        sla.state === 'fresh' ? c.green : sla.state === 'late' ? c.yellow : sla.state === 'no-target' ? c.dim : c.red;
       out.line(`${c.bold(sla.product)}  ${colour(sla.state)}`);
-      out.line(`freshness:     target ${sla.target ?? 'none'}${sla.alertAfter ? `, alert after ${sla.alertAfter}` : ''}`);
-      out.line(`last good:     ${sla.lastGoodAt ? `${sla.lastGoodAt} (${formatDuration(sla.ageMs ?? 0)} ago)` : 'never'}`);
+      out.line(
+        `freshness:     target ${sla.target ?? 'none'}${sla.alertAfter ? `, alert after ${sla.alertAfter}` : ''}`,
+      );
+      out.line(
+        `last good:     ${sla.lastGoodAt ? `${sla.lastGoodAt} (${formatDuration(sla.ageMs ?? 0)} ago)` : 'never'}`,
+      );
       const availability = sla.availability === null ? 'n/a' : `${(sla.availability * 100).toFixed(2)}%`;
-      const objective = sla.objective === null ? '' : `  (objective ${(sla.objective * 100).toFixed(2)}%: ${sla.availability !== null && sla.availability >= sla.objective ? c.green('met') : c.red('missed')})`;
+      const objective =
+        sla.objective === null
+          ? ''
+          : `  (objective ${(sla.objective * 100).toFixed(2)}%: ${sla.availability !== null && sla.availability >= sla.objective ? c.green('met') : c.red('missed')})`;
       out.line(`availability:  ${availability} since ${sla.windowStart}${objective}`);
       if (sla.openIncident) out.line(c.red(`open incident: ${sla.openIncident}`));
     });

@@ -36,6 +36,9 @@ export function registerTeamCommands(program: Command, ctx: CliContext): void {
       const teams = await ctx.serverApi().listTeams();
       if (opts.json) return out.data(teams);
       if (teams.length === 0) return out.line('no teams yet: mesh team create <name> --domain <domain>');
-      out.table(teams.map((t) => ({ team: t.name, domains: t.domains.join(', '), members: t.members.join(', ') })), ['team', 'domains', 'members']);
+      out.table(
+        teams.map((t) => ({ team: t.name, domains: t.domains.join(', '), members: t.members.join(', ') })),
+        ['team', 'domains', 'members'],
+      );
     });
 }

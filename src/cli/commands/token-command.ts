@@ -18,15 +18,27 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .command('create')
     .description('create a token for a user with a role; the secret is printed once')
     .requiredOption('--user <name>', 'who the token is for')
-    .addOption(new Option('--role <role>', 'admin, governance, member (publish in their teams’ domains) or consumer (read)').choices(ROLES).makeOptionMandatory())
-    .option('--expires <when>', 'a duration from now (30d, 12h) or an ISO time; default: never', flagValue((text) => expiryTime(text)))
+    .addOption(
+      new Option('--role <role>', 'admin, governance, member (publish in their teams’ domains) or consumer (read)')
+        .choices(ROLES)
+        .makeOptionMandatory(),
+    )
+    .option(
+      '--expires <when>',
+      'a duration from now (30d, 12h) or an ISO time; default: never',
+      flagValue((text) => expiryTime(text)),
+    )
     .option('--label <text>', 'what the token is for')
     .option('--json', 'machine-readable output')
     .action(async (opts: { user: string; role: Role; expires?: string; label?: string; json?: boolean }) => {
       const out = ctx.output(opts);
-      const created = await ctx.serverApi().createToken({ user: opts.user, role: opts.role, expiresAt: opts.expires, label: opts.label });
+      const created = await ctx
+        .serverApi()
+        .createToken({ user: opts.user, role: opts.role, expiresAt: opts.expires, label: opts.label });
       if (opts.json) return out.data(created);
-      out.line(`token ${created.id} for ${created.user} (${created.role}${created.expiresAt ? `, expires ${created.expiresAt}` : ''}); shown once:`);
+      out.line(
+        `token ${created.id} for ${created.user} (${created.role}${created.expiresAt ? `, expires ${created.expiresAt}` : ''}); shown once:`,
+      );
       out.line(created.token);
     });
   token
@@ -40,7 +52,14 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
       if (tokens.length === 0) return out.line('no tokens: mesh admin init creates the first');
       const now = new Date().toISOString();
       out.table(
-        tokens.map((t) => ({ id: t.id, user: t.user, role: t.role, state: t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt <= now ? 'expired' : 'active', expires: t.expiresAt ?? 'never', label: t.label ?? '' })),
+        tokens.map((t) => ({
+          id: t.id,
+          user: t.user,
+          role: t.role,
+          state: t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt <= now ? 'expired' : 'active',
+          expires: t.expiresAt ?? 'never',
+          label: t.label ?? '',
+        })),
         ['id', 'user', 'role', 'state', 'expires', 'label'],
       );
     });

@@ -14,7 +14,8 @@ export async function checkPaths(ctx: CliContext, paths: string[]) {
   const results: Array<CheckResult & { bundle: ReturnType<typeof loadDescriptorFile>['bundle'] }> = [];
   for (const file of files) {
     const loaded = loadDescriptorFile(file, displayPath(file, ctx.cwd));
-    const result = platform instanceof LocalPlatform ? await platform.checkLoaded(loaded) : await remoteCheck(platform, loaded);
+    const result =
+      platform instanceof LocalPlatform ? await platform.checkLoaded(loaded) : await remoteCheck(platform, loaded);
     results.push({ ...result, bundle: loaded.bundle });
   }
   return results;
@@ -26,7 +27,11 @@ export async function checkPaths(ctx: CliContext, paths: string[]) {
  * named so nobody mistakes its absence for a pass.
  */
 export function policyProblems(ctx: CliContext): Diagnostic[] {
-  return (ctx.policies().loadDiagnostics ?? []).map((d) => ({ ...d, severity: d.severity === 'error' ? 'warn' : d.severity, message: `policy not applied: ${d.message}` }));
+  return (ctx.policies().loadDiagnostics ?? []).map((d) => ({
+    ...d,
+    severity: d.severity === 'error' ? 'warn' : d.severity,
+    message: `policy not applied: ${d.message}`,
+  }));
 }
 
 /**
@@ -39,7 +44,11 @@ async function remoteCheck(platform: MeshApi, loaded: ReturnType<typeof loadDesc
   const remote = await platform.check(loaded.bundle);
   const key = (d: Diagnostic) => `${d.code}|${d.path ?? ''}|${d.message}`;
   const seen = new Set(remote.diagnostics.map(key));
-  return { ...remote, file: loaded.bundle.file, diagnostics: [...remote.diagnostics, ...loaded.diagnostics.filter((d) => !seen.has(key(d)))] };
+  return {
+    ...remote,
+    file: loaded.bundle.file,
+    diagnostics: [...remote.diagnostics, ...loaded.diagnostics.filter((d) => !seen.has(key(d)))],
+  };
 }
 
 export function registerValidateCommand(program: Command, ctx: CliContext): void {
@@ -59,11 +68,20 @@ export function registerValidateCommand(program: Command, ctx: CliContext): void
       if (format === 'sarif') {
         const engine = ctx.policies();
         const domains = new Set(results.map((r) => r.product?.id.split('/')[0]).filter((d): d is string => Boolean(d)));
-        const rules = new Map([...engine.globalRules(), ...[...domains].flatMap((d) => engine.rulesFor(d))].map((r) => [r.id, { title: r.title, rationale: r.rationale }]));
+        const rules = new Map(
+          [...engine.globalRules(), ...[...domains].flatMap((d) => engine.rulesFor(d))].map((r) => [
+            r.id,
+            { title: r.title, rationale: r.rationale },
+          ]),
+        );
         return out.data(toSarif([...policy, ...all], VERSION, (id) => rules.get(id)));
       }
       if (format === 'json') {
-        return out.data({ ok: !hasErrors(all), files: results.map((r) => ({ file: r.file, product: r.product, diagnostics: r.diagnostics })), policyDiagnostics: policy });
+        return out.data({
+          ok: !hasErrors(all),
+          files: results.map((r) => ({ file: r.file, product: r.product, diagnostics: r.diagnostics })),
+          policyDiagnostics: policy,
+        });
       }
       out.diagnostics([...policy, ...all]);
       out.summary(all, results.length);

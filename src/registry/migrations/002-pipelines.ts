@@ -9,7 +9,8 @@ import type { RegistryDialect } from '../registry.js';
 export function m002Pipelines(_dialect: RegistryDialect): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.createTable('pipeline_runs')
+      await db.schema
+        .createTable('pipeline_runs')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('product_id', 'text', (c) => c.notNull())
         .addColumn('version', 'text', (c) => c.notNull())
@@ -24,8 +25,13 @@ export function m002Pipelines(_dialect: RegistryDialect): Migration {
         .addColumn('error', 'text')
         .addColumn('actor', 'text')
         .execute();
-      await db.schema.createIndex('pipeline_runs_product').on('pipeline_runs').columns(['product_id', 'started_at']).execute();
-      await db.schema.createTable('check_results')
+      await db.schema
+        .createIndex('pipeline_runs_product')
+        .on('pipeline_runs')
+        .columns(['product_id', 'started_at'])
+        .execute();
+      await db.schema
+        .createTable('check_results')
         .addColumn('run_id', 'text', (c) => c.notNull())
         .addColumn('product_id', 'text', (c) => c.notNull())
         .addColumn('position', 'integer', (c) => c.notNull())
@@ -40,8 +46,13 @@ export function m002Pipelines(_dialect: RegistryDialect): Migration {
         .addColumn('time', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('check_results_pk', ['run_id', 'position'])
         .execute();
-      await db.schema.createIndex('check_results_product').on('check_results').columns(['product_id', 'time']).execute();
-      await db.schema.createTable('watermarks')
+      await db.schema
+        .createIndex('check_results_product')
+        .on('check_results')
+        .columns(['product_id', 'time'])
+        .execute();
+      await db.schema
+        .createTable('watermarks')
         .addColumn('product_id', 'text', (c) => c.notNull())
         .addColumn('input_name', 'text', (c) => c.notNull())
         .addColumn('value', 'text', (c) => c.notNull())
@@ -49,14 +60,16 @@ export function m002Pipelines(_dialect: RegistryDialect): Migration {
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('watermarks_pk', ['product_id', 'input_name'])
         .execute();
-      await db.schema.createTable('run_locks')
+      await db.schema
+        .createTable('run_locks')
         .addColumn('product_id', 'text', (c) => c.primaryKey())
         .addColumn('run_id', 'text', (c) => c.notNull())
         .addColumn('holder', 'text', (c) => c.notNull())
         .addColumn('acquired_at', 'text', (c) => c.notNull())
         .addColumn('expires_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('snapshots')
+      await db.schema
+        .createTable('snapshots')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('product_id', 'text', (c) => c.notNull())
         .addColumn('version', 'text', (c) => c.notNull())
@@ -65,7 +78,11 @@ export function m002Pipelines(_dialect: RegistryDialect): Migration {
         .addColumn('ports', 'text', (c) => c.notNull())
         .addColumn('published_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('snapshots_product').on('snapshots').columns(['product_id', 'published_at']).execute();
+      await db.schema
+        .createIndex('snapshots_product')
+        .on('snapshots')
+        .columns(['product_id', 'published_at'])
+        .execute();
     },
   };
 }

@@ -5,7 +5,8 @@ import type { RegistryDialect } from '../registry.js';
 export function m005PolicySets(_dialect: RegistryDialect): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.createTable('policy_sets')
+      await db.schema
+        .createTable('policy_sets')
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('scope', 'text', (c) => c.notNull())
         .addColumn('yaml', 'text', (c) => c.notNull())

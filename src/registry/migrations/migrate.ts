@@ -19,7 +19,12 @@ function allMigrations(registry: Registry): Record<string, Migration> {
 
 function migrator(registry: Registry): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => allMigrations(registry) };
-  return new Migrator({ db: registry.db, provider, migrationTableName: 'mesh_migrations', migrationLockTableName: 'mesh_migrations_lock' });
+  return new Migrator({
+    db: registry.db,
+    provider,
+    migrationTableName: 'mesh_migrations',
+    migrationLockTableName: 'mesh_migrations_lock',
+  });
 }
 
 export async function migrateToLatest(registry: Registry): Promise<void> {

@@ -63,7 +63,10 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 
   #nextReport: number;
 
-  constructor(readonly text: string, options: CopyOutOptions = {}) {
+  constructor(
+    readonly text: string,
+    options: CopyOutOptions = {},
+  ) {
     super({ highWaterMark: 1 << 20 });
     this.#batchBytes = Math.max(1, options.batchBytes ?? 1 << 20);
     this.#batch = Buffer.allocUnsafe(this.#batchBytes);
@@ -76,7 +79,8 @@ export class CopyOutStream extends Readable implements pg.Submittable {
     const connection = pgConnection as unknown as PgConnection;
     const socket = connection.stream;
     const listeners = socket.listeners('data') as Array<(chunk: Buffer) => void>;
-    if (listeners.length !== 1) throw new Error(`cannot take over the connection: it has ${listeners.length} data listeners`);
+    if (listeners.length !== 1)
+      throw new Error(`cannot take over the connection: it has ${listeners.length} data listeners`);
     this.#socket = socket;
     this.#pgListener = listeners[0];
     socket.removeListener('data', this.#pgListener);

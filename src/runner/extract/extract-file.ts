@@ -17,13 +17,24 @@ export async function extractFile(ctx: ExtractContext): Promise<Extracted> {
   const what = `input ${ctx.input.name}`;
   const raw = resolveEnvRefs(src.path ?? '', ctx.env, `${what}: the path`);
   const path = isAbsolute(raw) ? raw : resolve(ctx.baseDir, raw);
-  if (!/[*?[]/.test(path) && !existsSync(path)) throw new InputError(`${what}: file ${raw} does not exist (looked in ${ctx.baseDir})`);
+  if (!/[*?[]/.test(path) && !existsSync(path))
+    throw new InputError(`${what}: file ${raw} does not exist (looked in ${ctx.baseDir})`);
   const csv = src.format !== 'parquet' && src.format !== 'json';
-  const read = src.format === 'parquet' ? `read_parquet(${quoteLiteral(path)})` : src.format === 'json' ? `read_json_auto(${quoteLiteral(path)})` : `read_csv(${quoteLiteral(path)}, ${CSV_LAYOUT})`;
+  const read =
+    src.format === 'parquet'
+      ? `read_parquet(${quoteLiteral(path)})`
+      : src.format === 'json'
+        ? `read_json_auto(${quoteLiteral(path)})`
+        : `read_csv(${quoteLiteral(path)}, ${CSV_LAYOUT})`;
   try {
     await ctx.engine.connection.run(`CREATE TABLE ${quoteIdent(ctx.table)} AS SELECT * FROM ${read}`);
   } catch (error) {
-    throw sourceRowError(error, what, raw) ?? new InputError(`${what}: cannot read ${raw} as ${src.format ?? 'csv'}: ${(error as Error).message.split('\n')[0]}`);
+    throw (
+      sourceRowError(error, what, raw) ??
+      new InputError(
+        `${what}: cannot read ${raw} as ${src.format ?? 'csv'}: ${(error as Error).message.split('\n')[0]}`,
+      )
+    );
   }
   if (csv) await refuseRaggedCsv(ctx, path, raw, what);
   const staged = await stageWatermark(ctx);
@@ -50,14 +61,20 @@ async function refuseRaggedCsv(ctx: ExtractContext, path: string, raw: string, w
   const columns = await ctx.engine.rows(`DESCRIBE ${quoteIdent(ctx.table)}`);
   if (columns.length !== 1) return;
   const header = String(columns[0].column_name);
-  const [delimiter, count] = LIKELY_DELIMITERS.map((d) => [d, header.split(d).length - 1] as const).reduce((a, b) => (b[1] > a[1] ? b : a));
+  const [delimiter, count] = LIKELY_DELIMITERS.map((d) => [d, header.split(d).length - 1] as const).reduce((a, b) =>
+    b[1] > a[1] ? b : a,
+  );
   if (count === 0) return;
   // A one-column file whose (quoted) name holds the delimiter the sniffer chose is consistent.
-  const [sniffed] = await ctx.engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${quoteLiteral(path)}, ${CSV_LAYOUT})`).catch(() => [undefined]);
+  const [sniffed] = await ctx.engine
+    .rows(`SELECT Delimiter AS d FROM sniff_csv(${quoteLiteral(path)}, ${CSV_LAYOUT})`)
+    .catch(() => [undefined]);
   if (sniffed?.d === delimiter) return;
   const spec = Array.from({ length: count + 1 }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
   try {
-    await ctx.engine.rows(`SELECT count(*) AS n FROM read_csv(${quoteLiteral(path)}, ${CSV_LAYOUT}, delim = ${quoteLiteral(delimiter)}, quote = '"', auto_detect = false, columns = {${spec}})`);
+    await ctx.engine.rows(
+      `SELECT count(*) AS n FROM read_csv(${quoteLiteral(path)}, ${CSV_LAYOUT}, delim = ${quoteLiteral(delimiter)}, quote = '"', auto_detect = false, columns = {${spec}})`,
+    );
   } catch (error) {
     const mapped = sourceRowError(error, what, raw);
     if (mapped) throw mapped;

@@ -16,20 +16,33 @@ import { stageWatermark } from './stage-watermark.js';
 /** mysql2 column type codes → DuckDB types. */
 function duckdbTypeForMysql(type: number, decimals: number, length: number): string {
   switch (type) {
-    case 1: return 'TINYINT';
-    case 2: return 'SMALLINT';
-    case 3: case 9: return 'INTEGER';
-    case 8: return 'BIGINT';
-    case 4: return 'FLOAT';
-    case 5: return 'DOUBLE';
-    case 0: case 246: {
+    case 1:
+      return 'TINYINT';
+    case 2:
+      return 'SMALLINT';
+    case 3:
+    case 9:
+      return 'INTEGER';
+    case 8:
+      return 'BIGINT';
+    case 4:
+      return 'FLOAT';
+    case 5:
+      return 'DOUBLE';
+    case 0:
+    case 246: {
       const precision = Math.max(1, length - (decimals > 0 ? 2 : 1));
       return precision <= 38 ? `DECIMAL(${precision},${decimals})` : 'DOUBLE';
     }
-    case 10: return 'DATE';
-    case 7: case 12: return 'TIMESTAMP';
-    case 11: return 'TIME';
-    default: return 'VARCHAR';
+    case 10:
+      return 'DATE';
+    case 7:
+    case 12:
+      return 'TIMESTAMP';
+    case 11:
+      return 'TIME';
+    default:
+      return 'VARCHAR';
   }
 }
 
@@ -44,7 +57,15 @@ export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
   const what = `input ${ctx.input.name}`;
   const url = resolveEnvRefs(src.connection ?? '', ctx.env, `${what}: the connection`);
   const host = describeHost(url);
-  const conn = mysql.createConnection({ uri: url, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, decimalNumbers: false, timezone: 'Z', connectTimeout: 10_000 });
+  const conn = mysql.createConnection({
+    uri: url,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    timezone: 'Z',
+    connectTimeout: 10_000,
+  });
   conn.on('error', () => undefined);
   const p = conn.promise();
   try {
@@ -65,7 +86,14 @@ export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
       throw queryError(error, what, 'MySQL', userQuery, url);
     }
     const wmField = src.watermark ? fields.find((f) => f.name === src.watermark) : undefined;
-    if (src.watermark && !wmField) throw queryError(new Error(`the watermark column "${src.watermark}" is not in the query's result`), what, 'MySQL', userQuery, url);
+    if (src.watermark && !wmField)
+      throw queryError(
+        new Error(`the watermark column "${src.watermark}" is not in the query's result`),
+        what,
+        'MySQL',
+        userQuery,
+        url,
+      );
     const query = rewriteLastRun(userQuery, '@mesh_last_run');
     if (query.usesLastRun) {
       const numeric = wmField && [1, 2, 3, 4, 5, 8, 9, 246].includes(wmField.columnType);
@@ -73,14 +101,18 @@ export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
       await p.execute('SET @mesh_last_run = ?', [ctx.lastRun ?? (numeric ? -1 : EPOCH_WATERMARK)]);
     }
     const columns = fields.map((f) => [f.name, duckdbTypeForMysql(f.columnType, f.decimals, f.columnLength)] as const);
-    await ctx.engine.connection.run(`CREATE TABLE ${quoteIdent(ctx.table)} (${columns.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')})`);
+    await ctx.engine.connection.run(
+      `CREATE TABLE ${quoteIdent(ctx.table)} (${columns.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')})`,
+    );
     const file = join(ctx.workDir, `${ctx.table}.csv`);
     const handle = await open(file, 'w');
     let rows = 0;
     try {
       let buffer = '';
       const names = columns.map(([n]) => n);
-      for await (const row of conn.query({ sql: query.text, rowsAsArray: false }).stream() as AsyncIterable<Record<string, unknown>>) {
+      for await (const row of conn.query({ sql: query.text, rowsAsArray: false }).stream() as AsyncIterable<
+        Record<string, unknown>
+      >) {
         buffer += `${names.map((n) => csvField(row[n])).join(',')}\n`;
         rows++;
         if (buffer.length > 1 << 20) {
@@ -98,7 +130,9 @@ export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
     }
     if (rows > 0) {
       await ctx.engine.connection
-        .run(`INSERT INTO ${quoteIdent(ctx.table)} SELECT * FROM read_csv(${quoteLiteral(file)}, ${csvReadOptions(columns)})`)
+        .run(
+          `INSERT INTO ${quoteIdent(ctx.table)} SELECT * FROM read_csv(${quoteLiteral(file)}, ${csvReadOptions(columns)})`,
+        )
         .catch((error: unknown) => {
           throw sourceRowError(error, what) ?? error;
         });

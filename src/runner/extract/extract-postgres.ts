@@ -28,36 +28,60 @@ const PROGRESS_ROWS = 100_000;
 /** PostgreSQL type OIDs → DuckDB types (anything unknown travels as text). */
 function duckdbTypeForOid(oid: number, modifier: number): string {
   switch (oid) {
-    case 16: return 'BOOLEAN';
-    case 20: return 'BIGINT';
-    case 21: return 'SMALLINT';
-    case 23: return 'INTEGER';
-    case 26: return 'BIGINT';
-    case 700: return 'FLOAT';
-    case 701: return 'DOUBLE';
+    case 16:
+      return 'BOOLEAN';
+    case 20:
+      return 'BIGINT';
+    case 21:
+      return 'SMALLINT';
+    case 23:
+      return 'INTEGER';
+    case 26:
+      return 'BIGINT';
+    case 700:
+      return 'FLOAT';
+    case 701:
+      return 'DOUBLE';
     case 1700: {
       if (modifier < 4) return 'DOUBLE';
       const precision = ((modifier - 4) >> 16) & 0xffff;
       const scale = (modifier - 4) & 0xffff;
       return precision <= 38 ? `DECIMAL(${precision},${scale})` : 'DOUBLE';
     }
-    case 1082: return 'DATE';
-    case 1083: return 'TIME';
-    case 1114: return 'TIMESTAMP';
-    case 1184: return 'TIMESTAMP WITH TIME ZONE';
-    case 2950: return 'UUID';
-    default: return 'VARCHAR';
+    case 1082:
+      return 'DATE';
+    case 1083:
+      return 'TIME';
+    case 1114:
+      return 'TIMESTAMP';
+    case 1184:
+      return 'TIMESTAMP WITH TIME ZONE';
+    case 2950:
+      return 'UUID';
+    default:
+      return 'VARCHAR';
   }
 }
 
 /** The SQL type the :last_run session variable is cast to, from the watermark column's type. */
 function pgCastForOid(oid: number | undefined): { cast: string; initial: string } {
   switch (oid) {
-    case 20: case 21: case 23: case 26: case 700: case 701: case 1700: return { cast: 'numeric', initial: '-1' };
-    case 1082: return { cast: 'date', initial: '1970-01-01' };
-    case 1114: return { cast: 'timestamp', initial: EPOCH_WATERMARK };
-    case 1184: return { cast: 'timestamptz', initial: `${EPOCH_WATERMARK}+00` };
-    default: return { cast: 'text', initial: '' };
+    case 20:
+    case 21:
+    case 23:
+    case 26:
+    case 700:
+    case 701:
+    case 1700:
+      return { cast: 'numeric', initial: '-1' };
+    case 1082:
+      return { cast: 'date', initial: '1970-01-01' };
+    case 1114:
+      return { cast: 'timestamp', initial: EPOCH_WATERMARK };
+    case 1184:
+      return { cast: 'timestamptz', initial: `${EPOCH_WATERMARK}+00` };
+    default:
+      return { cast: 'text', initial: '' };
   }
 }
 
@@ -101,20 +125,33 @@ async function openPostgresSource(ctx: Omit<ExtractContext, 'engine'>): Promise<
       throw queryError(error, what, 'PostgreSQL', userQuery, url, offset);
     }
     const watermarkField = src.watermark ? fields.find((f) => f.name === src.watermark) : undefined;
-    if (src.watermark && !watermarkField) throw queryError(new Error(`the watermark column "${src.watermark}" is not in the query's result (columns: ${fields.map((f) => f.name).join(', ')})`), what, 'PostgreSQL', userQuery, url);
+    if (src.watermark && !watermarkField)
+      throw queryError(
+        new Error(
+          `the watermark column "${src.watermark}" is not in the query's result (columns: ${fields.map((f) => f.name).join(', ')})`,
+        ),
+        what,
+        'PostgreSQL',
+        userQuery,
+        url,
+      );
     const { cast, initial } = pgCastForOid(watermarkField?.dataTypeID);
     const query = rewriteLastRun(userQuery, `current_setting('mesh.last_run')::${cast}`);
-    if (query.usesLastRun) await client.query(`SELECT set_config('mesh.last_run', $1, false)`, [String(ctx.lastRun ?? initial)]);
+    if (query.usesLastRun)
+      await client.query(`SELECT set_config('mesh.last_run', $1, false)`, [String(ctx.lastRun ?? initial)]);
     const columns = fields.map((f) => [f.name, duckdbTypeForOid(f.dataTypeID, f.dataTypeModifier)] as const);
     let closing: Promise<void> | undefined;
     return {
       client,
       columns,
       copySql: `COPY (${query.text}) TO STDOUT WITH (FORMAT csv)`,
-      watermarkSql: src.watermark ? `SELECT max(${quoteIdent(src.watermark)})::text AS wm FROM (\n${query.text}\n) AS mesh_source` : undefined,
+      watermarkSql: src.watermark
+        ? `SELECT max(${quoteIdent(src.watermark)})::text AS wm FROM (\n${query.text}\n) AS mesh_source`
+        : undefined,
       watermarkNumeric: cast === 'numeric',
       csvOptions: csvReadOptions(columns),
-      sourceError: (error) => ((error as { severity?: string }).severity ? queryError(error, what, 'PostgreSQL', userQuery, url) : error),
+      sourceError: (error) =>
+        (error as { severity?: string }).severity ? queryError(error, what, 'PostgreSQL', userQuery, url) : error,
       close: () => (closing ??= client.end().catch(() => undefined)),
     };
   } catch (error) {
@@ -135,10 +172,14 @@ export async function extractPostgres(ctx: ExtractContext): Promise<Extracted> {
   const stream = await openPostgresStream({ ...ctx, table: fifoView });
   try {
     const { fed } = await stream.feedWhile(() =>
-      ctx.engine.connection.run(`COPY (SELECT * FROM ${quoteIdent(fifoView)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy)`),
+      ctx.engine.connection.run(
+        `COPY (SELECT * FROM ${quoteIdent(fifoView)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy)`,
+      ),
     );
     await ctx.engine.connection.run(`DROP VIEW ${quoteIdent(fifoView)}`);
-    await ctx.engine.connection.run(`CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_parquet(${quoteLiteral(file)})`);
+    await ctx.engine.connection.run(
+      `CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_parquet(${quoteLiteral(file)})`,
+    );
     return { kind: 'postgres', rows: fed.rows, ...(fed.watermark !== undefined ? { watermark: fed.watermark } : {}) };
   } finally {
     await stream.close();
@@ -196,7 +237,9 @@ export async function connectPostgresStream(ctx: Omit<ExtractContext, 'engine'>)
   return {
     async attach(engine) {
       try {
-        await engine.connection.run(`CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_csv(${quoteLiteral(fifo)}, ${source.csvOptions})`);
+        await engine.connection.run(
+          `CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_csv(${quoteLiteral(fifo)}, ${source.csvOptions})`,
+        );
       } catch (error) {
         await source.close();
         throw error;
@@ -212,7 +255,9 @@ function streamOf(ctx: Omit<ExtractContext, 'engine'>, source: PostgresSource, f
     // One REPEATABLE READ snapshot for the COPY and the watermark query, so rows committed in
     // between can neither be missed by the next run nor counted twice.
     if (source.watermarkSql) await source.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const copy = source.client.query(new CopyOutStream(source.copySql, { reportEvery: PROGRESS_ROWS, onRows: (rows) => ctx.onRows?.(rows) }));
+    const copy = source.client.query(
+      new CopyOutStream(source.copySql, { reportEvery: PROGRESS_ROWS, onRows: (rows) => ctx.onRows?.(rows) }),
+    );
     try {
       // A deep write buffer lets writes to the pipe go out in big batches (fewer hand-offs to the engine's reader).
       await pipeline(copy, createWriteStream(fifo, { highWaterMark: PIPE_BUFFER_BYTES }));

@@ -14,15 +14,22 @@ export async function extractProduct(ctx: ExtractContext): Promise<Extracted> {
   const id = productId(ref.domain, ref.name);
   const lifecycle = ctx.registry ? await majorStatus(ctx.registry, id, ref.major!) : undefined;
   if (lifecycle?.status === 'retired') {
-    throw new InputError(`input ${ctx.input.name}: ${ctx.input.product} was retired${lifecycle.sunsetAt ? ` at its sunset (${lifecycle.sunsetAt})` : ''} and is no longer readable`, {
-      details: { hint: `read the current major instead (mesh show ${id} lists the versions)` },
-    });
+    throw new InputError(
+      `input ${ctx.input.name}: ${ctx.input.product} was retired${lifecycle.sunsetAt ? ` at its sunset (${lifecycle.sunsetAt})` : ''} and is no longer readable`,
+      {
+        details: { hint: `read the current major instead (mesh show ${id} lists the versions)` },
+      },
+    );
   }
   const current = readCurrentSnapshot(ctx.warehouseDir, id, ref.major!);
   if (!current) {
-    throw new UnavailableError(`input ${ctx.input.name}: ${ctx.input.product} has no published snapshot yet`, { details: { hint: `run it first: mesh run ${id}` } });
+    throw new UnavailableError(`input ${ctx.input.name}: ${ctx.input.product} has no published snapshot yet`, {
+      details: { hint: `run it first: mesh run ${id}` },
+    });
   }
-  await ctx.engine.connection.run(`CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_parquet(${quoteLiteral(current.file)})`);
+  await ctx.engine.connection.run(
+    `CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_parquet(${quoteLiteral(current.file)})`,
+  );
   ctx.onRows?.(current.rows);
   return { kind: 'product', rows: current.rows, snapshotId: current.snapshotId };
 }

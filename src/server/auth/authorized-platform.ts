@@ -21,16 +21,26 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   ) {}
 
   #require(roles: readonly Role[], action: string): void {
-    if (!roles.includes(this.principal.role)) throw new NotAllowedError(`${this.principal.user} (${this.principal.role}) may not ${action}`, { details: { hint: `needs the role ${roles.join(' or ')}` } });
+    if (!roles.includes(this.principal.role))
+      throw new NotAllowedError(`${this.principal.user} (${this.principal.role}) may not ${action}`, {
+        details: { hint: `needs the role ${roles.join(' or ')}` },
+      });
   }
 
   #requireDomain(domain: string, action: string): void {
     if (this.principal.role === 'admin') return;
     this.#require(['member'], action);
     if (!this.principal.domains.includes(domain)) {
-      throw new NotAllowedError(`${this.principal.user} may not ${action} in domain ${domain}: not a member of a team of that domain`, {
-        details: { hint: this.principal.domains.length ? `your domains: ${this.principal.domains.join(', ')}` : 'ask an admin to add you to a team of this domain (mesh team add-member)' },
-      });
+      throw new NotAllowedError(
+        `${this.principal.user} may not ${action} in domain ${domain}: not a member of a team of that domain`,
+        {
+          details: {
+            hint: this.principal.domains.length
+              ? `your domains: ${this.principal.domains.join(', ')}`
+              : 'ask an admin to add you to a team of this domain (mesh team add-member)',
+          },
+        },
+      );
     }
   }
 
@@ -108,7 +118,9 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
     const { domain, readsFiles } = declared(bundle);
     this.#requireBundleDomain(domain, 'run products');
     if (readsFiles) {
-      throw new InputError('a dry run on the server cannot read file inputs (they would be the server\'s files)', { details: { hint: 'run `mesh run --path <dir>` without --server: dry runs read your local files' } });
+      throw new InputError("a dry run on the server cannot read file inputs (they would be the server's files)", {
+        details: { hint: 'run `mesh run --path <dir>` without --server: dry runs read your local files' },
+      });
     }
     return this.mesh.dryRun(bundle, { trigger: 'api', observer: options?.observer });
   }
@@ -187,8 +199,12 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
  * it cannot read declares nothing (the platform then refuses it with located diagnostics).
  */
 function declared(bundle: DescriptorBundle): { domain?: string; readsFiles: boolean } {
-  const value = parseYamlText(bundle.file, bundle.yaml).value as { metadata?: { domain?: unknown }; spec?: { inputs?: Array<{ source?: { type?: unknown } }> } } | null | undefined;
+  const value = parseYamlText(bundle.file, bundle.yaml).value as
+    { metadata?: { domain?: unknown }; spec?: { inputs?: Array<{ source?: { type?: unknown } }> } } | null | undefined;
   const domain = value?.metadata?.domain;
   const inputs = value?.spec?.inputs;
-  return { domain: typeof domain === 'string' ? domain : undefined, readsFiles: Array.isArray(inputs) && inputs.some((i) => i?.source?.type === 'file') };
+  return {
+    domain: typeof domain === 'string' ? domain : undefined,
+    readsFiles: Array.isArray(inputs) && inputs.some((i) => i?.source?.type === 'file'),
+  };
 }

@@ -6,7 +6,16 @@
 import { errorFromKind, UnavailableError } from '../../core/errors.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parse } from 'yaml';
-import type { AppliedPolicySetOutcome, CheckResult, DiffResult, MeshApi, PolicyListing, ProductDetail, PublishOutcome, RemovedPolicySetOutcome } from '../../platform/mesh-api.js';
+import type {
+  AppliedPolicySetOutcome,
+  CheckResult,
+  DiffResult,
+  MeshApi,
+  PolicyListing,
+  ProductDetail,
+  PublishOutcome,
+  RemovedPolicySetOutcome,
+} from '../../platform/mesh-api.js';
 import type { RetiredVersion } from '../../registry/operations/versions/retire-expired-versions.js';
 import type { EventRecord } from '../../registry/operations/events/list-events.js';
 import type { CheckResultRecord, RunRecord } from '../../registry/operations/runs/run-records.js';
@@ -14,7 +23,18 @@ import type { RunOutcome } from '../../runner/run-outcome.js';
 import type { ProductSummary } from '../../registry/operations/products/read-products.js';
 import type { SearchHit } from '../../registry/operations/products/search-products.js';
 import type {
-  CreatedToken, DeliveryRecord, IncidentRecord, IncidentStatus, Principal, Role, ServerApi, SlaReport, TeamRecord, TokenRecord, WebhookFormat, WebhookRecord,
+  CreatedToken,
+  DeliveryRecord,
+  IncidentRecord,
+  IncidentStatus,
+  Principal,
+  Role,
+  ServerApi,
+  SlaReport,
+  TeamRecord,
+  TokenRecord,
+  WebhookFormat,
+  WebhookRecord,
 } from '../server-api.js';
 import { fromCloudEvent, type CloudEvent } from '../webhooks/cloud-event.js';
 
@@ -43,7 +63,8 @@ export class HttpPlatform implements MeshApi, ServerApi {
 
   async #request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
     const url = new URL(this.#base + path);
-    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(options.query ?? {}))
+      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -51,13 +72,20 @@ export class HttpPlatform implements MeshApi, ServerApi {
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
-        response = await this.#fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+        response = await this.#fetch(url, {
+          method,
+          headers,
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        });
       } catch (error) {
         if (attempt < attempts) {
           await sleep(200 * attempt);
           continue;
         }
-        throw new UnavailableError(`cannot reach the Meshwork server at ${this.#base}: ${(error as Error).message}`, { cause: error, details: { hint: 'is `mesh serve` running there? check --server / MESH_SERVER' } });
+        throw new UnavailableError(`cannot reach the Meshwork server at ${this.#base}: ${(error as Error).message}`, {
+          cause: error,
+          details: { hint: 'is `mesh serve` running there? check --server / MESH_SERVER' },
+        });
       }
       if (response.status === 503 && attempt < attempts) {
         await response.body?.cancel();
@@ -70,11 +98,18 @@ export class HttpPlatform implements MeshApi, ServerApi {
       try {
         body = text ? JSON.parse(text) : undefined;
       } catch {
-        throw errorFromKind(response.status >= 500 ? 'unavailable' : 'internal', `the server at ${this.#base} answered ${response.status} with a body that is not JSON`);
+        throw errorFromKind(
+          response.status >= 500 ? 'unavailable' : 'internal',
+          `the server at ${this.#base} answered ${response.status} with a body that is not JSON`,
+        );
       }
       if (!response.ok) {
         const error = (body as { error?: { kind?: string; message?: string; details?: unknown } } | undefined)?.error;
-        throw errorFromKind(error?.kind ?? (response.status >= 500 ? 'unavailable' : 'internal'), error?.message ?? `HTTP ${response.status}`, error?.details);
+        throw errorFromKind(
+          error?.kind ?? (response.status >= 500 ? 'unavailable' : 'internal'),
+          error?.message ?? `HTTP ${response.status}`,
+          error?.details,
+        );
       }
       return body as T;
     }
@@ -117,10 +152,15 @@ export class HttpPlatform implements MeshApi, ServerApi {
   listPolicies(options: { product?: string; domain?: string } = {}): Promise<PolicyListing> {
     return this.#request('GET', '/v1/policies', { query: options });
   }
-  applyPolicySet(document: { file: string; yaml: string }, options: { name?: string } = {}): Promise<AppliedPolicySetOutcome> {
+  applyPolicySet(
+    document: { file: string; yaml: string },
+    options: { name?: string } = {},
+  ): Promise<AppliedPolicySetOutcome> {
     // The URL names the set; a document whose name cannot be read here still goes, and the server explains what is wrong with it.
     const name = options.name ?? declaredName(document.yaml) ?? '-';
-    return this.#request('PUT', `/v1/policy-sets/${encodeURIComponent(name)}`, { body: { file: document.file, yaml: document.yaml } });
+    return this.#request('PUT', `/v1/policy-sets/${encodeURIComponent(name)}`, {
+      body: { file: document.file, yaml: document.yaml },
+    });
   }
   removePolicySet(name: string): Promise<RemovedPolicySetOutcome> {
     return this.#request('DELETE', `/v1/policy-sets/${encodeURIComponent(name)}`);
@@ -168,7 +208,12 @@ export class HttpPlatform implements MeshApi, ServerApi {
   resolveIncident(id: string): Promise<IncidentRecord> {
     return this.#request('POST', `/v1/incidents/${encodeURIComponent(id)}/resolve`);
   }
-  addWebhook(input: { url: string; types?: string[]; format?: WebhookFormat; domains?: string[] }): Promise<WebhookRecord> {
+  addWebhook(input: {
+    url: string;
+    types?: string[];
+    format?: WebhookFormat;
+    domains?: string[];
+  }): Promise<WebhookRecord> {
     return this.#request('POST', '/v1/webhooks', { body: input });
   }
   listWebhooks(): Promise<WebhookRecord[]> {

@@ -43,7 +43,13 @@ export class FreshnessMonitor implements BackgroundService {
     const loop = () => {
       if (this.#stopped) return;
       this.#running = this.tick()
-        .catch((error) => (this.options.log ?? silentLog)({ level: 'warn', msg: 'freshness tick failed', error: (error as Error).message }))
+        .catch((error) =>
+          (this.options.log ?? silentLog)({
+            level: 'warn',
+            msg: 'freshness tick failed',
+            error: (error as Error).message,
+          }),
+        )
         .finally(() => {
           if (!this.#stopped) this.#timer = setTimeout(loop, this.options.intervalMs ?? 30_000);
         });
@@ -65,11 +71,23 @@ export class FreshnessMonitor implements BackgroundService {
       const chunk = stale.slice(i, i + 500);
       const rows = await this.options.registry.db
         .selectFrom('products')
-        .innerJoin('product_versions', (join) => join.onRef('product_versions.product_id', '=', 'products.id').onRef('product_versions.version', '=', 'products.latest_version'))
+        .innerJoin('product_versions', (join) =>
+          join
+            .onRef('product_versions.product_id', '=', 'products.id')
+            .onRef('product_versions.version', '=', 'products.latest_version'),
+        )
         .select(['products.id', 'product_versions.version', 'product_versions.descriptor'])
-        .where('products.id', 'in', chunk.map((p) => p.id))
+        .where(
+          'products.id',
+          'in',
+          chunk.map((p) => p.id),
+        )
         .execute();
-      for (const r of rows) this.#freshness.set(r.id, { version: r.version, freshness: (JSON.parse(r.descriptor) as DataProduct).spec.freshness });
+      for (const r of rows)
+        this.#freshness.set(r.id, {
+          version: r.version,
+          freshness: (JSON.parse(r.descriptor) as DataProduct).spec.freshness,
+        });
       await new Promise((resolve) => setImmediate(resolve)); // let requests through between chunks
     }
   }
@@ -77,7 +95,10 @@ export class FreshnessMonitor implements BackgroundService {
   async tick(): Promise<MonitorTickResult> {
     const { registry } = this.options;
     const now = (this.options.now ?? (() => new Date()))();
-    const products = await registry.db.selectFrom('products').select(['id', 'oncall', 'created_at', 'latest_version']).execute();
+    const products = await registry.db
+      .selectFrom('products')
+      .select(['id', 'oncall', 'created_at', 'latest_version'])
+      .execute();
     await this.#loadFreshness(products.filter((p) => this.#freshness.get(p.id)?.version !== p.latest_version));
     // Majors past their sunset are retired here too: no longer readable, their data kept.
     const retired = await retireExpiredVersions(registry, now, MONITOR_ACTOR);
@@ -104,7 +125,12 @@ export class FreshnessMonitor implements BackgroundService {
       } else if (last && age <= targetMs) {
         const open = await getOpenIncident(registry.db, p.id);
         if (open && open.kind === 'freshness') {
-          await resolveIncident(registry, open.id, MONITOR_ACTOR, `recovered: fresh again (last good publication ${last})`);
+          await resolveIncident(
+            registry,
+            open.id,
+            MONITOR_ACTOR,
+            `recovered: fresh again (last good publication ${last})`,
+          );
           resolved.push(open.id);
           this.options.log?.({ msg: 'incident resolved', incident: open.id, product: p.id });
         }

@@ -33,8 +33,16 @@ export async function goodPublications(registry: Registry, product: string, sinc
 
 /** The last good publication of every product that has one, in one query (the monitor's tick). */
 export async function lastGoodPublications(registry: Registry): Promise<Map<string, string>> {
-  const latest = registry.db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).where('type', '=', 'run.succeeded').groupBy('subject');
-  const rows = await registry.db.selectFrom('events').select(['subject', 'data', 'time']).where('id', 'in', latest).execute();
+  const latest = registry.db
+    .selectFrom('events')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('type', '=', 'run.succeeded')
+    .groupBy('subject');
+  const rows = await registry.db
+    .selectFrom('events')
+    .select(['subject', 'data', 'time'])
+    .where('id', 'in', latest)
+    .execute();
   const result = new Map<string, string>();
   for (const r of rows) result.set(r.subject, (JSON.parse(r.data) as { finishedAt?: string }).finishedAt ?? r.time);
   return result;

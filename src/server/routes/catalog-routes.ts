@@ -6,7 +6,11 @@ import { intQuery, optionalString, readJsonObject, requiredString } from './read
 
 export async function readBundle(c: Context): Promise<DescriptorBundle> {
   const body = await readJsonObject(c);
-  return { file: optionalString(body, 'file') ?? 'product.yaml', yaml: requiredString(body, 'yaml'), transformSql: optionalString(body, 'transformSql') };
+  return {
+    file: optionalString(body, 'file') ?? 'product.yaml',
+    yaml: requiredString(body, 'yaml'),
+    transformSql: optionalString(body, 'transformSql'),
+  };
 }
 
 export function catalogRoutes(app: Hono<AppEnv>): void {
@@ -16,9 +20,23 @@ export function catalogRoutes(app: Hono<AppEnv>): void {
     return c.json(outcome, outcome.status === 'created' ? 201 : 200);
   });
   app.get('/v1/products', async (c) =>
-    cachedJson(c, await c.var.api.listProducts({ domain: c.req.query('domain') || undefined, limit: intQuery(c, 'limit', { min: 1, max: 10_000 }), offset: intQuery(c, 'offset', { min: 0 }) })),
+    cachedJson(
+      c,
+      await c.var.api.listProducts({
+        domain: c.req.query('domain') || undefined,
+        limit: intQuery(c, 'limit', { min: 1, max: 10_000 }),
+        offset: intQuery(c, 'offset', { min: 0 }),
+      }),
+    ),
   );
-  app.get('/v1/search', async (c) => cachedJson(c, await c.var.api.searchProducts(c.req.query('q') ?? '', { limit: intQuery(c, 'limit', { min: 1, max: 200 }) })));
+  app.get('/v1/search', async (c) =>
+    cachedJson(
+      c,
+      await c.var.api.searchProducts(c.req.query('q') ?? '', { limit: intQuery(c, 'limit', { min: 1, max: 200 }) }),
+    ),
+  );
   // `name` may carry the version: /v1/products/sales/orders@1.2.0
-  app.get('/v1/products/:domain/:name', async (c) => cachedJson(c, await c.var.api.showProduct(`${c.req.param('domain')}/${c.req.param('name')}`)));
+  app.get('/v1/products/:domain/:name', async (c) =>
+    cachedJson(c, await c.var.api.showProduct(`${c.req.param('domain')}/${c.req.param('name')}`)),
+  );
 }

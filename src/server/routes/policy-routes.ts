@@ -5,10 +5,20 @@ import { optionalString, readJsonObject, requiredString } from './read-body.js';
 
 /** Governance over HTTP: the rules in force, policy sets stored in the registry, diffs and version retirement. */
 export function policyRoutes(app: Hono<AppEnv>): void {
-  app.get('/v1/policies', async (c) => c.json(await c.var.api.listPolicies({ product: c.req.query('product') || undefined, domain: c.req.query('domain') || undefined })));
+  app.get('/v1/policies', async (c) =>
+    c.json(
+      await c.var.api.listPolicies({
+        product: c.req.query('product') || undefined,
+        domain: c.req.query('domain') || undefined,
+      }),
+    ),
+  );
   app.put('/v1/policy-sets/:name', async (c) => {
     const body = await readJsonObject(c);
-    const outcome = await c.var.api.applyPolicySet({ file: optionalString(body, 'file') ?? `${c.req.param('name')}.yaml`, yaml: requiredString(body, 'yaml') }, { name: c.req.param('name') });
+    const outcome = await c.var.api.applyPolicySet(
+      { file: optionalString(body, 'file') ?? `${c.req.param('name')}.yaml`, yaml: requiredString(body, 'yaml') },
+      { name: c.req.param('name') },
+    );
     return c.json(outcome, outcome.status === 'created' ? 201 : 200);
   });
   app.delete('/v1/policy-sets/:name', async (c) => c.json(await c.var.api.removePolicySet(c.req.param('name'))));

@@ -9,7 +9,8 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
   } catch {
     throw new InputError('the request body is not valid JSON');
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InputError('the request body must be a JSON object');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new InputError('the request body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
@@ -29,7 +30,8 @@ export function requiredString(body: Record<string, unknown>, key: string): stri
 export function stringArray(body: Record<string, unknown>, key: string): string[] {
   const v = body[key];
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new InputError(`"${key}" must be an array of strings`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new InputError(`"${key}" must be an array of strings`);
   return v as string[];
 }
 
@@ -37,8 +39,14 @@ export function intQuery(c: Context, key: string, options: { min?: number; max?:
   const raw = c.req.query(key);
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || (options.min !== undefined && n < options.min) || (options.max !== undefined && n > options.max)) {
-    throw new InputError(`query parameter ${key} must be an integer${options.min !== undefined ? ` ≥ ${options.min}` : ''}${options.max !== undefined ? ` ≤ ${options.max}` : ''}`);
+  if (
+    !Number.isInteger(n) ||
+    (options.min !== undefined && n < options.min) ||
+    (options.max !== undefined && n > options.max)
+  ) {
+    throw new InputError(
+      `query parameter ${key} must be an integer${options.min !== undefined ? ` ≥ ${options.min}` : ''}${options.max !== undefined ? ` ≤ ${options.max}` : ''}`,
+    );
   }
   return n;
 }

@@ -11,7 +11,11 @@ export function runRoutes(app: Hono<AppEnv>): void {
     const outcome = await c.var.api.runProduct(ref(c));
     return c.json(outcome, outcome.status === 'succeeded' ? 201 : 200);
   });
-  app.get('/v1/products/:domain/:name/runs', async (c) => c.json(await c.var.api.listRuns(ref(c), { limit: intQuery(c, 'limit', { min: 1, max: 1000 }) })));
-  app.get('/v1/products/:domain/:name/checks', async (c) => c.json(await c.var.api.listCheckResults(ref(c), { runs: intQuery(c, 'runs', { min: 1, max: 100 }) })));
+  app.get('/v1/products/:domain/:name/runs', async (c) =>
+    c.json(await c.var.api.listRuns(ref(c), { limit: intQuery(c, 'limit', { min: 1, max: 1000 }) })),
+  );
+  app.get('/v1/products/:domain/:name/checks', async (c) =>
+    c.json(await c.var.api.listCheckResults(ref(c), { runs: intQuery(c, 'runs', { min: 1, max: 100 }) })),
+  );
   app.post('/v1/dry-runs', async (c) => c.json(await c.var.api.dryRun(await readBundle(c))));
 }

@@ -45,7 +45,15 @@ export class InProcessScheduler implements BackgroundService {
     await this.sync();
     const loop = () => {
       this.#timer = setTimeout(() => {
-        this.sync().catch((error) => (this.options.log ?? silentLog)({ level: 'warn', msg: 'schedule sync failed', error: (error as Error).message })).finally(() => !this.#stopped && loop());
+        this.sync()
+          .catch((error) =>
+            (this.options.log ?? silentLog)({
+              level: 'warn',
+              msg: 'schedule sync failed',
+              error: (error as Error).message,
+            }),
+          )
+          .finally(() => !this.#stopped && loop());
       }, this.options.syncIntervalMs ?? 5_000);
     };
     loop();
@@ -151,7 +159,14 @@ export class InProcessScheduler implements BackgroundService {
       }
       this.options.metrics?.runs.inc({ outcome: 'failed' });
       const last = attempt === maxAttempts || this.#stopped;
-      log({ level: last ? 'error' : 'warn', msg: last ? 'scheduled run failed; giving up' : 'scheduled run failed; will retry', product: productId, scheduledAt, attempt, error });
+      log({
+        level: last ? 'error' : 'warn',
+        msg: last ? 'scheduled run failed; giving up' : 'scheduled run failed; will retry',
+        product: productId,
+        scheduledAt,
+        attempt,
+        error,
+      });
       if (last) return;
       await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
     }

@@ -13,7 +13,16 @@
  */
 import { EventEmitter } from 'node:events';
 import { Cron } from 'croner';
-import { Logger, makeWorkerUtils, parseCronItems, run, type Runner, type Task, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
+import {
+  Logger,
+  makeWorkerUtils,
+  parseCronItems,
+  run,
+  type Runner,
+  type Task,
+  type WorkerEvents,
+  type WorkerUtils,
+} from 'graphile-worker';
 import { beat, forgetWorkers, silentWorkers } from '../../registry/operations/workers/worker-heartbeats.js';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -68,16 +77,25 @@ export async function enqueueDueRuns(registry: Registry, minute: Date, maxAttemp
     }
     if (!next || next.getTime() >= start.getTime() + 60_000) continue;
     const claimed = await writeTransaction(registry, async (tx) => {
-      const inserted = await tx.insertInto('scheduled_runs').values({ product_id: productId, scheduled_at: scheduledAt, enqueued_at: nowIso() }).onConflict((oc) => oc.columns(['product_id', 'scheduled_at']).doNothing()).executeTakeFirst();
+      const inserted = await tx
+        .insertInto('scheduled_runs')
+        .values({ product_id: productId, scheduled_at: scheduledAt, enqueued_at: nowIso() })
+        .onConflict((oc) => oc.columns(['product_id', 'scheduled_at']).doNothing())
+        .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
       const payload = JSON.stringify({ productId, scheduledAt } satisfies RunJobPayload);
-      await sql`select graphile_worker.add_job(${RUN_TASK}, ${payload}::json, queue_name => ${`mesh-run:${productOfRef(productId)}`}, max_attempts => ${maxAttempts}, job_key => ${`run:${productId}:${scheduledAt}`}, job_key_mode => 'unsafe_dedupe')`.execute(tx);
+      await sql`select graphile_worker.add_job(${RUN_TASK}, ${payload}::json, queue_name => ${`mesh-run:${productOfRef(productId)}`}, max_attempts => ${maxAttempts}, job_key => ${`run:${productId}:${scheduledAt}`}, job_key_mode => 'unsafe_dedupe')`.execute(
+        tx,
+      );
       return true;
     });
     if (claimed) due.push(productId);
   }
   // Claims only need to outlive tick replays (graphile backfills at most minutes): keep a day.
-  await registry.db.deleteFrom('scheduled_runs').where('scheduled_at', '<', new Date(start.getTime() - 86_400_000).toISOString()).execute();
+  await registry.db
+    .deleteFrom('scheduled_runs')
+    .where('scheduled_at', '<', new Date(start.getTime() - 86_400_000).toISOString())
+    .execute();
   return due;
 }
 
@@ -117,7 +135,15 @@ export class QueueScheduler implements BackgroundService {
       const outcome = await o.executor(productId, { reason: 'schedule', scheduledAt, attempt: helpers.job.attempts });
       o.metrics?.runs.inc({ outcome: outcome.status });
       if (outcome.status !== 'succeeded') {
-        log({ level: 'warn', msg: 'scheduled run failed', product: productId, scheduledAt, attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts, error: outcome.error });
+        log({
+          level: 'warn',
+          msg: 'scheduled run failed',
+          product: productId,
+          scheduledAt,
+          attempt: helpers.job.attempts,
+          maxAttempts: helpers.job.max_attempts,
+          error: outcome.error,
+        });
         throw new Error(outcome.error ?? 'run failed'); // graphile retries with backoff
       }
     };
@@ -134,11 +160,23 @@ export class QueueScheduler implements BackgroundService {
       pollInterval: o.pollIntervalMs ?? 2_000,
       logger: quietLogger(log),
       taskList: { [TICK_TASK]: tick, [RUN_TASK]: runTask },
-      parsedCronItems: o.cron === false ? [] : parseCronItems([{ task: TICK_TASK, match: '* * * * *', identifier: 'mesh-schedule-tick', options: { backfillPeriod: 5 * 60_000, maxAttempts: 3 } }]),
+      parsedCronItems:
+        o.cron === false
+          ? []
+          : parseCronItems([
+              {
+                task: TICK_TASK,
+                match: '* * * * *',
+                identifier: 'mesh-schedule-tick',
+                options: { backfillPeriod: 5 * 60_000, maxAttempts: 3 },
+              },
+            ]),
     });
     const heartbeat = async () => {
       await beat(o.registry, this.workerId);
-      const dead = (await silentWorkers(o.registry, new Date(Date.now() - (o.deadAfterMs ?? 30_000)).toISOString())).filter((id) => id !== this.workerId);
+      const dead = (
+        await silentWorkers(o.registry, new Date(Date.now() - (o.deadAfterMs ?? 30_000)).toISOString())
+      ).filter((id) => id !== this.workerId);
       if (dead.length) {
         await utils.forceUnlockWorkers(dead);
         await forgetWorkers(o.registry, dead);
@@ -146,7 +184,13 @@ export class QueueScheduler implements BackgroundService {
       }
     };
     const loop = () => {
-      this.#timer = setTimeout(() => void heartbeat().catch((e) => log({ level: 'warn', msg: 'heartbeat failed', error: (e as Error).message })).finally(() => this.#runner && loop()), o.heartbeatMs ?? 5_000);
+      this.#timer = setTimeout(
+        () =>
+          void heartbeat()
+            .catch((e) => log({ level: 'warn', msg: 'heartbeat failed', error: (e as Error).message }))
+            .finally(() => this.#runner && loop()),
+        o.heartbeatMs ?? 5_000,
+      );
     };
     await beat(o.registry, this.workerId);
     loop();
@@ -172,6 +216,7 @@ export class QueueScheduler implements BackgroundService {
 /** graphile-worker's own logging, routed to ours at warning level and above (its debug chatter is not ours to print). */
 function quietLogger(log: LogSink): Logger {
   return new Logger(() => (level, message) => {
-    if (level === 'error' || level === 'warning') log({ level: level === 'warning' ? 'warn' : 'error', msg: `graphile-worker: ${message}` });
+    if (level === 'error' || level === 'warning')
+      log({ level: level === 'warning' ? 'warn' : 'error', msg: `graphile-worker: ${message}` });
   });
 }

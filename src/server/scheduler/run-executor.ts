@@ -24,11 +24,16 @@ export type RunExecutor = (productId: string, trigger: RunTrigger) => Promise<Ru
 
 /** Runs products with the platform's runner. */
 export function platformRunExecutor(
-  platform: { runProduct(ref: string, options?: RunProductRequest & { env?: NodeJS.ProcessEnv }): Promise<PipelineOutcome> },
+  platform: {
+    runProduct(ref: string, options?: RunProductRequest & { env?: NodeJS.ProcessEnv }): Promise<PipelineOutcome>;
+  },
   env: NodeJS.ProcessEnv = process.env,
 ): RunExecutor {
   return async (productId, trigger) => {
-    const outcome = await platform.runProduct(productId, { trigger: trigger.reason === 'schedule' ? 'schedule' : 'manual', env });
+    const outcome = await platform.runProduct(productId, {
+      trigger: trigger.reason === 'schedule' ? 'schedule' : 'manual',
+      env,
+    });
     return { status: outcome.status, runId: outcome.runId, error: outcome.error ?? undefined };
   };
 }

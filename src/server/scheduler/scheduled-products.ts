@@ -9,7 +9,11 @@ import type { DataProduct } from '../../descriptor/data-product-schema.js';
 export async function scheduledProducts(registry: Registry): Promise<Map<string, string>> {
   const rows = await registry.db
     .selectFrom('products')
-    .innerJoin('product_versions', (join) => join.onRef('product_versions.product_id', '=', 'products.id').onRef('product_versions.version', '=', 'products.latest_version'))
+    .innerJoin('product_versions', (join) =>
+      join
+        .onRef('product_versions.product_id', '=', 'products.id')
+        .onRef('product_versions.version', '=', 'products.latest_version'),
+    )
     .select(['products.id', 'product_versions.descriptor'])
     .orderBy('products.id')
     .execute();
@@ -33,7 +37,14 @@ async function deprecatedMajorSchedules(registry: Registry, ids?: readonly strin
   let query = registry.db
     .selectFrom('product_versions')
     .innerJoin('products', 'products.id', 'product_versions.product_id')
-    .select(['product_versions.product_id', 'product_versions.major', 'product_versions.minor', 'product_versions.patch', 'product_versions.descriptor', 'products.latest_version'])
+    .select([
+      'product_versions.product_id',
+      'product_versions.major',
+      'product_versions.minor',
+      'product_versions.patch',
+      'product_versions.descriptor',
+      'products.latest_version',
+    ])
     .where('product_versions.status', '=', 'deprecated');
   if (ids) query = query.where('product_versions.product_id', 'in', ids);
   const newest = new Map<string, { minor: number; patch: number; schedule?: string }>();
@@ -58,8 +69,17 @@ const SCHEDULE_CHANGES = ['product.published', 'product.retired'];
  * and the new cursor. Lets the in-process scheduler resync without re-reading every
  * descriptor (products are never deleted, so publications are the only change).
  */
-export async function publishedSince(registry: Registry, cursor: number): Promise<{ cursor: number; products: string[] }> {
-  const rows = await registry.db.selectFrom('events').select(['id', 'subject']).where('type', 'in', SCHEDULE_CHANGES).where('id', '>', cursor).orderBy('id').execute();
+export async function publishedSince(
+  registry: Registry,
+  cursor: number,
+): Promise<{ cursor: number; products: string[] }> {
+  const rows = await registry.db
+    .selectFrom('events')
+    .select(['id', 'subject'])
+    .where('type', 'in', SCHEDULE_CHANGES)
+    .where('id', '>', cursor)
+    .orderBy('id')
+    .execute();
   return { cursor: rows.length ? Number(rows.at(-1)!.id) : cursor, products: [...new Set(rows.map((r) => r.subject))] };
 }
 
@@ -69,7 +89,11 @@ export async function schedulesOf(registry: Registry, ids: readonly string[]): P
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await registry.db
       .selectFrom('products')
-      .innerJoin('product_versions', (join) => join.onRef('product_versions.product_id', '=', 'products.id').onRef('product_versions.version', '=', 'products.latest_version'))
+      .innerJoin('product_versions', (join) =>
+        join
+          .onRef('product_versions.product_id', '=', 'products.id')
+          .onRef('product_versions.version', '=', 'products.latest_version'),
+      )
       .select(['products.id', 'product_versions.descriptor'])
       .where('products.id', 'in', ids.slice(i, i + 500))
       .execute();
@@ -77,7 +101,8 @@ export async function schedulesOf(registry: Registry, ids: readonly string[]): P
       const schedule = (JSON.parse(r.descriptor) as DataProduct).spec.schedule;
       if (schedule) result.set(r.id, schedule);
     }
-    for (const [ref, schedule] of await deprecatedMajorSchedules(registry, ids.slice(i, i + 500))) result.set(ref, schedule);
+    for (const [ref, schedule] of await deprecatedMajorSchedules(registry, ids.slice(i, i + 500)))
+      result.set(ref, schedule);
     if (ids.length > 500) await new Promise((resolve) => setImmediate(resolve)); // large catalogs: let requests through between chunks
   }
   return result;
@@ -90,6 +115,10 @@ export async function allProductIds(registry: Registry): Promise<string[]> {
 
 /** The id of the newest event that can change schedules: where incremental syncs start. */
 export async function publicationCursor(registry: Registry): Promise<number> {
-  const row = await registry.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).where('type', 'in', SCHEDULE_CHANGES).executeTakeFirst();
+  const row = await registry.db
+    .selectFrom('events')
+    .select((eb) => eb.fn.max('id').as('max'))
+    .where('type', 'in', SCHEDULE_CHANGES)
+    .executeTakeFirst();
   return Number(row?.max ?? 0);
 }

@@ -8,7 +8,13 @@
  * receivers can check it came from this platform with any Standard Webhooks library.
  */
 import { listEvents, type EventRecord } from '../../registry/operations/events/list-events.js';
-import { claimDelivery, dueDeliveries, enqueueDeliveries, finishDelivery, listWebhooks } from '../../registry/operations/webhooks/webhooks.js';
+import {
+  claimDelivery,
+  dueDeliveries,
+  enqueueDeliveries,
+  finishDelivery,
+  listWebhooks,
+} from '../../registry/operations/webhooks/webhooks.js';
 import { nowIso, type Registry } from '../../registry/registry.js';
 import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -40,7 +46,14 @@ export class WebhookDispatcher implements BackgroundService {
   #stopped = false;
 
   constructor(options: WebhookDispatcherOptions) {
-    this.#o = { intervalMs: 1000, maxAttempts: 5, backoffMs: (n) => Math.min(60_000, 1000 * 2 ** (n - 1)), timeoutMs: 5000, log: silentLog, ...options };
+    this.#o = {
+      intervalMs: 1000,
+      maxAttempts: 5,
+      backoffMs: (n) => Math.min(60_000, 1000 * 2 ** (n - 1)),
+      timeoutMs: 5000,
+      log: silentLog,
+      ...options,
+    };
     if (options.signingSecret) this.#signer = webhookSigner(options.signingSecret);
   }
 
@@ -71,17 +84,28 @@ export class WebhookDispatcher implements BackgroundService {
     for (const webhook of webhooks) {
       const events = await listEvents(registry, { after: webhook.cursor, limit: 500 });
       if (events.length === 0) continue;
-      const wanted = events.filter((e) => matchesTypes(e.type, webhook.types) && (webhook.domains.length === 0 || webhook.domains.includes(e.subject.split('/')[0])));
-      await enqueueDeliveries(registry, webhook.id, wanted.map((e) => e.id), events.at(-1)!.id);
+      const wanted = events.filter(
+        (e) =>
+          matchesTypes(e.type, webhook.types) &&
+          (webhook.domains.length === 0 || webhook.domains.includes(e.subject.split('/')[0])),
+      );
+      await enqueueDeliveries(
+        registry,
+        webhook.id,
+        wanted.map((e) => e.id),
+        events.at(-1)!.id,
+      );
     }
     const now = nowIso();
     const due = await dueDeliveries(registry, now);
     // Subscriptions in parallel; within one, in log order, so "resolved" never overtakes "opened".
     const perWebhook = new Map<string, typeof due>();
     for (const d of due) perWebhook.set(d.webhookId, [...(perWebhook.get(d.webhookId) ?? []), d]);
-    await Promise.all([...perWebhook.values()].map(async (deliveries) => {
-      for (const d of deliveries.sort((a, b) => a.eventId - b.eventId)) await this.#deliver(byId, d, now);
-    }));
+    await Promise.all(
+      [...perWebhook.values()].map(async (deliveries) => {
+        for (const d of deliveries.sort((a, b) => a.eventId - b.eventId)) await this.#deliver(byId, d, now);
+      }),
+    );
   }
 
   async #deliver(byId: Map<string, WebhookRecord>, delivery: DeliveryRecord, now: string): Promise<void> {
@@ -89,26 +113,48 @@ export class WebhookDispatcher implements BackgroundService {
     const webhook = byId.get(delivery.webhookId);
     if (!webhook || !(await claimDelivery(registry, delivery, now, this.#o.timeoutMs * 2))) return;
     const [event] = await listEvents(registry, { after: delivery.eventId - 1, limit: 1 });
-    if (!event || event.id !== delivery.eventId) return finishDelivery(registry, delivery, { status: 'failed', error: 'event no longer exists' });
+    if (!event || event.id !== delivery.eventId)
+      return finishDelivery(registry, delivery, { status: 'failed', error: 'event no longer exists' });
     const attempts = delivery.attempts + 1;
     const error = await this.#send(webhook, event);
     this.#o.metrics?.alerts.inc({ outcome: error ? 'error' : 'delivered' });
     if (!error) return finishDelivery(registry, delivery, { status: 'delivered' });
     const last = attempts >= this.#o.maxAttempts;
-    this.#o.log({ level: last ? 'error' : 'warn', msg: last ? 'webhook delivery failed for good' : 'webhook delivery failed; will retry', webhook: webhook.id, event: event.id, attempts, error });
-    return finishDelivery(registry, delivery, last ? { status: 'failed', error } : { status: 'pending', error, nextAttemptAt: new Date(Date.now() + this.#o.backoffMs(attempts)).toISOString() });
+    this.#o.log({
+      level: last ? 'error' : 'warn',
+      msg: last ? 'webhook delivery failed for good' : 'webhook delivery failed; will retry',
+      webhook: webhook.id,
+      event: event.id,
+      attempts,
+      error,
+    });
+    return finishDelivery(
+      registry,
+      delivery,
+      last
+        ? { status: 'failed', error }
+        : { status: 'pending', error, nextAttemptAt: new Date(Date.now() + this.#o.backoffMs(attempts)).toISOString() },
+    );
   }
 
   /** undefined when delivered; otherwise what went wrong. */
   async #send(webhook: WebhookRecord, event: EventRecord): Promise<string | undefined> {
     const cloudEvent = toCloudEvent(event);
     const body = webhook.format === 'slack' ? JSON.stringify(slackMessage(event)) : JSON.stringify(cloudEvent);
-    const headers: Record<string, string> = { 'content-type': webhook.format === 'slack' ? 'application/json' : 'application/cloudevents+json', 'user-agent': 'meshwork-webhooks/1', 'ce-id': cloudEvent.id };
+    const headers: Record<string, string> = {
+      'content-type': webhook.format === 'slack' ? 'application/json' : 'application/cloudevents+json',
+      'user-agent': 'meshwork-webhooks/1',
+      'ce-id': cloudEvent.id,
+    };
     if (this.#signer) {
       // The same id on every retry of one delivery, so receivers can drop duplicates.
       const id = `msg_${webhook.id}_${event.id}`;
       const at = new Date();
-      Object.assign(headers, { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': this.#signer.sign(id, at, body) });
+      Object.assign(headers, {
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': this.#signer.sign(id, at, body),
+      });
     }
     try {
       const response = await fetch(webhook.url, {
@@ -131,7 +177,9 @@ export class WebhookDispatcher implements BackgroundService {
 export function webhookSigner(secret: string): Webhook {
   const key = secret.trim().replace(/^whsec_/, '');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || Buffer.from(key, 'base64').length < 16) {
-    throw new InputError('MESH_WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ followed by at least 16 bytes in base64 (make one with: echo "whsec_$(openssl rand -base64 32)")');
+    throw new InputError(
+      'MESH_WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ followed by at least 16 bytes in base64 (make one with: echo "whsec_$(openssl rand -base64 32)")',
+    );
   }
   return new Webhook(key);
 }
@@ -141,11 +189,15 @@ export function slackMessage(event: EventRecord): { text: string } {
   const d = (event.data ?? {}) as { id?: string; summary?: string; oncall?: string | null; version?: string };
   switch (event.type) {
     case 'incident.opened':
-      return { text: `:rotating_light: Incident ${d.id} opened for ${event.subject}: ${d.summary}${d.oncall ? ` (on-call: ${d.oncall})` : ''}` };
+      return {
+        text: `:rotating_light: Incident ${d.id} opened for ${event.subject}: ${d.summary}${d.oncall ? ` (on-call: ${d.oncall})` : ''}`,
+      };
     case 'incident.acknowledged':
       return { text: `:eyes: Incident ${d.id} for ${event.subject} acknowledged by ${event.actor}` };
     case 'incident.resolved':
-      return { text: `:white_check_mark: Incident ${d.id} for ${event.subject} resolved${event.actor ? ` by ${event.actor}` : ''}${d.oncall ? ` (on-call: ${d.oncall})` : ''}` };
+      return {
+        text: `:white_check_mark: Incident ${d.id} for ${event.subject} resolved${event.actor ? ` by ${event.actor}` : ''}${d.oncall ? ` (on-call: ${d.oncall})` : ''}`,
+      };
     case 'product.published':
       return { text: `:package: ${event.subject}@${d.version} published by ${event.actor}` };
     default:

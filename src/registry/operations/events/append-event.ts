@@ -12,6 +12,12 @@ export interface NewEvent {
 export async function appendEvent(tx: RegistryTx, event: NewEvent): Promise<void> {
   await tx
     .insertInto('events')
-    .values({ type: event.type, subject: event.subject, data: JSON.stringify(event.data ?? {}), actor: event.actor ?? null, time: nowIso() })
+    .values({
+      type: event.type,
+      subject: event.subject,
+      data: JSON.stringify(event.data ?? {}),
+      actor: event.actor ?? null,
+      time: nowIso(),
+    })
     .execute();
 }

@@ -13,10 +13,22 @@ export function hashToken(secret: string): string {
 }
 
 function toRecord(r: ApiTokenTable): TokenRecord {
-  return { id: r.id, user: r.user_name, role: r.role as Role, label: r.label, createdBy: r.created_by, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at };
+  return {
+    id: r.id,
+    user: r.user_name,
+    role: r.role as Role,
+    label: r.label,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+  };
 }
 
-export async function createToken(registry: Registry, input: { user: string; role: Role; expiresAt?: string; label?: string; createdBy: string }): Promise<CreatedToken> {
+export async function createToken(
+  registry: Registry,
+  input: { user: string; role: Role; expiresAt?: string; label?: string; createdBy: string },
+): Promise<CreatedToken> {
   const secret = `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
   const row: ApiTokenTable = {
     id: `tok_${randomBytes(6).toString('hex')}`,
@@ -30,7 +42,11 @@ export async function createToken(registry: Registry, input: { user: string; rol
     revoked_at: null,
   };
   await writeTransaction(registry, async (tx) => {
-    await tx.insertInto('users').values({ name: input.user, created_at: row.created_at }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    await tx
+      .insertInto('users')
+      .values({ name: input.user, created_at: row.created_at })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
     await tx.insertInto('api_tokens').values(row).execute();
   });
   return { ...toRecord(row), token: secret };
@@ -42,7 +58,12 @@ export async function listTokens(registry: Registry): Promise<TokenRecord[]> {
 }
 
 export async function revokeToken(registry: Registry, id: string): Promise<TokenRecord> {
-  await registry.db.updateTable('api_tokens').set({ revoked_at: nowIso() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  await registry.db
+    .updateTable('api_tokens')
+    .set({ revoked_at: nowIso() })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
   const row = await registry.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFoundError(`no token ${id}`, { details: { hint: 'mesh token list shows token ids' } });
   return toRecord(row);
@@ -61,10 +82,23 @@ export async function hasLiveAdmin(registry: Registry, now = nowIso()): Promise<
 }
 
 /** The principal a secret stands for, or undefined for unknown, revoked and expired tokens alike (the caller learns nothing more). */
-export async function authenticateToken(registry: Registry, secret: string, now = nowIso()): Promise<Principal | undefined> {
+export async function authenticateToken(
+  registry: Registry,
+  secret: string,
+  now = nowIso(),
+): Promise<Principal | undefined> {
   if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return undefined;
-  const row = await registry.db.selectFrom('api_tokens').select(['id', 'user_name', 'role', 'expires_at', 'revoked_at']).where('token_hash', '=', hashToken(secret)).executeTakeFirst();
+  const row = await registry.db
+    .selectFrom('api_tokens')
+    .select(['id', 'user_name', 'role', 'expires_at', 'revoked_at'])
+    .where('token_hash', '=', hashToken(secret))
+    .executeTakeFirst();
   if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) return undefined;
   const role = row.role as Role;
-  return { user: row.user_name, role, domains: role === 'member' ? await userDomains(registry.db, row.user_name) : [], tokenId: row.id };
+  return {
+    user: row.user_name,
+    role,
+    domains: role === 'member' ? await userDomains(registry.db, row.user_name) : [],
+    tokenId: row.id,
+  };
 }

@@ -19,19 +19,43 @@ export function policySetHash(yaml: string): string {
  * transaction so other servers see the change. The caller has already checked the document:
  * only sets that load without errors are stored.
  */
-export async function applyPolicySet(registry: Registry, input: { name: string; scope: string; yaml: string; updatedBy: string }): Promise<AppliedPolicySet> {
+export async function applyPolicySet(
+  registry: Registry,
+  input: { name: string; scope: string; yaml: string; updatedBy: string },
+): Promise<AppliedPolicySet> {
   const contentHash = policySetHash(input.yaml);
   return writeTransaction(registry, async (tx) => {
     const existing = await tx.selectFrom('policy_sets').selectAll().where('name', '=', input.name).executeTakeFirst();
-    if (existing && existing.content_hash === contentHash && existing.scope === input.scope) return { status: 'unchanged', set: toStoredPolicySet(existing) };
-    const row = { name: input.name, scope: input.scope, yaml: input.yaml, content_hash: contentHash, updated_by: input.updatedBy, updated_at: nowIso() };
+    if (existing && existing.content_hash === contentHash && existing.scope === input.scope)
+      return { status: 'unchanged', set: toStoredPolicySet(existing) };
+    const row = {
+      name: input.name,
+      scope: input.scope,
+      yaml: input.yaml,
+      content_hash: contentHash,
+      updated_by: input.updatedBy,
+      updated_at: nowIso(),
+    };
     // An upsert rather than read-then-write: two appliers racing on a new name both succeed, last one wins.
     await tx
       .insertInto('policy_sets')
       .values(row)
-      .onConflict((oc) => oc.column('name').doUpdateSet({ scope: row.scope, yaml: row.yaml, content_hash: row.content_hash, updated_by: row.updated_by, updated_at: row.updated_at }))
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet({
+          scope: row.scope,
+          yaml: row.yaml,
+          content_hash: row.content_hash,
+          updated_by: row.updated_by,
+          updated_at: row.updated_at,
+        }),
+      )
       .execute();
-    await appendEvent(tx, { type: POLICY_SET_APPLIED, subject: `policy-set/${input.name}`, actor: input.updatedBy, data: { name: input.name, scope: input.scope, contentHash, previousHash: existing?.content_hash ?? null } });
+    await appendEvent(tx, {
+      type: POLICY_SET_APPLIED,
+      subject: `policy-set/${input.name}`,
+      actor: input.updatedBy,
+      data: { name: input.name, scope: input.scope, contentHash, previousHash: existing?.content_hash ?? null },
+    });
     return { status: existing ? 'updated' : 'created', set: toStoredPolicySet(row) };
   });
 }

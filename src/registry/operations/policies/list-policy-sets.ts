@@ -12,7 +12,14 @@ export interface StoredPolicySet {
 }
 
 export function toStoredPolicySet(r: PolicySetTable): StoredPolicySet {
-  return { name: r.name, scope: r.scope, yaml: r.yaml, contentHash: r.content_hash, updatedBy: r.updated_by, updatedAt: r.updated_at };
+  return {
+    name: r.name,
+    scope: r.scope,
+    yaml: r.yaml,
+    contentHash: r.content_hash,
+    updatedBy: r.updated_by,
+    updatedAt: r.updated_at,
+  };
 }
 
 /** Every stored set, by name (the order the engine applies them in, after the files). */

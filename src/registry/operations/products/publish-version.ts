@@ -32,7 +32,11 @@ export interface PublishResult {
  * what follows from it (a new major deprecating the old one, consumer events) commits or
  * fails with it.
  */
-export async function publishVersion(registry: Registry, input: NewVersion, afterInsert?: (tx: RegistryTx, result: PublishResult) => Promise<void>): Promise<PublishResult> {
+export async function publishVersion(
+  registry: Registry,
+  input: NewVersion,
+  afterInsert?: (tx: RegistryTx, result: PublishResult) => Promise<void>,
+): Promise<PublishResult> {
   const { metadata } = input.descriptor;
   const id = productId(metadata.domain, metadata.name);
   const existing = await findVersion(registry.db, id, metadata.version);
@@ -60,8 +64,14 @@ async function findVersion(db: RegistryTx, id: string, version: string) {
     .executeTakeFirst();
 }
 
-function sameOrConflict(id: string, version: string, existing: { content_hash: string; published_at: string }, hash: string): PublishResult {
-  if (existing.content_hash === hash) return { status: 'unchanged', product: id, version, contentHash: hash, publishedAt: existing.published_at };
+function sameOrConflict(
+  id: string,
+  version: string,
+  existing: { content_hash: string; published_at: string },
+  hash: string,
+): PublishResult {
+  if (existing.content_hash === hash)
+    return { status: 'unchanged', product: id, version, contentHash: hash, publishedAt: existing.published_at };
   throw new ConflictError(`${id}@${version} is already published with different content; versions are immutable`, {
     details: { product: id, version, hint: 'bump metadata.version (mesh diff shows which bump the change needs)' },
   });
@@ -71,8 +81,16 @@ async function insertVersion(tx: RegistryTx, id: string, input: NewVersion): Pro
   const { metadata } = input.descriptor;
   const now = nowIso();
   const parsed = semver.parse(metadata.version)!;
-  await tx.insertInto('domains').values({ name: metadata.domain, created_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
-  await tx.insertInto('teams').values({ name: metadata.owner, email: metadata.owner, created_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await tx
+    .insertInto('domains')
+    .values({ name: metadata.domain, created_at: now })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  await tx
+    .insertInto('teams')
+    .values({ name: metadata.owner, email: metadata.owner, created_at: now })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
   const current = await tx.selectFrom('products').select(['latest_version']).where('id', '=', id).executeTakeFirst();
   // The newest version by semver is the one the catalog shows; publishing a 1.x patch after 2.0 does not demote 2.0.
   const becomesLatest = !current || semver.gt(metadata.version, current.latest_version);
@@ -84,7 +102,10 @@ async function insertVersion(tx: RegistryTx, id: string, input: NewVersion): Pro
     updated_at: now,
   };
   if (!current) {
-    await tx.insertInto('products').values({ id, domain: metadata.domain, name: metadata.name, created_at: now, ...productRow }).execute();
+    await tx
+      .insertInto('products')
+      .values({ id, domain: metadata.domain, name: metadata.name, created_at: now, ...productRow })
+      .execute();
   } else if (becomesLatest) {
     await tx.updateTable('products').set(productRow).where('id', '=', id).execute();
   }
@@ -109,7 +130,11 @@ async function insertVersion(tx: RegistryTx, id: string, input: NewVersion): Pro
   if (becomesLatest) {
     await tx.deleteFrom('search_terms').where('product_id', '=', id).execute();
     const rows = [...searchTerms(input.descriptor)].map(([term, weight]) => ({ product_id: id, term, weight }));
-    for (let i = 0; i < rows.length; i += 500) await tx.insertInto('search_terms').values(rows.slice(i, i + 500)).execute();
+    for (let i = 0; i < rows.length; i += 500)
+      await tx
+        .insertInto('search_terms')
+        .values(rows.slice(i, i + 500))
+        .execute();
   }
   await appendEvent(tx, {
     type: 'product.published',
@@ -117,5 +142,11 @@ async function insertVersion(tx: RegistryTx, id: string, input: NewVersion): Pro
     actor: input.publishedBy,
     data: { product: id, version: metadata.version, contentHash: input.contentHash, latest: becomesLatest },
   });
-  return { status: 'created', product: id, version: metadata.version, contentHash: input.contentHash, publishedAt: now };
+  return {
+    status: 'created',
+    product: id,
+    version: metadata.version,
+    contentHash: input.contentHash,
+    publishedAt: now,
+  };
 }

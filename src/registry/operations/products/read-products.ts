@@ -29,25 +29,66 @@ export interface VersionDetail extends VersionRecord {
   readonly transformSql: string | null;
 }
 
-const summaryColumns = ['id', 'domain', 'name', 'owner', 'oncall', 'description', 'latest_version', 'updated_at'] as const;
+const summaryColumns = [
+  'id',
+  'domain',
+  'name',
+  'owner',
+  'oncall',
+  'description',
+  'latest_version',
+  'updated_at',
+] as const;
 
-type SummaryRow = { id: string; domain: string; name: string; owner: string; oncall: string | null; description: string | null; latest_version: string; updated_at: string };
+type SummaryRow = {
+  id: string;
+  domain: string;
+  name: string;
+  owner: string;
+  oncall: string | null;
+  description: string | null;
+  latest_version: string;
+  updated_at: string;
+};
 function toSummary(r: SummaryRow): ProductSummary {
-  return { id: r.id, domain: r.domain, name: r.name, owner: r.owner, oncall: r.oncall, description: r.description, latestVersion: r.latest_version, updatedAt: r.updated_at };
+  return {
+    id: r.id,
+    domain: r.domain,
+    name: r.name,
+    owner: r.owner,
+    oncall: r.oncall,
+    description: r.description,
+    latestVersion: r.latest_version,
+    updatedAt: r.updated_at,
+  };
 }
 
-export async function listProducts(registry: Registry, options: { domain?: string; limit?: number; offset?: number } = {}): Promise<ProductSummary[]> {
+export async function listProducts(
+  registry: Registry,
+  options: { domain?: string; limit?: number; offset?: number } = {},
+): Promise<ProductSummary[]> {
   if (options.offset) {
     // Deep pages: skip rows on the id index alone, then read only the page's rows (8x faster at offset 9,000).
     let page = registry.db.selectFrom('products').select('id');
     if (options.domain) page = page.where('domain', '=', options.domain);
-    const pageIds = page.orderBy('id').limit(options.limit ?? 10_000).offset(options.offset);
-    const rows = await registry.db.selectFrom('products').select(summaryColumns).where('id', 'in', pageIds).orderBy('id').execute();
+    const pageIds = page
+      .orderBy('id')
+      .limit(options.limit ?? 10_000)
+      .offset(options.offset);
+    const rows = await registry.db
+      .selectFrom('products')
+      .select(summaryColumns)
+      .where('id', 'in', pageIds)
+      .orderBy('id')
+      .execute();
     return rows.map(toSummary);
   }
   let query = registry.db.selectFrom('products').select(summaryColumns);
   if (options.domain) query = query.where('domain', '=', options.domain);
-  const rows = await query.orderBy('id').limit(options.limit ?? 10_000).execute();
+  const rows = await query
+    .orderBy('id')
+    .limit(options.limit ?? 10_000)
+    .execute();
   return rows.map(toSummary);
 }
 
@@ -84,11 +125,20 @@ export async function listVersions(registry: Registry, id: string): Promise<Vers
 }
 
 /** One version in full: an exact version, the newest of a major, or the newest overall. */
-export async function getVersion(registry: Registry, id: string, selector: { version?: string; major?: number } = {}): Promise<VersionDetail | undefined> {
+export async function getVersion(
+  registry: Registry,
+  id: string,
+  selector: { version?: string; major?: number } = {},
+): Promise<VersionDetail | undefined> {
   let query = registry.db.selectFrom('product_versions').selectAll().where('product_id', '=', id);
   if (selector.version) query = query.where('version', '=', selector.version);
   if (selector.major !== undefined) query = query.where('major', '=', selector.major);
-  const r = await query.orderBy('major', 'desc').orderBy('minor', 'desc').orderBy('patch', 'desc').limit(1).executeTakeFirst();
+  const r = await query
+    .orderBy('major', 'desc')
+    .orderBy('minor', 'desc')
+    .orderBy('patch', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   if (!r) return undefined;
   return {
     product: r.product_id,

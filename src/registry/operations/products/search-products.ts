@@ -14,7 +14,11 @@ const MAX_TOKENS = 8;
  * adds the best weight per word, doubled for an exact term. Runs on the indexed
  * search_terms table with the same SQL on SQLite and PostgreSQL.
  */
-export async function searchProducts(registry: Registry, text: string, options: { limit?: number } = {}): Promise<SearchHit[]> {
+export async function searchProducts(
+  registry: Registry,
+  text: string,
+  options: { limit?: number } = {},
+): Promise<SearchHit[]> {
   const tokens = [...new Set(tokenize(text))].slice(0, MAX_TOKENS);
   if (tokens.length === 0) return [];
   const limit = Math.min(options.limit ?? 20, 200);
@@ -45,7 +49,10 @@ export async function searchProducts(registry: Registry, text: string, options: 
   return withSummaries(registry, result.rows);
 }
 
-async function withSummaries(registry: Registry, rows: ReadonlyArray<{ product_id: string; score: number }>): Promise<SearchHit[]> {
+async function withSummaries(
+  registry: Registry,
+  rows: ReadonlyArray<{ product_id: string; score: number }>,
+): Promise<SearchHit[]> {
   const scores = new Map(rows.map((r) => [r.product_id, Number(r.score)]));
   const products = await getProductsByIds(registry, [...scores.keys()]);
   return products

@@ -14,7 +14,10 @@ export const SEARCH_WEIGHTS = {
 
 /** Lower-case words of a text: letters and digits, split on everything else. */
 export function tokenize(text: string): string[] {
-  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((t) => t.length > 0);
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t.length > 0);
 }
 
 /** The weighted terms a product is found by: the strongest weight per term wins. */

@@ -37,7 +37,7 @@ export async function finishRun(registry: Registry, run: FinishedRun): Promise<v
         inputs: JSON.stringify(run.inputs),
         rows_out: run.rowsOut,
         error: run.error,
-        snapshot_id: run.status === 'succeeded' ? run.snapshot?.id ?? null : null,
+        snapshot_id: run.status === 'succeeded' ? (run.snapshot?.id ?? null) : null,
       })
       .where('id', '=', run.id)
       .execute();
@@ -64,12 +64,34 @@ export async function finishRun(registry: Registry, run: FinishedRun): Promise<v
     }
     if (run.snapshot && run.status === 'succeeded') {
       const s = run.snapshot;
-      await tx.insertInto('snapshots').values({ id: s.id, product_id: s.product, version: s.version, run_id: s.runId, rows: s.rows, ports: JSON.stringify(s.ports), published_at: s.publishedAt }).execute();
+      await tx
+        .insertInto('snapshots')
+        .values({
+          id: s.id,
+          product_id: s.product,
+          version: s.version,
+          run_id: s.runId,
+          rows: s.rows,
+          ports: JSON.stringify(s.ports),
+          published_at: s.publishedAt,
+        })
+        .execute();
       for (const w of run.watermarks ?? []) {
         await tx
           .insertInto('watermarks_by_major')
-          .values({ product_id: run.productId, major: run.major, input_name: w.input, value: JSON.stringify(w.value), run_id: run.id, updated_at: now })
-          .onConflict((oc) => oc.columns(['product_id', 'major', 'input_name']).doUpdateSet({ value: JSON.stringify(w.value), run_id: run.id, updated_at: now }))
+          .values({
+            product_id: run.productId,
+            major: run.major,
+            input_name: w.input,
+            value: JSON.stringify(w.value),
+            run_id: run.id,
+            updated_at: now,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['product_id', 'major', 'input_name'])
+              .doUpdateSet({ value: JSON.stringify(w.value), run_id: run.id, updated_at: now }),
+          )
           .execute();
       }
     }

@@ -2,7 +2,11 @@ import type { Registry } from '../../registry.js';
 import type { CheckResultRecord } from './run-records.js';
 
 /** Check results of the product's last `runs` runs that reached the audit, newest first. */
-export async function listCheckResults(registry: Registry, productId: string, options: { runs?: number } = {}): Promise<CheckResultRecord[]> {
+export async function listCheckResults(
+  registry: Registry,
+  productId: string,
+  options: { runs?: number } = {},
+): Promise<CheckResultRecord[]> {
   const runIds = await registry.db
     .selectFrom('check_results')
     .select(['run_id', registry.db.fn.max('time').as('t')])
@@ -15,7 +19,11 @@ export async function listCheckResults(registry: Registry, productId: string, op
   const rows = await registry.db
     .selectFrom('check_results')
     .selectAll()
-    .where('run_id', 'in', runIds.map((r) => r.run_id))
+    .where(
+      'run_id',
+      'in',
+      runIds.map((r) => r.run_id),
+    )
     .orderBy('time', 'desc')
     .orderBy('run_id', 'desc')
     .orderBy('position')

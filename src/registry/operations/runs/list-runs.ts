@@ -1,7 +1,11 @@
 import type { Registry } from '../../registry.js';
 import type { RunRecord, RunStatus } from './run-records.js';
 
-export async function listRuns(registry: Registry, productId: string, options: { limit?: number } = {}): Promise<RunRecord[]> {
+export async function listRuns(
+  registry: Registry,
+  productId: string,
+  options: { limit?: number } = {},
+): Promise<RunRecord[]> {
   const rows = await registry.db
     .selectFrom('pipeline_runs')
     .selectAll()

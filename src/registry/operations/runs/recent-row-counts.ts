@@ -1,7 +1,12 @@
 import type { Registry } from '../../registry.js';
 
 /** Rows out of the successful runs of this major since `since` (ISO): the baseline of row_count_delta. */
-export async function recentRowCounts(registry: Registry, productId: string, major: number, since: string): Promise<number[]> {
+export async function recentRowCounts(
+  registry: Registry,
+  productId: string,
+  major: number,
+  since: string,
+): Promise<number[]> {
   const rows = await registry.db
     .selectFrom('pipeline_runs')
     .select('rows_out')

@@ -24,13 +24,24 @@ export async function acquireRunLock(tx: RegistryTx, productId: string, runId: s
     const expired = row.expires_at <= now.toISOString();
     const dead = holder.host === hostname() && holder.pid !== process.pid && !processAlive(holder.pid);
     if (!expired && !dead) {
-      throw new ConflictError(`${productId} is already running (run ${row.run_id} since ${row.acquired_at}); wait for it to finish`, {
-        details: { product: productId, runId: row.run_id, hint: `the lock is a lease until ${row.expires_at}; a killed run releases it then` },
-      });
+      throw new ConflictError(
+        `${productId} is already running (run ${row.run_id} since ${row.acquired_at}); wait for it to finish`,
+        {
+          details: {
+            product: productId,
+            runId: row.run_id,
+            hint: `the lock is a lease until ${row.expires_at}; a killed run releases it then`,
+          },
+        },
+      );
     }
     await tx
       .updateTable('pipeline_runs')
-      .set({ status: 'failed', finished_at: now.toISOString(), error: dead ? 'abandoned: the process running it died' : 'abandoned: its lock lease expired' })
+      .set({
+        status: 'failed',
+        finished_at: now.toISOString(),
+        error: dead ? 'abandoned: the process running it died' : 'abandoned: its lock lease expired',
+      })
       .where('id', '=', row.run_id)
       .where('status', '=', 'running')
       .execute();
@@ -38,14 +49,30 @@ export async function acquireRunLock(tx: RegistryTx, productId: string, runId: s
   }
   await tx
     .insertInto('run_locks')
-    .values({ product_id: productId, run_id: runId, holder: JSON.stringify(thisHolder()), acquired_at: now.toISOString(), expires_at: new Date(now.getTime() + leaseMs).toISOString() })
+    .values({
+      product_id: productId,
+      run_id: runId,
+      holder: JSON.stringify(thisHolder()),
+      acquired_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + leaseMs).toISOString(),
+    })
     .execute();
 }
 
 /** Extends the lease while the run is alive; returns false when the lock was lost. */
-export async function renewRunLock(registry: Registry, productId: string, runId: string, leaseMs: number): Promise<boolean> {
+export async function renewRunLock(
+  registry: Registry,
+  productId: string,
+  runId: string,
+  leaseMs: number,
+): Promise<boolean> {
   const result = await writeTransaction(registry, (tx) =>
-    tx.updateTable('run_locks').set({ expires_at: new Date(Date.now() + leaseMs).toISOString() }).where('product_id', '=', productId).where('run_id', '=', runId).executeTakeFirst(),
+    tx
+      .updateTable('run_locks')
+      .set({ expires_at: new Date(Date.now() + leaseMs).toISOString() })
+      .where('product_id', '=', productId)
+      .where('run_id', '=', runId)
+      .executeTakeFirst(),
   );
   return Number(result.numUpdatedRows) > 0;
 }
@@ -62,4 +89,3 @@ function processAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-

@@ -50,10 +50,21 @@ export async function deprecateOlderMajors(tx: RegistryTx, input: DeprecateMajor
         type: 'product.deprecated',
         subject: consumer,
         actor: input.actor,
-        data: { product: input.productId, major, input: `${input.productId}@${major}`, sunsetAt: input.sunsetAt, replacement: input.replacement },
+        data: {
+          product: input.productId,
+          major,
+          input: `${input.productId}@${major}`,
+          sunsetAt: input.sunsetAt,
+          replacement: input.replacement,
+        },
       });
     }
-    result.push({ major, versions: rows.filter((r) => Number(r.major) === major).map((r) => r.version), sunsetAt: input.sunsetAt, consumers });
+    result.push({
+      major,
+      versions: rows.filter((r) => Number(r.major) === major).map((r) => r.version),
+      sunsetAt: input.sunsetAt,
+      consumers,
+    });
   }
   return result;
 }

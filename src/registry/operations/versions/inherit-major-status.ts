@@ -6,7 +6,12 @@ import type { RegistryTx } from '../../registry.js';
  * stay active forever and keep the old major alive past its sunset.
  */
 export async function inheritMajorStatus(tx: RegistryTx, input: { productId: string; version: string }): Promise<void> {
-  const row = await tx.selectFrom('product_versions').select(['major', 'status']).where('product_id', '=', input.productId).where('version', '=', input.version).executeTakeFirst();
+  const row = await tx
+    .selectFrom('product_versions')
+    .select(['major', 'status'])
+    .where('product_id', '=', input.productId)
+    .where('version', '=', input.version)
+    .executeTakeFirst();
   if (!row || row.status !== 'active') return;
   const sibling = await tx
     .selectFrom('product_versions')
@@ -19,5 +24,10 @@ export async function inheritMajorStatus(tx: RegistryTx, input: { productId: str
     .limit(1)
     .executeTakeFirst();
   if (!sibling) return;
-  await tx.updateTable('product_versions').set({ status: 'deprecated', sunset_at: sibling.sunset_at }).where('product_id', '=', input.productId).where('version', '=', input.version).execute();
+  await tx
+    .updateTable('product_versions')
+    .set({ status: 'deprecated', sunset_at: sibling.sunset_at })
+    .where('product_id', '=', input.productId)
+    .where('version', '=', input.version)
+    .execute();
 }

@@ -12,5 +12,9 @@ export async function listVersionDescriptors(registry: Registry, productId: stri
     .orderBy('minor', 'desc')
     .orderBy('patch', 'desc')
     .execute();
-  return rows.map((r) => ({ version: r.version, status: r.status, descriptor: JSON.parse(r.descriptor) as DataProduct }));
+  return rows.map((r) => ({
+    version: r.version,
+    status: r.status,
+    descriptor: JSON.parse(r.descriptor) as DataProduct,
+  }));
 }

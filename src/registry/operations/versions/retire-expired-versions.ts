@@ -12,7 +12,11 @@ export interface RetiredVersion {
  * registry with their data (history, lineage, audits), but nothing new may be built on
  * them. Called by the server's monitor and by `mesh versions retire-expired`; idempotent.
  */
-export async function retireExpiredVersions(registry: Registry, now: Date = new Date(), actor?: string): Promise<RetiredVersion[]> {
+export async function retireExpiredVersions(
+  registry: Registry,
+  now: Date = new Date(),
+  actor?: string,
+): Promise<RetiredVersion[]> {
   const cutoff = now.toISOString();
   return writeTransaction(registry, async (tx) => {
     const rows = await tx
@@ -37,7 +41,12 @@ export async function retireExpiredVersions(registry: Registry, now: Date = new 
         .where('status', '=', 'deprecated')
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) continue;
-      await appendEvent(tx, { type: 'product.retired', subject: row.product_id, actor, data: { product: row.product_id, version: row.version, sunsetAt: row.sunset_at } });
+      await appendEvent(tx, {
+        type: 'product.retired',
+        subject: row.product_id,
+        actor,
+        data: { product: row.product_id, version: row.version, sunsetAt: row.sunset_at },
+      });
       retired.push({ product: row.product_id, version: row.version, sunsetAt: row.sunset_at! });
     }
     return retired;

@@ -6,17 +6,48 @@ import { nowIso, writeTransaction, type Registry } from '../../registry.js';
 import type { WebhookDeliveryTable, WebhookTable } from '../../registry-schema.js';
 
 function toRecord(r: WebhookTable): WebhookRecord {
-  return { id: r.id, url: r.url, types: JSON.parse(r.types) as string[], format: r.format as WebhookFormat, domains: JSON.parse(r.domains) as string[], createdBy: r.created_by, createdAt: r.created_at };
+  return {
+    id: r.id,
+    url: r.url,
+    types: JSON.parse(r.types) as string[],
+    format: r.format as WebhookFormat,
+    domains: JSON.parse(r.domains) as string[],
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+  };
 }
 
 function toDelivery(r: WebhookDeliveryTable): DeliveryRecord {
-  return { webhookId: r.webhook_id, eventId: Number(r.event_id), status: r.status as DeliveryRecord['status'], attempts: Number(r.attempts), lastError: r.last_error, nextAttemptAt: r.next_attempt_at, finishedAt: r.finished_at };
+  return {
+    webhookId: r.webhook_id,
+    eventId: Number(r.event_id),
+    status: r.status as DeliveryRecord['status'],
+    attempts: Number(r.attempts),
+    lastError: r.last_error,
+    nextAttemptAt: r.next_attempt_at,
+    finishedAt: r.finished_at,
+  };
 }
 
 /** A subscription starts at the current end of the log: it receives what happens from now on. */
-export async function addWebhook(registry: Registry, input: { url: string; types: string[]; format: WebhookFormat; domains?: string[]; createdBy: string }): Promise<WebhookRecord> {
-  const last = await registry.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
-  const row: WebhookTable = { id: `wh-${randomBytes(4).toString('hex')}`, url: input.url, types: JSON.stringify(input.types), format: input.format, domains: JSON.stringify(input.domains ?? []), cursor: Number(last?.max ?? 0), created_by: input.createdBy, created_at: nowIso() };
+export async function addWebhook(
+  registry: Registry,
+  input: { url: string; types: string[]; format: WebhookFormat; domains?: string[]; createdBy: string },
+): Promise<WebhookRecord> {
+  const last = await registry.db
+    .selectFrom('events')
+    .select((eb) => eb.fn.max('id').as('max'))
+    .executeTakeFirst();
+  const row: WebhookTable = {
+    id: `wh-${randomBytes(4).toString('hex')}`,
+    url: input.url,
+    types: JSON.stringify(input.types),
+    format: input.format,
+    domains: JSON.stringify(input.domains ?? []),
+    cursor: Number(last?.max ?? 0),
+    created_by: input.createdBy,
+    created_at: nowIso(),
+  };
   await registry.db.insertInto('webhooks').values(row).execute();
   return toRecord(row);
 }
@@ -29,19 +60,37 @@ export async function listWebhooks(registry: Registry): Promise<Array<WebhookRec
 export async function removeWebhook(registry: Registry, id: string): Promise<void> {
   await writeTransaction(registry, async (tx) => {
     const result = await tx.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw new NotFoundError(`no webhook ${id}`, { details: { hint: 'mesh webhook list shows webhook ids' } });
+    if (Number(result.numDeletedRows) === 0)
+      throw new NotFoundError(`no webhook ${id}`, { details: { hint: 'mesh webhook list shows webhook ids' } });
     await tx.deleteFrom('webhook_deliveries').where('webhook_id', '=', id).execute();
   });
 }
 
 /** Turns new events into pending deliveries and advances the cursor; replicas racing here are harmless (the key dedupes). */
-export async function enqueueDeliveries(registry: Registry, webhookId: string, eventIds: readonly number[], cursor: number): Promise<void> {
+export async function enqueueDeliveries(
+  registry: Registry,
+  webhookId: string,
+  eventIds: readonly number[],
+  cursor: number,
+): Promise<void> {
   await writeTransaction(registry, async (tx) => {
     const now = nowIso();
     if (eventIds.length) {
       await tx
         .insertInto('webhook_deliveries')
-        .values(eventIds.map((event_id) => ({ webhook_id: webhookId, event_id, status: 'pending', attempts: 0, next_attempt_at: now, locked_until: null, last_error: null, created_at: now, finished_at: null })))
+        .values(
+          eventIds.map((event_id) => ({
+            webhook_id: webhookId,
+            event_id,
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at: now,
+            locked_until: null,
+            last_error: null,
+            created_at: now,
+            finished_at: null,
+          })),
+        )
         .onConflict((oc) => oc.columns(['webhook_id', 'event_id']).doNothing())
         .execute();
     }
@@ -63,7 +112,12 @@ export async function dueDeliveries(registry: Registry, now: string, limit = 50)
 }
 
 /** Takes a delivery for one attempt; false when another dispatcher (another replica) has it. */
-export async function claimDelivery(registry: Registry, d: { webhookId: string; eventId: number }, now: string, leaseMs: number): Promise<boolean> {
+export async function claimDelivery(
+  registry: Registry,
+  d: { webhookId: string; eventId: number },
+  now: string,
+  leaseMs: number,
+): Promise<boolean> {
   const result = await registry.db
     .updateTable('webhook_deliveries')
     .set({ locked_until: new Date(Date.parse(now) + leaseMs).toISOString(), attempts: sql`attempts + 1` })
@@ -75,7 +129,11 @@ export async function claimDelivery(registry: Registry, d: { webhookId: string; 
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function finishDelivery(registry: Registry, d: { webhookId: string; eventId: number }, outcome: { status: 'delivered' | 'failed' | 'pending'; error?: string; nextAttemptAt?: string }): Promise<void> {
+export async function finishDelivery(
+  registry: Registry,
+  d: { webhookId: string; eventId: number },
+  outcome: { status: 'delivered' | 'failed' | 'pending'; error?: string; nextAttemptAt?: string },
+): Promise<void> {
   const now = nowIso();
   await registry.db
     .updateTable('webhook_deliveries')
@@ -92,6 +150,12 @@ export async function finishDelivery(registry: Registry, d: { webhookId: string;
 }
 
 export async function listDeliveries(registry: Registry, webhookId: string): Promise<DeliveryRecord[]> {
-  const rows = await registry.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId).orderBy('event_id').limit(1000).execute();
+  const rows = await registry.db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('webhook_id', '=', webhookId)
+    .orderBy('event_id')
+    .limit(1000)
+    .execute();
   return rows.map(toDelivery);
 }
