@@ -18,6 +18,7 @@ import type { Registry } from '../registry/registry.js';
 import { NAME_PATTERN } from '../descriptor/data-product-schema.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import { computeSla, SLA_WINDOW_MS } from './monitor/compute-sla.js';
+import { listFreshnessTargets } from '../registry/operations/versions/list-freshness-targets.js';
 import { goodPublications } from './monitor/good-publications.js';
 import {
   ROLES,
@@ -91,16 +92,11 @@ export class LocalServerApi implements ServerApi {
     const [product, version] = await Promise.all([getProduct(registry, id), getVersion(registry, id)]);
     if (!product || !version) throw new NotFoundError(`no product ${id} in the catalog`);
     const now = this.now();
-    const created = await registry.db
-      .selectFrom('products')
-      .select('created_at')
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
     const since = new Date(now.getTime() - SLA_WINDOW_MS).toISOString();
     return computeSla({
       product: id,
       descriptor: version.descriptor,
-      createdAt: created.created_at,
+      targets: await listFreshnessTargets(registry, id),
       publications: await goodPublications(registry, id, since),
       now,
       openIncident: (await getOpenIncident(registry.db, id))?.id ?? null,

@@ -214,6 +214,7 @@ const schemas: Record<string, Json> = {
     availability: { type: ['number', 'null'] },
     objective: { type: ['number', 'null'] },
     windowStart: str(),
+    windowMs: { type: 'number' },
     openIncident: nullableStr(),
   }),
   RunStep: obj(

@@ -64,11 +64,17 @@ export interface SlaReport {
   /** Age of the last good publication, in milliseconds (null when there is none). */
   readonly ageMs: number | null;
   readonly state: FreshnessState;
-  /** Share of the last 30 days (or since the product exists) within the freshness target, 0..1. */
+  /**
+   * Share of the window within the freshness target in force at each moment, 0..1; null before
+   * the first good publication or without any target.
+   */
   readonly availability: number | null;
   /** The descriptor's spec.sla.availability as a ratio (0.995), if any. */
   readonly objective: number | null;
+  /** The last 30 days, or since the first good publication when that is later. */
   readonly windowStart: string;
+  /** The window's length in milliseconds: shorter than 30 days for a young product. */
+  readonly windowMs: number;
   readonly openIncident: string | null;
 }
 

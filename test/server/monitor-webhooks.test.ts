@@ -104,7 +104,8 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
       openIncident: incident.id,
       objective: 0.995,
     });
-    expect(sla.availability).toBe(0);
+    // Never published: there is no history to judge yet, so no figure rather than a made-up 0%.
+    expect(sla.availability).toBeNull();
   });
 
   it('lets people acknowledge it from the CLI', async () => {
@@ -135,6 +136,46 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
     expect(sla.state).toBe('fresh');
     expect(sla.lastGoodAt).toBe(finishedAt);
     expect(sla.openIncident).toBeNull();
+  });
+
+  it('judges history by the freshness target each version promised, from the first good publication', async () => {
+    const young = (version: string, target: string) =>
+      productBundle({
+        name: 'young',
+        version,
+        edit: (p: DataProduct) => {
+          p.spec.freshness = { target };
+        },
+      });
+    await platform.publish(young('1.0.0', '1h'));
+    const now = Date.now();
+    // 1.0.0 was published five hours ago (moved back in the record: the history under test).
+    await t.registry.db
+      .updateTable('product_versions')
+      .set({ published_at: new Date(now - 5 * HOUR).toISOString() })
+      .where('product_id', '=', 'sales/young')
+      .execute();
+    await appendEvent(t.registry.db, {
+      type: 'run.succeeded',
+      subject: 'sales/young',
+      data: {
+        product: 'sales/young',
+        runId: 'y1',
+        snapshotId: 's1',
+        finishedAt: new Date(now - 4 * HOUR).toISOString(),
+      },
+    });
+    await platform.publish(young('1.1.0', '1m'));
+    const sla = await new LocalServerApi(
+      async () => t.registry,
+      { user: 'alice', role: 'admin', domains: [] },
+      () => new Date(now + 60_000),
+    ).productSla('sales/young');
+    // From the first run (4h ago): fresh 1h under 1.0.0's 1h target; 1.1.0's 1m target applies only from now on.
+    expect(sla.windowStart).toBe(new Date(now - 4 * HOUR).toISOString());
+    expect(sla.windowMs).toBe(4 * HOUR + 60_000);
+    expect(sla.availability).toBeCloseTo(HOUR / (4 * HOUR + 60_000), 2);
+    expect(sla.target).toBe('1m');
   });
 
   it('retries a dead endpoint, then records it as failed; the platform is unaffected', async () => {
@@ -260,44 +301,92 @@ describe('availability over the rolling window', () => {
   };
   const t0 = Date.parse('2026-01-01T00:00:00Z');
   const at = (h: number) => new Date(t0 + h * HOUR).toISOString();
+  const pub = (h: number) => ({ runId: null, snapshotId: null, finishedAt: at(h) });
 
   it('counts the time within the target after each good publication', () => {
-    // Created at 0h; good publications at 0h and 5h; target 2h; now 10h → fresh 0–2h and 5–7h: 4h of 10h.
+    // Good publications at 0h and 5h; target 2h; now 10h → fresh 0–2h and 5–7h: 4h of 10h.
     const sla = computeSla({
       product: 'sales/x',
       descriptor: descriptor({ target: '2h', alert_after: '4h' }),
-      createdAt: at(0),
-      publications: [
-        { runId: 'a', snapshotId: null, finishedAt: at(0) },
-        { runId: 'b', snapshotId: null, finishedAt: at(5) },
-      ],
+      publications: [pub(0), pub(5)],
       now: new Date(t0 + 10 * HOUR),
     });
     expect(sla.availability).toBeCloseTo(0.4, 6);
-    expect(sla).toMatchObject({ state: 'breached', ageMs: 5 * HOUR, lastGoodAt: at(5) });
+    expect(sla).toMatchObject({ state: 'breached', ageMs: 5 * HOUR, lastGoodAt: at(5), windowMs: 10 * HOUR });
+  });
+
+  it('counts from the first good publication, not from when the product was published', () => {
+    // Published at 0h, first run 3 minutes later, fresh ever since: 100%, over a window that says it is 57 minutes.
+    const sla = computeSla({
+      product: 'sales/x',
+      descriptor: descriptor({ target: '15m', alert_after: '30m' }),
+      targets: [{ from: at(0), target: '15m', alertAfter: '30m' }],
+      publications: [pub(0.05), pub(0.25), pub(0.45), pub(0.65), pub(0.85)],
+      now: new Date(t0 + HOUR),
+    });
+    expect(sla.availability).toBe(1);
+    expect(sla.windowStart).toBe(at(0.05));
+    expect(sla.windowMs).toBe(0.95 * HOUR);
+  });
+
+  it('judges each moment by the target in force then, not by a later version', () => {
+    // 0–10h: target 1h, publications every 2h at 0, 2, 4, 6, 8 → fresh 5h of 10h.
+    // 10h: 1.1.0 raises the target to 4h; publications at 10h and 14h, now 20h → fresh 10–14h, 14–18h: 8h of 10h.
+    const sla = computeSla({
+      product: 'sales/x',
+      descriptor: descriptor({ target: '4h' }),
+      targets: [
+        { from: at(-1), target: '1h', alertAfter: null },
+        { from: at(10), target: '4h', alertAfter: null },
+      ],
+      publications: [pub(0), pub(2), pub(4), pub(6), pub(8), pub(10), pub(14)],
+      now: new Date(t0 + 20 * HOUR),
+    });
+    expect(sla.availability).toBeCloseTo(13 / 20, 6);
+    // Re-judging the whole history by today's 4h target would say 18h of 20h.
+    expect(sla.availability).not.toBeCloseTo(18 / 20, 2);
+  });
+
+  it('does not judge time when no target was in force', () => {
+    // 0–10h no target; from 10h target 1h; publications at 0h and 10h; now 12h → judged 2h, fresh 1h.
+    const sla = computeSla({
+      product: 'sales/x',
+      descriptor: descriptor({ target: '1h' }),
+      targets: [
+        { from: at(-1), target: null, alertAfter: null },
+        { from: at(10), target: '1h', alertAfter: null },
+      ],
+      publications: [pub(0), pub(10)],
+      now: new Date(t0 + 12 * HOUR),
+    });
+    expect(sla.availability).toBeCloseTo(0.5, 6);
   });
 
   it('uses 30 days at most, and the state follows target and alert_after', () => {
     const now = new Date(t0 + 40 * 24 * HOUR);
-    const pubs = [{ runId: null, snapshotId: null, finishedAt: new Date(now.getTime() - 30 * 60_000).toISOString() }];
+    // Published every hour for 40 days, the last 30 minutes ago; target 1h → always fresh.
+    const pubs = Array.from({ length: 40 * 24 }, (_, i) => ({
+      runId: null,
+      snapshotId: null,
+      finishedAt: new Date(now.getTime() - 30 * 60_000 - (40 * 24 - 1 - i) * HOUR).toISOString(),
+    }));
     const sla = computeSla({
       product: 'sales/x',
       descriptor: descriptor({ target: '1h', alert_after: '2h' }),
-      createdAt: at(0),
       publications: pubs,
       now,
     });
     expect(sla.windowStart).toBe(new Date(now.getTime() - 30 * 24 * HOUR).toISOString());
+    expect(sla.windowMs).toBe(30 * 24 * HOUR);
     expect(sla.state).toBe('fresh');
-    expect(sla.availability).toBeCloseTo(0.5 / (30 * 24), 6);
-    expect(
-      computeSla({
-        product: 'sales/x',
-        descriptor: descriptor({ target: '10m', alert_after: '1h' }),
-        createdAt: at(0),
-        publications: pubs,
-        now,
-      }).state,
-    ).toBe('late');
+    expect(sla.availability).toBe(1);
+    const stricter = computeSla({
+      product: 'sales/x',
+      descriptor: descriptor({ target: '10m', alert_after: '1h' }),
+      publications: pubs,
+      now,
+    });
+    expect(stricter.state).toBe('late');
+    expect(stricter.availability).toBeCloseTo(10 / 60, 6);
   });
 });
