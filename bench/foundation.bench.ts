@@ -10,7 +10,7 @@ import { initProduct } from '../src/platform/init-product.js';
 import { fileURLToPath } from 'node:url';
 import { loadPolicyEngine } from '../src/governance/policy-engine.js';
 import { LocalPlatform } from '../src/platform/local-platform.js';
-import { configFromEnv } from '../src/platform/mesh-config.js';
+import { configFromEnv } from '../src/core/mesh-config.js';
 import { sql } from 'kysely';
 import { openRegistry, type Registry } from '../src/registry/registry.js';
 import { createTestDatabase } from '../test/helpers/registries.js';

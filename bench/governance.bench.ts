@@ -11,7 +11,7 @@ import { loadPolicySetSource, type LoadedPolicySet } from '../src/governance/loa
 import { PolicyEngine } from '../src/governance/policy-engine.js';
 import { checkBundle } from '../src/platform/descriptor-bundle.js';
 import { LocalPlatform } from '../src/platform/local-platform.js';
-import { configFromEnv } from '../src/platform/mesh-config.js';
+import { configFromEnv } from '../src/core/mesh-config.js';
 import { openRegistry } from '../src/registry/registry.js';
 import { parseYamlText } from '../src/descriptor/yaml-source.js';
 import { productBundle } from '../test/helpers/products.js';

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { LocalPlatform } from '../src/platform/local-platform.js';
 import { CopyOutStream } from '../src/runner/extract/copy-out-stream.js';
-import { configFromEnv } from '../src/platform/mesh-config.js';
+import { configFromEnv } from '../src/core/mesh-config.js';
 import type { DataProduct } from '../src/descriptor/data-product-schema.js';
 import type { BenchReport } from './bench-report.js';
 

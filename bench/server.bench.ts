@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import { contentHash } from '../src/platform/descriptor-bundle.js';
 import { initProduct } from '../src/platform/init-product.js';
 import { LocalPlatform } from '../src/platform/local-platform.js';
-import { configFromEnv } from '../src/platform/mesh-config.js';
+import { configFromEnv } from '../src/core/mesh-config.js';
 import { createToken } from '../src/registry/operations/identity/tokens.js';
 import { addTeamMember, createTeam } from '../src/registry/operations/identity/teams.js';
 import { publishVersion } from '../src/registry/operations/products/publish-version.js';

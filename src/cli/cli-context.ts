@@ -1,7 +1,7 @@
 import { InputError } from '../core/errors.js';
 import { loadPolicyEngine, type PolicyEngine } from '../governance/policy-engine.js';
 import { LocalPlatform } from '../platform/local-platform.js';
-import { configFromEnv } from '../platform/mesh-config.js';
+import { configFromEnv } from '../core/mesh-config.js';
 import type { MeshApi } from '../platform/mesh-api.js';
 import { HttpPlatform } from '../server/client/http-platform.js';
 import { LocalServerApi } from '../server/local-server-api.js';

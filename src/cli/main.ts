@@ -8,6 +8,7 @@ import { EXIT_USAGE, exitCodeFor, MeshError } from '../core/errors.js';
 import { CliContext } from './cli-context.js';
 import { registerCommands } from './commands/index.js';
 import { processStreams, type OutputStreams } from './output.js';
+import { VERSION } from './version.js';
 
 export interface RunCliOptions {
   readonly streams?: OutputStreams;
@@ -95,5 +96,3 @@ function commandPath(command: Command): string {
   for (let c: Command | null = command; c && c.parent; c = c.parent) words.unshift(c.name());
   return words.join(' ');
 }
-
-export const VERSION = '0.1.0';

@@ -41,7 +41,7 @@ import type {
 } from './mesh-api.js';
 import { lineageEmitterFromEnv } from '../lineage/lineage-emitter.js';
 import { lineageObserver } from '../lineage/lineage-observer.js';
-import { configFromEnv, type MeshConfig } from './mesh-config.js';
+import { configFromEnv, type MeshConfig } from '../core/mesh-config.js';
 import { publishRefusal } from './publish-refusal.js';
 
 export interface LocalPlatformOptions {

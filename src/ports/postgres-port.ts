@@ -11,7 +11,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { InputError, UnavailableError } from '../core/errors.js';
 import { quoteLiteral } from '../engine/sql-text.js';
-import { describeHost, resolveEnvRefs, scrubSecret } from '../runner/resolve-env.js';
+import { describeHost, resolveEnvRefs, scrubSecret } from '../core/resolve-env.js';
 import type { ColumnSpec, OutputPortSpec } from '../descriptor/data-product-schema.js';
 import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
 

@@ -12,9 +12,9 @@ import pg from 'pg';
 import { UnavailableError } from '../core/errors.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { SqliteImmediateDialect } from './sqlite-immediate-dialect.js';
+import type { RegistryDialect } from './registry-dialect.js';
 import type { RegistryTables } from './registry-schema.js';
 
-export type RegistryDialect = 'sqlite' | 'postgres';
 export type RegistryDb = Kysely<RegistryTables>;
 export type RegistryTx = Transaction<RegistryTables> | Kysely<RegistryTables>;
 

@@ -14,7 +14,7 @@ import { openEngine, restrictFileAccess, type Engine } from '../engine/duckdb-en
 import { countNulls, runQualityChecks, type CheckOutcome } from '../engine/quality-checks.js';
 import { readSnapshotStats } from '../engine/snapshot-stats.js';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../engine/sql-text.js';
-import type { MeshConfig } from '../platform/mesh-config.js';
+import type { MeshConfig } from '../core/mesh-config.js';
 import { ParquetPort } from '../ports/parquet-port.js';
 import { PostgresPort } from '../ports/postgres-port.js';
 import { StreamPort } from '../ports/stream-port.js';

@@ -5,7 +5,7 @@
  * so a run is reproducible from what was published.
  */
 import { ConflictError, NotFoundError } from '../core/errors.js';
-import type { MeshConfig } from '../platform/mesh-config.js';
+import type { MeshConfig } from '../core/mesh-config.js';
 import { getVersion, type VersionDetail } from '../registry/operations/products/read-products.js';
 import type { Registry } from '../registry/registry.js';
 import { runPipeline, type RunPipelineOptions } from './run-pipeline.js';

@@ -11,7 +11,7 @@ import type { Metrics } from './ops/metrics.js';
 import { InProcessScheduler } from './scheduler/in-process-scheduler.js';
 import { QueueScheduler } from './scheduler/queue-scheduler.js';
 import type { RunExecutor } from './scheduler/run-executor.js';
-import type { BackgroundService } from './serve.js';
+import type { BackgroundService } from './background-service.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 export interface BackgroundOptions {

@@ -39,7 +39,7 @@ import type { SearchHit } from '../registry/operations/products/search-products.
 import { tokenize } from '../registry/operations/products/search-terms.js';
 import type { Registry } from '../registry/registry.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
-import type { BackgroundService } from './serve.js';
+import type { BackgroundService } from './background-service.js';
 
 type Entry = {
   readonly kind: 'search' | 'show';

@@ -20,13 +20,7 @@ import { LocalServerApi } from './local-server-api.js';
 import { silentLog, type LogSink } from '../core/json-log.js';
 import { Metrics } from './ops/metrics.js';
 import type { Principal } from './server-api.js';
-
-/** Something that runs beside the API until stopped (scheduler, monitor, dispatcher). */
-export interface BackgroundService {
-  readonly name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+import type { BackgroundService } from './background-service.js';
 
 export interface StartServerOptions {
   /** The platform to serve: its registry, governance and configuration. */

@@ -4,54 +4,16 @@
  * registry) and the HTTP client, so `mesh team|token|sla|incident|webhook` behave the same
  * against a server and on this machine.
  */
-export const ROLES = ['admin', 'governance', 'member', 'consumer'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Principal, Role } from '../core/principal.js';
+import type { CreatedToken, TeamRecord, TokenRecord } from '../registry/operations/identity/identity-records.js';
+import type { IncidentRecord, IncidentStatus } from '../registry/operations/incidents/incident-record.js';
+import type { DeliveryRecord, WebhookFormat, WebhookRecord } from '../registry/operations/webhooks/webhook-records.js';
 
-/** Who is calling: a token's user, its role, and the domains their teams belong to. */
-export interface Principal {
-  readonly user: string;
-  readonly role: Role;
-  readonly domains: readonly string[];
-  readonly tokenId?: string;
-}
-
-export interface TeamRecord {
-  readonly name: string;
-  readonly domains: string[];
-  readonly members: string[];
-}
-
-export interface TokenRecord {
-  readonly id: string;
-  readonly user: string;
-  readonly role: Role;
-  readonly label: string | null;
-  readonly createdBy: string;
-  readonly createdAt: string;
-  readonly expiresAt: string | null;
-  readonly revokedAt: string | null;
-}
-
-/** The secret is only ever in this response; the registry keeps its hash. */
-export interface CreatedToken extends TokenRecord {
-  readonly token: string;
-}
-
-export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
-
-export interface IncidentRecord {
-  readonly id: string;
-  readonly product: string;
-  readonly status: IncidentStatus;
-  readonly kind: string;
-  readonly summary: string;
-  readonly oncall: string | null;
-  readonly openedAt: string;
-  readonly acknowledgedAt: string | null;
-  readonly acknowledgedBy: string | null;
-  readonly resolvedAt: string | null;
-  readonly resolvedBy: string | null;
-}
+// The records live below the registry operations that return them; re-exported for the shells.
+export { ROLES, type Principal, type Role } from '../core/principal.js';
+export type { CreatedToken, TeamRecord, TokenRecord } from '../registry/operations/identity/identity-records.js';
+export type { IncidentRecord, IncidentStatus } from '../registry/operations/incidents/incident-record.js';
+export type { DeliveryRecord, WebhookFormat, WebhookRecord } from '../registry/operations/webhooks/webhook-records.js';
 
 export type FreshnessState = 'fresh' | 'late' | 'breached' | 'never-published' | 'no-target';
 
@@ -76,29 +38,6 @@ export interface SlaReport {
   /** The window's length in milliseconds: shorter than 30 days for a young product. */
   readonly windowMs: number;
   readonly openIncident: string | null;
-}
-
-export type WebhookFormat = 'cloudevents' | 'slack';
-
-export interface WebhookRecord {
-  readonly id: string;
-  readonly url: string;
-  readonly types: string[];
-  readonly format: WebhookFormat;
-  /** Only events about products of these domains (empty: all). */
-  readonly domains: string[];
-  readonly createdBy: string;
-  readonly createdAt: string;
-}
-
-export interface DeliveryRecord {
-  readonly webhookId: string;
-  readonly eventId: number;
-  readonly status: 'pending' | 'delivered' | 'failed';
-  readonly attempts: number;
-  readonly lastError: string | null;
-  readonly nextAttemptAt: string;
-  readonly finishedAt: string | null;
 }
 
 export interface ServerApi {

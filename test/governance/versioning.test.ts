@@ -8,7 +8,7 @@ import type { Diagnostic } from '../../src/core/diagnostic.js';
 import { ConflictError, InputError } from '../../src/core/errors.js';
 import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import { retireExpiredVersions } from '../../src/registry/operations/versions/retire-expired-versions.js';
 import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
 import { productBundle } from '../helpers/products.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import type { DescriptorBundle } from '../../src/platform/descriptor-bundle.js';
 import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
 import { createTestRegistry, type BackendName, type TestRegistry } from './registries.js';

@@ -4,13 +4,14 @@
  */
 import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import { addTeamMember, createTeam } from '../../src/registry/operations/identity/teams.js';
 import { createToken } from '../../src/registry/operations/identity/tokens.js';
 import type { Registry } from '../../src/registry/registry.js';
 import type { LogSink } from '../../src/core/json-log.js';
 import type { Metrics } from '../../src/server/ops/metrics.js';
-import { startServer, type BackgroundService, type RunningServer } from '../../src/server/serve.js';
+import type { BackgroundService } from '../../src/server/background-service.js';
+import { startServer, type RunningServer } from '../../src/server/serve.js';
 import type { Role } from '../../src/server/server-api.js';
 import { createTestRegistry, type BackendName, type TestRegistry } from './registries.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, NotFoundError } from '../../src/core/errors.js';
 import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import { PoliciesInForce } from '../../src/platform/policies-in-force.js';
 import { listEvents } from '../../src/registry/operations/events/list-events.js';
 import { listPolicySets } from '../../src/registry/operations/policies/list-policy-sets.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import { CatalogCache } from '../../src/server/catalog-cache.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { productBundle } from '../helpers/products.js';

@@ -6,7 +6,7 @@
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import { appendEvent } from '../../src/registry/operations/events/append-event.js';
 import { computeSla } from '../../src/server/monitor/compute-sla.js';
 import { FreshnessMonitor } from '../../src/server/monitor/freshness-monitor.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRunEvent, lineageRunId, type LineageRunData } from '../../src/lineage/openlineage-event.js';
 import { lineageEmitterFromEnv } from '../../src/lineage/lineage-emitter.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import { startReceiver, type Receiver } from '../helpers/http-receiver.js';
 import { productBundle } from '../helpers/products.js';
 import { createTestRegistry } from '../helpers/registries.js';

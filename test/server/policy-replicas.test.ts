@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import { PoliciesInForce } from '../../src/platform/policies-in-force.js';
 import { createToken } from '../../src/registry/operations/identity/tokens.js';
 import { openRegistry, type Registry } from '../../src/registry/registry.js';

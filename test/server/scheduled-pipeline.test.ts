@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import { InProcessScheduler } from '../../src/server/scheduler/in-process-scheduler.js';
 import { platformRunExecutor } from '../../src/server/scheduler/run-executor.js';
 import { LocalServerApi } from '../../src/server/local-server-api.js';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import { InProcessScheduler } from '../../src/server/scheduler/in-process-scheduler.js';
 import { enqueueDueRuns, QueueScheduler } from '../../src/server/scheduler/queue-scheduler.js';
 import { productBundle } from '../helpers/products.js';

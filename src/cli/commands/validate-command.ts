@@ -5,7 +5,7 @@ import { displayPath, findDescriptorFiles, loadDescriptorFile } from '../../plat
 import type { CheckResult, MeshApi } from '../../platform/mesh-api.js';
 import { LocalPlatform } from '../../platform/local-platform.js';
 import type { CliContext } from '../cli-context.js';
-import { VERSION } from '../main.js';
+import { VERSION } from '../version.js';
 
 /** Checks descriptors (and the policies in force); shared by validate and publish. */
 export async function checkPaths(ctx: CliContext, paths: string[]) {

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { RegistryDialect } from '../registry.js';
+import type { RegistryDialect } from '../registry-dialect.js';
 
 export function m001Foundation(dialect: RegistryDialect): Migration {
   return {

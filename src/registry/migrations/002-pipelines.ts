@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import type { RegistryDialect } from '../registry.js';
+import type { RegistryDialect } from '../registry-dialect.js';
 
 /**
  * Pipeline runs: the run history (steps and inputs as JSON text), check results, the

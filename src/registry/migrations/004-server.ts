@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import type { RegistryDialect } from '../registry.js';
+import type { RegistryDialect } from '../registry-dialect.js';
 
 /** The server's state: identities and tokens, incidents, webhook subscriptions and their deliveries. */
 export function m004Server(_dialect: RegistryDialect): Migration {

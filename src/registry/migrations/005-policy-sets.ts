@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import type { RegistryDialect } from '../registry.js';
+import type { RegistryDialect } from '../registry-dialect.js';
 
 /** Policy sets managed through the API (the governance role), beside the ones read from files. */
 export function m005PolicySets(_dialect: RegistryDialect): Migration {

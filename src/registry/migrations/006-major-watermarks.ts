@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { RegistryDialect } from '../registry.js';
+import type { RegistryDialect } from '../registry-dialect.js';
 
 /**
  * Watermarks per major: a deprecated major keeps running beside its successor until its

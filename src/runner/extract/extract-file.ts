@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { quoteIdent, quoteLiteral } from '../../engine/sql-text.js';
-import { resolveEnvRefs } from '../resolve-env.js';
+import { resolveEnvRefs } from '../../core/resolve-env.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 import { sourceRowError } from './source-errors.js';
 import { stageWatermark } from './stage-watermark.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../../engine/sql-text.js';
 import { EPOCH_WATERMARK, rewriteLastRun } from '../last-run-param.js';
-import { describeHost, resolveEnvRefs } from '../resolve-env.js';
+import { describeHost, resolveEnvRefs } from '../../core/resolve-env.js';
 import { csvReadOptions } from './csv-handover.js';
 import { connectError, queryError, sourceRowError } from './source-errors.js';
 import type { ExtractContext, Extracted } from './extract-types.js';

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../../engine/sql-text.js';
 import { EPOCH_WATERMARK, rewriteLastRun } from '../last-run-param.js';
-import { describeHost, resolveEnvRefs } from '../resolve-env.js';
+import { describeHost, resolveEnvRefs } from '../../core/resolve-env.js';
 import { CopyOutStream } from './copy-out-stream.js';
 import { csvReadOptions } from './csv-handover.js';
 import { connectError, queryError, sourceRowError } from './source-errors.js';

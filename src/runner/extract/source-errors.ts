@@ -4,7 +4,7 @@
  */
 import { InputError, UnavailableError, type MeshError } from '../../core/errors.js';
 import { lineCol } from '../last-run-param.js';
-import { scrubSecret } from '../resolve-env.js';
+import { scrubSecret } from '../../core/resolve-env.js';
 
 const UNREACHABLE = new Set([
   'ECONNREFUSED',

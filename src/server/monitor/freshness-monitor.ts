@@ -10,7 +10,7 @@ import type { Registry } from '../../registry/registry.js';
 import type { DataProduct } from '../../descriptor/data-product-schema.js';
 import { formatDuration, parseDuration } from '../../descriptor/duration.js';
 import { silentLog, type LogSink } from '../../core/json-log.js';
-import type { BackgroundService } from '../serve.js';
+import type { BackgroundService } from '../background-service.js';
 import { retireExpiredVersions } from '../../registry/operations/versions/retire-expired-versions.js';
 import { lastGoodPublications } from './good-publications.js';
 

@@ -9,7 +9,7 @@ import { Cron } from 'croner';
 import type { Registry } from '../../registry/registry.js';
 import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { BackgroundService } from '../serve.js';
+import type { BackgroundService } from '../background-service.js';
 import type { RunExecutor } from './run-executor.js';
 import { allProductIds, productOfRef, publicationCursor, publishedSince, schedulesOf } from './scheduled-products.js';
 

@@ -29,7 +29,7 @@ import pg from 'pg';
 import { nowIso, writeTransaction, type Registry } from '../../registry/registry.js';
 import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { BackgroundService } from '../serve.js';
+import type { BackgroundService } from '../background-service.js';
 import type { RunExecutor } from './run-executor.js';
 import { productOfRef, scheduledProducts } from './scheduled-products.js';
 

@@ -18,7 +18,7 @@ import {
 import { nowIso, type Registry } from '../../registry/registry.js';
 import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { BackgroundService } from '../serve.js';
+import type { BackgroundService } from '../background-service.js';
 import type { DeliveryRecord, WebhookRecord } from '../server-api.js';
 import { Webhook } from 'standardwebhooks';
 import { InputError } from '../../core/errors.js';

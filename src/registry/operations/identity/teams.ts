@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../../core/errors.js';
-import type { TeamRecord } from '../../../server/server-api.js';
+import type { TeamRecord } from './identity-records.js';
 import { nowIso, writeTransaction, type Registry, type RegistryTx } from '../../registry.js';
 
 /** Creates a team (or adds domains to an existing one); team membership is what gives domain membership. */

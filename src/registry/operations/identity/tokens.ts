@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { NotFoundError } from '../../../core/errors.js';
-import type { CreatedToken, Principal, Role, TokenRecord } from '../../../server/server-api.js';
+import type { Principal, Role } from '../../../core/principal.js';
+import type { CreatedToken, TokenRecord } from './identity-records.js';
 import { nowIso, writeTransaction, type Registry } from '../../registry.js';
 import type { ApiTokenTable } from '../../registry-schema.js';
 import { userDomains } from './teams.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../../../core/errors.js';
-import type { IncidentRecord, IncidentStatus } from '../../../server/server-api.js';
+import type { IncidentRecord, IncidentStatus } from './incident-record.js';
 import { isUniqueViolation, nowIso, writeTransaction, type Registry, type RegistryTx } from '../../registry.js';
 import type { IncidentTable } from '../../registry-schema.js';
 import { appendEvent } from '../events/append-event.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { NotFoundError } from '../../../core/errors.js';
-import type { DeliveryRecord, WebhookFormat, WebhookRecord } from '../../../server/server-api.js';
+import type { DeliveryRecord, WebhookFormat, WebhookRecord } from './webhook-records.js';
 import { nowIso, writeTransaction, type Registry } from '../../registry.js';
 import type { WebhookDeliveryTable, WebhookTable } from '../../registry-schema.js';
 

@@ -1,4 +1,4 @@
-import { InputError } from '../core/errors.js';
+import { InputError } from './errors.js';
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
