@@ -12,6 +12,7 @@ import semver from 'semver';
 import type { Diagnostic } from '../core/diagnostic.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import { DataProductDescriptor, type DataProduct } from './data-product-schema.js';
+import { columnTypeHint } from './column-type-hint.js';
 import { parseDuration } from './duration.js';
 import { parseInputProductRef } from './product-ref.js';
 import type { PathSegment, YamlSource } from './yaml-source.js';
@@ -476,32 +477,7 @@ function schemaErrorDiagnostic(error: ErrorObject, source: YamlSource): Diagnost
     case 'pattern': {
       const description = (error.parentSchema as { description?: string })?.description;
       let hint: string | undefined;
-      if (typeof error.data === 'string' && path.at(-1) === 'type') {
-        const base = error.data.replace(/\(.*$/, '');
-        const guess = didYouMean(base, [
-          'boolean',
-          'tinyint',
-          'smallint',
-          'integer',
-          'int',
-          'bigint',
-          'hugeint',
-          'float',
-          'double',
-          'decimal',
-          'varchar',
-          'text',
-          'date',
-          'time',
-          'timestamp',
-          'timestamptz',
-          'uuid',
-          'json',
-          'blob',
-          'interval',
-        ]);
-        if (guess && guess !== base) hint = `did you mean "${guess === 'int' ? 'integer' : guess}"?`;
-      }
+      if (typeof error.data === 'string' && path.at(-1) === 'type') hint = columnTypeHint(error.data);
       return {
         ...base,
         code: 'invalid-value',
