@@ -295,6 +295,7 @@ function checkQualityCheck(
     if (check[a] === undefined && check[b] === undefined)
       report('missing-field', at, `a ${type} check needs "${a}", "${b}" ${verb === 'or' ? 'or both' : ''}`.trim());
   };
+  checkRegex(check.pattern, [...at, 'pattern'], report);
   switch (check.type) {
     case 'null_rate':
       need('column', 'the column to measure');
@@ -321,7 +322,6 @@ function checkQualityCheck(
     case 'regex':
       need('column', 'the column to check');
       need('pattern', 'the regular expression values must match');
-      checkRegex(check.pattern, [...at, 'pattern'], report);
       break;
     case 'freshness':
       need('column', 'a timestamp column');

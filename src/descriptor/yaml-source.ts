@@ -170,7 +170,8 @@ function quickLoad(
       };
     return { ok: false };
   }
-  if (ANCHOR.test(text) || TAG.test(text) || hasUnsafeNumber(value, 0)) return { ok: false };
+  if (ANCHOR.test(text) || TAG.test(text) || HUGE_EXPONENT.test(text) || hasUnsafeNumber(value, 0))
+    return { ok: false };
   return { ok: true, value };
 }
 
@@ -178,6 +179,8 @@ function quickLoad(
 const ANCHOR = /(^|[\s[{,:-])&[^\s,\]}]/m;
 /** Anything that may be a tag (`!`, `!!int`, `!foo` after a separator); false positives only cost speed. */
 const TAG = /(^|[\s[{,:-])!/m;
+/** js-yaml reads `1e999` as text where the YAML 1.2 core schema reads Infinity; the full path refuses it. */
+const HUGE_EXPONENT = /\d[eE][-+]?\d{3,}/;
 
 function hasUnsafeNumber(value: unknown, depth: number): boolean {
   if (typeof value === 'number')
@@ -212,7 +215,7 @@ function fullParse(file: string, text: string): YamlSource {
     });
   }
   if (doc.errors.length === 0) {
-    for (const problem of nodeProblems(doc))
+    for (const problem of nodeProblems(doc, text))
       diagnostics.push({ ...problem, severity: 'error', location: at(problem.offset) });
   }
   let value: unknown;
@@ -258,14 +261,15 @@ interface NodeProblem {
  * or an unknown one (`!foo`), numbers JSON cannot hold (`.inf`, `.nan`, integers past 2^53),
  * aliases to no anchor and aliases inside their own anchor (a cycle).
  */
-function nodeProblems(doc: Document): NodeProblem[] {
+function nodeProblems(doc: Document, text: string): NodeProblem[] {
   const problems: NodeProblem[] = [];
   const tags = doc.schema.tags;
   visit(doc, {
     Scalar(_key, node) {
       const offset = node.range?.[0] ?? 0;
       const implicit = implicitTag(node, tags);
-      if (node.tag && node.tag !== '!' && node.tag !== implicit) problems.push(tagProblem(node.tag, implicit, offset));
+      if (node.tag && node.tag !== '!' && node.tag !== implicit)
+        problems.push(tagProblem(node.tag, implicit, tagOffset(text, offset)));
       if (typeof node.value === 'number' && !Number.isFinite(node.value))
         problems.push({
           code: 'non-finite-number',
@@ -283,11 +287,11 @@ function nodeProblems(doc: Document): NodeProblem[] {
     },
     Map(_key, node) {
       if (node.tag && node.tag !== '!' && node.tag !== 'tag:yaml.org,2002:map')
-        problems.push(tagProblem(node.tag, 'tag:yaml.org,2002:map', node.range?.[0] ?? 0));
+        problems.push(tagProblem(node.tag, 'tag:yaml.org,2002:map', tagOffset(text, node.range?.[0] ?? 0)));
     },
     Seq(_key, node) {
       if (node.tag && node.tag !== '!' && node.tag !== 'tag:yaml.org,2002:seq')
-        problems.push(tagProblem(node.tag, 'tag:yaml.org,2002:seq', node.range?.[0] ?? 0));
+        problems.push(tagProblem(node.tag, 'tag:yaml.org,2002:seq', tagOffset(text, node.range?.[0] ?? 0)));
     },
     Alias(_key, node, path) {
       const target = node.resolve(doc);
@@ -318,6 +322,12 @@ function implicitTag(node: Scalar, tags: Document['schema']['tags']): string {
   const source = node.source;
   const match = tags.find((t) => t.default === true && t.test instanceof RegExp && t.test.test(source));
   return match?.tag ?? str;
+}
+
+/** Where the tag of the node starting at `offset` is: only spaces, comments and an anchor lie between them. */
+function tagOffset(text: string, offset: number): number {
+  const bang = text.lastIndexOf('!', offset);
+  return bang >= 0 ? bang : offset;
 }
 
 function tagProblem(tag: string, implicit: string, offset: number): NodeProblem {
