@@ -3,7 +3,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'quickstart-home/', 'test/fixtures/', 'bin/', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      'dist/',
+      'reports/',
+      '.stryker-tmp/',
+      'node_modules/',
+      'quickstart-home/',
+      'test/fixtures/',
+      'bin/',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
