@@ -16,13 +16,13 @@ interface Module {
 }
 
 const MODULES: Record<string, Module> = {
-  governance: {
-    mutate: ['src/governance/compatibility.ts', 'src/governance/version-bump.ts', 'src/governance/builtin-rules.ts'],
-    tests: [
-      'test/governance/compatibility.test.ts',
-      'test/governance/versioning.test.ts',
-      'test/governance/builtin-rules.test.ts',
-    ],
+  compatibility: {
+    mutate: ['src/governance/compatibility.ts', 'src/governance/version-bump.ts'],
+    tests: ['test/governance/compatibility.test.ts', 'test/governance/versioning.test.ts'],
+  },
+  'builtin-rules': {
+    mutate: ['src/governance/builtin-rules.ts'],
+    tests: ['test/governance/builtin-rules.test.ts'],
   },
   'quality-checks': {
     mutate: ['src/engine/quality-checks.ts'],
