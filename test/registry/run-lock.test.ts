@@ -4,7 +4,7 @@
  * lease keeps its lock because the runner renews it. On both registry backends.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/core/errors.js';
@@ -84,6 +84,35 @@ describe.each(BACKENDS)('run lock leases on %s', (backend) => {
       error: 'abandoned: its lock lease expired',
     });
     expect(runs.find((r) => r.id === 'x3')).toMatchObject({ status: 'running' });
+  });
+
+  it('records its holder, respects a live process on this host, and says who holds the lock and until when', async () => {
+    await startRun(t.registry, { ...base, id: 'h1', productId: 'sales/held', startedAt: now(), leaseMs: 60_000 });
+    const row = await t.registry.db
+      .selectFrom('run_locks')
+      .selectAll()
+      .where('product_id', '=', 'sales/held')
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(row.holder)).toEqual({ host: hostname(), pid: process.pid });
+    // Another live process on this host (our parent) holds a lock: not taken before its lease ends.
+    await t.registry.db
+      .updateTable('run_locks')
+      .set({ holder: JSON.stringify({ host: hostname(), pid: process.ppid }) })
+      .where('product_id', '=', 'sales/held')
+      .execute();
+    const refused = await startRun(t.registry, {
+      ...base,
+      id: 'h2',
+      productId: 'sales/held',
+      startedAt: now(),
+      leaseMs: 60_000,
+    }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect((refused as ConflictError).details).toEqual({
+      product: 'sales/held',
+      runId: 'h1',
+      hint: `the lock is a lease until ${row.expires_at}; a killed run releases it then`,
+    });
   });
 
   it('keeps the lock of a run longer than its lease: the runner renews it', async () => {
