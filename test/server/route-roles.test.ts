@@ -12,9 +12,36 @@ import { openApiDocument } from '../../src/server/openapi.js';
 import { productBundle } from '../helpers/products.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-type Caller = 'anonymous' | 'admin' | 'governance' | 'member-own' | 'member-other' | 'consumer';
-const CALLERS: Caller[] = ['anonymous', 'admin', 'governance', 'member-own', 'member-other', 'consumer'];
+/**
+ * `governance-in-team` and `consumer-in-team` belong to a team owning the `sales` domain: a
+ * team gives a member write rights there, but never lifts another role to a member's rights.
+ */
+type Caller =
+  | 'anonymous'
+  | 'admin'
+  | 'governance'
+  | 'governance-in-team'
+  | 'member-own'
+  | 'member-other'
+  | 'consumer'
+  | 'consumer-in-team';
+const CALLERS: Caller[] = [
+  'anonymous',
+  'admin',
+  'governance',
+  'governance-in-team',
+  'member-own',
+  'member-other',
+  'consumer',
+  'consumer-in-team',
+];
 const AUTHENTICATED: Caller[] = CALLERS.filter((c) => c !== 'anonymous');
+/** A role's rights do not depend on its teams, except a member's: the in-team callers get what their role gets. */
+const withTeamCallers = (allowed: readonly Caller[]): readonly Caller[] => [
+  ...allowed,
+  ...(allowed.includes('governance') && !allowed.includes('governance-in-team') ? ['governance-in-team' as const] : []),
+  ...(allowed.includes('consumer') && !allowed.includes('consumer-in-team') ? ['consumer-in-team' as const] : []),
+];
 
 interface Case {
   readonly allowed: readonly Caller[];
@@ -195,6 +222,8 @@ describe('route × role', () => {
     tokens.set('member-own', await t.token('sam', 'member', { domains: ['sales'] }));
     tokens.set('member-other', await t.token('hana', 'member', { domains: ['hr'] }));
     tokens.set('consumer', await t.token('carl', 'consumer'));
+    tokens.set('governance-in-team', await t.token('gus', 'governance', { domains: ['sales'] }));
+    tokens.set('consumer-in-team', await t.token('cora', 'consumer', { domains: ['sales'] }));
     await fetch(`${t.url}/v1/teams`, {
       method: 'POST',
       headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
@@ -228,7 +257,8 @@ describe('route × role', () => {
   });
 
   for (const [operation, c] of Object.entries(CASES)) {
-    it(`${operation}: allows ${c.allowed.join(', ')}; refuses the rest`, async () => {
+    const allowed = withTeamCallers(c.allowed);
+    it(`${operation}: allows ${allowed.join(', ')}; refuses the rest`, async () => {
       for (const caller of CALLERS) {
         const req = await c.request(t, fresh());
         const token = tokens.get(caller);
@@ -241,7 +271,7 @@ describe('route × role', () => {
           body: req.body ? JSON.stringify(req.body) : undefined,
         });
         const text = await res.text();
-        const expected = c.allowed.includes(caller) ? 'allow' : caller === 'anonymous' ? 401 : 403;
+        const expected = allowed.includes(caller) ? 'allow' : caller === 'anonymous' ? 401 : 403;
         const label = `${operation} as ${caller}: ${res.status} ${text.slice(0, 200)}`;
         if (expected === 'allow') expect(res.status, label).toBeLessThan(300);
         else {
