@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/core/errors.js';
 import { checkBundle } from '../../src/platform/descriptor-bundle.js';
-import { configFromEnv } from '../../src/platform/mesh-config.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
 import { listRuns } from '../../src/registry/operations/runs/list-runs.js';
 import { startRun } from '../../src/registry/operations/runs/start-run.js';
 import { runPipeline } from '../../src/runner/run-pipeline.js';
