@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, MeshError } from '../core/errors.js';
 import { planConform } from '../engine/conform-schema.js';
-import { openEngine, restrictFileAccess, type Engine } from '../engine/duckdb-engine.js';
+import { openEngine, type Engine } from '../engine/duckdb-engine.js';
+import { lockToRunFolder, openAuditEngine, openPlatformEngine, stageSnapshotCopy } from '../engine/sandbox.js';
+import { assertOneSelect } from '../engine/sql-statement.js';
 import { countNulls, runQualityChecks, type CheckOutcome } from '../engine/quality-checks.js';
 import { readSnapshotStats } from '../engine/snapshot-stats.js';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../engine/sql-text.js';
@@ -41,6 +43,7 @@ import { extractProduct } from './extract/extract-product.js';
 import type { ExtractContext, Extracted } from './extract/extract-types.js';
 import type { RunObserver } from './run-observer.js';
 import type { RunOutcome } from './run-outcome.js';
+import { runTenancy, tenantEnvironment } from './run-tenancy.js';
 
 export interface PipelineDefinition {
   readonly productId: string;
@@ -85,7 +88,11 @@ function isIncremental(input: InputSpec): boolean {
 }
 
 export async function runPipeline(def: PipelineDefinition, options: RunPipelineOptions): Promise<RunOutcome> {
-  const env = options.env ?? process.env;
+  const { product } = def;
+  // Scoped to the product's domain; every value resolved through it is scrubbed from what the run records.
+  const tenancy = runTenancy(options.config, product.metadata.domain);
+  const env = tenantEnvironment(options.env ?? process.env, tenancy);
+  const scrub = (text: string) => tenancy.resolved.scrub(text);
   const dryRun = options.dryRun ?? !options.registry;
   const registry = dryRun ? undefined : options.registry;
   const trigger = options.trigger ?? 'manual';
@@ -93,7 +100,6 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const runId = newRunId();
   const startedAt = new Date().toISOString();
-  const { product } = def;
 
   if (registry) {
     await startRun(registry, {
@@ -145,6 +151,11 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
   let engine: Engine | undefined;
   const closers: Array<() => Promise<void>> = [];
   const inputRecords = new Map<string, RunInputRecord>();
+  const platformEngine = async (): Promise<Engine> => {
+    const opened = await openPlatformEngine(workRoot);
+    closers.push(async () => opened.close());
+    return opened;
+  };
 
   const step = async <T>(name: string, fn: () => Promise<T>, rows?: (t: T) => number | undefined): Promise<T> => {
     observer.onStepStart?.(name);
@@ -168,7 +179,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
         status: 'failed',
         startedAt: at,
         ms: Date.now() - started,
-        error: messageOf(e),
+        error: scrub(messageOf(e)),
       };
       steps.push(record);
       observer.onStep?.(record);
@@ -197,6 +208,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
       warehouseDir: options.config.warehouseDir,
       registry,
       lastRun: isIncremental(input) ? lastRuns.get(input.name) : undefined,
+      tenancy,
       // A streamed input's rows arrive while the transform runs.
       onRows: (rows) =>
         observer.onProgress?.({ step: input === streamInput ? 'transform' : 'extract', input: input.name, rows }),
@@ -245,11 +257,10 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
       },
       (n) => n,
     );
-    // Inputs are staged (or opened): user SQL runs next, confined to the run's folder and the warehouse.
-    await restrictFileAccess(
-      engine,
-      [workRoot, options.config.warehouseDir].filter((d) => existsSync(d)),
-    );
+    // Inputs are staged (or opened): user SQL runs next, confined to the run's own folder.
+    const merge = previous && product.spec.inputs.some(isIncremental) ? previous : undefined;
+    const mergeFile = merge ? stageSnapshotCopy(merge.file, stagingDir, 'mesh_previous') : undefined;
+    await lockToRunFolder(engine, workRoot);
     const sumRowsIn = () =>
       product.spec.inputs.filter((i) => !i.product).reduce((n, i) => n + (inputRecords.get(i.name)?.rowsIn ?? 0), 0);
     /** Runs an engine statement that reads the streamed input, while feeding it. */
@@ -265,10 +276,10 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
     const candidateDir = join(workRoot, 'snapshot');
     mkdirSync(candidateDir, { recursive: true });
     const candidate = join(candidateDir, 'data.parquet');
-    const merge = previous && product.spec.inputs.some(isIncremental) ? previous : undefined;
     const rowsTransformed = await step(
       'transform',
       async () => {
+        await assertOneSelect(sql, 'the transform');
         const columns = await describeTransform(engine!, sql);
         const conform = planConform(columns, product.spec.schema.columns);
         if (conform.problems.length > 0)
@@ -276,20 +287,20 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
         // Skipping a no-op projection keeps the one-pass path as lean as a plain COPY.
         const shaped = conform.identity ? sql : `SELECT ${conform.selectList} FROM (\n${sql}\n) AS mesh_transform`;
         let produced: number;
-        if (merge) {
+        if (mergeFile) {
           await withFeed(() => engine!.connection.run(`CREATE TABLE mesh_new AS ${shaped}`));
           produced = Number((await engine!.rows('SELECT count(*) AS n FROM mesh_new'))[0].n);
           const pk = product.spec.schema.primaryKey;
           const keep = pk?.length
-            ? `SELECT p.* FROM read_parquet(${quoteLiteral(merge.file)}) AS p WHERE NOT EXISTS (SELECT 1 FROM mesh_new AS n WHERE ${pk.map((k) => `n.${quoteIdent(k)} IS NOT DISTINCT FROM p.${quoteIdent(k)}`).join(' AND ')})`
-            : `SELECT * FROM read_parquet(${quoteLiteral(merge.file)})`;
+            ? `SELECT p.* FROM read_parquet(${quoteLiteral(mergeFile)}) AS p WHERE NOT EXISTS (SELECT 1 FROM mesh_new AS n WHERE ${pk.map((k) => `n.${quoteIdent(k)} IS NOT DISTINCT FROM p.${quoteIdent(k)}`).join(' AND ')})`
+            : `SELECT * FROM read_parquet(${quoteLiteral(mergeFile)})`;
           await writeParquet(engine!, `SELECT * FROM mesh_new UNION ALL BY NAME ${keep}`, candidate);
         } else {
           await withFeed(() => writeParquet(engine!, shaped, candidate));
         }
         await engine!.connection.run(`CREATE VIEW snapshot AS SELECT * FROM read_parquet(${quoteLiteral(candidate)})`);
         rowsOut = Number((await engine!.rows('SELECT count(*) AS n FROM snapshot'))[0].n);
-        if (!merge) produced = rowsOut;
+        if (!mergeFile) produced = rowsOut;
         return produced!;
       },
       () => rowsOut ?? undefined,
@@ -314,7 +325,10 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
 
     await step('audit', async () => {
       const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
-      checks = await runQualityChecks(engine!, product.spec.quality?.checks ?? [], product.spec.schema.columns, {
+      // A fresh engine, locked like the transform's, that keeps insertion order for sample rows.
+      const auditEngine = await openAuditEngine(workRoot, candidate);
+      closers.push(async () => auditEngine.close());
+      checks = await runQualityChecks(auditEngine, product.spec.quality?.checks ?? [], product.spec.schema.columns, {
         rowsIn: sumRowsIn(),
         rowsTransformed,
         recentRowCounts: registry ? await recentRowCounts(registry, def.productId, def.major, since) : [],
@@ -347,7 +361,8 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
             warehouseDir: options.config.warehouseDir,
             columns: product.spec.schema.columns,
             primaryKey: product.spec.schema.primaryKey,
-            engine: engine!,
+            // The platform's own engine: publishing reads the warehouse, which the sandboxed one cannot.
+            engine: await platformEngine(),
             env,
           };
           const parquetSpec = product.spec.outputPorts.find((p) => p.type === 'parquet');
@@ -380,7 +395,9 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
               // the changes since the last snapshot the stream announced, so its consumers catch up.
               if (p.port !== 'stream') throw e;
               portWarnings.push(
-                `output port (stream) not updated: ${messageOf(e)}; its consumers catch up at the next publication`,
+                scrub(
+                  `output port (stream) not updated: ${messageOf(e)}; its consumers catch up at the next publication`,
+                ),
               );
             }
           }
@@ -399,7 +416,8 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
       );
     }
   } catch (e) {
-    error = messageOf(e);
+    // The one place the run's error is recorded: no resolved value gets past it.
+    error = scrub(messageOf(e));
   } finally {
     if (renew) clearInterval(renew);
     for (const close of closers) await close().catch(() => undefined);
@@ -419,6 +437,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
   const status = error ? 'failed' : 'succeeded';
   const checkRecords: CheckResultRecord[] = checks.map((c) => ({
     ...c,
+    message: scrub(c.message),
     runId,
     product: def.productId,
     time: finishedAt,
