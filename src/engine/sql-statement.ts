@@ -49,6 +49,15 @@ function parserConnection(): Promise<DuckDBConnection> {
 /** Exactly one read-only SELECT/WITH statement, or why not (with the parser's position). */
 export async function classifySelect(sql: string): Promise<StatementVerdict> {
   const connection = await parserConnection();
+  // The parser's statement count first, whatever their kinds (json_serialize_sql fails on the first non-SELECT).
+  const count = await statementCount(connection, sql);
+  if (count !== undefined && count > 1)
+    return {
+      ok: false,
+      reason: 'kind',
+      message: `${count} statements where exactly one SELECT is allowed`,
+      offset: secondStatementOffset(sql),
+    };
   const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
   const parsed = JSON.parse(String(reader.getRowObjectsJson()[0].j)) as Serialized;
   if (parsed.error) {
@@ -71,6 +80,15 @@ export async function classifySelect(sql: string): Promise<StatementVerdict> {
   const type = statements[0].node?.type ?? '';
   if (!QUERY_NODES.has(type)) return { ok: false, reason: 'kind', message: onlySelect(sql) };
   return { ok: true };
+}
+
+/** How many statements the parser reads in `sql`, or undefined when it cannot read it at all. */
+async function statementCount(connection: DuckDBConnection, sql: string): Promise<number | undefined> {
+  try {
+    return (await connection.extractStatements(sql)).count;
+  } catch {
+    return undefined;
+  }
 }
 
 function onlySelect(sql: string): string {

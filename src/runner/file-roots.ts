@@ -24,7 +24,7 @@ export interface FileRoots {
 const SYSTEM_DIRS = ['/proc', '/sys', '/dev', '/etc', '/run', '/boot'];
 
 export type PlacedFile =
-  | { readonly ok: true; readonly path: string }
+  | { readonly ok: true; readonly path: string; readonly missing?: true }
   | { readonly ok: false; readonly message: string; readonly hint: string };
 
 /** Whether roots constrain file inputs here at all (always on a server). */
@@ -56,9 +56,8 @@ export function placeFile(
     };
   // On a server a relative path is under the domain's first root; locally, beside the descriptor.
   const full = isAbsolute(resolved) ? resolved : resolve(roots.mode === 'server' ? mine[0].dir : baseDir, resolved);
-  if (!existsSync(full))
-    return { ok: false, message: `file ${shown} does not exist under the data roots of ${domain}`, hint };
-  const real = realpathSync(full);
+  // Absent (yet): placed by its lexical path, `..` resolved; the run places it again, by its real path.
+  const real = existsSync(full) ? realpathSync(full) : full;
   const forbidden = [...SYSTEM_DIRS, ...(roots.platformDirs ?? []).map(realOr)];
   if (forbidden.some((d) => within(real, d)))
     return {
@@ -68,7 +67,7 @@ export function placeFile(
     };
   const inside = mine.some((r) => existsSync(r.dir) && within(real, realpathSync(r.dir)));
   if (!inside) return { ok: false, message: `file ${shown} is outside the data roots of domain ${domain}`, hint };
-  return { ok: true, path: real };
+  return { ok: true, path: real, ...(existsSync(full) ? {} : { missing: true }) };
 }
 
 function realOr(dir: string): string {

@@ -83,6 +83,13 @@ function checkFileInputs(input: PreflightInput, tenancy: RunTenancy, at: At, out
     if (refs.some((r) => !entitlement(tenancy.scope, tenancy.domain, r.name).ok || !env[r.name])) return;
     const resolved = shown.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env[name] ?? '');
     const placed = placeFile(tenancy.roots, tenancy.domain, resolved, input.baseDir ?? process.cwd(), shown);
+    if (placed.ok && placed.missing)
+      out.push({
+        code: 'file-not-found',
+        severity: 'warn',
+        message: `file ${shown} does not exist on this server yet; the run needs it there`,
+        ...at(['spec', 'inputs', i, 'source', 'path']),
+      });
     if (!placed.ok)
       out.push({
         code: 'file-outside-data-roots',

@@ -23,6 +23,7 @@ export async function extractFile(ctx: ExtractContext): Promise<Extracted> {
   if (ctx.tenancy && rootsApply(ctx.tenancy.roots)) {
     const placed = placeFile(ctx.tenancy.roots, ctx.tenancy.domain, raw, ctx.baseDir, shown);
     if (!placed.ok) throw new InputError(`${what}: ${placed.message}`, { details: { hint: placed.hint } });
+    if (placed.missing) throw new InputError(`${what}: file ${shown} does not exist`);
     path = placed.path;
   } else if (!/[*?[]/.test(path) && !existsSync(path))
     throw new InputError(`${what}: file ${shown} does not exist (looked in ${ctx.baseDir})`);
