@@ -25,7 +25,13 @@ const SYSTEM_DIRS = ['/proc', '/sys', '/dev', '/etc', '/run', '/boot'];
 
 export type PlacedFile =
   | { readonly ok: true; readonly path: string; readonly missing?: true }
-  | { readonly ok: false; readonly message: string; readonly hint: string };
+  | {
+      readonly ok: false;
+      readonly message: string;
+      readonly hint: string;
+      /** No root for the domain here: the file may be fine where roots are configured (a warning at publish). */
+      readonly unconfigured?: true;
+    };
 
 /** Whether roots constrain file inputs here at all (always on a server). */
 export function rootsApply(roots: FileRoots): boolean {
@@ -47,7 +53,7 @@ export function placeFile(
   const mine = (roots.roots ?? []).filter((r) => r.domain === domain || r.domain === '*');
   const hint = `the platform's operator gives domain ${domain} a data root in MESH_DATA_ROOTS, e.g. MESH_DATA_ROOTS="${domain}=/srv/data/${domain}", and the file goes under it`;
   if (mine.length === 0)
-    return { ok: false, message: `file ${shown}: domain ${domain} has no data root on this server`, hint };
+    return { ok: false, message: `file ${shown}: domain ${domain} has no data root here`, hint, unconfigured: true };
   if (/[*?[]/.test(resolved))
     return {
       ok: false,

@@ -92,8 +92,9 @@ function checkFileInputs(input: PreflightInput, tenancy: RunTenancy, at: At, out
       });
     if (!placed.ok)
       out.push({
-        code: 'file-outside-data-roots',
-        severity: 'error',
+        code: placed.unconfigured ? 'no-data-root' : 'file-outside-data-roots',
+        // Without a root the product cannot run here, but may where roots are configured; an escape never can.
+        severity: placed.unconfigured ? 'warn' : 'error',
         message: placed.message,
         hint: placed.hint,
         ...at(['spec', 'inputs', i, 'source', 'path']),
