@@ -409,6 +409,35 @@ describe.each(BACKENDS)('tenant isolation, server mode on %s', (backend) => {
         expect(text).not.toContain('postgres://postgres:');
       }
     });
+    it('scrubs a resolved value that the engine itself echoes in its error', async () => {
+      // The value is a real file under the root whose path holds the secret; read as parquet, the engine's error quotes the path.
+      const dir = join(t.roots, 'sales', `${SECRET_PASSWORD}-drop`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'orders.csv'), CSV);
+      process.env.SALES_SECRET_FILE = join(dir, 'orders.csv');
+      const published = await call(
+        t,
+        t.member,
+        'POST',
+        '/v1/products',
+        bundle('leaky-engine', (p) =>
+          noFileInputs(p, {
+            name: 'records',
+            source: { type: 'file', path: '${SALES_SECRET_FILE}', format: 'parquet' },
+          }),
+        ),
+      );
+      expect(published.text).toContain('"status":"created"');
+      const run = await call(t, t.member, 'POST', '/v1/products/sales/leaky-engine/runs', {});
+      expect(run.json.status).toBe('failed');
+      expect(run.json.error).toContain('${SALES_SECRET_FILE}');
+      const runs = await call(t, t.admin, 'GET', '/v1/products/sales/leaky-engine/runs');
+      const events = await call(t, t.admin, 'GET', '/v1/events?subject=sales/leaky-engine');
+      expect(events.text).toContain('run.failed');
+      const lineage = readFileSync(t.lineageFile, 'utf8');
+      expect(lineage).toContain('leaky-engine');
+      for (const text of [run.text, runs.text, events.text, lineage]) expect(text).not.toContain(SECRET_PASSWORD);
+    });
   });
 });
 
