@@ -2,7 +2,8 @@
  * The in-process implementation of MeshApi over a registry (SQLite or PostgreSQL).
  */
 import { existsSync } from 'node:fs';
-import { hasErrors } from '../core/diagnostic.js';
+import { dirname, resolve } from 'node:path';
+import { hasErrors, type Diagnostic } from '../core/diagnostic.js';
 import { InputError, NotFoundError } from '../core/errors.js';
 import { noGovernance, type Governance } from '../governance/governance.js';
 import { effectiveSeverity, GLOBAL_SCOPE, PolicyEngine, type RuleInForce } from '../governance/policy-engine.js';
@@ -15,6 +16,7 @@ import { listEvents } from '../registry/operations/events/list-events.js';
 import { listCheckResults } from '../registry/operations/runs/list-check-results.js';
 import { listRuns } from '../registry/operations/runs/list-runs.js';
 import { runPipeline } from '../runner/run-pipeline.js';
+import { preflightDiagnostics } from '../runner/run-preflight.js';
 import { resolveRunTarget, runPublishedProduct } from '../runner/run-product.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import { publishVersion } from '../registry/operations/products/publish-version.js';
@@ -57,19 +59,31 @@ export interface LocalPlatformOptions {
 }
 
 export class LocalPlatform implements MeshApi {
-  readonly config: MeshConfig;
+  #config: MeshConfig;
   readonly governance: Governance;
   readonly policies?: PoliciesInForce;
   #registry?: Promise<Registry>;
   readonly #ownsRegistry: boolean;
 
   constructor(options: LocalPlatformOptions = {}) {
-    this.config = options.config ?? configFromEnv();
+    this.#config = options.config ?? configFromEnv();
     this.governance = options.governance ?? noGovernance;
     this.policies =
       options.policies ?? (this.governance instanceof PolicyEngine ? new PoliciesInForce(this.governance) : undefined);
     if (options.registry) this.#registry = Promise.resolve(options.registry);
     this.#ownsRegistry = !options.registry;
+  }
+
+  get config(): MeshConfig {
+    return this.#config;
+  }
+
+  /**
+   * From now on this platform serves many domains (`mesh serve`, `mesh worker`): environment
+   * grants and data roots always apply to what it validates and runs (core/env-scope.ts).
+   */
+  enterServerMode(): void {
+    this.#config = { ...this.#config, tenancy: { ...this.#config.tenancy, mode: 'server' } };
   }
 
   /** Opened on first use, so `mesh validate` of a lone file never touches the database. */
@@ -86,6 +100,7 @@ export class LocalPlatform implements MeshApi {
   async checkLoaded(checked: CheckedBundle): Promise<CheckResult> {
     const diagnostics = [...checked.diagnostics];
     const product = checked.product;
+    if (product) diagnostics.push(...(await this.#preflight(checked)));
     if (product && !hasErrors(diagnostics)) {
       const governance = await this.#governanceInForce();
       const versions =
@@ -105,6 +120,17 @@ export class LocalPlatform implements MeshApi {
       },
       diagnostics,
     };
+  }
+
+  /** What this platform's tenancy rules refuse before a run: entitlements, one-SELECT SQL, data roots. */
+  #preflight(checked: CheckedBundle, baseDir?: string): Promise<Diagnostic[]> {
+    return preflightDiagnostics({
+      product: checked.product!,
+      source: checked.source,
+      transformSql: checked.bundle.transformSql,
+      config: this.config,
+      baseDir: baseDir ?? resolve(dirname(checked.bundle.file)),
+    });
   }
 
   /** Versions to compare with; a SQLite registry that does not exist yet holds none, so validate does not create it. */
@@ -378,9 +404,13 @@ export class LocalPlatform implements MeshApi {
     options: RunProductRequest & { baseDir?: string; env?: NodeJS.ProcessEnv } = {},
   ): Promise<RunOutcome> {
     const checked = checkBundle(bundle);
-    if (!checked.product || hasErrors(checked.diagnostics)) {
+    const diagnostics = [
+      ...checked.diagnostics,
+      ...(checked.product ? await this.#preflight(checked, options.baseDir) : []),
+    ];
+    if (!checked.product || hasErrors(diagnostics)) {
       throw new InputError(`${bundle.file} has errors; fix them before running (mesh validate shows them)`, {
-        details: { diagnostics: checked.diagnostics },
+        details: { diagnostics },
       });
     }
     const product = checked.product;

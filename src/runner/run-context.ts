@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Engine } from '../engine/duckdb-engine.js';
 import type { CheckOutcome } from '../engine/quality-checks.js';
 import type { ColumnStats } from '../engine/snapshot-stats.js';
+import { runTenancy, tenantEnvironment, type RunTenancy } from './run-tenancy.js';
 import type { MeshConfig } from '../core/mesh-config.js';
 import type { PortLocation } from '../ports/output-port.js';
 import type { CurrentSnapshot } from '../ports/warehouse.js';
@@ -74,6 +75,12 @@ export interface RunContext {
   readonly portWarnings: string[];
   /** Run at the end of the run, whatever happened. */
   readonly closers: Array<() => Promise<void>>;
+  /** What the run may reach (scoped environment, data roots) and the values it resolved. */
+  readonly tenancy: RunTenancy;
+  /** Removes every value resolved from the environment: applied to all the run records. */
+  readonly scrub: (text: string) => string;
+  /** The previous snapshot copied into the run folder, for an incremental merge. */
+  mergeFile?: string;
   engine?: Engine;
   /** The snapshot current when the run started (recorded runs). */
   previous?: CurrentSnapshot;
@@ -105,11 +112,15 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
     ? mkdtempSync(join(tmpdir(), 'mesh-run-'))
     : workDirOf(options.config.warehouseDir, def.productId, runId);
   const candidateDir = join(workRoot, 'snapshot');
+  // Scoped to the product's domain; every value resolved through it is scrubbed from what the run records.
+  const tenancy = runTenancy(options.config, def.product.metadata.domain);
   return {
     def,
     product: def.product,
     config: options.config,
-    env: options.env ?? process.env,
+    env: tenantEnvironment(options.env ?? process.env, tenancy),
+    tenancy,
+    scrub: (text) => tenancy.resolved.scrub(text),
     dryRun,
     registry: dryRun ? undefined : options.registry,
     trigger: options.trigger ?? 'manual',

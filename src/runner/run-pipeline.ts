@@ -52,7 +52,8 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
     await auditStep(ctx);
     await publishStep(ctx);
   } catch (e) {
-    ctx.error = messageOf(e);
+    // The one place the run's error is recorded: no resolved value gets past it.
+    ctx.error = ctx.scrub(messageOf(e));
   } finally {
     if (renew) clearInterval(renew);
     await releaseResources(ctx);

@@ -20,7 +20,7 @@ export async function timedStep<T>(
     record({ name, status: 'succeeded', startedAt: at, ms: Date.now() - started, rows: rows?.(result) });
     return result;
   } catch (e) {
-    record({ name, status: 'failed', startedAt: at, ms: Date.now() - started, error: messageOf(e) });
+    record({ name, status: 'failed', startedAt: at, ms: Date.now() - started, error: ctx.scrub(messageOf(e)) });
     throw e;
   }
 }

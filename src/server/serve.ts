@@ -46,6 +46,8 @@ export interface RunningServer {
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const base = options.platform;
+  // A server runs many domains' products in its own environment: their grants and data roots always apply.
+  base.enterServerMode();
   const registry = await base.registry();
   const log = options.log ?? silentLog;
   const metrics = options.metrics ?? new Metrics();

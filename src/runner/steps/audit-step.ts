@@ -2,7 +2,8 @@
 import { MeshError } from '../../core/errors.js';
 import { runQualityChecks } from '../../engine/quality-checks.js';
 import { recentRowCounts } from '../../registry/operations/runs/recent-row-counts.js';
-import { engineOf, type RunContext } from '../run-context.js';
+import { openAuditEngine } from '../../engine/sandbox.js';
+import type { RunContext } from '../run-context.js';
 import { timedStep } from '../run-step.js';
 import { sumRowsIn } from './extract-step.js';
 
@@ -10,8 +11,11 @@ export async function auditStep(ctx: RunContext): Promise<void> {
   const { def, registry } = ctx;
   await timedStep(ctx, 'audit', async () => {
     const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    // A fresh engine, locked like the transform's, that keeps insertion order for sample rows.
+    const auditEngine = await openAuditEngine(ctx.workRoot, ctx.candidate);
+    ctx.closers.push(async () => auditEngine.close());
     ctx.checks = await runQualityChecks(
-      engineOf(ctx),
+      auditEngine,
       ctx.product.spec.quality?.checks ?? [],
       ctx.product.spec.schema.columns,
       {

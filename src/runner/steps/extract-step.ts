@@ -4,9 +4,9 @@
  * (its rows arrive through `ctx.withFeed`). Once inputs are staged, the engine's file access
  * is locked to the run's folder and the warehouse before any user SQL runs.
  */
-import { existsSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
-import { openEngine, restrictFileAccess } from '../../engine/duckdb-engine.js';
+import { openEngine } from '../../engine/duckdb-engine.js';
+import { lockToRunFolder, stageSnapshotCopy } from '../../engine/sandbox.js';
 import type { InputSpec } from '../../descriptor/data-product-schema.js';
 import { extractFile } from '../extract/extract-file.js';
 import { extractMysql } from '../extract/extract-mysql.js';
@@ -28,6 +28,7 @@ export async function extractStep(ctx: RunContext, sql: string): Promise<void> {
     warehouseDir: ctx.config.warehouseDir,
     registry: ctx.registry,
     lastRun: isIncremental(input) ? ctx.lastRuns.get(input.name) : undefined,
+    tenancy: ctx.tenancy,
     // A streamed input's rows arrive while the transform runs.
     onRows: (rows) =>
       ctx.observer.onProgress?.({ step: input === streamInput ? 'transform' : 'extract', input: input.name, rows }),
@@ -63,11 +64,10 @@ export async function extractStep(ctx: RunContext, sql: string): Promise<void> {
     },
     (n) => n,
   );
-  // Inputs are staged (or opened): user SQL runs next, confined to the run's folder and the warehouse.
-  await restrictFileAccess(
-    engineOf(ctx),
-    [ctx.workRoot, ctx.config.warehouseDir].filter((d) => existsSync(d)),
-  );
+  // Inputs are staged (or opened): user SQL runs next, confined to the run's own folder.
+  const merge = ctx.previous && ctx.product.spec.inputs.some(isIncremental) ? ctx.previous : undefined;
+  if (merge) ctx.mergeFile = stageSnapshotCopy(merge.file, ctx.stagingDir, 'mesh_previous');
+  await lockToRunFolder(engineOf(ctx), ctx.workRoot);
   if (streamed) {
     const s = streamed;
     ctx.withFeed = async (work) => {

@@ -9,7 +9,9 @@ import { ParquetPort } from '../../ports/parquet-port.js';
 import { PostgresPort } from '../../ports/postgres-port.js';
 import { StreamPort } from '../../ports/stream-port.js';
 import type { OutputPort, PortLocation, PreparedPublication } from '../../ports/output-port.js';
-import { engineOf, messageOf, type RunContext } from '../run-context.js';
+import type { Engine } from '../../engine/duckdb-engine.js';
+import { openPlatformEngine } from '../../engine/sandbox.js';
+import { messageOf, type RunContext } from '../run-context.js';
 import { timedStep } from '../run-step.js';
 
 type Prepared = Array<{ port: string; publication: PreparedPublication }>;
@@ -42,6 +44,13 @@ export async function publishStep(ctx: RunContext): Promise<void> {
   );
 }
 
+/** An engine of the platform's own (not locked to the run folder), closed with the run. */
+async function platformEngine(ctx: RunContext): Promise<Engine> {
+  const opened = await openPlatformEngine(ctx.workRoot);
+  ctx.closers.push(async () => opened.close());
+  return opened;
+}
+
 async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepared> {
   const { def } = ctx;
   const base = {
@@ -56,7 +65,8 @@ async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepa
     warehouseDir: ctx.config.warehouseDir,
     columns: ctx.product.spec.schema.columns,
     primaryKey: ctx.product.spec.schema.primaryKey,
-    engine: engineOf(ctx),
+    // The platform's own engine: publishing reads the warehouse, which the sandboxed one cannot.
+    engine: await platformEngine(ctx),
     env: ctx.env,
   };
   const parquetSpec = ctx.product.spec.outputPorts.find((p) => p.type === 'parquet');
@@ -93,7 +103,7 @@ async function commitPorts(ctx: RunContext, prepared: Prepared): Promise<PortLoc
       // the changes since the last snapshot the stream announced, so its consumers catch up.
       if (p.port !== 'stream') throw e;
       ctx.portWarnings.push(
-        `output port (stream) not updated: ${messageOf(e)}; its consumers catch up at the next publication`,
+        ctx.scrub(`output port (stream) not updated: ${messageOf(e)}; its consumers catch up at the next publication`),
       );
     }
   }

@@ -19,6 +19,7 @@ export function runOutcomeOf(ctx: RunContext): RunOutcome {
   const status = ctx.error ? 'failed' : 'succeeded';
   const checks: CheckResultRecord[] = ctx.checks.map((c) => ({
     ...c,
+    message: ctx.scrub(c.message),
     runId,
     product: def.productId,
     time: finishedAt,

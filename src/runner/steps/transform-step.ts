@@ -3,24 +3,26 @@
  * the way to the candidate parquet file. An incremental product merges the new rows with the
  * previous snapshot (by primary key when it has one). Leaves the `snapshot` view for the checks.
  */
+import { assertOneSelect } from '../../engine/sql-statement.js';
 import { mkdirSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
 import { planConform } from '../../engine/conform-schema.js';
 import type { Engine } from '../../engine/duckdb-engine.js';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../../engine/sql-text.js';
 import type { PipelineDefinition } from '../run-context.js';
-import { engineOf, isIncremental, messageOf, type RunContext } from '../run-context.js';
+import { engineOf, messageOf, type RunContext } from '../run-context.js';
 import { timedStep } from '../run-step.js';
 
 export async function transformStep(ctx: RunContext, sql: string): Promise<void> {
   const { product } = ctx;
   const engine = engineOf(ctx);
   mkdirSync(ctx.candidateDir, { recursive: true });
-  const merge = ctx.previous && product.spec.inputs.some(isIncremental) ? ctx.previous : undefined;
+  const mergeFile = ctx.mergeFile;
   ctx.rowsTransformed = await timedStep(
     ctx,
     'transform',
     async () => {
+      await assertOneSelect(sql, 'the transform');
       const columns = await describeTransform(engine, sql);
       const conform = planConform(columns, product.spec.schema.columns);
       if (conform.problems.length > 0)
@@ -28,13 +30,13 @@ export async function transformStep(ctx: RunContext, sql: string): Promise<void>
       // Skipping a no-op projection keeps the one-pass path as lean as a plain COPY.
       const shaped = conform.identity ? sql : `SELECT ${conform.selectList} FROM (\n${sql}\n) AS mesh_transform`;
       let produced: number | undefined;
-      if (merge) {
+      if (mergeFile) {
         await ctx.withFeed(() => engine.connection.run(`CREATE TABLE mesh_new AS ${shaped}`));
         produced = Number((await engine.rows('SELECT count(*) AS n FROM mesh_new'))[0].n);
         const pk = product.spec.schema.primaryKey;
         const keep = pk?.length
-          ? `SELECT p.* FROM read_parquet(${quoteLiteral(merge.file)}) AS p WHERE NOT EXISTS (SELECT 1 FROM mesh_new AS n WHERE ${pk.map((k) => `n.${quoteIdent(k)} IS NOT DISTINCT FROM p.${quoteIdent(k)}`).join(' AND ')})`
-          : `SELECT * FROM read_parquet(${quoteLiteral(merge.file)})`;
+          ? `SELECT p.* FROM read_parquet(${quoteLiteral(mergeFile)}) AS p WHERE NOT EXISTS (SELECT 1 FROM mesh_new AS n WHERE ${pk.map((k) => `n.${quoteIdent(k)} IS NOT DISTINCT FROM p.${quoteIdent(k)}`).join(' AND ')})`
+          : `SELECT * FROM read_parquet(${quoteLiteral(mergeFile)})`;
         await writeParquet(engine, `SELECT * FROM mesh_new UNION ALL BY NAME ${keep}`, ctx.candidate);
       } else {
         await ctx.withFeed(() => writeParquet(engine, shaped, ctx.candidate));
