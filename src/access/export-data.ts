@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { NotFoundError, UnavailableError } from '../core/errors.js';
 import type { ColumnSpec } from '../descriptor/data-product-schema.js';
 import { openEngine, restrictFileAccess } from '../engine/duckdb-engine.js';
-import { maskedSelect } from '../engine/masked-select.js';
+import { maskedSelect, type MaskedSelect } from '../engine/masked-select.js';
 import { maskingKeyFromEnv } from '../engine/masking-key.js';
 import { quoteLiteral } from '../engine/sql-text.js';
 import { readCurrentSnapshot } from '../ports/warehouse.js';
@@ -58,22 +58,33 @@ export async function exportData(
     throw new NotFoundError(`${target.product}@${target.major} has no snapshot yet`, {
       details: { hint: `mesh run ${target.product} publishes one` },
     });
-  const columns = await classifiedColumns(registry, target.product, snapshot.version, target.columns);
+  const classified = await classifiedColumns(registry, target.product, snapshot.version, target.columns);
   const key = options.hashKey ? { key: options.hashKey, fromEnv: true } : maskingKeyFromEnv({});
-  const projection = maskedSelect(`read_parquet(${quoteLiteral(snapshot.file)})`, columns, {
-    piiCleared: decision.piiCleared,
-    hashKey: key.key,
-  });
-  if (projection.hashes && options.requireHashKey && !key.fromEnv)
-    throw new UnavailableError('this server has no MESH_MASKING_KEY, so it cannot serve hashed columns', {
-      details: { hint: 'the operator sets MESH_MASKING_KEY (a long random secret) in the server environment' },
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-export-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  let written: { file: string; rows: number; masked: string[] };
+  try {
+    written = await writeExport(dir, snapshot.file, options.format, (inFile) => {
+      const projection = maskedSelect(
+        `read_parquet(${quoteLiteral(snapshot.file)})`,
+        classified.filter((c) => inFile.has(c.name)),
+        { piiCleared: decision.piiCleared, hashKey: key.key },
+      );
+      if (projection.hashes && options.requireHashKey && !key.fromEnv)
+        throw new UnavailableError('this server has no MESH_MASKING_KEY, so it cannot serve hashed columns', {
+          details: { hint: 'the operator sets MESH_MASKING_KEY (a long random secret) in the server environment' },
+        });
+      return projection;
     });
-  const direct = options.format === 'parquet' && projection.masked.length === 0;
-  const { file, rows, cleanup } = direct
-    ? { file: snapshot.file, rows: snapshot.rows, cleanup: () => undefined }
-    : await copyProjection(projection.sql, options.format, dirname(snapshot.file));
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+  const direct = written.file === snapshot.file;
+  if (direct) cleanup();
+  const rows = direct ? snapshot.rows : written.rows;
   await logRead(registry, decision, 'download', {
-    maskedColumns: projection.masked,
+    maskedColumns: written.masked,
     rows,
     durationMs: performance.now() - started,
   });
@@ -83,10 +94,10 @@ export async function exportData(
     snapshotId: snapshot.snapshotId,
     format: options.format,
     rows,
-    maskedColumns: projection.masked,
+    maskedColumns: written.masked,
     piiCleared: decision.piiCleared,
     contentType: CONTENT_TYPES[options.format],
-    body: streamFile(file, cleanup),
+    body: streamFile(written.file, direct ? () => undefined : cleanup),
   };
 }
 
@@ -106,23 +117,25 @@ async function classifiedColumns(
   return [...byName.values()];
 }
 
-async function copyProjection(
-  sql: string,
+/**
+ * Reads the snapshot's columns, builds the projection over them, and COPYs it into `dir` —
+ * unless it is an unmasked parquet download, which is the snapshot file itself.
+ */
+async function writeExport(
+  dir: string,
+  snapshotFile: string,
   format: DataFormat,
-  snapshotDir: string,
-): Promise<{ file: string; rows: number; cleanup: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'mesh-export-'));
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  const file = join(dir, `data.${format}`);
+  project: (columns: ReadonlySet<string>) => MaskedSelect,
+): Promise<{ file: string; rows: number; masked: string[] }> {
   const engine = await openEngine({ workDir: dir });
   try {
-    await restrictFileAccess(engine, [snapshotDir, dir]);
-    const result = await engine.rows(`COPY (${sql}) TO ${quoteLiteral(file)} (${COPY_OPTIONS[format]})`);
-    const count = Object.values(result[0] ?? {})[0];
-    return { file, rows: Number(count ?? 0), cleanup };
-  } catch (error) {
-    cleanup();
-    throw error;
+    await restrictFileAccess(engine, [dirname(snapshotFile), dir]);
+    const described = await engine.rows(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(snapshotFile)})`);
+    const projection = project(new Set(described.map((r) => String(r.column_name))));
+    if (format === 'parquet' && projection.masked.length === 0) return { file: snapshotFile, rows: -1, masked: [] };
+    const file = join(dir, `data.${format}`);
+    const result = await engine.rows(`COPY (${projection.sql}) TO ${quoteLiteral(file)} (${COPY_OPTIONS[format]})`);
+    return { file, rows: Number(Object.values(result[0] ?? {})[0] ?? 0), masked: projection.masked };
   } finally {
     engine.close();
   }
