@@ -218,6 +218,18 @@ export const DataProductSpec = Type.Object(
           default: Type.Optional(StringEnum(['deny', 'allow'] as const, 'deny (default) or allow')),
           allow: Type.Optional(Type.Array(AccessRule)),
           pii: Type.Optional(Type.Array(AccessRule)),
+          autoApprove: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  team: Type.Optional(Type.String({ minLength: 1 })),
+                  domain: Type.Optional(Type.String({ minLength: 1 })),
+                },
+                { additionalProperties: false },
+              ),
+              { description: 'teams or domains whose access requests (without PII) are approved at once' },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

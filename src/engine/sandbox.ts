@@ -13,8 +13,13 @@ import { quoteLiteral } from './sql-text.js';
 
 /** Irreversible for this instance: from here on it reads and writes only under `runDir`, and no setting changes. */
 export async function lockToRunFolder(engine: Engine, runDir: string): Promise<void> {
-  const dir = `${realpathSync(runDir).replace(/\/$/, '')}/`;
-  await engine.connection.run(`SET allowed_directories = [${quoteLiteral(dir)}]`);
+  await lockToDirectories(engine, [runDir]);
+}
+
+/** Irreversible for this instance: reads and writes only under `dirs`, and no setting changes. */
+export async function lockToDirectories(engine: Engine, dirs: readonly string[]): Promise<void> {
+  const list = dirs.map((d) => quoteLiteral(`${realpathSync(d).replace(/\/$/, '')}/`)).join(', ');
+  await engine.connection.run(`SET allowed_directories = [${list}]`);
   await engine.connection.run('SET enable_external_access = false');
   await engine.connection.run('SET lock_configuration = true');
 }

@@ -26,7 +26,8 @@ import { listVersionDescriptors } from '../registry/operations/versions/list-ver
 import { deprecationNoticeDays } from '../governance/version-bump.js';
 import { getProduct, getVersion, listProducts, listVersions } from '../registry/operations/products/read-products.js';
 import { searchProducts } from '../registry/operations/products/search-products.js';
-import { openRegistry, type Registry } from '../registry/registry.js';
+import { openRegistry, type Registry, type RegistryTx } from '../registry/registry.js';
+import type { DataProduct } from '../descriptor/data-product-schema.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import { checkBundle, contentHash, type CheckedBundle, type DescriptorBundle } from './descriptor-bundle.js';
 import type {
@@ -45,6 +46,12 @@ import { lineageEmitterFromEnv } from '../lineage/lineage-emitter.js';
 import { lineageObserver } from '../lineage/lineage-observer.js';
 import { configFromEnv, type MeshConfig } from '../core/mesh-config.js';
 import { publishRefusal } from './publish-refusal.js';
+import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../access/access-api.js';
+import { accessLog, decideAccess, listAccess, requestAccess, revokeAccess } from '../access/access-service.js';
+import { guardCheckSamples } from '../access/check-samples.js';
+import { exportData } from '../access/export-data.js';
+import type { AccessScope } from '../access/principal.js';
+import { syncStandingGrants } from '../registry/operations/access/sync-standing-grants.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -56,12 +63,18 @@ export interface LocalPlatformOptions {
    * `governance` when that is a PolicyEngine; without it stored sets are kept but not enforced.
    */
   readonly policies?: PoliciesInForce;
+  /** The key masked hashes use (MESH_MASKING_KEY); default: the environment's, else the development key. */
+  readonly maskingKey?: string;
+  /** A server: refuse to serve hashed columns without a real masking key. */
+  readonly requireMaskingKey?: boolean;
 }
 
 export class LocalPlatform implements MeshApi {
   #config: MeshConfig;
   readonly governance: Governance;
   readonly policies?: PoliciesInForce;
+  readonly maskingKey?: string;
+  readonly requireMaskingKey: boolean;
   #registry?: Promise<Registry>;
   readonly #ownsRegistry: boolean;
 
@@ -72,6 +85,8 @@ export class LocalPlatform implements MeshApi {
       options.policies ?? (this.governance instanceof PolicyEngine ? new PoliciesInForce(this.governance) : undefined);
     if (options.registry) this.#registry = Promise.resolve(options.registry);
     this.#ownsRegistry = !options.registry;
+    this.maskingKey = options.maskingKey ?? (process.env.MESH_MASKING_KEY || undefined);
+    this.requireMaskingKey = options.requireMaskingKey ?? false;
   }
 
   get config(): MeshConfig {
@@ -336,6 +351,7 @@ export class LocalPlatform implements MeshApi {
           actor: this.config.actor,
         });
         await inheritMajorStatus(tx, { productId: created.product, version: created.version });
+        await this.#syncStandingGrants(tx, created.product, major, checked.product!);
       },
     );
     return { ...published, diagnostics: result.diagnostics };
@@ -438,9 +454,54 @@ export class LocalPlatform implements MeshApi {
     return listRuns(registry, await this.existingProductId(registry, ref), options);
   }
 
-  async listCheckResults(ref: string, options: { runs?: number } = {}) {
+  async listCheckResults(ref: string, options: { runs?: number; scope?: AccessScope } = {}) {
     const registry = await this.registry();
-    return listCheckResults(registry, await this.existingProductId(registry, ref), options);
+    const results = await listCheckResults(registry, await this.existingProductId(registry, ref), options);
+    return guardCheckSamples(registry, options.scope, ref, results);
+  }
+
+  /** The standing grants of a major follow its latest version's spec.access (an older patch changes nothing). */
+  async #syncStandingGrants(tx: RegistryTx, product: string, major: number, descriptor: DataProduct) {
+    const latest = await tx
+      .selectFrom('product_versions')
+      .select('version')
+      .where('product_id', '=', product)
+      .where('major', '=', major)
+      .orderBy('minor', 'desc')
+      .orderBy('patch', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (latest?.version !== descriptor.metadata.version) return;
+    await syncStandingGrants(tx, { product, major, descriptor, by: this.config.actor });
+  }
+
+  async requestAccess(scope: AccessScope, input: AccessRequestInput) {
+    return requestAccess(await this.registry(), scope, input);
+  }
+
+  async decideAccess(scope: AccessScope, id: string, input: { approve: boolean; reason?: string }) {
+    return decideAccess(await this.registry(), scope, id, input);
+  }
+
+  async revokeGrant(scope: AccessScope, grantId: string) {
+    return revokeAccess(await this.registry(), scope, grantId);
+  }
+
+  async listAccess(options: AccessListOptions = {}) {
+    return listAccess(await this.registry(), options);
+  }
+
+  async accessLog(scope: AccessScope, options: AccessLogOptions = {}) {
+    return accessLog(await this.registry(), scope, options);
+  }
+
+  async exportData(scope: AccessScope, ref: string, options: { format: DataFormat }) {
+    return exportData(await this.registry(), scope, ref, {
+      warehouseDir: this.config.warehouseDir,
+      format: options.format,
+      hashKey: this.maskingKey,
+      requireHashKey: this.requireMaskingKey,
+    });
   }
 
   private async existingProductId(registry: Registry, ref: string): Promise<string> {

@@ -78,6 +78,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       config: { ...base.config, actor: principal.user },
       governance: base.governance,
       policies: base.policies,
+      maskingKey: base.maskingKey,
+      requireMaskingKey: true,
     });
     return new AuthorizedPlatform(
       principal,
