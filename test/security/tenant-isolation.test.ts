@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
@@ -229,6 +230,37 @@ describe.each(BACKENDS)('tenant isolation, server mode on %s', (backend) => {
       expect((await c.query('SELECT is_called FROM mesh_seq')).rows[0].is_called).toBe(false);
       await c.end();
     });
+  });
+
+  it('finding 1 on MariaDB: a stacked UPDATE in a mysql source query never runs', async () => {
+    const dbName = `mesh_tenancy_${backend}_${process.pid}_${Date.now().toString(36)}`;
+    const admin = await mysql.createConnection({ host: '127.0.0.1', user: 'root', password: '' });
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    try {
+      await admin.query(`CREATE TABLE ${dbName}.accounts (user_name VARCHAR(20), role VARCHAR(20))`);
+      await admin.query(`INSERT INTO ${dbName}.accounts VALUES ('alice', 'member')`);
+      process.env.SALES_MARIA_URI = `mysql://root@127.0.0.1:3306/${dbName}`;
+      for (const query of [
+        `SELECT 1 AS id) AS q; UPDATE accounts SET role = 'admin' WHERE user_name = 'alice'; SELECT * FROM (SELECT 1 AS id`,
+        `SELECT 1 AS id; UPDATE accounts SET role = 'admin'`,
+      ]) {
+        const res = await call(
+          t,
+          t.member,
+          'POST',
+          '/v1/dry-runs',
+          bundle('maria-stacked', (p) =>
+            noFileInputs(p, { name: 'records', source: { type: 'mysql', connection: '${SALES_MARIA_URI}', query } }),
+          ),
+        );
+        expect(res.status === 400 || res.json.status === 'failed').toBe(true);
+      }
+      const [rows] = await admin.query(`SELECT role FROM ${dbName}.accounts WHERE user_name = 'alice'`);
+      expect((rows as Array<{ role: string }>)[0].role).toBe('member');
+    } finally {
+      await admin.query(`DROP DATABASE ${dbName}`);
+      await admin.end();
+    }
   });
 
   describe('finding 2: another domain’s live data from a sql check', () => {
