@@ -326,8 +326,10 @@ function implicitTag(node: Scalar, tags: Document['schema']['tags']): string {
 
 /** Where the tag of the node starting at `offset` is: only spaces, comments and an anchor lie between them. */
 function tagOffset(text: string, offset: number): number {
-  const bang = text.lastIndexOf('!', offset);
-  return bang >= 0 ? bang : offset;
+  let start = text.lastIndexOf('!', offset);
+  if (start < 0) return offset;
+  while (start > 0 && !/[\s,[\]{}]/.test(text[start - 1])) start--; // `!!int`, `!e!tag`: back to the tag's start
+  return start;
 }
 
 function tagProblem(tag: string, implicit: string, offset: number): NodeProblem {
