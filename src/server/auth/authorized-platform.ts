@@ -1,17 +1,23 @@
 /**
  * Access control as a wrapper around the platform (as Backstage's AuthorizedEntitiesCatalog):
  * every route talks to this object, which checks the caller and then delegates, so no
- * handler can forget a check. Roles:
+ * handler can forget a check. Roles (the README's table says the same):
  *   admin       everything
  *   governance  read everything; manages policy sets (governance's own routes)
- *   member      read everything; publish, and act on incidents, in their teams' domains only
- *   consumer    read the catalog, events, SLAs and incidents
+ *   member      read everything; publish, run, and act on incidents, in their teams' domains only
+ *   consumer    read the catalog, SLAs, events, incidents, and the trust signals of a product:
+ *               its run history and check results without sample rows (samples are data).
+ *               Nothing else: not teams, policies, checking or diffing descriptors, and
+ *               belonging to a team gives a consumer no more.
  */
 import { InputError, NotAllowedError } from '../../core/errors.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parseYamlText } from '../../descriptor/yaml-source.js';
 import type { MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
 import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
+
+/** Every role but consumer. */
+const INSIDERS: readonly Role[] = ['admin', 'governance', 'member'];
 
 export class AuthorizedPlatform implements MeshApi, ServerApi {
   constructor(
@@ -50,10 +56,7 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
     else this.#require(['admin', 'member'], action);
   }
 
-  // Reading and checking: every role.
-  check(bundle: DescriptorBundle) {
-    return this.mesh.check(bundle);
-  }
+  // Reading the catalog and a product's trust signals: every role.
   listProducts(options?: { domain?: string; limit?: number; offset?: number }) {
     return this.mesh.listProducts(options);
   }
@@ -69,20 +72,13 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   listRuns(ref: string, options?: { limit?: number }) {
     return this.mesh.listRuns(ref, options);
   }
-  listCheckResults(ref: string, options?: { runs?: number }) {
-    return this.mesh.listCheckResults(ref, options);
-  }
-  listPolicies(options?: { product?: string; domain?: string }) {
-    return this.mesh.listPolicies(options);
-  }
-  diff(bundle: DescriptorBundle, options?: { against?: string }) {
-    return this.mesh.diff(bundle, options);
+  /** Quality status is a trust signal every role needs; sample rows are data, so consumers get none. */
+  async listCheckResults(ref: string, options?: { runs?: number }) {
+    const results = await this.mesh.listCheckResults(ref, options);
+    return this.principal.role === 'consumer' ? results.map((r) => ({ ...r, samples: null })) : results;
   }
   whoami() {
     return this.server.whoami();
-  }
-  listTeams() {
-    return this.server.listTeams();
   }
   productSla(ref: string) {
     return this.server.productSla(ref);
@@ -92,6 +88,24 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   }
   getIncident(id: string) {
     return this.server.getIncident(id);
+  }
+
+  // The platform's inside (teams, policies) and authoring (checking, diffing descriptors): every role but consumer.
+  async check(bundle: DescriptorBundle) {
+    this.#require(INSIDERS, 'check descriptors');
+    return this.mesh.check(bundle);
+  }
+  async diff(bundle: DescriptorBundle, options?: { against?: string }) {
+    this.#require(INSIDERS, 'diff descriptors');
+    return this.mesh.diff(bundle, options);
+  }
+  async listPolicies(options?: { product?: string; domain?: string }) {
+    this.#require(INSIDERS, 'list policies');
+    return this.mesh.listPolicies(options);
+  }
+  async listTeams() {
+    this.#require(INSIDERS, 'list teams');
+    return this.server.listTeams();
   }
 
   /**
