@@ -1,11 +1,11 @@
 /**
- * Another product as an input (`domain/name@major`): its current snapshot in the warehouse,
- * read where it lies (a view over immutable parquet files, nothing copied).
+ * Another product as an input (`domain/name@major`): its current snapshot (as the registry
+ * committed it) in the warehouse, read where it lies (a view over immutable parquet files,
+ * nothing copied).
  */
 import { InputError, UnavailableError } from '../../core/errors.js';
 import { majorStatus } from '../../registry/operations/versions/major-status.js';
 import { quoteIdent, quoteLiteral } from '../../engine/sql-text.js';
-import { readCurrentSnapshot } from '../../ports/warehouse.js';
 import { parseInputProductRef, productId } from '../../descriptor/product-ref.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 
@@ -21,7 +21,7 @@ export async function extractProduct(ctx: ExtractContext): Promise<Extracted> {
       },
     );
   }
-  const current = readCurrentSnapshot(ctx.warehouseDir, id, ref.major!);
+  const current = await ctx.resolveSnapshot(id, ref.major!);
   if (!current) {
     throw new UnavailableError(`input ${ctx.input.name}: ${ctx.input.product} has no published snapshot yet`, {
       details: { hint: `run it first: mesh run ${id}` },
