@@ -54,7 +54,7 @@ export async function exportData(
     await logRead(registry, decision, 'download', { durationMs: performance.now() - started });
     throw readRefusal(decision);
   }
-  const snapshot = readCurrentSnapshot(options.warehouseDir, target.product, target.major);
+  const snapshot = await readCurrentSnapshot(registry, options.warehouseDir, target.product, target.major);
   if (!snapshot)
     throw new NotFoundError(`${target.product}@${target.major} has no snapshot yet`, {
       details: { hint: `mesh run ${target.product} publishes one` },

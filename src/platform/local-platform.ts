@@ -441,6 +441,8 @@ export class LocalPlatform implements MeshApi {
       },
       {
         config: this.config,
+        // Records nothing; product inputs resolve their current snapshot through it.
+        registry: await this.registry(),
         dryRun: true,
         trigger: options.trigger ?? 'manual',
         observer: options.observer,

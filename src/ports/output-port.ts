@@ -1,8 +1,11 @@
 /**
- * One interface for every output port. Publication is two-phase: `prepare` does the slow,
- * invisible work (move files into place, load a staging table, connect); `commit` makes the
- * snapshot visible in one atomic step. A run prepares every port before committing any, so
- * a failure while preparing leaves every reader on the last good snapshot.
+ * One interface for every output port. Publication is two-phase around the run's registry
+ * transaction (the commit point): `prepare` does the slow, invisible work (move files into
+ * place, load a staging table, connect), `stage` the last step that can still fail and be
+ * undone (the SQL table swap, in a transaction left open); then the registry commits, and
+ * `commit` makes the port follow it (commit the swap, write the pointer file, send the
+ * stream messages). A run prepares and stages every port before the registry commit, so a
+ * failure or a kill before it leaves every reader on the last good snapshot.
  */
 import type { Engine } from '../engine/duckdb-engine.js';
 import type { ColumnSpec, OutputPortSpec } from '../descriptor/data-product-schema.js';
@@ -35,6 +38,11 @@ export interface PortLocation {
 }
 
 export interface PreparedPublication {
+  /** Where consumers will find the snapshot (recorded with it at the commit point). */
+  readonly location: PortLocation;
+  /** Optional: the last undoable step, run just before the registry commit. */
+  stage?(): Promise<void>;
+  /** After the registry commit: the port follows it. */
   commit(): Promise<PortLocation>;
   abort(): Promise<void>;
 }

@@ -1,7 +1,9 @@
 /**
  * The postgres port: the snapshot is COPYed into a staging table, then swapped with the live
  * table by renames inside one transaction, so readers see the old table or the new one, never
- * a half-loaded one.
+ * a half-loaded one. The swap is staged (renamed, not committed) before the run's registry
+ * commit and committed after it, so the table never shows a snapshot the registry has not
+ * committed.
  */
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -97,26 +99,48 @@ export class PostgresPort implements OutputPort {
       );
     }
     await rm(csv, { force: true });
+    const location = {
+      name: this.name,
+      type: 'postgres',
+      location: `postgres ${describeHost(url)} ${schema}.${table}`,
+    };
+    const fail = (error: unknown, doing: string) =>
+      new UnavailableError(
+        `${what}: ${doing} ${schema}.${table} failed: ${scrubSecret((error as Error).message, url)}`,
+      );
+    let staged = false;
+    // The swap runs in a transaction left open across the registry commit: readers of the
+    // table see the old rows until COMMIT, and a run killed before it rolls the swap back.
+    const stage = async () => {
+      try {
+        await client.query('BEGIN');
+        await client.query(`DROP TABLE IF EXISTS ${ident(schema)}.${ident(`${table}__mesh_old`)}`);
+        await client.query(`ALTER TABLE IF EXISTS ${live} RENAME TO ${ident(`${table}__mesh_old`)}`);
+        await client.query(`ALTER TABLE ${staging} RENAME TO ${ident(table)}`);
+        await client.query(`DROP TABLE IF EXISTS ${ident(schema)}.${ident(`${table}__mesh_old`)}`);
+        staged = true;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw fail(error, 'swapping');
+      }
+    };
     return {
+      location,
+      stage,
       commit: async () => {
         try {
-          await client.query('BEGIN');
-          await client.query(`DROP TABLE IF EXISTS ${ident(schema)}.${ident(`${table}__mesh_old`)}`);
-          await client.query(`ALTER TABLE IF EXISTS ${live} RENAME TO ${ident(`${table}__mesh_old`)}`);
-          await client.query(`ALTER TABLE ${staging} RENAME TO ${ident(table)}`);
-          await client.query(`DROP TABLE IF EXISTS ${ident(schema)}.${ident(`${table}__mesh_old`)}`);
+          if (!staged) await stage();
           await client.query('COMMIT');
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
-          throw new UnavailableError(
-            `${what}: swapping ${schema}.${table} failed: ${scrubSecret((error as Error).message, url)}`,
-          );
+          throw fail(error, 'committing the swap of');
         } finally {
           await client.end().catch(() => undefined);
         }
-        return { name: this.name, type: 'postgres', location: `postgres ${describeHost(url)} ${schema}.${table}` };
+        return location;
       },
       abort: async () => {
+        if (staged) await client.query('ROLLBACK').catch(() => undefined);
         await client.query(`DROP TABLE IF EXISTS ${staging}`).catch(() => undefined);
         await client.end().catch(() => undefined);
       },

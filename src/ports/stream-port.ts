@@ -81,7 +81,13 @@ export class StreamPort implements OutputPort {
         `output port ${this.name}: cannot prepare JetStream stream ${stream}: ${(error as Error).message}`,
       );
     }
+    const location = {
+      name: this.name,
+      type: 'stream',
+      location: `nats stream ${stream}, subjects ${subject}.rows, ${subject}.deleted and ${subject}.snapshot.published`,
+    };
     return {
+      location,
       commit: async () => {
         try {
           const js = jetstream(nc);
@@ -114,11 +120,7 @@ export class StreamPort implements OutputPort {
             }),
             { headers: this.headers(ctx), msgID: `${ctx.snapshotId}:published` },
           );
-          return {
-            name: this.name,
-            type: 'stream',
-            location: `nats stream ${stream}, subjects ${subject}.rows, ${subject}.deleted and ${subject}.snapshot.published`,
-          };
+          return location;
         } finally {
           await nc.close();
         }

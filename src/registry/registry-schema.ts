@@ -110,6 +110,17 @@ export interface RunLockTable {
   expires_at: string;
 }
 
+/** Per product and major, the snapshot readers get: the commit point of a publication. */
+export interface CurrentSnapshotTable {
+  product_id: string;
+  major: number;
+  snapshot_id: string;
+  version: string;
+  run_id: string;
+  rows: number;
+  published_at: string;
+}
+
 export interface SnapshotTable {
   id: string;
   product_id: string;
@@ -278,6 +289,7 @@ export interface RegistryTables {
   watermarks_by_major: WatermarkTable;
   run_locks: RunLockTable;
   snapshots: SnapshotTable;
+  current_snapshots: CurrentSnapshotTable;
   users: UserTable;
   team_members: TeamMemberTable;
   team_domains: TeamDomainTable;

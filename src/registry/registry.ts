@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { UnavailableError } from '../core/errors.js';
 import { migrateToLatest } from './migrations/migrate.js';
@@ -32,19 +32,38 @@ export interface OpenRegistryOptions {
   readonly sqlitePath?: string;
   readonly migrate?: boolean;
   readonly poolSize?: number;
+  /**
+   * Deadline of one registry statement (default 5 s): PostgreSQL's statement_timeout, and on
+   * the client a frozen connection (no answer, not closed) is cut after it; SQLite's busy
+   * timeout. A stalled registry then fails a request (HTTP 503) instead of hanging it.
+   */
+  readonly statementTimeoutMs?: number;
 }
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
+/** How long to wait for a new PostgreSQL connection, or for a free one in a full pool. */
+const CONNECT_TIMEOUT_MS = 3_000;
 
 export async function openRegistry(options: OpenRegistryOptions): Promise<Registry> {
   const url = options.url;
+  const timeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   let registry: Registry;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      statement_timeout: timeoutMs,
+    });
     pool.on('error', () => {
       /* an idle client lost its connection (server restart): the pool replaces it on next use */
     });
-    // A checked-out client whose connection dies also emits 'error' after failing its query;
-    // without a listener that would crash the process instead of failing one request.
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    pool.on('connect', (client) => {
+      // A checked-out client whose connection dies also emits 'error' after failing its query;
+      // without a listener that would crash the process instead of failing one request.
+      client.on('error', () => undefined);
+      cutWhenFrozen(client, timeoutMs);
+    });
     const db = new Kysely<RegistryTables>({ dialect: new PostgresDialect({ pool }) });
     registry = { dialect: 'postgres', db, description: redactUrl(url), close: () => db.destroy() };
   } else {
@@ -64,7 +83,7 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<Regist
     }
     let database: BetterSqlite3.Database;
     try {
-      database = new BetterSqlite3(file, { timeout: 15_000 });
+      database = new BetterSqlite3(file, { timeout: timeoutMs });
     } catch (error) {
       throw new UnavailableError(`cannot open the registry file ${file}: ${(error as Error).message}`, {
         cause: error,
@@ -90,6 +109,37 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<Regist
     }
   }
   return registry;
+}
+
+/**
+ * A statement that gets no answer within the deadline (plus a second for the server's own
+ * statement_timeout to answer first) is on a frozen connection: the socket is destroyed, so
+ * the statement fails as "connection terminated" (HTTP 503) and the pool drops the client
+ * instead of handing out a connection that will never answer. (pg's own query_timeout fails
+ * the query but keeps the stuck connection in the pool.)
+ */
+function cutWhenFrozen(client: pg.PoolClient, timeoutMs: number): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const socket = (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (!(result instanceof Promise)) return result;
+    const timer = setTimeout(() => socket.destroy(), timeoutMs + 1_000);
+    return result.finally(() => clearTimeout(timer));
+  };
+}
+
+/** Answers when the registry does, or fails after `ms` (readiness probes: a stalled registry is not ready). */
+export async function pingRegistry(registry: Registry, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UnavailableError(`the registry did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([sql`select 1`.execute(registry.db), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -11,8 +11,8 @@ import type { CheckOutcome } from '../engine/quality-checks.js';
 import type { ColumnStats } from '../engine/snapshot-stats.js';
 import { runTenancy, tenantEnvironment, type RunTenancy } from './run-tenancy.js';
 import type { MeshConfig } from '../core/mesh-config.js';
-import type { PortLocation } from '../ports/output-port.js';
-import type { CurrentSnapshot } from '../ports/warehouse.js';
+import type { PortLocation, PreparedPublication } from '../ports/output-port.js';
+import { readCurrentPointer, readCurrentSnapshot, type CurrentSnapshot } from '../ports/warehouse.js';
 import type { RunInputRecord, RunStepRecord, SnapshotRecord } from '../registry/operations/runs/run-records.js';
 import type { Registry } from '../registry/registry.js';
 import type { DataProduct, InputSpec } from '../descriptor/data-product-schema.js';
@@ -37,7 +37,7 @@ export interface PipelineDefinition {
 }
 
 export interface RunPipelineOptions {
-  /** Absent for dry runs, which record nothing. */
+  /** Where the run is recorded; a dry run records nothing in it, but reads current snapshots from it. */
   readonly registry?: Registry;
   readonly config: MeshConfig;
   readonly env?: NodeJS.ProcessEnv;
@@ -54,8 +54,10 @@ export interface RunContext {
   readonly config: MeshConfig;
   readonly env: NodeJS.ProcessEnv;
   readonly dryRun: boolean;
-  /** Absent in dry runs. */
+  /** Where the run is recorded; absent in dry runs. */
   readonly registry?: Registry;
+  /** The current snapshot of a product's major, as the registry committed it (dry runs read it too). */
+  readonly resolveSnapshot: (productId: string, major: number) => Promise<CurrentSnapshot | undefined>;
   readonly trigger: 'manual' | 'schedule' | 'api';
   readonly observer: RunObserver;
   readonly leaseMs: number;
@@ -94,6 +96,8 @@ export interface RunContext {
   checks: CheckOutcome[];
   ports: PortLocation[];
   snapshot?: SnapshotRecord;
+  /** Ports prepared and staged by the publish step, committed once the registry has committed the run. */
+  pending: Array<{ port: string; publication: PreparedPublication }>;
   publishNote?: string;
   error: string | null;
 }
@@ -123,6 +127,7 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
     scrub: (text) => tenancy.resolved.scrub(text),
     dryRun,
     registry: dryRun ? undefined : options.registry,
+    resolveSnapshot: snapshotResolver(options),
     trigger: options.trigger ?? 'manual',
     observer: options.observer ?? {},
     leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
@@ -142,8 +147,20 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
     rowsOut: null,
     checks: [],
     ports: [],
+    pending: [],
     error: null,
   };
+}
+
+/**
+ * Readers resolve "current" through the registry. Only a run given no registry at all (a
+ * dry run of the library without a catalog) falls back to the `current.json` files.
+ */
+function snapshotResolver(options: RunPipelineOptions): RunContext['resolveSnapshot'] {
+  const { registry, config } = options;
+  return registry
+    ? (productId, major) => readCurrentSnapshot(registry, config.warehouseDir, productId, major)
+    : async (productId, major) => readCurrentPointer(config.warehouseDir, productId, major);
 }
 
 /** The engine, once the extract step has opened it. */

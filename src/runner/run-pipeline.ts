@@ -1,14 +1,15 @@
 /**
  * One pipeline run: extract → transform → conform → audit → publish, each step timed and
- * recorded. Any failure ends the run as a recorded failed run (never a half publication):
- * nothing becomes visible before every port has prepared, and the watermark only moves
- * together with the publication, in the same registry transaction.
+ * recorded. Any failure ends the run as a recorded failed run (never a half publication).
+ * The registry transaction that records the run is the commit point: the run's success, its
+ * snapshot as the product's current one and its watermarks change together; nothing is
+ * visible before it (ports prepare and stage first), and the ports follow it after.
  *
  * The steps share a run context (run-context.ts); each is one module in steps/.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import type { InputSpec } from '../descriptor/data-product-schema.js';
-import { readCurrentSnapshot } from '../ports/warehouse.js';
+import { repairCurrentPointer } from '../ports/parquet-port.js';
 import { getWatermarks } from '../registry/operations/runs/get-watermarks.js';
 import { renewRunLock } from '../registry/operations/runs/run-lock.js';
 import { startRun } from '../registry/operations/runs/start-run.js';
@@ -24,8 +25,9 @@ import { prepareWorkDir } from './work-dir.js';
 import { auditStep } from './steps/audit-step.js';
 import { conformStep } from './steps/conform-step.js';
 import { extractStep } from './steps/extract-step.js';
-import { publishStep } from './steps/publish-step.js';
-import { recordRun, runOutcomeOf } from './steps/record-step.js';
+import { abortPublication, completePublication, publishStep } from './steps/publish-step.js';
+import { recordCompletion, recordRun, runOutcomeOf } from './steps/record-step.js';
+import { killPoint } from './test-kill-point.js';
 import { transformSqlOf, transformStep } from './steps/transform-step.js';
 
 export { newRunId, type PipelineDefinition, type RunPipelineOptions } from './run-context.js';
@@ -33,7 +35,6 @@ export { newRunId, type PipelineDefinition, type RunPipelineOptions } from './ru
 export async function runPipeline(def: PipelineDefinition, options: RunPipelineOptions): Promise<RunOutcome> {
   const ctx = createRunContext(def, options);
   await beginRun(ctx);
-  if (!ctx.dryRun) prepareWorkDir(ctx.config.warehouseDir, def.productId, ctx.runId);
   const renew = ctx.registry
     ? setInterval(
         () => void renewRunLock(ctx.registry!, def.productId, ctx.runId, ctx.leaseMs).catch(() => undefined),
@@ -41,28 +42,64 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
       )
     : undefined;
   renew?.unref();
+  let outcome: RunOutcome;
   try {
-    mkdirSync(ctx.stagingDir, { recursive: true });
-    ctx.previous = ctx.dryRun ? undefined : readCurrentSnapshot(ctx.config.warehouseDir, def.productId, def.major);
-    if (ctx.registry) ctx.lastRuns = await getWatermarks(ctx.registry, def.productId, def.major);
-    const sql = transformSqlOf(def);
-    await extractStep(ctx, sql);
-    await transformStep(ctx, sql);
-    await conformStep(ctx);
-    await auditStep(ctx);
-    await publishStep(ctx);
-  } catch (e) {
-    // The one place the run's error is recorded: no resolved value gets past it.
-    ctx.error = ctx.scrub(messageOf(e));
+    await runSteps(ctx);
+    outcome = await commitRun(ctx);
   } finally {
     if (renew) clearInterval(renew);
     await releaseResources(ctx);
   }
-  const outcome = runOutcomeOf(ctx);
-  await recordRun(ctx, outcome);
   if (outcome.status === 'succeeded') ctx.observer.onComplete?.(outcome);
   else ctx.observer.onFail?.(outcome);
   return outcome;
+}
+
+/** extract → transform → conform → audit → publish (prepared and staged); a failure is the run's error. */
+async function runSteps(ctx: RunContext): Promise<void> {
+  const { def } = ctx;
+  try {
+    mkdirSync(ctx.stagingDir, { recursive: true });
+    if (!ctx.dryRun) {
+      ctx.previous = await ctx.resolveSnapshot(def.productId, def.major);
+      repairCurrentPointer(ctx.config.warehouseDir, def.productId, def.major, ctx.previous);
+    }
+    if (ctx.registry) ctx.lastRuns = await getWatermarks(ctx.registry, def.productId, def.major);
+    const sql = transformSqlOf(def);
+    await extractStep(ctx, sql);
+    killPoint(ctx.env, 'after-extract');
+    await transformStep(ctx, sql);
+    killPoint(ctx.env, 'after-transform');
+    await conformStep(ctx);
+    killPoint(ctx.env, 'after-conform');
+    await auditStep(ctx);
+    killPoint(ctx.env, 'after-audit');
+    await publishStep(ctx);
+  } catch (e) {
+    // The one place the run's error is recorded: no resolved value gets past it.
+    ctx.error = ctx.scrub(messageOf(e));
+  }
+}
+
+/**
+ * The commit point: the registry transaction records the run (success, snapshot, current
+ * pointer, watermarks) or its failure; only then do the ports follow a publication.
+ */
+async function commitRun(ctx: RunContext): Promise<RunOutcome> {
+  if (ctx.error) await abortPublication(ctx.pending.splice(0));
+  const outcome = runOutcomeOf(ctx);
+  try {
+    await recordRun(ctx, outcome);
+  } catch (e) {
+    // Not committed (or not known to be): the SQL swap is rolled back; the snapshot folder is
+    // left for the next run, which removes it unless the registry recorded it.
+    await abortPublication(ctx.pending.splice(0).filter((p) => p.port !== 'parquet'));
+    throw e;
+  }
+  if (!ctx.registry || outcome.status !== 'succeeded' || !ctx.snapshot) return outcome;
+  killPoint(ctx.env, 'after-commit');
+  await completePublication(ctx);
+  return recordCompletion(ctx, outcome);
 }
 
 /** Records the run as started (recorded runs take the product's run lock there) and tells the observer. */
@@ -93,6 +130,10 @@ async function beginRun(ctx: RunContext): Promise<void> {
     })),
     outputPorts: product.spec.outputPorts.map((p) => ({ name: p.name, type: p.type })),
   });
+  if (ctx.registry) {
+    prepareWorkDir(ctx.config.warehouseDir, def.productId, ctx.runId);
+    killPoint(ctx.env, 'after-start');
+  }
 }
 
 async function releaseResources(ctx: RunContext): Promise<void> {

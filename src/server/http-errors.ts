@@ -23,6 +23,8 @@ const CONNECTION_CODES = new Set([
   '08003',
   '08006',
   '53300',
+  // statement_timeout: the registry is stalled or overloaded.
+  '57014',
   'SQLITE_BUSY',
 ]);
 

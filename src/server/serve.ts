@@ -7,11 +7,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { sql } from 'kysely';
 import { UnavailableError } from '../core/errors.js';
 import { LocalPlatform } from '../platform/local-platform.js';
 import { authenticateToken } from '../registry/operations/identity/tokens.js';
-import type { Registry } from '../registry/registry.js';
+import { pingRegistry, type Registry } from '../registry/registry.js';
 import { createApp } from './app.js';
 import { AuthorizedPlatform } from './auth/authorized-platform.js';
 import { CachedCatalog, CatalogCache } from './catalog-cache.js';
@@ -21,6 +20,9 @@ import { silentLog, type LogSink } from '../core/json-log.js';
 import { Metrics } from './ops/metrics.js';
 import type { Principal } from './server-api.js';
 import type { BackgroundService } from './background-service.js';
+
+/** /readyz fails when the registry does not answer within this (a load balancer then takes the replica out). */
+const READY_TIMEOUT_MS = 1_000;
 
 export interface StartServerOptions {
   /** The platform to serve: its registry, governance and configuration. */
@@ -100,7 +102,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     platformFor,
     ready: async () => {
       try {
-        await sql`select 1`.execute(registry.db);
+        await pingRegistry(registry, READY_TIMEOUT_MS);
       } catch (error) {
         throw new UnavailableError('the registry is not reachable', { cause: error });
       }

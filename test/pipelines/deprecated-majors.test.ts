@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { scheduledProducts } from '../../src/server/scheduler/scheduled-products.js';
 import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
 import { createChinookDatabase, type ChinookDatabase } from '../helpers/chinook.js';
@@ -95,8 +95,8 @@ describe.each(BACKENDS)('deprecated majors keep running until their sunset (%s r
       expect(v1.steps.find((s) => s.name === 'publish')!.note).toBe(
         'left to 2.0.0, which publishes there too: sql (postgres)',
       );
-      expect(readCurrentSnapshot(h.platform.config.warehouseDir, id, 1)!.snapshotId).toBe(v1.snapshotId);
-      expect(readCurrentSnapshot(h.platform.config.warehouseDir, id, 2)!.snapshotId).toBe(v2.snapshotId);
+      expect(readCurrentPointer(h.platform.config.warehouseDir, id, 1)!.snapshotId).toBe(v1.snapshotId);
+      expect(readCurrentPointer(h.platform.config.warehouseDir, id, 2)!.snapshotId).toBe(v2.snapshotId);
       // The SQL table is 2.0.0's: its columns, its rows.
       const live = await sqlTable.query(`SELECT * FROM catalog.${table} ORDER BY id`);
       expect(live.fields.map((f) => f.name)).toEqual(['id', 'changed_at']);
@@ -126,7 +126,7 @@ describe.each(BACKENDS)('deprecated majors keep running until their sunset (%s r
       await expect(h.platform.runProduct(`${id}@1`, { env })).rejects.toThrow(
         new RegExp(`${id}@1 was retired at its sunset .*: it no longer runs; its data is kept`),
       );
-      expect(readCurrentSnapshot(h.platform.config.warehouseDir, id, 1)!.snapshotId).toBe(v1.snapshotId);
+      expect(readCurrentPointer(h.platform.config.warehouseDir, id, 1)!.snapshotId).toBe(v1.snapshotId);
     } finally {
       await sqlTable.end();
       await chinook.query(`DROP TABLE IF EXISTS ${table}`);

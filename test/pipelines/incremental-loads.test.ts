@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { openEngine } from '../../src/engine/duckdb-engine.js';
-import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { createPipelineHarness, pipelineBundle, type PipelineHarness } from '../helpers/pipelines.js';
 import { createTestDatabase } from '../helpers/registries.js';
 
@@ -18,7 +18,7 @@ const GATE_LOCK = 731_113;
 async function snapshotRows(h: PipelineHarness, product: string): Promise<Array<Record<string, unknown>>> {
   const engine = await openEngine();
   try {
-    const file = readCurrentSnapshot(h.platform.config.warehouseDir, product, 1)!.file;
+    const file = readCurrentPointer(h.platform.config.warehouseDir, product, 1)!.file;
     return await engine.rows(
       `SELECT id, CAST(changed_at AS VARCHAR) AS changed_at FROM read_parquet('${file}') ORDER BY id, changed_at`,
     );

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/core/errors.js';
 import { openEngine } from '../../src/engine/duckdb-engine.js';
-import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { createChinookDatabase, REPO_ROOT, type ChinookDatabase } from '../helpers/chinook.js';
 import { createPipelineHarness, pipelineBundle, type PipelineHarness } from '../helpers/pipelines.js';
 import { mesh } from '../helpers/run-mesh.js';
@@ -130,7 +130,7 @@ describe('pipeline faults', () => {
         status: 'failed',
       });
       expect(outcome.snapshotId).toBeNull();
-      expect(readCurrentSnapshot(h.platform.config.warehouseDir, `faults/${name}`, 1)).toBeUndefined();
+      expect(readCurrentPointer(h.platform.config.warehouseDir, `faults/${name}`, 1)).toBeUndefined();
     },
   );
 
@@ -166,7 +166,7 @@ describe('pipeline faults', () => {
       expect(outcome.error).toBeNull();
       expect(outcome.inputs[0].rowsIn).toBe(30000);
       const engine = await openEngine();
-      const file = readCurrentSnapshot(h.platform.config.warehouseDir, `faults/${name}`, 1)!.file;
+      const file = readCurrentPointer(h.platform.config.warehouseDir, `faults/${name}`, 1)!.file;
       const rows = await engine.rows(
         `SELECT customer_id % 5 AS k, count(*) AS n, count(DISTINCT email) AS d, min(email) AS v, count(email) AS nn FROM read_parquet('${file}') GROUP BY 1 ORDER BY 1`,
       );
@@ -295,7 +295,7 @@ describe('pipeline faults', () => {
       writeFileSync(join(dir, 'people.csv'), `id,email\n${people(3)}\n`);
       await h.platform.publish(bundle('ragged-csv', 'people.csv'));
       expect((await h.platform.runProduct('faults/ragged-csv', { env })).status).toBe('succeeded');
-      const good = readCurrentSnapshot(h.platform.config.warehouseDir, 'faults/ragged-csv', 1)!;
+      const good = readCurrentPointer(h.platform.config.warehouseDir, 'faults/ragged-csv', 1)!;
 
       // A row short of a field (the sniffer then takes the file for one column with another delimiter).
       writeFileSync(join(dir, 'people.csv'), `id,email\n${people(2)}\n3\n4,p4@x.com\n`);
@@ -303,7 +303,7 @@ describe('pipeline faults', () => {
       expect(short.error).toBe(
         `input people: line 4 of ${join(dir, 'people.csv')} has 1 field(s) where the header has 2`,
       );
-      expect(readCurrentSnapshot(h.platform.config.warehouseDir, 'faults/ragged-csv', 1)).toEqual(good);
+      expect(readCurrentPointer(h.platform.config.warehouseDir, 'faults/ragged-csv', 1)).toEqual(good);
       // A row with a field too many, semicolons as the delimiter.
       writeFileSync(join(dir, 'people.csv'), `id;email\n1;p1@x.com\n2;p2@x.com;secret-extra\n`);
       const extra = await h.platform.runProduct('faults/ragged-csv', { env });
@@ -408,19 +408,19 @@ describe('pipeline faults', () => {
     });
     // Paused inside publish: the new snapshot's files are in place but not current.
     const warehouse = join(home, 'warehouse');
-    expect(readCurrentSnapshot(warehouse, 'faults/killed', 1)!.snapshotId).toBe(good);
+    expect(readCurrentPointer(warehouse, 'faults/killed', 1)!.snapshotId).toBe(good);
     const second = await mesh(['run', 'faults/killed'], { env: childEnv });
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/faults\/killed is already running \(run .+ since .+\); wait for it to finish/);
 
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
-    expect(readCurrentSnapshot(warehouse, 'faults/killed', 1)!.snapshotId).toBe(good);
+    expect(readCurrentPointer(warehouse, 'faults/killed', 1)!.snapshotId).toBe(good);
 
     const next = await mesh(['run', 'faults/killed', '--json'], { env: childEnv });
     expect(next.code).toBe(0);
     const outcome = JSON.parse(next.stdout);
-    expect(readCurrentSnapshot(warehouse, 'faults/killed', 1)!.snapshotId).toBe(outcome.snapshotId);
+    expect(readCurrentPointer(warehouse, 'faults/killed', 1)!.snapshotId).toBe(outcome.snapshotId);
     // The dead run's half-published folder is gone; only committed snapshots remain.
     expect(readdirSync(join(warehouse, 'faults/killed/v1/snapshots')).sort()).toEqual(
       [good, outcome.snapshotId].sort(),
@@ -488,7 +488,7 @@ describe('pipeline faults', () => {
       const outcome = JSON.parse(full.stdout);
       expect(outcome.status).toBe('failed');
       expect(outcome.error).toMatch(/No space left on device|ENOSPC|disk/i);
-      expect(readCurrentSnapshot(warehouse, 'faults/full', 1)!.snapshotId).toBe(good);
+      expect(readCurrentPointer(warehouse, 'faults/full', 1)!.snapshotId).toBe(good);
       expect(readdirSync(join(warehouse, '.work'))).toEqual([]);
     } finally {
       spawnSync('umount', [warehouse]);

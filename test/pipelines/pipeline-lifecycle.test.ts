@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { runPipelineById } from '../../src/runner/run-product.js';
 import type { RunStartInfo } from '../../src/runner/run-observer.js';
 import type { RunOutcome } from '../../src/runner/run-outcome.js';
@@ -54,7 +54,7 @@ describe('run lifecycle', () => {
     for (let i = 0; i < 4; i++) ids.push((await h.platform.runProduct('catalog/kept', { env })).snapshotId!);
     const dir = join(h.platform.config.warehouseDir, 'catalog/kept/v1/snapshots');
     expect(readdirSync(dir).sort()).toEqual(ids.slice(2).sort());
-    expect(readCurrentSnapshot(h.platform.config.warehouseDir, 'catalog/kept', 1)!.snapshotId).toBe(ids[3]);
+    expect(readCurrentPointer(h.platform.config.warehouseDir, 'catalog/kept', 1)!.snapshotId).toBe(ids[3]);
   });
 
   it('runs a product by id for the scheduler and reports start, steps and the end', async () => {
@@ -103,7 +103,7 @@ describe('run lifecycle', () => {
     expect(bad).toMatchObject({ status: 'failed', version: '1.1.0' });
     expect(second).toEqual(['extract:succeeded', 'transform:succeeded', 'conform:succeeded', 'audit:failed', 'fail']);
     // The failed run left the last good snapshot current.
-    expect(readCurrentSnapshot(h.platform.config.warehouseDir, 'catalog/genres', 1)!.snapshotId).toBe(
+    expect(readCurrentPointer(h.platform.config.warehouseDir, 'catalog/genres', 1)!.snapshotId).toBe(
       outcome.snapshotId,
     );
     const events2 = await h.platform.listEvents({ subject: 'catalog/genres' });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { streamName } from '../../src/ports/stream-port.js';
-import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { createChinookDatabase, type ChinookDatabase } from '../helpers/chinook.js';
 import { createPipelineHarness, pipelineBundle, uniqueName, type PipelineHarness } from '../helpers/pipelines.js';
 import { createTestDatabase } from '../helpers/registries.js';
@@ -258,7 +258,7 @@ describe('output ports and sources', () => {
           /output port \(stream\) not updated: .*consumers catch up at the next publication/,
         ),
       });
-      expect(readCurrentSnapshot(h.platform.config.warehouseDir, `catalog/${name}`, 1)!.snapshotId).toBe(
+      expect(readCurrentPointer(h.platform.config.warehouseDir, `catalog/${name}`, 1)!.snapshotId).toBe(
         second.snapshotId,
       );
       expect((await h.platform.listEvents({ subject: `catalog/${name}` })).map((e) => e.type)).toContain('port.failed');
@@ -307,7 +307,7 @@ describe('output ports and sources', () => {
     });
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toMatch(/output port events: cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
-    expect(readCurrentSnapshot(h.platform.config.warehouseDir, `catalog/${name}`, 1)).toBeUndefined();
+    expect(readCurrentPointer(h.platform.config.warehouseDir, `catalog/${name}`, 1)).toBeUndefined();
     expect(readdirSync(join(h.platform.config.warehouseDir, `catalog/${name}/v1/snapshots`))).toEqual([]);
     const reader = new pg.Client({ connectionString: warehouse.url });
     await reader.connect();

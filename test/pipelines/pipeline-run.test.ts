@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/duckdb-engine.js';
-import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { createChinookDatabase, type ChinookDatabase } from '../helpers/chinook.js';
 import { createPipelineHarness, pipelineBundle, type PipelineHarness } from '../helpers/pipelines.js';
 import { BACKENDS } from '../helpers/registries.js';
@@ -72,7 +72,7 @@ describe.each(BACKENDS)('pipelines on Chinook, registry on %s', (backend) => {
     expect(outcome.inputs).toEqual([{ name: 'customer', kind: 'postgres', rowsIn: 59 }]);
     expect(outcome.steps.map((s) => s.name)).toEqual(['extract', 'transform', 'conform', 'audit', 'publish']);
 
-    const current = readCurrentSnapshot(h.platform.config.warehouseDir, 'identity/customers', 1)!;
+    const current = readCurrentPointer(h.platform.config.warehouseDir, 'identity/customers', 1)!;
     expect(current.snapshotId).toBe(outcome.snapshotId);
     const rows = await parquetRows(current.file);
     expect(rows).toHaveLength(59);
@@ -132,7 +132,7 @@ describe.each(BACKENDS)('pipelines on Chinook, registry on %s', (backend) => {
     expect(good.status).toBe('succeeded');
     expect(good.rowsOut).toBe(24);
     // Lineage: the run names the upstream snapshot it read.
-    const upstream = readCurrentSnapshot(h.platform.config.warehouseDir, 'identity/customers', 1)!;
+    const upstream = readCurrentPointer(h.platform.config.warehouseDir, 'identity/customers', 1)!;
     expect(good.inputs[1]).toEqual({ name: 'customers', kind: 'product', rowsIn: 59, snapshotId: upstream.snapshotId });
 
     await h.platform.publish(bundle(100));
@@ -145,7 +145,7 @@ describe.each(BACKENDS)('pipelines on Chinook, registry on %s', (backend) => {
     expect(range.status).toBe('fail');
     expect(range.samples!.length).toBeGreaterThan(0);
     // The last good snapshot stays current and served.
-    expect(readCurrentSnapshot(h.platform.config.warehouseDir, 'sales/revenue-by-country', 1)!.snapshotId).toBe(
+    expect(readCurrentPointer(h.platform.config.warehouseDir, 'sales/revenue-by-country', 1)!.snapshotId).toBe(
       good.snapshotId,
     );
     const runs = await h.platform.listRuns('sales/revenue-by-country');
@@ -199,7 +199,7 @@ describe.each(BACKENDS)('pipelines on Chinook, registry on %s', (backend) => {
     expect(third.inputs[0]).toMatchObject({ rowsIn: 2, watermark: '2026-01-06 00:00:00' });
     expect(third.rowsOut).toBe(413);
     const rows = await parquetRows(
-      readCurrentSnapshot(h.platform.config.warehouseDir, 'sales/invoices', 1)!.file,
+      readCurrentPointer(h.platform.config.warehouseDir, 'sales/invoices', 1)!.file,
       'SELECT invoice_id, CAST(total AS VARCHAR) AS total FROM t WHERE invoice_id IN (1, 9001) ORDER BY 1',
     );
     expect(rows).toEqual([

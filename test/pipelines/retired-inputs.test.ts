@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retireExpiredVersions } from '../../src/registry/operations/versions/retire-expired-versions.js';
-import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { createPipelineHarness, type PipelineHarness } from '../helpers/pipelines.js';
 import { productBundle } from '../helpers/products.js';
 
@@ -62,7 +62,7 @@ describe('retired majors', () => {
       /input records: identity\/records@1 was retired at its sunset .* and is no longer readable/,
     );
     // Retired, not deleted: the data of the old major stays in the warehouse.
-    const kept = readCurrentSnapshot(h.platform.config.warehouseDir, 'identity/records', 1);
+    const kept = readCurrentPointer(h.platform.config.warehouseDir, 'identity/records', 1);
     expect(kept && existsSync(kept.file)).toBe(true);
 
     await h.platform.publish(consumer(2));

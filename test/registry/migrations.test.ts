@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateTo, migrateToLatest } from '../../src/registry/migrations/migrate.js';
+import { getCurrentSnapshot } from '../../src/registry/operations/runs/current-snapshot.js';
 import { getWatermarks } from '../../src/registry/operations/runs/get-watermarks.js';
 import { openRegistry, type Registry } from '../../src/registry/registry.js';
 import { BACKENDS, createTestDatabase } from '../helpers/registries.js';
@@ -56,5 +57,30 @@ describe.each(BACKENDS)('registry upgrades on %s', (backend) => {
     expect(await getWatermarks(registry, 'sales/run-1', 1)).toEqual(new Map([['orders', '1.4.0 mark']]));
     expect(await getWatermarks(registry, 'sales/run-2', 12)).toEqual(new Map([['orders', '12.0.1 mark']]));
     expect(await getWatermarks(registry, 'sales/run-2', 1)).toEqual(new Map());
+  });
+
+  it('makes the newest recorded snapshot of each major current (007)', async () => {
+    const registry = await unmigrated();
+    await migrateTo(registry, '006-major-watermarks');
+    const snapshots: Array<[string, string, string, number]> = [
+      ['20261101t000000000z-aaaaaa', 'sales/orders', '1.0.0', 10],
+      ['20261102t000000000z-bbbbbb', 'sales/orders', '1.1.0', 11],
+      ['20261103t000000000z-cccccc', 'sales/orders', '2.0.0', 20],
+      ['20261101t120000000z-dddddd', 'hr/people', '12.3.4', 5],
+    ];
+    for (const [id, product, version, rows] of snapshots) {
+      await sql`INSERT INTO snapshots (id, product_id, version, run_id, rows, ports, published_at) VALUES (${id}, ${product}, ${version}, ${id}, ${rows}, '[]', ${'2026-11-01T00:00:00.000Z'})`.execute(
+        registry.db,
+      );
+    }
+    await migrateToLatest(registry);
+    expect(await getCurrentSnapshot(registry, 'sales/orders', 1)).toMatchObject({
+      snapshotId: '20261102t000000000z-bbbbbb',
+      version: '1.1.0',
+      rows: 11,
+    });
+    expect((await getCurrentSnapshot(registry, 'sales/orders', 2))?.snapshotId).toBe('20261103t000000000z-cccccc');
+    expect((await getCurrentSnapshot(registry, 'hr/people', 12))?.snapshotId).toBe('20261101t120000000z-dddddd');
+    expect(await getCurrentSnapshot(registry, 'hr/people', 1)).toBeUndefined();
   });
 });

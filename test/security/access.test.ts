@@ -20,7 +20,7 @@ import { quoteLiteral } from '../../src/engine/sql-text.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
 import type { MeshApi } from '../../src/platform/mesh-api.js';
 import { configFromEnv } from '../../src/core/mesh-config.js';
-import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { sweepExpiredGrants } from '../../src/registry/operations/access/sweep-expired-grants.js';
 import { addTeamMember, createTeam } from '../../src/registry/operations/identity/teams.js';
 import { createToken } from '../../src/registry/operations/identity/tokens.js';
@@ -502,7 +502,7 @@ describe('a server without MESH_MASKING_KEY', () => {
       format: 'parquet',
     });
     expect(clear.piiCleared).toBe(true);
-    expect(readCurrentSnapshot(join(home, 'warehouse'), 'identity/nokey', 1)!.rows).toBe(clear.rows);
+    expect(readCurrentPointer(join(home, 'warehouse'), 'identity/nokey', 1)!.rows).toBe(clear.rows);
     await clear.body.cancel();
     void ana;
   });

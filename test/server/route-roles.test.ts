@@ -50,6 +50,8 @@ const withTeamCallers = (allowed: readonly Caller[]): readonly Caller[] => [
   ...(allowed.includes('governance') && !allowed.includes('governance-in-team') ? ['governance-in-team' as const] : []),
   ...(allowed.includes('consumer') && !allowed.includes('consumer-in-team') ? ['consumer-in-team' as const] : []),
 ];
+/** Every role but consumer (README: a consumer reads the catalog, SLAs, events, incidents, runs and checks). */
+const INSIDERS: Caller[] = AUTHENTICATED.filter((c) => c !== 'consumer');
 
 interface Case {
   readonly allowed: readonly Caller[];
@@ -144,7 +146,7 @@ const CASES: Record<string, Case> = {
   metrics: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/metrics' }) },
   openapi: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/openapi.json' }) },
   checkBundle: {
-    allowed: AUTHENTICATED,
+    allowed: INSIDERS,
     request: async () => ({ method: 'POST', path: '/v1/check', body: productBundle({ name: 'checked' }) }),
   },
   publishProduct: {
@@ -180,7 +182,7 @@ const CASES: Record<string, Case> = {
   },
   listEvents: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/events?after=0' }) },
   whoami: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/whoami' }) },
-  listTeams: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/teams' }) },
+  listTeams: { allowed: INSIDERS, request: async () => ({ method: 'GET', path: '/v1/teams' }) },
   createTeam: {
     allowed: ['admin'],
     request: async () => ({ method: 'POST', path: '/v1/teams', body: { name: `team-${fresh()}`, domains: ['sales'] } }),
@@ -217,7 +219,7 @@ const CASES: Record<string, Case> = {
     allowed: ['admin', 'member-own'],
     request: async (t) => ({ method: 'POST', path: `/v1/incidents/${await incidentFor(t, 'sales')}/resolve` }),
   },
-  listPolicies: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/policies?domain=sales' }) },
+  listPolicies: { allowed: INSIDERS, request: async () => ({ method: 'GET', path: '/v1/policies?domain=sales' }) },
   applyPolicySet: {
     allowed: ['admin', 'governance'],
     request: async (t, n) => ({
@@ -239,7 +241,7 @@ const CASES: Record<string, Case> = {
     },
   },
   diffBundle: {
-    allowed: AUTHENTICATED,
+    allowed: INSIDERS,
     request: async () => ({
       method: 'POST',
       path: '/v1/diff',
@@ -378,3 +380,133 @@ async function writeSnapshot(dir: string): Promise<void> {
     publishedAt: new Date().toISOString(),
   });
 }
+/**
+ * The role table as the README documents it, for users who belong to a team of the domain
+ * (issue 11, finding 9): a team gives a member their domain's writes, and gives a consumer or
+ * governance user nothing beyond their role. Consumers read the trust signals (runs, check
+ * status) but not check samples, teams, policies, and may not check or diff descriptors.
+ */
+describe('role table as documented, for users in a team of the domain', () => {
+  let t: TestServer;
+  const tokens = new Map<string, string>();
+  type Who = 'consumer-in-team' | 'governance-in-team' | 'member-in-team';
+  const WHO: Who[] = ['consumer-in-team', 'governance-in-team', 'member-in-team'];
+
+  beforeAll(async () => {
+    t = await startTestServer('sqlite');
+    tokens.set('consumer-in-team', await t.token('cora', 'consumer', { domains: ['sales'] }));
+    tokens.set('governance-in-team', await t.token('gus', 'governance', { domains: ['sales'] }));
+    tokens.set('member-in-team', await t.token('mia', 'member', { domains: ['sales'] }));
+    const first = await call(t.adminToken, 'POST', '/v1/products', productBundle({ name: 'orders', domain: 'sales' }));
+    expect(first.status).toBe(201);
+    await t.registry.db
+      .insertInto('check_results')
+      .values({
+        run_id: 'run-with-samples',
+        product_id: 'sales/orders',
+        position: 0,
+        name: 'not_null(email)',
+        type: 'not_null',
+        severity: 'error',
+        status: 'fail',
+        observed: JSON.stringify({ nulls: 1 }),
+        threshold: null,
+        message: '1 null',
+        samples: JSON.stringify([{ customer_id: 7, email: null, full_name: 'Ada Secret' }]),
+        time: new Date().toISOString(),
+      })
+      .execute();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function call(token: string, method: string, path: string, body?: unknown) {
+    const res = await fetch(`${t.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  const ROUTES: Array<{ name: string; allowed: Who[]; req: () => Promise<[string, string, unknown?]> }> = [
+    { name: 'list products', allowed: WHO, req: async () => ['GET', '/v1/products'] },
+    { name: 'show product', allowed: WHO, req: async () => ['GET', '/v1/products/sales/orders'] },
+    { name: 'product SLA', allowed: WHO, req: async () => ['GET', '/v1/products/sales/orders/sla'] },
+    { name: 'run history', allowed: WHO, req: async () => ['GET', '/v1/products/sales/orders/runs'] },
+    { name: 'check results', allowed: WHO, req: async () => ['GET', '/v1/products/sales/orders/checks'] },
+    { name: 'events', allowed: WHO, req: async () => ['GET', '/v1/events?after=0'] },
+    { name: 'incidents', allowed: WHO, req: async () => ['GET', '/v1/incidents'] },
+    { name: 'whoami', allowed: WHO, req: async () => ['GET', '/v1/whoami'] },
+    { name: 'teams', allowed: ['governance-in-team', 'member-in-team'], req: async () => ['GET', '/v1/teams'] },
+    {
+      name: 'policies',
+      allowed: ['governance-in-team', 'member-in-team'],
+      req: async () => ['GET', '/v1/policies?domain=sales'],
+    },
+    {
+      name: 'check a descriptor',
+      allowed: ['governance-in-team', 'member-in-team'],
+      req: async () => ['POST', '/v1/check', productBundle({ name: 'checked', domain: 'sales' })],
+    },
+    {
+      name: 'diff a descriptor',
+      allowed: ['governance-in-team', 'member-in-team'],
+      req: async () => [
+        'POST',
+        '/v1/diff',
+        { ...productBundle({ name: 'orders', domain: 'sales' }), against: '1.0.0' },
+      ],
+    },
+    {
+      name: 'publish in the team domain',
+      allowed: ['member-in-team'],
+      req: async () => ['POST', '/v1/products', productBundle({ name: `team-pub-${fresh()}`, domain: 'sales' })],
+    },
+    {
+      name: 'dry run in the team domain',
+      allowed: ['member-in-team'],
+      req: async () => ['POST', '/v1/dry-runs', productInputBundle(`team-dry-${fresh()}`)],
+    },
+    {
+      name: 'acknowledge an incident of the team domain',
+      allowed: ['member-in-team'],
+      req: async () => ['POST', `/v1/incidents/${await incidentFor(t, 'sales')}/ack`],
+    },
+    {
+      name: 'create a team',
+      allowed: [],
+      req: async () => ['POST', '/v1/teams', { name: `x-${fresh()}`, domains: ['sales'] }],
+    },
+  ];
+
+  for (const route of ROUTES) {
+    it(`${route.name}: ${route.allowed.join(', ') || 'none of them'}`, async () => {
+      for (const who of WHO) {
+        const [method, path, body] = await route.req();
+        const res = await call(tokens.get(who)!, method, path, body);
+        const label = `${route.name} as ${who}: ${res.status} ${res.text.slice(0, 200)}`;
+        if (route.allowed.includes(who)) expect(res.status, label).toBeLessThan(300);
+        else {
+          expect(res.status, label).toBe(403);
+          expect(JSON.parse(res.text).error.kind, label).toBe('not-allowed');
+        }
+      }
+    });
+  }
+
+  it('a consumer sees check status and observed values, but no sample rows; a member of the domain sees them', async () => {
+    const asConsumer = JSON.parse(
+      (await call(tokens.get('consumer-in-team')!, 'GET', '/v1/products/sales/orders/checks')).text,
+    );
+    expect(asConsumer).toEqual([
+      expect.objectContaining({ name: 'not_null(email)', status: 'fail', observed: { nulls: 1 }, samples: null }),
+    ]);
+    expect(JSON.stringify(asConsumer)).not.toContain('Ada Secret');
+    const asMember = JSON.parse(
+      (await call(tokens.get('member-in-team')!, 'GET', '/v1/products/sales/orders/checks')).text,
+    );
+    expect(asMember[0].samples).toEqual([{ customer_id: 7, email: null, full_name: 'Ada Secret' }]);
+  });
+});

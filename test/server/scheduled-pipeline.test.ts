@@ -11,7 +11,7 @@ import { LocalPlatform } from '../../src/platform/local-platform.js';
 import { configFromEnv } from '../../src/core/mesh-config.js';
 import { InProcessScheduler } from '../../src/server/scheduler/in-process-scheduler.js';
 import { enqueueDueRuns, QueueScheduler } from '../../src/server/scheduler/queue-scheduler.js';
-import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { platformRunExecutor } from '../../src/server/scheduler/run-executor.js';
 import { LocalServerApi } from '../../src/server/local-server-api.js';
 import { productBundle } from '../helpers/products.js';
@@ -77,7 +77,7 @@ describe('the graphile-worker queue scheduler through the real runner (PostgreSQ
     expect(runs.map((r) => ({ status: r.status, trigger: r.trigger, rowsOut: r.rowsOut, error: r.error }))).toEqual([
       { status: 'succeeded', trigger: 'schedule', rowsOut: 2, error: null },
     ]);
-    expect(readCurrentSnapshot(platform.config.warehouseDir, 'sales/queued', 1)).toMatchObject({
+    expect(readCurrentPointer(platform.config.warehouseDir, 'sales/queued', 1)).toMatchObject({
       snapshotId: runs[0].snapshotId,
       runId: runs[0].id,
       rows: 2,

@@ -1,13 +1,12 @@
 /**
- * Another product as an input (`domain/name@major`): its current snapshot in the warehouse,
- * copied into the run's folder before the engine is locked to it (engine/sandbox.ts), so the
- * transform reads it as an input and never reaches the warehouse itself.
+ * Another product as an input (`domain/name@major`): its current snapshot (as the registry
+ * committed it), copied into the run's folder before the engine is locked to it
+ * (engine/sandbox.ts), so the transform reads it as an input and never reaches the warehouse.
  */
 import { InputError, UnavailableError } from '../../core/errors.js';
 import { majorStatus } from '../../registry/operations/versions/major-status.js';
 import { stageSnapshotCopy } from '../../engine/sandbox.js';
 import { quoteIdent, quoteLiteral } from '../../engine/sql-text.js';
-import { readCurrentSnapshot } from '../../ports/warehouse.js';
 import { parseInputProductRef, productId } from '../../descriptor/product-ref.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 
@@ -23,7 +22,7 @@ export async function extractProduct(ctx: ExtractContext): Promise<Extracted> {
       },
     );
   }
-  const current = readCurrentSnapshot(ctx.warehouseDir, id, ref.major!);
+  const current = await ctx.resolveSnapshot(id, ref.major!);
   if (!current) {
     throw new UnavailableError(`input ${ctx.input.name}: ${ctx.input.product} has no published snapshot yet`, {
       details: { hint: `run it first: mesh run ${id}` },

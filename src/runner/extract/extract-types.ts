@@ -1,6 +1,7 @@
 import type { Registry } from '../../registry/registry.js';
 import type { Engine } from '../../engine/duckdb-engine.js';
 import type { InputSpec } from '../../descriptor/data-product-schema.js';
+import type { CurrentSnapshot } from '../../ports/warehouse.js';
 import type { RunTenancy } from '../run-tenancy.js';
 
 export interface ExtractContext {
@@ -16,6 +17,8 @@ export interface ExtractContext {
   readonly warehouseDir: string;
   /** The registry of a recorded run (absent in dry runs): product inputs check their major is not retired. */
   readonly registry?: Registry;
+  /** The current snapshot of another product's major, as the registry committed it. */
+  readonly resolveSnapshot: (productId: string, major: number) => Promise<CurrentSnapshot | undefined>;
   /** The watermark of the last successful publication, when the input is incremental. */
   readonly lastRun?: string | number;
   /** What the run may reach (data roots for file inputs); absent: local mode, nothing configured. */

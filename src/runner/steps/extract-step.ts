@@ -27,6 +27,7 @@ export async function extractStep(ctx: RunContext, sql: string): Promise<void> {
     baseDir: ctx.def.baseDir,
     warehouseDir: ctx.config.warehouseDir,
     registry: ctx.registry,
+    resolveSnapshot: ctx.resolveSnapshot,
     lastRun: isIncremental(input) ? ctx.lastRuns.get(input.name) : undefined,
     tenancy: ctx.tenancy,
     // A streamed input's rows arrive while the transform runs.

@@ -1,18 +1,23 @@
 /**
- * Publish: every port prepares (invisible work) before any commits, so a failure while
- * preparing leaves every reader on the last good snapshot; then the ports commit in order.
- * Dry runs skip it.
+ * Publish, in two halves around the commit point (the run's registry transaction, recorded
+ * by record-step.ts): `publishStep` prepares every port (invisible work) and stages the
+ * undoable last steps, so a failure or a kill before the commit leaves every reader on the
+ * last good snapshot; `completePublication`, after the commit, makes the ports follow it —
+ * SQL swaps committed, then `current.json`, then the stream messages (which cannot be taken
+ * back, so never sent for a snapshot the registry has not committed). Dry runs skip it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataProduct } from '../../descriptor/data-product-schema.js';
 import { ParquetPort } from '../../ports/parquet-port.js';
 import { PostgresPort } from '../../ports/postgres-port.js';
 import { StreamPort } from '../../ports/stream-port.js';
-import type { OutputPort, PortLocation, PreparedPublication } from '../../ports/output-port.js';
+import type { OutputPort, PreparedPublication } from '../../ports/output-port.js';
+import { recordedSnapshotIds } from '../../registry/operations/runs/current-snapshot.js';
 import type { Engine } from '../../engine/duckdb-engine.js';
 import { openPlatformEngine } from '../../engine/sandbox.js';
 import { messageOf, type RunContext } from '../run-context.js';
 import { timedStep } from '../run-step.js';
+import { killPoint } from '../test-kill-point.js';
 
 type Prepared = Array<{ port: string; publication: PreparedPublication }>;
 
@@ -28,7 +33,15 @@ export async function publishStep(ctx: RunContext): Promise<void> {
       const publishedAt = new Date().toISOString();
       const parquetSpec = ctx.product.spec.outputPorts.find((p) => p.type === 'parquet');
       const prepared = await preparePorts(ctx, publishedAt);
-      const locations = await commitPorts(ctx, prepared);
+      killPoint(ctx.env, 'after-prepare');
+      try {
+        for (const p of prepared) await p.publication.stage?.();
+      } catch (e) {
+        await abortPublication(prepared);
+        throw e;
+      }
+      ctx.pending = prepared;
+      const locations = prepared.map((p) => p.publication.location);
       ctx.ports = parquetSpec ? locations : locations.filter((l) => l.name !== 'warehouse' || l.type !== 'parquet');
       ctx.snapshot = {
         id: ctx.runId,
@@ -39,6 +52,7 @@ export async function publishStep(ctx: RunContext): Promise<void> {
         ports: ctx.ports,
         publishedAt,
       };
+      killPoint(ctx.env, 'after-stage');
     },
     () => ctx.rowsOut ?? undefined,
   );
@@ -49,6 +63,43 @@ async function platformEngine(ctx: RunContext): Promise<Engine> {
   const opened = await openPlatformEngine(ctx.workRoot);
   ctx.closers.push(async () => opened.close());
   return opened;
+}
+
+/**
+ * After the registry commit: each port follows it. Past the commit point the snapshot is
+ * published; a port that cannot follow now does not unpublish it. The run succeeds with a
+ * warning; a SQL port or pointer file is brought up to date by the next publication, and the
+ * next publication streams the changes since the last snapshot the stream announced.
+ */
+export async function completePublication(ctx: RunContext): Promise<void> {
+  const pending = ctx.pending;
+  ctx.pending = [];
+  const follow = async (kind: string) => {
+    for (const p of pending.filter((q) => q.port === kind)) {
+      try {
+        await p.publication.commit();
+      } catch (e) {
+        ctx.portWarnings.push(
+          ctx.scrub(
+            kind === 'stream'
+              ? `output port (stream) not updated: ${messageOf(e)}; its consumers catch up at the next publication`
+              : `output port (${kind}) not updated: ${messageOf(e)}; it follows at the next publication`,
+          ),
+        );
+      }
+    }
+  };
+  await follow('postgres');
+  killPoint(ctx.env, 'after-sql-ports');
+  await follow('parquet');
+  killPoint(ctx.env, 'after-pointer');
+  await follow('stream');
+  killPoint(ctx.env, 'after-stream');
+}
+
+/** Undoes what prepare and stage did (before the commit point only). */
+export async function abortPublication(prepared: Prepared): Promise<void> {
+  for (const p of prepared) await p.publication.abort().catch(() => undefined);
 }
 
 async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepared> {
@@ -70,7 +121,8 @@ async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepa
     env: ctx.env,
   };
   const parquetSpec = ctx.product.spec.outputPorts.find((p) => p.type === 'parquet');
-  const warehouse = new ParquetPort(ctx.config.warehouseDir, parquetSpec);
+  const recorded = await recordedSnapshotIds(ctx.registry!, def.productId);
+  const warehouse = new ParquetPort(ctx.config.warehouseDir, parquetSpec, recorded);
   const prepared: Prepared = [];
   try {
     const { file, publication } = await warehouse.prepareFrom(ctx.candidateDir, base);
@@ -83,31 +135,10 @@ async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepa
       : undefined;
     for (const port of own) prepared.push({ port: port.type, publication: await port.prepare(portCtx) });
   } catch (e) {
-    for (const p of prepared) await p.publication.abort().catch(() => undefined);
+    await abortPublication(prepared);
     throw e;
   }
   return prepared;
-}
-
-/** Commit order: the transactional SQL swap, then the pointer (system of record), then the stream notification. */
-async function commitPorts(ctx: RunContext, prepared: Prepared): Promise<PortLocation[]> {
-  const order = ['postgres', 'parquet', 'stream'];
-  prepared.sort((a, b) => order.indexOf(a.port) - order.indexOf(b.port));
-  const locations: PortLocation[] = [];
-  for (const p of prepared) {
-    try {
-      locations.push(await p.publication.commit());
-    } catch (e) {
-      // Past the pointer switch the snapshot is published; a stream that cannot be reached now
-      // does not unpublish it. The run succeeds with a warning, and the next publication streams
-      // the changes since the last snapshot the stream announced, so its consumers catch up.
-      if (p.port !== 'stream') throw e;
-      ctx.portWarnings.push(
-        ctx.scrub(`output port (stream) not updated: ${messageOf(e)}; its consumers catch up at the next publication`),
-      );
-    }
-  }
-  return locations;
 }
 
 /**
@@ -135,7 +166,7 @@ function otherPorts(
   return { ports, leftTo };
 }
 
-/** Test hook: MESH_TEST_PAUSE_AT=publish stops here (snapshot files in place, pointer not switched) so a test can kill the process. */
+/** Test hook: MESH_TEST_PAUSE_AT=publish stops here (snapshot files in place, not committed) so a test can kill the process. */
 async function pauseForTests(env: NodeJS.ProcessEnv): Promise<void> {
   if (env.MESH_TEST_PAUSE_AT !== 'publish') return;
   process.stderr.write('MESH_TEST_PAUSED publish\n');

@@ -1,9 +1,12 @@
 /**
  * Record and finish: the run's outcome as the CLI and API return it, and (recorded runs) one
- * registry transaction with its status, steps, checks, snapshot, watermarks and events.
+ * registry transaction with its status, steps, checks, snapshot, current-snapshot pointer,
+ * watermarks and events — the commit point of a publication. A publishing run's ports follow
+ * it (publish-step.ts completePublication), then `recordCompletion` adds their warnings and
+ * releases the lock.
  */
 import type { NewEvent } from '../../registry/operations/events/append-event.js';
-import { finishRun } from '../../registry/operations/runs/finish-run.js';
+import { completeRun, finishRun } from '../../registry/operations/runs/finish-run.js';
 import type { CheckResultRecord, RunInputRecord } from '../../registry/operations/runs/run-records.js';
 import type { RunContext } from '../run-context.js';
 import type { RunOutcome } from '../run-outcome.js';
@@ -24,15 +27,7 @@ export function runOutcomeOf(ctx: RunContext): RunOutcome {
     product: def.productId,
     time: finishedAt,
   }));
-  // The publish step carries the warning, so `mesh runs` shows it beside the step it concerns.
-  const publishStep = ctx.steps.findIndex((s) => s.name === 'publish');
-  if (publishStep >= 0 && (ctx.portWarnings.length || ctx.publishNote)) {
-    ctx.steps[publishStep] = {
-      ...ctx.steps[publishStep],
-      ...(ctx.portWarnings.length ? { error: ctx.portWarnings.join('; ') } : {}),
-      ...(ctx.publishNote ? { note: ctx.publishNote } : {}),
-    };
-  }
+  annotatePublishStep(ctx);
   return {
     runId,
     product: def.productId,
@@ -52,10 +47,24 @@ export function runOutcomeOf(ctx: RunContext): RunOutcome {
   };
 }
 
+/** The publish step carries the ports' warnings and notes, so `mesh runs` shows them beside the step they concern. */
+function annotatePublishStep(ctx: RunContext): void {
+  const publishStep = ctx.steps.findIndex((s) => s.name === 'publish');
+  if (publishStep >= 0 && (ctx.portWarnings.length || ctx.publishNote)) {
+    ctx.steps[publishStep] = {
+      ...ctx.steps[publishStep],
+      ...(ctx.portWarnings.length ? { error: ctx.portWarnings.join('; ') } : {}),
+      ...(ctx.publishNote ? { note: ctx.publishNote } : {}),
+    };
+  }
+}
+
+/** The commit point (recorded runs): one registry transaction; a publishing run keeps its lock until its ports followed. */
 export async function recordRun(ctx: RunContext, outcome: RunOutcome): Promise<void> {
   const { registry, def } = ctx;
   if (!registry) return;
   const { status } = outcome;
+  const publishing = status === 'succeeded' && ctx.snapshot !== undefined;
   await finishRun(registry, {
     id: ctx.runId,
     productId: def.productId,
@@ -69,7 +78,29 @@ export async function recordRun(ctx: RunContext, outcome: RunOutcome): Promise<v
     snapshot: status === 'succeeded' ? ctx.snapshot : undefined,
     watermarks: status === 'succeeded' ? ctx.watermarks : undefined,
     events: runEvents(ctx, outcome),
+    keepLock: publishing,
   });
+}
+
+/** After the ports followed the commit: their warnings (steps and `port.failed` events), and the lock released. */
+export async function recordCompletion(ctx: RunContext, outcome: RunOutcome): Promise<RunOutcome> {
+  const { registry, def, runId, config } = ctx;
+  annotatePublishStep(ctx);
+  const completed = { ...outcome, steps: ctx.steps };
+  if (!registry) return completed;
+  const subject = def.successor ? `${def.productId}@${def.major}` : def.productId;
+  await completeRun(registry, {
+    id: runId,
+    productId: def.productId,
+    steps: ctx.portWarnings.length ? ctx.steps : undefined,
+    events: ctx.portWarnings.map((message) => ({
+      type: 'port.failed',
+      subject,
+      actor: config.actor,
+      data: { runId, snapshotId: outcome.snapshotId, message },
+    })),
+  });
+  return completed;
 }
 
 function runEvents(ctx: RunContext, outcome: RunOutcome): NewEvent[] {
@@ -91,11 +122,5 @@ function runEvents(ctx: RunContext, outcome: RunOutcome): NewEvent[] {
         actor: config.actor,
         data: { runId, check: c.name, severity: c.severity, message: c.message },
       })),
-    ...ctx.portWarnings.map((message) => ({
-      type: 'port.failed',
-      subject,
-      actor: config.actor,
-      data: { runId, snapshotId, message },
-    })),
   ];
 }

@@ -1,11 +1,13 @@
 /**
  * Access control as a wrapper around the platform (as Backstage's AuthorizedEntitiesCatalog):
  * every route talks to this object, which checks the caller and then delegates, so no
- * handler can forget a check. Roles:
+ * handler can forget a check. Roles (the README's table says the same):
  *   admin       everything
  *   governance  read everything; manages policy sets (governance's own routes)
- *   member      read everything; publish, and act on incidents, in their teams' domains only
- *   consumer    read the catalog, events, SLAs and incidents
+ *   member      read everything; publish, run, and act on incidents, in their teams' domains only
+ *   consumer    read the catalog, SLAs, events, incidents, and the trust signals of a product:
+ *               its run history and check results. Nothing else: not teams, policies,
+ *               checking or diffing descriptors, and belonging to a team gives a consumer no more.
  * Data (downloads, check samples) is not a role's right: every read asks the access decision
  * (src/access) with the caller's scope, built here from the token — never from the client.
  */
@@ -16,6 +18,9 @@ import type { MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
 import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
 import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../../access/access-api.js';
 import type { AccessScope } from '../../access/principal.js';
+
+/** Every role but consumer. */
+const INSIDERS: readonly Role[] = ['admin', 'governance', 'member'];
 
 export class AuthorizedPlatform implements MeshApi, ServerApi {
   constructor(
@@ -54,10 +59,7 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
     else this.#require(['admin', 'member'], action);
   }
 
-  // Reading and checking: every role.
-  check(bundle: DescriptorBundle) {
-    return this.mesh.check(bundle);
-  }
+  // Reading the catalog and a product's trust signals: every role.
   listProducts(options?: { domain?: string; limit?: number; offset?: number }) {
     return this.mesh.listProducts(options);
   }
@@ -103,17 +105,8 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   exportData(scope: AccessScope, ref: string, options: { format: DataFormat }) {
     return this.mesh.exportData(this.#scope(scope), ref, options);
   }
-  listPolicies(options?: { product?: string; domain?: string }) {
-    return this.mesh.listPolicies(options);
-  }
-  diff(bundle: DescriptorBundle, options?: { against?: string }) {
-    return this.mesh.diff(bundle, options);
-  }
   whoami() {
     return this.server.whoami();
-  }
-  listTeams() {
-    return this.server.listTeams();
   }
   productSla(ref: string) {
     return this.server.productSla(ref);
@@ -123,6 +116,24 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   }
   getIncident(id: string) {
     return this.server.getIncident(id);
+  }
+
+  // The platform's inside (teams, policies) and authoring (checking, diffing descriptors): every role but consumer.
+  async check(bundle: DescriptorBundle) {
+    this.#require(INSIDERS, 'check descriptors');
+    return this.mesh.check(bundle);
+  }
+  async diff(bundle: DescriptorBundle, options?: { against?: string }) {
+    this.#require(INSIDERS, 'diff descriptors');
+    return this.mesh.diff(bundle, options);
+  }
+  async listPolicies(options?: { product?: string; domain?: string }) {
+    this.#require(INSIDERS, 'list policies');
+    return this.mesh.listPolicies(options);
+  }
+  async listTeams() {
+    this.#require(INSIDERS, 'list teams');
+    return this.server.listTeams();
   }
 
   /**

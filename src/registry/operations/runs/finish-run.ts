@@ -2,6 +2,7 @@ import { nowIso, writeTransaction, type Registry } from '../../registry.js';
 import { appendEvent, type NewEvent } from '../events/append-event.js';
 import type { CheckResultRecord, RunInputRecord, RunStepRecord, SnapshotRecord } from './run-records.js';
 import { releaseRunLock } from './run-lock.js';
+import { setCurrentSnapshot } from './current-snapshot.js';
 
 export interface FinishedRun {
   readonly id: string;
@@ -18,12 +19,19 @@ export interface FinishedRun {
   readonly snapshot?: SnapshotRecord;
   readonly watermarks?: ReadonlyArray<{ input: string; value: string | number }>;
   readonly events: readonly NewEvent[];
+  /**
+   * Keep the run lock after the commit (a publishing run: its ports follow the commit, then
+   * `completeRun` releases it).
+   */
+  readonly keepLock?: boolean;
 }
 
 /**
  * Records the end of a run in one transaction: its status, steps and check results, the
- * snapshot and the advanced watermarks (only when it published), its events, and releases
- * the lock. A watermark therefore never moves without its publication.
+ * snapshot, the product's current-snapshot pointer and the advanced watermarks (only when it
+ * published), its events, and releases the lock. This transaction is the commit point of a
+ * publication: readers resolve "current" through the pointer, so the run's success, the data
+ * served and the watermark change together or not at all.
  */
 export async function finishRun(registry: Registry, run: FinishedRun): Promise<void> {
   const now = nowIso();
@@ -76,6 +84,13 @@ export async function finishRun(registry: Registry, run: FinishedRun): Promise<v
           published_at: s.publishedAt,
         })
         .execute();
+      await setCurrentSnapshot(tx, run.productId, run.major, {
+        snapshotId: s.id,
+        version: s.version,
+        runId: s.runId,
+        rows: s.rows,
+        publishedAt: s.publishedAt,
+      });
       for (const w of run.watermarks ?? []) {
         await tx
           .insertInto('watermarks_by_major')
@@ -95,6 +110,31 @@ export async function finishRun(registry: Registry, run: FinishedRun): Promise<v
           .execute();
       }
     }
+    for (const event of run.events) await appendEvent(tx, event);
+    if (!run.keepLock) await releaseRunLock(tx, run.productId, run.id);
+  });
+}
+
+/**
+ * After a publishing run's ports followed its commit: the steps again when a port could not
+ * follow (the publish step carries the warning), their events, and the lock released.
+ */
+export async function completeRun(
+  registry: Registry,
+  run: {
+    readonly id: string;
+    readonly productId: string;
+    readonly steps?: readonly RunStepRecord[];
+    readonly events: readonly NewEvent[];
+  },
+): Promise<void> {
+  await writeTransaction(registry, async (tx) => {
+    if (run.steps)
+      await tx
+        .updateTable('pipeline_runs')
+        .set({ steps: JSON.stringify(run.steps) })
+        .where('id', '=', run.id)
+        .execute();
     for (const event of run.events) await appendEvent(tx, event);
     await releaseRunLock(tx, run.productId, run.id);
   });
