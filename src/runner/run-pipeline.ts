@@ -14,6 +14,7 @@ import { openEngine, restrictFileAccess, type Engine } from '../engine/duckdb-en
 import { countNulls, runQualityChecks, type CheckOutcome } from '../engine/quality-checks.js';
 import { readSnapshotStats } from '../engine/snapshot-stats.js';
 import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../engine/sql-text.js';
+import { transformSqlError } from '../engine/transform-sql-error.js';
 import type { MeshConfig } from '../core/mesh-config.js';
 import { ParquetPort } from '../ports/parquet-port.js';
 import { PostgresPort } from '../ports/postgres-port.js';
@@ -269,7 +270,7 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
     const rowsTransformed = await step(
       'transform',
       async () => {
-        const columns = await describeTransform(engine!, sql);
+        const columns = await describeTransform(engine!, sql, transformLabel(product));
         const conform = planConform(columns, product.spec.schema.columns);
         if (conform.problems.length > 0)
           throw new InputError(`the transform result does not match spec.schema: ${conform.problems.join('; ')}`);
@@ -532,8 +533,19 @@ function transformSqlOf(def: PipelineDefinition): string {
   throw new InputError('a product with several inputs needs a transform');
 }
 
+/** Where the transform's lines are, for its errors: its file beside the descriptor, else the inline or default query. */
+function transformLabel(product: DataProduct): string {
+  const transform = product.spec.transform;
+  if (typeof transform === 'string') return transform;
+  return transform ? 'transform (inline in the descriptor)' : 'the default transform';
+}
+
 /** Binds the transform without running it: column names and types, or the engine's error with its position. */
-async function describeTransform(engine: Engine, sql: string): Promise<Array<{ name: string; type: string }>> {
+async function describeTransform(
+  engine: Engine,
+  sql: string,
+  file: string,
+): Promise<Array<{ name: string; type: string }>> {
   try {
     const prepared = await engine.connection.prepare(sql);
     const columns: Array<{ name: string; type: string }> = [];
@@ -541,7 +553,7 @@ async function describeTransform(engine: Engine, sql: string): Promise<Array<{ n
       columns.push({ name: prepared.columnName(i), type: String(prepared.columnType(i)) });
     return columns;
   } catch (error) {
-    throw new InputError(`the transform SQL failed: ${messageOf(error)}`);
+    throw new InputError(transformSqlError(messageOf(error), sql, file));
   }
 }
 
