@@ -2,7 +2,7 @@
  * The in-process implementation of MeshApi over a registry (SQLite or PostgreSQL).
  */
 import { existsSync } from 'node:fs';
-import { hasErrors } from '../core/diagnostic.js';
+import { hasErrors, type Diagnostic } from '../core/diagnostic.js';
 import { InputError, NotFoundError } from '../core/errors.js';
 import { noGovernance, type Governance } from '../governance/governance.js';
 import { effectiveSeverity, GLOBAL_SCOPE, PolicyEngine, type RuleInForce } from '../governance/policy-engine.js';
@@ -43,6 +43,9 @@ import { lineageEmitterFromEnv } from '../lineage/lineage-emitter.js';
 import { lineageObserver } from '../lineage/lineage-observer.js';
 import { configFromEnv, type MeshConfig } from '../core/mesh-config.js';
 import { publishRefusal } from './publish-refusal.js';
+import { checkInputProducts } from './input-product-check.js';
+import type { YamlSource } from '../descriptor/yaml-source.js';
+import type { DataProduct } from '../descriptor/data-product-schema.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -93,6 +96,7 @@ export class LocalPlatform implements MeshApi {
           ? undefined
           : await this.#publishedVersions(productId(product.metadata.domain, product.metadata.name));
       const previous = versions?.[0]?.descriptor;
+      diagnostics.push(...(await this.#inputProductDiagnostics(product, checked.source)));
       diagnostics.push(
         ...(await governance.check({ product, source: checked.source, previous, versions, now: new Date() })),
       );
@@ -111,6 +115,12 @@ export class LocalPlatform implements MeshApi {
   async #publishedVersions(id: string) {
     if (!this.#registryExists()) return [];
     return listVersionDescriptors(await this.registry(), id);
+  }
+
+  /** Inputs naming products that are not published; without a registry there is nothing to look them up in. */
+  async #inputProductDiagnostics(product: DataProduct, source: YamlSource): Promise<Diagnostic[]> {
+    if (!product.spec.inputs.some((i) => i.product) || !this.#registryExists()) return [];
+    return checkInputProducts(await this.registry(), product, source);
   }
 
   #registryExists(): boolean {
