@@ -17,8 +17,10 @@ step validate "$qs/orders-daily"
 step publish "$qs/orders-daily"
 step run --path "$qs/orders-daily"      # dry run: extract, transform, conform, audit; publishes nothing
 if ls examples/*/*/product.yaml >/dev/null 2>&1; then
-  step validate examples
+  # Upstream first (alphabetically, identity/customers comes before sales/invoices-daily, which reads it): an input
+  # naming a product that is not published yet is an error. Then all of them against the registry.
   for p in examples/*/*/; do [ -f "$p/product.yaml" ] && step publish "$p"; done
+  step validate examples
   step run --path examples/catalog/tracks          # a dry run of a local folder: publishes nothing
   # Upstream first: sales/invoices-daily consumes identity/customers@1.
   step run identity/customers

@@ -52,6 +52,8 @@ import { guardCheckSamples } from '../access/check-samples.js';
 import { exportData } from '../access/export-data.js';
 import type { AccessScope } from '../access/principal.js';
 import { syncStandingGrants } from '../registry/operations/access/sync-standing-grants.js';
+import { checkInputProducts } from './input-product-check.js';
+import type { YamlSource } from '../descriptor/yaml-source.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -123,6 +125,7 @@ export class LocalPlatform implements MeshApi {
           ? undefined
           : await this.#publishedVersions(productId(product.metadata.domain, product.metadata.name));
       const previous = versions?.[0]?.descriptor;
+      diagnostics.push(...(await this.#inputProductDiagnostics(product, checked.source)));
       diagnostics.push(
         ...(await governance.check({ product, source: checked.source, previous, versions, now: new Date() })),
       );
@@ -152,6 +155,12 @@ export class LocalPlatform implements MeshApi {
   async #publishedVersions(id: string) {
     if (!this.#registryExists()) return [];
     return listVersionDescriptors(await this.registry(), id);
+  }
+
+  /** Inputs naming products that are not published; without a registry there is nothing to look them up in. */
+  async #inputProductDiagnostics(product: DataProduct, source: YamlSource): Promise<Diagnostic[]> {
+    if (!product.spec.inputs.some((i) => i.product) || !this.#registryExists()) return [];
+    return checkInputProducts(await this.registry(), product, source);
   }
 
   #registryExists(): boolean {

@@ -120,13 +120,15 @@ describe.each(BACKENDS)('versioning on %s', (backend) => {
         },
       }),
     );
+    // A reader of sales/orders@2 cannot be published before 2.x exists (its input is refused), so
+    // only the major-1 reader can be told; a reader of another product never is.
     await platform.publish(
       productBundle({
-        name: 'orders-v2-reader',
+        name: 'orders-by-day-reader',
         domain: 'finance',
         version: '1.0.0',
         edit: (p) => {
-          p.spec.inputs = [{ name: 'records', product: 'sales/orders@2' }];
+          p.spec.inputs = [{ name: 'records', product: 'sales/orders-by-day@1' }];
         },
       }),
     );

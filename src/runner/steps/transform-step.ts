@@ -4,6 +4,8 @@
  * previous snapshot (by primary key when it has one). Leaves the `snapshot` view for the checks.
  */
 import { assertOneSelect } from '../../engine/sql-statement.js';
+import { transformSqlError } from '../../engine/transform-sql-error.js';
+import type { DataProduct } from '../../descriptor/data-product-schema.js';
 import { mkdirSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
 import { planConform } from '../../engine/conform-schema.js';
@@ -23,7 +25,7 @@ export async function transformStep(ctx: RunContext, sql: string): Promise<void>
     'transform',
     async () => {
       await assertOneSelect(sql, 'the transform');
-      const columns = await describeTransform(engine, sql);
+      const columns = await describeTransform(engine, sql, transformLabel(product));
       const conform = planConform(columns, product.spec.schema.columns);
       if (conform.problems.length > 0)
         throw new InputError(`the transform result does not match spec.schema: ${conform.problems.join('; ')}`);
@@ -56,7 +58,19 @@ export function transformSqlOf(def: PipelineDefinition): string {
 }
 
 /** Binds the transform without running it: column names and types, or the engine's error with its position. */
-async function describeTransform(engine: Engine, sql: string): Promise<Array<{ name: string; type: string }>> {
+/** Where the transform's lines are, for its errors: its file beside the descriptor, else the inline or default query. */
+function transformLabel(product: DataProduct): string {
+  const transform = product.spec.transform;
+  if (typeof transform === 'string') return transform;
+  return transform ? 'transform (inline in the descriptor)' : 'the default transform';
+}
+
+/** Binds the transform without running it: column names and types, or the engine's error with its position. */
+async function describeTransform(
+  engine: Engine,
+  sql: string,
+  file: string,
+): Promise<Array<{ name: string; type: string }>> {
   try {
     const prepared = await engine.connection.prepare(sql);
     const columns: Array<{ name: string; type: string }> = [];
@@ -64,7 +78,7 @@ async function describeTransform(engine: Engine, sql: string): Promise<Array<{ n
       columns.push({ name: prepared.columnName(i), type: String(prepared.columnType(i)) });
     return columns;
   } catch (error) {
-    throw new InputError(`the transform SQL failed: ${messageOf(error)}`);
+    throw new InputError(transformSqlError(messageOf(error), sql, file));
   }
 }
 
