@@ -17,8 +17,12 @@ interface Module {
 
 const MODULES: Record<string, Module> = {
   compatibility: {
-    mutate: ['src/governance/compatibility.ts', 'src/governance/version-bump.ts'],
-    tests: ['test/governance/compatibility.test.ts', 'test/governance/versioning.test.ts'],
+    mutate: ['src/governance/compatibility.ts'],
+    tests: ['test/governance/compatibility.test.ts'],
+  },
+  'version-bump': {
+    mutate: ['src/governance/version-bump.ts'],
+    tests: ['test/governance/versioning.test.ts'],
   },
   'builtin-rules': {
     mutate: ['src/governance/builtin-rules.ts'],

@@ -209,7 +209,7 @@ describe('graphile-worker scheduler (PostgreSQL)', () => {
     expect(runs.filter((r) => r.product === 'sales/yearly')).toEqual([]);
   });
 
-  it('retries a failed run with backoff', async () => {
+  it("retries a failed run (graphile-worker's exponential backoff; the delays are not measured)", async () => {
     const runs = await until('the flaky retry', async () => {
       const r = await recordedRuns(t.registry);
       return r.some((x) => x.type === 'run.succeeded' && x.product === 'sales/flaky') && r;
