@@ -18,6 +18,7 @@
  *  - Invalidation looks entries up by product and by search word prefix instead of scanning
  *    the cache, so a steady stream of publications costs little.
  */
+import type { StandardName } from '../standards/standard-schema.js';
 import type {
   AppliedPolicySetOutcome,
   CheckResult,
@@ -268,6 +269,14 @@ export class CachedCatalog implements MeshApi {
     return this.cache.read(`search|${options.limit ?? ''}|${text}`, { kind: 'search', tokens: tokenize(text) }, () =>
       this.inner.searchProducts(text, options),
     );
+  }
+
+  exportStandard(
+    ref: string,
+    standard: StandardName,
+    options?: { baseUrl?: string },
+  ): Promise<Record<string, unknown>> {
+    return this.inner.exportStandard(ref, standard, options);
   }
 
   showProduct(ref: string): Promise<ProductDetail> {

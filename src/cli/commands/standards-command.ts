@@ -9,8 +9,9 @@ import { toYaml } from '../../standards/yaml-text.js';
 import { hasErrors, type Diagnostic } from '../../core/diagnostic.js';
 import { readYamlFile } from '../../descriptor/yaml-source.js';
 import { loadDescriptorFile } from '../../platform/descriptor-bundle.js';
-import { exportOdcs } from '../../standards/odcs/export-odcs.js';
+import type { DataProduct } from '../../descriptor/data-product-schema.js';
 import { importOdcs } from '../../standards/odcs/import-odcs.js';
+import { importOdps } from '../../standards/odps/import-odps.js';
 import { writeProductFolder } from '../../standards/product-folder.js';
 import type { CliContext } from '../cli-context.js';
 
@@ -26,7 +27,7 @@ interface ImportOptions {
 export function registerStandardsCommands(program: Command, ctx: CliContext): void {
   const importCommand = program
     .command('import')
-    .description('create a product folder from an open-standard document (ODCS data contract)');
+    .description('create a product folder from an open-standard document (ODCS data contract, ODPS product)');
   importCommand
     .command('odcs')
     .description('write a product folder (product.yaml + transform.sql) from an ODCS v3.1.0 data contract')
@@ -37,33 +38,51 @@ export function registerStandardsCommands(program: Command, ctx: CliContext): vo
     .option('--owner <email>', "the owning team's e-mail (default: the contract team member with role owner)")
     .option('--force', 'replace an existing product.yaml in the folder')
     .option('--json', 'machine-readable output')
-    .action((file: string, opts: ImportOptions) => importOdcsCommand(ctx, file, opts));
+    .action((file: string, opts: ImportOptions) => importCommandFor(ctx, 'odcs', file, opts));
+
+  importCommand
+    .command('odps')
+    .description('write a product skeleton folder from an ODPS v1.0.0 data product (ports, owner, inputs; no columns)')
+    .argument('<product>', 'the data product, YAML (e.g. orders.odps.yaml)')
+    .option('--dir <path>', 'folder to write (default: ./<product name>)')
+    .option('--domain <domain>', 'the product domain (default: the document domain)')
+    .option('--name <name>', 'the product name (default: the document name)')
+    .option('--owner <email>', "the owning team's e-mail (default: the team member with role owner)")
+    .option('--force', 'replace an existing product.yaml in the folder')
+    .option('--json', 'machine-readable output')
+    .action((file: string, opts: ImportOptions) => importCommandFor(ctx, 'odps', file, opts));
 
   const exportCommand = program
     .command('export')
-    .description('print a published product as an open-standard document (ODCS data contract)');
-  exportCommand
-    .command('odcs')
-    .description('print a published product as an ODCS v3.1.0 data contract (YAML; JSON with --json)')
-    .argument('<product>', 'domain/name, domain/name@major or domain/name@x.y.z')
-    .option('--json', 'the contract as JSON')
-    .action(async (ref: string, opts: { json?: boolean }) => {
-      const out = ctx.output(opts);
-      const { version } = await ctx.platform().showProduct(ref);
-      const contract = exportOdcs({
-        descriptor: version.descriptor,
-        transformSql: version.transformSql,
-        status: version.status,
+    .description('print a published product as an open-standard document (ODCS contract, ODPS product)');
+  for (const standard of ['odcs', 'odps'] as const)
+    exportCommand
+      .command(standard)
+      .description(
+        standard === 'odcs'
+          ? 'print a published product as an ODCS v3.1.0 data contract (YAML; JSON with --json)'
+          : 'print a published product as an ODPS v1.0.0 data product: input ports linked to the contracts they read, output and management ports (YAML; JSON with --json)',
+      )
+      .argument('<product>', 'domain/name, domain/name@major or domain/name@x.y.z')
+      .option('--json', 'the document as JSON')
+      .action(async (ref: string, opts: { json?: boolean }) => {
+        const out = ctx.output(opts);
+        const document = await ctx.platform().exportStandard(ref, standard);
+        if (opts.json) return out.data(document);
+        ctx.streams.out(toYaml(document));
       });
-      if (opts.json) return out.data(contract);
-      ctx.streams.out(toYaml(contract));
-    });
 }
 
-function importOdcsCommand(ctx: CliContext, file: string, opts: ImportOptions): void {
+function importCommandFor(ctx: CliContext, standard: 'odcs' | 'odps', file: string, opts: ImportOptions): void {
   const out = ctx.output(opts);
   const source = readYamlFile(resolve(ctx.cwd, file), file);
-  const imported = importOdcs(source, { domain: opts.domain, name: opts.name, owner: opts.owner });
+  const names = { domain: opts.domain, name: opts.name, owner: opts.owner };
+  const imported: {
+    product?: DataProduct;
+    transform?: { file?: string; sql: string };
+    documentation?: string[];
+    diagnostics: Diagnostic[];
+  } = standard === 'odcs' ? importOdcs(source, names) : importOdps(source, names);
   const fail = (diagnostics: Diagnostic[], message: string) => {
     ctx.exitCode = 1;
     if (opts.json) return out.data({ ok: false, diagnostics });
@@ -75,7 +94,11 @@ function importOdcsCommand(ctx: CliContext, file: string, opts: ImportOptions): 
   const dir = resolve(ctx.cwd, opts.dir ?? imported.product.metadata.name);
   const written = writeProductFolder(
     dir,
-    { ...imported, product: imported.product, origin: `the ODCS data contract ${file}` },
+    {
+      ...imported,
+      product: imported.product,
+      origin: standard === 'odcs' ? `the ODCS data contract ${file}` : `the ODPS data product ${file}`,
+    },
     { force: opts.force },
   );
   const shown = (path: string) => relative(ctx.cwd, path) || '.';

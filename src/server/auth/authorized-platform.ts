@@ -7,6 +7,7 @@
  *   member      read everything; publish, and act on incidents, in their teams' domains only
  *   consumer    read the catalog, events, SLAs and incidents
  */
+import type { StandardName } from '../../standards/standard-schema.js';
 import { InputError, NotAllowedError } from '../../core/errors.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parseYamlText } from '../../descriptor/yaml-source.js';
@@ -62,6 +63,9 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   }
   showProduct(ref: string) {
     return this.mesh.showProduct(ref);
+  }
+  exportStandard(ref: string, standard: StandardName, options?: { baseUrl?: string }) {
+    return this.mesh.exportStandard(ref, standard, options);
   }
   listEvents(options?: { after?: number; subject?: string; limit?: number }) {
     return this.mesh.listEvents(options);
