@@ -8,7 +8,13 @@ import type { RunObserver } from '../runner/run-observer.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import type { DataProduct } from '../descriptor/data-product-schema.js';
 import type { LineageEmitter } from './lineage-emitter.js';
-import { buildRunEvent, type LineageRunData } from './openlineage-event.js';
+import { columnLineage, type ColumnLineage, type InputColumn } from './column-lineage.js';
+import {
+  buildRunEvent,
+  type LineageColumns,
+  type LineageInputField,
+  type LineageRunData,
+} from './openlineage-event.js';
 
 export interface LineageObserver extends RunObserver {
   flush(): Promise<void>;
@@ -25,14 +31,7 @@ export function lineageRunData(
     version: m.version,
     description: m.description,
     owner: m.owner,
-    inputs: descriptor.spec.inputs.map((i) =>
-      i.product
-        ? { name: i.product.split('@')[0] }
-        : {
-            namespace: `${i.source?.type ?? 'source'}://${i.source?.connection ?? i.source?.path ?? i.name}`,
-            name: i.name,
-          },
-    ),
+    inputs: descriptor.spec.inputs.map((i) => inputDataset(i)),
     outputSchema: descriptor.spec.schema.columns.map((c) => ({
       name: c.name,
       type: c.type,
@@ -42,6 +41,38 @@ export function lineageRunData(
   };
 }
 
+type InputSpecOf = DataProduct['spec']['inputs'][number];
+
+function inputDataset(i: InputSpecOf): { namespace?: string; name: string } {
+  return i.product
+    ? { name: i.product.split('@')[0] }
+    : {
+        namespace: `${i.source?.type ?? 'source'}://${i.source?.connection ?? i.source?.path ?? i.name}`,
+        name: i.name,
+      };
+}
+
+/** Column lineage as the OpenLineage facet body, input datasets named as the event's inputs. */
+export function columnLineageFacet(descriptor: DataProduct, lineage: ColumnLineage): LineageColumns {
+  const datasets = new Map(descriptor.spec.inputs.map((i) => [i.name.toLowerCase(), inputDataset(i)]));
+  const field = (ref: InputColumn, type: 'DIRECT' | 'INDIRECT', subtype: string): LineageInputField => {
+    const ds = datasets.get(ref.input) ?? { name: ref.input };
+    return {
+      namespace: ds.namespace ?? 'meshwork',
+      name: ds.name,
+      field: ref.column,
+      transformations: [{ type, subtype }],
+    };
+  };
+  const fields: Record<string, LineageColumns['fields'][string]> = {};
+  for (const c of lineage.columns)
+    fields[c.column] =
+      c.kind === 'unknown'
+        ? { inputFields: [], transformationDescription: `unknown: ${c.reason ?? 'not followed'}` }
+        : { inputFields: c.inputs.map((r) => field(r, 'DIRECT', c.kind.toUpperCase())) };
+  return { fields, dataset: lineage.dataset.map((d) => field(d, 'INDIRECT', d.kind.toUpperCase())) };
+}
+
 export function lineageObserver(
   emit: LineageEmitter,
   descriptor: DataProduct,
@@ -49,8 +80,23 @@ export function lineageObserver(
   next: RunObserver = {},
 ): LineageObserver {
   const base = lineageRunData(descriptor, transformSql);
+  // Parsed once per run, off the run's path: events wait for it, the pipeline does not.
+  const columns: Promise<LineageColumns | undefined> = transformSql
+    ? columnLineage(
+        transformSql,
+        descriptor.spec.inputs.map((i) => i.name),
+        descriptor.spec.schema.columns.map((c) => c.name),
+      )
+        .then((lineage) => columnLineageFacet(descriptor, lineage))
+        .catch(() => undefined)
+    : Promise.resolve(undefined);
   const pending: Array<Promise<void>> = [];
-  const send = (data: LineageRunData) => pending.push(emit(buildRunEvent(data)).catch(() => undefined));
+  const send = (data: LineageRunData) =>
+    pending.push(
+      columns
+        .then((columnLineage) => emit(buildRunEvent({ ...data, ...(columnLineage ? { columnLineage } : {}) })))
+        .catch(() => undefined),
+    );
   const finish = (outcome: RunOutcome) =>
     send({
       ...base,

@@ -21,7 +21,25 @@ const FACET_SCHEMAS = {
   ownership: 'https://openlineage.io/spec/facets/1-0-1/OwnershipDatasetFacet.json#/$defs/OwnershipDatasetFacet',
   outputStatistics:
     'https://openlineage.io/spec/facets/1-0-2/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet',
+  columnLineage:
+    'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet',
 } as const;
+
+/** One input field of the columnLineage facet. */
+export interface LineageInputField {
+  readonly namespace: string;
+  readonly name: string;
+  readonly field: string;
+  readonly transformations: ReadonlyArray<{ readonly type: 'DIRECT' | 'INDIRECT'; readonly subtype: string }>;
+}
+
+/** The body of the columnLineage facet: per output column, and for the whole dataset. */
+export interface LineageColumns {
+  readonly fields: Readonly<
+    Record<string, { readonly inputFields: readonly LineageInputField[]; readonly transformationDescription?: string }>
+  >;
+  readonly dataset: readonly LineageInputField[];
+}
 
 export interface LineageInput {
   /** A product input (domain/name) or a source: namespace like `postgres://${ORDERS_DB_URI}` (a reference, never a resolved secret). */
@@ -57,6 +75,8 @@ export interface LineageRunData {
   readonly transformSql?: string;
   readonly rowCount?: number;
   readonly error?: string;
+  /** Column lineage of the transform (from the engine's parse of its SQL). */
+  readonly columnLineage?: LineageColumns;
 }
 
 const facet = (schemaURL: string, body: Record<string, unknown>, producer: string) => ({
@@ -105,6 +125,12 @@ export function buildRunEvent(data: LineageRunData, producer = MESHWORK_PRODUCER
       producer,
     );
   }
+  if (data.columnLineage)
+    outputFacets.columnLineage = facet(
+      FACET_SCHEMAS.columnLineage,
+      { fields: data.columnLineage.fields, dataset: data.columnLineage.dataset },
+      producer,
+    );
   if (data.description)
     outputFacets.documentation = facet(FACET_SCHEMAS.documentation, { description: data.description }, producer);
   if (data.owner)

@@ -1,6 +1,9 @@
 /**
  * The in-process implementation of MeshApi over a registry (SQLite or PostgreSQL).
  */
+import { exportOdcs } from '../standards/odcs/export-odcs.js';
+import { exportOdps } from '../standards/odps/export-odps.js';
+import type { StandardName } from '../standards/standard-schema.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { hasErrors, type Diagnostic } from '../core/diagnostic.js';
@@ -372,6 +375,30 @@ export class LocalPlatform implements MeshApi {
 
   async searchProducts(text: string, options: { limit?: number } = {}) {
     return searchProducts(await this.registry(), text, options);
+  }
+
+  async exportStandard(
+    ref: string,
+    standard: StandardName,
+    options: { baseUrl?: string } = {},
+  ): Promise<Record<string, unknown>> {
+    const { version } = await this.showProduct(ref);
+    if (standard === 'odcs')
+      return exportOdcs({ descriptor: version.descriptor, transformSql: version.transformSql, status: version.status });
+    const registry = await this.registry();
+    const inputVersions = new Map<string, string>();
+    for (const input of version.descriptor.spec.inputs) {
+      const upstream = input.product ? parseProductRef(input.product) : undefined;
+      if (!upstream || !input.product) continue;
+      const found = await getVersion(registry, productId(upstream.domain, upstream.name), { major: upstream.major });
+      if (found) inputVersions.set(input.product, found.version);
+    }
+    return exportOdps({
+      descriptor: version.descriptor,
+      status: version.status,
+      inputVersions,
+      baseUrl: options.baseUrl,
+    });
   }
 
   async showProduct(ref: string): Promise<ProductDetail> {

@@ -13,6 +13,7 @@ import type { RunOutcome } from '../runner/run-outcome.js';
 import type { ProductSummary, VersionDetail, VersionRecord } from '../registry/operations/products/read-products.js';
 import type { SearchHit } from '../registry/operations/products/search-products.js';
 import type { DataProduct } from '../descriptor/data-product-schema.js';
+import type { StandardName } from '../standards/standard-schema.js';
 import type { DescriptorBundle } from './descriptor-bundle.js';
 import type {
   AccessDecisionOutcome,
@@ -60,6 +61,12 @@ export interface MeshApi {
   searchProducts(text: string, options?: { limit?: number }): Promise<SearchHit[]>;
   /** `ref` is domain/name, domain/name@major or domain/name@x.y.z. */
   showProduct(ref: string): Promise<ProductDetail>;
+  /**
+   * A published version as an open-standard document, valid against the official schema:
+   * `odcs` an ODCS v3.1.0 data contract, `odps` an ODPS v1.0.0 data product (its management
+   * ports carry URLs under `baseUrl`, the server's address, when given).
+   */
+  exportStandard(ref: string, standard: StandardName, options?: { baseUrl?: string }): Promise<Record<string, unknown>>;
   listEvents(options?: { after?: number; subject?: string; limit?: number }): Promise<EventRecord[]>;
   /** Runs the pipeline of a product's latest published version; a failed run resolves with status failed. */
   runProduct(ref: string, options?: RunProductRequest): Promise<RunOutcome>;

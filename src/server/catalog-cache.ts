@@ -21,6 +21,7 @@
 import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../access/access-api.js';
 import type { CheckResultView } from '../access/check-samples.js';
 import type { AccessScope } from '../access/principal.js';
+import type { StandardName } from '../standards/standard-schema.js';
 import type {
   AppliedPolicySetOutcome,
   CheckResult,
@@ -271,6 +272,14 @@ export class CachedCatalog implements MeshApi {
     return this.cache.read(`search|${options.limit ?? ''}|${text}`, { kind: 'search', tokens: tokenize(text) }, () =>
       this.inner.searchProducts(text, options),
     );
+  }
+
+  exportStandard(
+    ref: string,
+    standard: StandardName,
+    options?: { baseUrl?: string },
+  ): Promise<Record<string, unknown>> {
+    return this.inner.exportStandard(ref, standard, options);
   }
 
   showProduct(ref: string): Promise<ProductDetail> {

@@ -533,6 +533,20 @@ export function openApiDocument(): Json {
           errors: [400, 404],
         }),
       },
+      '/v1/products/{domain}/{name}/odcs': {
+        get: op('the product (latest, or name@version) as an ODCS v3.1.0 data contract', 'exportOdcs', {
+          ok: { type: 'object', description: 'valid against the official ODCS v3.1.0 JSON Schema' },
+          params: productParams,
+          errors: [400, 404],
+        }),
+      },
+      '/v1/products/{domain}/{name}/odps': {
+        get: op('the product (latest, or name@version) as an ODPS v1.0.0 data product', 'exportOdps', {
+          ok: { type: 'object', description: 'valid against the official ODPS v1.0.0 JSON Schema' },
+          params: productParams,
+          errors: [400, 404],
+        }),
+      },
       '/v1/products/{domain}/{name}/runs': {
         post: op(
           'run the pipeline of the latest published version (admin, or member of its domain); a failed run answers 200 with status failed',

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { createPipelineHarness, pipelineBundle, uniqueName, type PipelineHarness } from '../helpers/pipelines.js';
 import { createTestDatabase } from '../helpers/registries.js';
 
@@ -58,7 +58,7 @@ describe('the SQL sandbox, as a user sees it', () => {
     expect(outcome.error ?? '').not.toBe('');
     expect(outcome.snapshotId).toBeNull();
     expect(JSON.stringify(outcome)).not.toMatch(/root:.*:0:0:/);
-    expect(readCurrentSnapshot(h.platform.config.warehouseDir, `sandbox/${name}`, 1)).toBeUndefined();
+    expect(readCurrentPointer(h.platform.config.warehouseDir, `sandbox/${name}`, 1)).toBeUndefined();
     expect((await h.platform.listRuns(`sandbox/${name}`)).map((r) => [r.status, r.snapshotId])).toEqual([
       ['failed', null],
     ]);

@@ -180,6 +180,32 @@ describe('OpenLineage run events', () => {
           expect.objectContaining({ assertion: 'unique', success: true }),
         );
         expect(output.outputFacets?.outputStatistics.rowCount).toBe(2);
+        // Column lineage from the engine's parse of the transform, on every event, valid as its facet.
+        for (const e of events) {
+          const out = (e.outputs as Array<{ facets: Record<string, unknown> }>)[0];
+          expect(facets.get('ColumnLineageDatasetFacet')!({ columnLineage: out.facets.columnLineage })).toBe(true);
+        }
+        const lineage = output.facets.columnLineage as unknown as {
+          fields: Record<string, { inputFields: Array<{ namespace: string; name: string; field: string }> }>;
+        };
+        expect(Object.keys(lineage.fields)).toEqual(['id', 'label', 'amount', 'updated_at']);
+        // The template casts id (a transformation) and passes label through (identity).
+        expect(lineage.fields.id.inputFields).toEqual([
+          {
+            namespace: 'file://data/records.csv',
+            name: 'records',
+            field: 'id',
+            transformations: [{ type: 'DIRECT', subtype: 'TRANSFORMATION' }],
+          },
+        ]);
+        expect(lineage.fields.label.inputFields).toEqual([
+          {
+            namespace: 'file://data/records.csv',
+            name: 'records',
+            field: 'label',
+            transformations: [{ type: 'DIRECT', subtype: 'IDENTITY' }],
+          },
+        ]);
         expect(
           (events[3].run as { facets: { errorMessage: { message: string } } }).facets.errorMessage.message,
         ).toMatch(/records/);

@@ -160,6 +160,14 @@ const CASES: Record<string, Case> = {
   listProducts: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/products?domain=sales' }) },
   searchProducts: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/search?q=orders' }) },
   showProduct: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/products/sales/orders' }) },
+  exportOdcs: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/odcs' }),
+  },
+  exportOdps: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/odps' }),
+  },
   productSla: {
     allowed: AUTHENTICATED,
     request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/sla' }),

@@ -14,6 +14,7 @@ import { registerRunCommand } from './run-command.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSlaCommand } from './sla-command.js';
+import { registerStandardsCommands } from './standards-command.js';
 import { registerTeamCommands } from './team-command.js';
 import { registerTokenCommands } from './token-command.js';
 import { registerValidateCommand } from './validate-command.js';
@@ -41,4 +42,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerIncidentCommands(program, ctx);
   registerAccessCommands(program, ctx);
   registerExportDataCommand(program, ctx);
+  registerStandardsCommands(program, ctx);
 }

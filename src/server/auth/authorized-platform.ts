@@ -11,6 +11,7 @@
  * Data (downloads, check samples) is not a role's right: every read asks the access decision
  * (src/access) with the caller's scope, built here from the token — never from the client.
  */
+import type { StandardName } from '../../standards/standard-schema.js';
 import { InputError, NotAllowedError } from '../../core/errors.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parseYamlText } from '../../descriptor/yaml-source.js';
@@ -68,6 +69,9 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   }
   showProduct(ref: string) {
     return this.mesh.showProduct(ref);
+  }
+  exportStandard(ref: string, standard: StandardName, options?: { baseUrl?: string }) {
+    return this.mesh.exportStandard(ref, standard, options);
   }
   listEvents(options?: { after?: number; subject?: string; limit?: number }) {
     return this.mesh.listEvents(options);

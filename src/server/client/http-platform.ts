@@ -3,6 +3,7 @@
  * back as `{ error: { kind, message, details } }` and are rebuilt into the same typed errors
  * LocalPlatform throws, so every command behaves (and exits) the same in both modes.
  */
+import type { StandardName } from '../../standards/standard-schema.js';
 import { errorFromKind, UnavailableError } from '../../core/errors.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parse } from 'yaml';
@@ -143,6 +144,10 @@ export class HttpPlatform implements MeshApi, ServerApi {
   }
   showProduct(ref: string): Promise<ProductDetail> {
     return this.#request('GET', productPath(ref));
+  }
+  /** The server fills the management ports' URLs with its own address. */
+  exportStandard(ref: string, standard: StandardName): Promise<Record<string, unknown>> {
+    return this.#request('GET', `${productPath(ref)}/${standard}`);
   }
   async listEvents(options: { after?: number; subject?: string; limit?: number } = {}): Promise<EventRecord[]> {
     const events = await this.#request<CloudEvent[]>('GET', '/v1/events', { query: options });

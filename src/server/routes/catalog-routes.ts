@@ -35,6 +35,17 @@ export function catalogRoutes(app: Hono<AppEnv>): void {
       await c.var.api.searchProducts(c.req.query('q') ?? '', { limit: intQuery(c, 'limit', { min: 1, max: 200 }) }),
     ),
   );
+  // `name` may carry the version: /v1/products/sales/orders@1.2.0/odcs
+  app.get('/v1/products/:domain/:name/odcs', async (c) =>
+    c.json(await c.var.api.exportStandard(`${c.req.param('domain')}/${c.req.param('name')}`, 'odcs')),
+  );
+  app.get('/v1/products/:domain/:name/odps', async (c) =>
+    c.json(
+      await c.var.api.exportStandard(`${c.req.param('domain')}/${c.req.param('name')}`, 'odps', {
+        baseUrl: new URL(c.req.url).origin,
+      }),
+    ),
+  );
   // `name` may carry the version: /v1/products/sales/orders@1.2.0
   app.get('/v1/products/:domain/:name', async (c) =>
     cachedJson(c, await c.var.api.showProduct(`${c.req.param('domain')}/${c.req.param('name')}`)),
