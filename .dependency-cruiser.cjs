@@ -5,6 +5,7 @@
 const LAYERS = [
   'core',
   'descriptor',
+  'standards',
   'governance',
   'registry',
   'engine',
