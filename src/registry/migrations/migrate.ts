@@ -5,6 +5,7 @@ import { m002Pipelines } from './002-pipelines.js';
 import { m004Server } from './004-server.js';
 import { m005PolicySets } from './005-policy-sets.js';
 import { m006MajorWatermarks } from './006-major-watermarks.js';
+import { m009CatalogSearch } from './009-catalog-search.js';
 
 /** Every migration, in order. New areas add a file here; applied ones are never edited. */
 function allMigrations(registry: Registry): Record<string, Migration> {
@@ -14,6 +15,7 @@ function allMigrations(registry: Registry): Record<string, Migration> {
     '004-server': m004Server(registry.dialect),
     '005-policy-sets': m005PolicySets(registry.dialect),
     '006-major-watermarks': m006MajorWatermarks(registry.dialect),
+    '009-catalog-search': m009CatalogSearch(registry.dialect),
   };
 }
 
