@@ -46,6 +46,9 @@ describe('catalog cache across two replicas (PostgreSQL)', () => {
     for (const r of replicas) {
       expect((await get(r, '/v1/products')).map((p: { id: string }) => p.id)).toEqual(['sales/orders']);
       expect(await get(r, '/v1/search?q=invoices')).toEqual([]);
+      expect((await get(r, '/v1/catalog/search?q=&domain=sales')).facets.domain).toEqual([
+        { value: 'sales', count: 1 },
+      ]);
       expect((await get(r, '/v1/products/sales/orders')).product.latestVersion).toBe('1.0.0');
     }
     expect(
@@ -68,6 +71,7 @@ describe('catalog cache across two replicas (PostgreSQL)', () => {
       'sales/orders',
     ]);
     expect((await get(a, '/v1/products/sales/orders')).product.latestVersion).toBe('1.1.0');
+    expect((await get(a, '/v1/catalog/search?q=&domain=sales')).facets.domain).toEqual([{ value: 'sales', count: 2 }]);
     // Other replica: within the poll interval (250 ms).
     await new Promise((r) => setTimeout(r, 600));
     expect((await get(b, '/v1/products')).map((p: { id: string }) => p.id)).toEqual(['sales/invoices', 'sales/orders']);
@@ -76,6 +80,7 @@ describe('catalog cache across two replicas (PostgreSQL)', () => {
       'sales/orders',
     ]);
     expect((await get(b, '/v1/products/sales/orders')).product.latestVersion).toBe('1.1.0');
+    expect((await get(b, '/v1/catalog/search?q=&domain=sales')).facets.domain).toEqual([{ value: 'sales', count: 2 }]);
   });
 });
 
