@@ -73,6 +73,9 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<Regist
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
+    // The default 2 MB page cache holds a 10,000-product search index, not a 100,000-product one.
+    database.pragma('cache_size = -65536');
+    database.pragma('temp_store = MEMORY');
     const db = new Kysely<RegistryTables>({
       dialect: new SqliteImmediateDialect({ database: withStatementCache(database) }),
     });

@@ -36,7 +36,7 @@ async function createSqlite(db: Kysely<unknown>): Promise<void> {
     tags text not null)`.execute(db);
   // Contentless (the text lives in product_versions), deletable, with prefix indexes for typed-ahead words.
   await sql`create virtual table search_fts using fts5(a, b, c, d, content='', contentless_delete=1,
-    tokenize='unicode61 remove_diacritics 2', prefix='2 3 4')`.execute(db);
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3')`.execute(db);
   await sql`create virtual table search_vocab using fts5vocab(search_fts, 'row')`.execute(db);
 }
 

@@ -25,11 +25,12 @@ export async function indexProducts(
   tx: RegistryTx,
   dialect: RegistryDialect,
   products: readonly IndexedProduct[],
+  options: { fresh?: boolean } = {},
 ): Promise<void> {
   for (let i = 0; i < products.length; i += BATCH) {
     const batch = products.slice(i, i + BATCH);
-    const docIds = await upsertDocuments(tx, dialect, batch);
-    await replaceFacets(tx, batch, docIds);
+    const docIds = await upsertDocuments(tx, dialect, batch, options);
+    await replaceFacets(tx, batch, docIds, options);
     await refreshSearchLifecycle(
       tx,
       batch.map((p) => p.productId),
@@ -47,6 +48,7 @@ async function upsertDocuments(
   tx: RegistryTx,
   dialect: RegistryDialect,
   batch: readonly IndexedProduct[],
+  options: { fresh?: boolean },
 ): Promise<Map<string, number>> {
   const docs = batch.map((p) => ({
     id: p.productId,
@@ -78,7 +80,7 @@ async function upsertDocuments(
   const rows = await sql<{ doc_id: number; product_id: string }>`
     select doc_id, product_id from search_documents where product_id in (${sql.join(ids)})`.execute(tx);
   const docIds = new Map(rows.rows.map((r) => [r.product_id, Number(r.doc_id)]));
-  await sql`delete from search_fts where rowid in (${sql.join([...docIds.values()])})`.execute(tx);
+  if (!options.fresh) await sql`delete from search_fts where rowid in (${sql.join([...docIds.values()])})`.execute(tx);
   const values = docs.map(({ id, doc }) => sql`(${docIds.get(id)!}, ${doc.a}, ${doc.b}, ${doc.c}, ${doc.d})`);
   await sql`insert into search_fts (rowid, a, b, c, d) values ${sql.join(values)}`.execute(tx);
   return docIds;
@@ -88,8 +90,14 @@ function piiFlags(classes: readonly string[]): number {
   return classes.reduce((bits, c) => bits | (FACET_FLAGS.pii[c] ?? 0), 0);
 }
 
-async function replaceFacets(tx: RegistryTx, batch: readonly IndexedProduct[], docIds: Map<string, number>) {
-  await sql`delete from search_facets where doc_id in (${sql.join([...docIds.values()])})`.execute(tx);
+async function replaceFacets(
+  tx: RegistryTx,
+  batch: readonly IndexedProduct[],
+  docIds: Map<string, number>,
+  options: { fresh?: boolean },
+) {
+  if (!options.fresh)
+    await sql`delete from search_facets where doc_id in (${sql.join([...docIds.values()])})`.execute(tx);
   const rows: Array<{ facet: string; value: string; doc_id: number }> = [];
   for (const p of batch) {
     const docId = docIds.get(p.productId)!;
@@ -177,6 +185,7 @@ export async function rebuildSearchIndex(
           productId: r.id,
           descriptor: JSON.parse(r.descriptor) as DataProduct,
         })),
+        { fresh: true },
       );
     }
     return count;

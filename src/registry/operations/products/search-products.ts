@@ -100,7 +100,7 @@ function readRequest(options: SearchOptions): SearchRequest {
   return { filters, limit, after: options.cursor ? decodeSearchCursor(options.cursor) : undefined };
 }
 
-type Row = { part: number; k: string | null; v: string | null; n: number | string };
+type Row = { part: number; k: string | null; v: string | null; f: number | null; n: number | string };
 
 async function runSearch(registry: Registry, terms: readonly QueryTerm[], request: SearchRequest) {
   const matching = matchingSet(registry.dialect, terms, request);
@@ -109,17 +109,16 @@ async function runSearch(registry: Registry, terms: readonly QueryTerm[], reques
     : sql``;
   const tags =
     registry.dialect === 'postgres'
-      ? sql`select 1, 'tag', t, count(*) from m, unnest(m.tags) t group by t`
-      : sql`select 1, 'tag', j.value, count(*) from m, json_each(m.tags) j group by j.value`;
-  // One pass over the matching set per group: the page, domains, owners, tags, and the bits of the small facets.
+      ? sql`select 1, t, cast(null as text), 0, count(*) from m, unnest(m.tags) t group by t`
+      : sql`select 1, j.value, cast(null as text), 0, count(*) from m, json_each(m.tags) j group by j.value`;
+  // Three passes over the matching set: the page; the tags; and the (domain, owner, flags)
+  // combinations, which the domain, owner, PII and lifecycle counts are sums of.
   const result = await sql<Row>`
     with m as materialized (${matching})
-    select 0 as part, product_id as k, cast(null as text) as v, score as n from (
+    select 0 as part, product_id as k, cast(null as text) as v, 0 as f, score as n from (
       select product_id, score from m ${after} order by score desc, product_id limit ${request.limit + 1}) page
-    union all select 1, 'domain', domain, count(*) from m group by domain
-    union all select 1, 'owner', owner, count(*) from m group by owner
     union all ${tags}
-    union all select 2, cast(null as text), cast(flags as text), count(*) from m group by flags`.execute(registry.db);
+    union all select 2, domain, owner, flags, count(*) from m group by domain, owner, flags`.execute(registry.db);
   return assemble(registry, terms, request, result.rows);
 }
 
@@ -203,19 +202,24 @@ async function assemble(
   );
   const hits = page.filter((p) => summaries.has(p.id)).map((p) => ({ ...summaries.get(p.id)!, score: p.score }));
   const facets = Object.fromEntries(FACETS.map((f) => [f, [] as FacetCount[]])) as Record<FacetName, FacetCount[]>;
+  const counts = Object.fromEntries(FACETS.map((f) => [f, new Map<string, number>()])) as Record<
+    FacetName,
+    Map<string, number>
+  >;
+  const add = (facet: FacetName, value: string, n: number) =>
+    counts[facet].set(value, (counts[facet].get(value) ?? 0) + n);
   let total = 0;
-  const bits = new Map<number, number>();
   for (const r of rows) {
-    if (r.part === 1 && r.k && r.k in facets) facets[r.k as FacetName].push({ value: r.v!, count: Number(r.n) });
+    const n = Number(r.n);
+    if (r.part === 1) add('tag', r.k!, n);
     if (r.part !== 2) continue;
-    total += Number(r.n);
-    bits.set(Number(r.v), Number(r.n));
+    total += n;
+    add('domain', r.k!, n);
+    add('owner', r.v!, n);
+    for (const facet of ['pii', 'lifecycle'] as const)
+      for (const [value, bit] of Object.entries(FACET_FLAGS[facet])) if (Number(r.f) & bit) add(facet, value, n);
   }
-  for (const facet of ['pii', 'lifecycle'] as const)
-    for (const [value, bit] of Object.entries(FACET_FLAGS[facet])) {
-      const count = [...bits].reduce((sum, [flags, n]) => sum + (flags & bit ? n : 0), 0);
-      if (count > 0) facets[facet].push({ value, count });
-    }
+  for (const f of FACETS) for (const [value, count] of counts[f]) facets[f].push({ value, count });
   for (const f of FACETS) {
     facets[f].sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
     facets[f].length = Math.min(facets[f].length, MAX_FACET_VALUES);
