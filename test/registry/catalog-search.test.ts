@@ -342,3 +342,30 @@ describe.each(BACKENDS)('migration 009 (%s)', (backend) => {
     }
   });
 });
+
+describe('migration 009 without the right to create pg_trgm', () => {
+  it('says what to ask for instead of failing with a bare permission error', async () => {
+    const db = await createTestDatabase();
+    const role = `mesh_test_noext_${process.pid}_${Date.now().toString(36)}`;
+    const admin = await openRegistry({ url: db.url, migrate: false });
+    try {
+      await sql`create role ${sql.raw(role)} login`.execute(admin.db);
+      await sql`revoke create on database ${sql.raw(db.url.split('/').pop()!)} from public`.execute(admin.db);
+      await sql`grant usage, create on schema public to ${sql.raw(role)}`.execute(admin.db);
+      const url = db.url.replace('postgres@', `${role}@`);
+      await expect(openRegistry({ url })).rejects.toThrow(
+        /needs the PostgreSQL extension pg_trgm, and this role may not create it \(permission denied\); have the database owner or a superuser run "CREATE EXTENSION pg_trgm;"/,
+      );
+      // Once the extension is there, the same role migrates fine.
+      await sql`create extension pg_trgm`.execute(admin.db);
+      const registry = await openRegistry({ url });
+      await registry.close();
+    } finally {
+      await admin.close();
+      await db.drop();
+      const cleanup = await openRegistry({ url: db.url.replace(/\/[^/]*$/, '/postgres'), migrate: false });
+      await sql`drop role if exists ${sql.raw(role)}`.execute(cleanup.db);
+      await cleanup.close();
+    }
+  });
+});
