@@ -28,7 +28,7 @@ import { inheritMajorStatus } from '../registry/operations/versions/inherit-majo
 import { listVersionDescriptors } from '../registry/operations/versions/list-version-descriptors.js';
 import { deprecationNoticeDays } from '../governance/version-bump.js';
 import { getProduct, getVersion, listProducts, listVersions } from '../registry/operations/products/read-products.js';
-import { searchProducts } from '../registry/operations/products/search-products.js';
+import { searchProducts, type SearchOptions } from '../registry/operations/products/search-products.js';
 import { openRegistry, type Registry, type RegistryTx } from '../registry/registry.js';
 import type { DataProduct } from '../descriptor/data-product-schema.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
@@ -373,7 +373,7 @@ export class LocalPlatform implements MeshApi {
     return listProducts(await this.registry(), options);
   }
 
-  async searchProducts(text: string, options: { limit?: number } = {}) {
+  async searchProducts(text: string, options: SearchOptions = {}) {
     return searchProducts(await this.registry(), text, options);
   }
 

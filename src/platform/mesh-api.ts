@@ -11,7 +11,7 @@ import type { RunRecord } from '../registry/operations/runs/run-records.js';
 import type { RunObserver } from '../runner/run-observer.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import type { ProductSummary, VersionDetail, VersionRecord } from '../registry/operations/products/read-products.js';
-import type { SearchHit } from '../registry/operations/products/search-products.js';
+import type { SearchOptions, SearchResult } from '../registry/operations/products/search-products.js';
 import type { DataProduct } from '../descriptor/data-product-schema.js';
 import type { StandardName } from '../standards/standard-schema.js';
 import type { DescriptorBundle } from './descriptor-bundle.js';
@@ -58,7 +58,11 @@ export interface MeshApi {
   check(bundle: DescriptorBundle): Promise<CheckResult>;
   publish(bundle: DescriptorBundle): Promise<PublishOutcome>;
   listProducts(options?: { domain?: string; limit?: number; offset?: number }): Promise<ProductSummary[]>;
-  searchProducts(text: string, options?: { limit?: number }): Promise<SearchHit[]>;
+  /**
+   * Ranked catalog search with facet counts, filters (`domain`, `tag`, … : any of the values
+   * within a facet, all facets) and cursor paging; an empty text lists every product.
+   */
+  searchProducts(text: string, options?: SearchOptions): Promise<SearchResult>;
   /** `ref` is domain/name, domain/name@major or domain/name@x.y.z. */
   showProduct(ref: string): Promise<ProductDetail>;
   /**

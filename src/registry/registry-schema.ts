@@ -44,10 +44,32 @@ export interface ProductVersionTable {
   sunset_at: string | null;
 }
 
-export interface SearchTermTable {
+/** One row per product in the search index (migration 009); PostgreSQL also keeps its tsvector here. */
+export interface SearchDocumentTable {
+  doc_id: Generated<number>;
   product_id: string;
-  term: string;
-  weight: number;
+  /** The words of field classes a–c, space-padded. */
+  a: string;
+  b: string;
+  c: string;
+  domain: string;
+  owner: string;
+  /** JSON text on SQLite, text[] on PostgreSQL. */
+  tags: string | string[];
+  /** PII classes and version statuses present, as bits (FACET_FLAGS). */
+  flags: number;
+}
+
+/** The facet values of each indexed product: domain, owner, lifecycle, tag, pii. */
+export interface SearchFacetTable {
+  facet: string;
+  value: string;
+  doc_id: number;
+}
+
+/** PostgreSQL: the words of the index, for typo suggestions (SQLite reads FTS5's vocabulary). */
+export interface SearchWordTable {
+  word: string;
 }
 
 export interface EventTable {
@@ -282,7 +304,9 @@ export interface RegistryTables {
   teams: TeamTable;
   products: ProductTable;
   product_versions: ProductVersionTable;
-  search_terms: SearchTermTable;
+  search_documents: SearchDocumentTable;
+  search_facets: SearchFacetTable;
+  search_words: SearchWordTable;
   events: EventTable;
   pipeline_runs: PipelineRunTable;
   check_results: CheckResultTable;

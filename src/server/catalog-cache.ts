@@ -7,16 +7,17 @@
  *
  * Correctness:
  *  - A publication through this server invalidates what it can change before the response
- *    goes out (read-your-writes): the product's pages, every list page, and the searches whose
- *    words prefix-match a term the product had or has.
+ *    goes out (read-your-writes): the product's pages, every list page, and every search (a
+ *    publication can change any search's facet counts, totals and typo corrections).
  *  - Publications by other processes (replicas, `mesh publish` on the registry host) are seen
  *    by polling the event log every `pollMs`; they invalidate the product's pages, list pages
  *    and all searches. Other replicas' writes are therefore visible within `pollMs`.
  *  - A read that raced with an invalidation is not stored if that invalidation would have
  *    dropped it (the recent invalidations are kept, each with what it dropped); a read older
  *    than that record is not stored at all.
- *  - Invalidation looks entries up by product and by search word prefix instead of scanning
- *    the cache, so a steady stream of publications costs little.
+ *  - Invalidation looks product pages up by product instead of scanning the cache. Searches
+ *    are answered by the registry's full-text index in milliseconds, so dropping them all on
+ *    a publication is cheap; repeated searches between publications are still served here.
  */
 import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../access/access-api.js';
 import type { CheckResultView } from '../access/check-samples.js';
@@ -39,8 +40,7 @@ import type { EventRecord } from '../registry/operations/events/list-events.js';
 import type { RunRecord } from '../registry/operations/runs/run-records.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import { getProductsByIds, listProducts, type ProductSummary } from '../registry/operations/products/read-products.js';
-import type { SearchHit } from '../registry/operations/products/search-products.js';
-import { tokenize } from '../registry/operations/products/search-terms.js';
+import { FACETS, type SearchOptions, type SearchResult } from '../registry/operations/products/search-products.js';
 import type { Registry } from '../registry/registry.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import type { BackgroundService } from './background-service.js';
@@ -48,7 +48,6 @@ import type { BackgroundService } from './background-service.js';
 type Entry = {
   readonly kind: 'search' | 'show';
   readonly product?: string;
-  readonly tokens?: readonly string[];
   readonly value: unknown;
 };
 
@@ -58,10 +57,10 @@ const INVALIDATION_LOG = 256;
 export class CatalogCache implements BackgroundService {
   readonly name = 'catalog cache';
   readonly #entries = new Map<string, Entry>();
-  /** Keys of the entries about a product: its page, and the searches it is a hit of. */
+  /** Keys of the entries about a product: its pages. */
   readonly #byProduct = new Map<string, Set<string>>();
-  /** Keys of the searches by each of their words. */
-  readonly #byToken = new Map<string, Set<string>>();
+  /** Keys of the cached searches. */
+  readonly #searches = new Set<string>();
   /** The last invalidations: the epoch each one started and what it dropped. */
   readonly #log: Array<{ readonly epoch: number; readonly drop: (e: Entry) => boolean }> = [];
   #epoch = 0;
@@ -118,8 +117,8 @@ export class CatalogCache implements BackgroundService {
       if (this.#entries.size >= (this.options.maxEntries ?? 5_000)) this.#delete(this.#entries.keys().next().value!);
       this.#delete(key);
       this.#entries.set(key, entry);
-      for (const product of productsOf(entry)) addTo(this.#byProduct, product, key);
-      for (const token of entry.tokens ?? []) addTo(this.#byToken, token, key);
+      if (entry.kind === 'show' && entry.product) addTo(this.#byProduct, entry.product, key);
+      else if (entry.kind === 'search') this.#searches.add(key);
     }
     return value;
   }
@@ -135,8 +134,8 @@ export class CatalogCache implements BackgroundService {
     const entry = this.#entries.get(key);
     if (!entry) return;
     this.#entries.delete(key);
-    for (const product of productsOf(entry)) removeFrom(this.#byProduct, product, key);
-    for (const token of entry.tokens ?? []) removeFrom(this.#byToken, token, key);
+    if (entry.kind === 'show' && entry.product) removeFrom(this.#byProduct, entry.product, key);
+    this.#searches.delete(key);
   }
 
   /** A page of the catalog, with the registry's semantics (order by id, optional domain, limit 10,000). */
@@ -187,34 +186,18 @@ export class CatalogCache implements BackgroundService {
     this.#loadingProducts = undefined;
   }
 
-  /**
-   * After a publication through this server: drop what it can have changed. A search is
-   * affected only if the product was in its results (it may drop out or change) or now matches
-   * one of its words (it may come in): no need to know the product's terms before.
-   */
-  published(product: string, version: string, termsNow: readonly string[]): void {
+  /** After a publication through this server: drop the product's pages and every search. */
+  published(product: string, version: string): void {
     this.#local.add(`${product}@${version}`);
-    // Candidates: entries about the product, and searches with a word that prefixes one of its terms.
-    const candidates = new Set(this.#byProduct.get(product));
-    for (const term of termsNow) {
-      for (let i = 1; i <= term.length; i++)
-        for (const key of this.#byToken.get(term.slice(0, i)) ?? []) candidates.add(key);
-    }
-    this.#invalidate(
-      (e) =>
-        (e.kind === 'show' && e.product === product) ||
-        (e.kind === 'search' &&
-          ((e.value as SearchHit[]).some((h) => h.id === product) ||
-            e.tokens!.some((t) => termsNow.some((term) => term.startsWith(t))))),
-      candidates,
-    );
+    const candidates = new Set([...(this.#byProduct.get(product) ?? []), ...this.#searches]);
+    this.#invalidate((e) => (e.kind === 'show' && e.product === product) || e.kind === 'search', candidates);
   }
 
   /** Versions of these products changed status (retired): their product pages are stale. */
   statusChanged(products: readonly string[]): void {
     if (!products.length) return;
-    const candidates = new Set(products.flatMap((p) => [...(this.#byProduct.get(p) ?? [])]));
-    this.#invalidate((e) => e.kind === 'show' && products.includes(e.product!), candidates);
+    const candidates = new Set([...products.flatMap((p) => [...(this.#byProduct.get(p) ?? [])]), ...this.#searches]);
+    this.#invalidate((e) => (e.kind === 'show' && products.includes(e.product!)) || e.kind === 'search', candidates);
   }
 
   /** Drops the entries `drop` selects (among `candidates`, or all), and records it for reads in flight. */
@@ -245,6 +228,7 @@ export class CatalogCache implements BackgroundService {
     this.#cursor = Number(rows.at(-1)!.id);
     const remote = new Set<string>();
     for (const r of rows) {
+      if (r.type === 'product.retired') remote.add(r.subject); // its lifecycle facet and page changed
       if (r.type !== 'product.published') continue;
       const { version } = JSON.parse(r.data) as { version?: string };
       if (!this.#local.delete(`${r.subject}@${version}`)) remote.add(r.subject);
@@ -268,8 +252,8 @@ export class CachedCatalog implements MeshApi {
     return this.cache.listPage(options);
   }
 
-  searchProducts(text: string, options: { limit?: number } = {}): Promise<SearchHit[]> {
-    return this.cache.read(`search|${options.limit ?? ''}|${text}`, { kind: 'search', tokens: tokenize(text) }, () =>
+  searchProducts(text: string, options: SearchOptions = {}): Promise<SearchResult> {
+    return this.cache.read(`search|${searchKey(options)}|${text}`, { kind: 'search' }, () =>
       this.inner.searchProducts(text, options),
     );
   }
@@ -293,19 +277,10 @@ export class CachedCatalog implements MeshApi {
   async publish(bundle: DescriptorBundle): Promise<PublishOutcome> {
     const outcome = await this.inner.publish(bundle);
     if (outcome.status === 'created') {
-      this.cache.published(outcome.product, outcome.version, await this.#termsOf(outcome.product));
+      this.cache.published(outcome.product, outcome.version);
       await this.cache.refreshProducts([outcome.product]);
     }
     return outcome;
-  }
-
-  async #termsOf(product: string): Promise<string[]> {
-    const rows = await this.cache.registry.db
-      .selectFrom('search_terms')
-      .select('term')
-      .where('product_id', '=', product)
-      .execute();
-    return rows.map((r) => r.term);
   }
 
   check(bundle: DescriptorBundle): Promise<CheckResult> {
@@ -362,7 +337,7 @@ export class CachedCatalog implements MeshApi {
   }
   async retireExpiredVersions(options?: { now?: string }): Promise<{ retired: RetiredVersion[] }> {
     const outcome = await this.inner.retireExpiredVersions(options);
-    // A retired version shows its new status at once on this server's product pages.
+    // A retired version shows its new status at once on this server's product pages and lifecycle facets.
     this.cache.statusChanged(outcome.retired.map((r) => r.product));
     return outcome;
   }
@@ -371,10 +346,10 @@ export class CachedCatalog implements MeshApi {
   }
 }
 
-/** The products an entry is about: a product page's product, or a search's hits. */
-function productsOf(entry: Entry): string[] {
-  if (entry.kind === 'show') return entry.product ? [entry.product] : [];
-  return (entry.value as SearchHit[]).map((h) => h.id);
+/** The options of a search in a fixed order (facet values sorted), for its cache key. */
+function searchKey(options: SearchOptions): string {
+  const facets = FACETS.map((f) => [...(options[f] ?? [])].sort());
+  return JSON.stringify([options.limit ?? null, options.cursor ?? null, options.typos ?? null, facets]);
 }
 
 function addTo(index: Map<string, Set<string>>, at: string, key: string): void {

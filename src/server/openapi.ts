@@ -132,6 +132,22 @@ const schemas: Record<string, Json> = {
     updatedAt: str({ format: 'date-time' }),
   }),
   SearchHit: { allOf: [ref('ProductSummary'), obj({ score: { type: 'number' } })] },
+  FacetCount: obj({ value: str(), count: { type: 'integer' } }),
+  SearchResult: obj({
+    query: str(),
+    correctedFrom: str(),
+    total: { type: 'integer' },
+    hits: arrayOf(ref('SearchHit')),
+    facets: obj({
+      domain: arrayOf(ref('FacetCount')),
+      tag: arrayOf(ref('FacetCount')),
+      owner: arrayOf(ref('FacetCount')),
+      pii: arrayOf(ref('FacetCount')),
+      lifecycle: arrayOf(ref('FacetCount')),
+    }),
+    nextCursor: nullableStr(),
+    suggestions: arrayOf(str()),
+  }),
   VersionRecord: obj({
     product: str(),
     version: str(),
@@ -462,6 +478,18 @@ const errorDescriptions: Record<number, string> = {
   503: 'a dependency (the registry) is unavailable; retry',
 };
 
+const searchParams = [
+  queryParam('q', 'words (the last one a prefix) and "quoted phrases"; empty: every product'),
+  queryParam('domain', 'only these domains (repeat for any of several)'),
+  queryParam('tag', 'only products with one of these tags'),
+  queryParam('owner', 'only these owner teams'),
+  queryParam('pii', 'only products with a column of one of these PII classes'),
+  queryParam('lifecycle', 'active | deprecated | retired: products with a version in that state'),
+  queryParam('limit', 'at most this many hits (1-200, default 20)', { type: 'integer' }),
+  queryParam('cursor', 'nextCursor of the previous page'),
+  queryParam('typos', 'false: no typo correction when nothing matches'),
+];
+
 export function openApiDocument(): Json {
   return {
     openapi: '3.1.0',
@@ -516,13 +544,17 @@ export function openApiDocument(): Json {
           ),
         },
       },
+      '/v1/catalog/search': {
+        get: op('ranked, faceted catalog search with typo tolerance and cursor paging', 'searchCatalog', {
+          ok: ref('SearchResult'),
+          params: searchParams,
+          errors: [400],
+        }),
+      },
       '/v1/search': {
-        get: op('ranked catalog search', 'searchProducts', {
+        get: op('the hits of /v1/catalog/search (the first API)', 'searchProducts', {
           ok: arrayOf(ref('SearchHit')),
-          params: [
-            queryParam('q', 'words, each matched as a prefix'),
-            queryParam('limit', 'at most this many', { type: 'integer' }),
-          ],
+          params: searchParams,
           errors: [400],
         }),
       },

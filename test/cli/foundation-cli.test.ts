@@ -240,7 +240,7 @@ describe('mesh publish, catalog and show', () => {
     expect(byDomain.stdout).toContain('identity/customers');
     expect(byDomain.stdout).not.toContain('orders-daily');
     const search = JSON.parse((await mesh(['catalog', 'search', 'orders', '--json'], { cwd, env })).stdout);
-    expect(search[0].id).toBe('sales/orders-daily');
+    expect(search.hits[0].id).toBe('sales/orders-daily');
     const show = await mesh(['show', 'sales/orders-daily'], { cwd, env });
     expect(show.stdout).toContain('sales/orders-daily@0.1.0');
     expect(show.stdout).toContain('on-call:    sales-data@company.com');

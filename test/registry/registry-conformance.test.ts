@@ -101,13 +101,13 @@ describe.each(BACKENDS)('registry on %s', (backend) => {
     );
     expect((await platform.listProducts({ domain: 'identity' })).map((p) => p.id)).toEqual(['identity/customers']);
     expect((await platform.listProducts()).length).toBe(4);
-    const hits = await platform.searchProducts('customer');
+    const { hits } = await platform.searchProducts('customer');
     expect(hits.map((h) => h.id)).toEqual(['identity/customers', 'sales/invoices-daily']);
     expect(hits[0].score).toBeGreaterThan(hits[1].score);
-    expect((await platform.searchProducts('invoice revenue')).map((h) => h.id)).toEqual(['sales/invoices-daily']);
-    expect(await platform.searchProducts('nothing-like-this')).toEqual([]);
+    expect((await platform.searchProducts('invoice revenue')).hits.map((h) => h.id)).toEqual(['sales/invoices-daily']);
+    expect((await platform.searchProducts('nothing-like-this')).hits).toEqual([]);
     // column names are searchable too
-    expect((await platform.searchProducts('updated_at')).length).toBe(4);
+    expect((await platform.searchProducts('updated_at')).total).toBe(4);
   });
 
   it('appends events in order and reads them after an id', async () => {

@@ -46,6 +46,9 @@ describe('catalog cache across two replicas (PostgreSQL)', () => {
     for (const r of replicas) {
       expect((await get(r, '/v1/products')).map((p: { id: string }) => p.id)).toEqual(['sales/orders']);
       expect(await get(r, '/v1/search?q=invoices')).toEqual([]);
+      expect((await get(r, '/v1/catalog/search?q=&domain=sales')).facets.domain).toEqual([
+        { value: 'sales', count: 1 },
+      ]);
       expect((await get(r, '/v1/products/sales/orders')).product.latestVersion).toBe('1.0.0');
     }
     expect(
@@ -68,6 +71,7 @@ describe('catalog cache across two replicas (PostgreSQL)', () => {
       'sales/orders',
     ]);
     expect((await get(a, '/v1/products/sales/orders')).product.latestVersion).toBe('1.1.0');
+    expect((await get(a, '/v1/catalog/search?q=&domain=sales')).facets.domain).toEqual([{ value: 'sales', count: 2 }]);
     // Other replica: after its 250 ms poll; 600 ms leaves room for a loaded machine.
     await new Promise((r) => setTimeout(r, 600));
     expect((await get(b, '/v1/products')).map((p: { id: string }) => p.id)).toEqual(['sales/invoices', 'sales/orders']);
@@ -76,6 +80,7 @@ describe('catalog cache across two replicas (PostgreSQL)', () => {
       'sales/orders',
     ]);
     expect((await get(b, '/v1/products/sales/orders')).product.latestVersion).toBe('1.1.0');
+    expect((await get(b, '/v1/catalog/search?q=&domain=sales')).facets.domain).toEqual([{ value: 'sales', count: 2 }]);
   });
 });
 
@@ -138,7 +143,7 @@ describe('catalog cache invalidation', () => {
 
   const hits = (...ids: string[]) => ids.map((id) => ({ id }));
   const search = (text: string, value: unknown, gate?: Promise<void>) =>
-    cache.read(`search||${text}`, { kind: 'search', tokens: text.split(' ') }, async () => {
+    cache.read(`search||${text}`, { kind: 'search' }, async () => {
       loads.push(`search ${text}`);
       await gate;
       return value;
@@ -154,7 +159,7 @@ describe('catalog cache invalidation', () => {
     return { gate: new Promise<void>((r) => (open = r)), open: () => open() };
   };
 
-  it('drops exactly the pages and searches a publication can change', async () => {
+  it('drops the product pages and the searches a publication can change', async () => {
     cache = new CatalogCache(t.registry);
     loads = [];
     await search('inv', []);
@@ -163,12 +168,12 @@ describe('catalog cache invalidation', () => {
     await show('sales/orders');
     await show('sales/payments');
     loads = [];
-    // sales/orders now has the term "invoices": the search "inv" may gain it, "ord" had it as a hit.
-    cache.published('sales/orders', '1.1.0', ['invoices', 'orders', 'daily']);
+    // Any search's totals, facet counts or corrections may change; only other products' pages stay.
+    cache.published('sales/orders', '1.1.0');
     for (const text of ['inv', 'pay', 'ord']) await search(text, []);
     await show('sales/orders');
     await show('sales/payments');
-    expect(loads.sort()).toEqual(['search inv', 'search ord', 'show sales/orders']);
+    expect(loads.sort()).toEqual(['search inv', 'search ord', 'search pay', 'show sales/orders']);
   });
 
   it('keeps a read that raced with a publication only when that publication could not have changed it', async () => {
@@ -176,21 +181,22 @@ describe('catalog cache invalidation', () => {
     loads = [];
     const slowUnrelated = deferred();
     const slowAffected = deferred();
-    const unrelated = search('pay', hits('sales/payments'), slowUnrelated.gate);
+    const unrelated = show('sales/payments', slowUnrelated.gate);
     const affected = show('sales/orders', slowAffected.gate);
-    cache.published('sales/orders', '1.2.0', ['orders']);
+    const racedSearch = search('pay', hits('sales/payments'));
+    cache.published('sales/orders', '1.2.0');
     slowUnrelated.open();
     slowAffected.open();
-    await Promise.all([unrelated, affected]);
+    await Promise.all([unrelated, affected, racedSearch]);
     loads = [];
-    await search('pay', []);
+    await show('sales/payments');
     await show('sales/orders');
     expect(loads).toEqual(['show sales/orders']); // the page read during its own publication was not kept
 
     // A read older than the record of invalidations is never kept.
     const ancient = deferred();
     const old = show('sales/refunds', ancient.gate);
-    for (let i = 0; i < 300; i++) cache.published(`sales/other-${i}`, '1.0.0', ['other']);
+    for (let i = 0; i < 300; i++) cache.published(`sales/other-${i}`, '1.0.0');
     ancient.open();
     await old;
     loads = [];

@@ -112,7 +112,7 @@ describe.each(['local', 'server'] as const)('mesh CLI (%s mode)', (mode) => {
     const listJson = JSON.parse((await run(['catalog', 'list', '--domain', 'sales', '--json'])).stdout);
     expect(listJson.map((p: { id: string }) => p.id)).toEqual(['sales/orders-daily']);
     const search = JSON.parse((await run(['catalog', 'search', 'orders', '--json'])).stdout);
-    expect(search[0]).toMatchObject({ id: 'sales/orders-daily' });
+    expect(search.hits[0]).toMatchObject({ id: 'sales/orders-daily' });
     const show = await run(['show', 'sales/orders-daily']);
     expect(show.code).toBe(0);
     expect(show.stdout).toContain('sales/orders-daily@0.1.0');

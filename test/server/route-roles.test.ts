@@ -159,6 +159,10 @@ const CASES: Record<string, Case> = {
   },
   listProducts: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/products?domain=sales' }) },
   searchProducts: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/search?q=orders' }) },
+  searchCatalog: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/catalog/search?q=orders&domain=sales' }),
+  },
   showProduct: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/products/sales/orders' }) },
   exportOdcs: {
     allowed: AUTHENTICATED,

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { ConflictError } from '../../core/errors.js';
 import { createToken, hasLiveAdmin } from '../../registry/operations/identity/tokens.js';
+import { reindexRegistry } from '../../registry/operations/products/search-index.js';
 import type { CliContext } from '../cli-context.js';
 
 export function registerAdminCommands(program: Command, ctx: CliContext): void {
-  const admin = program.command('admin').description('bootstrap the platform server');
+  const admin = program.command('admin').description('bootstrap the platform server; maintain its registry');
   admin
     .command('init')
     .description('create the first admin token, on the registry of this machine (refuses once an admin exists)')
@@ -28,5 +29,17 @@ export function registerAdminCommands(program: Command, ctx: CliContext): void {
       out.line(`admin token for ${created.user} (${created.id}); it is shown once, keep it safe:`);
       out.line(created.token);
       out.line('use it with: export MESH_TOKEN=<token> MESH_SERVER=http://127.0.0.1:8080');
+    });
+  admin
+    .command('reindex')
+    .description(
+      'rebuild the catalog search index from the published versions, on the registry of this machine ($MESH_HOME or MESH_DATABASE_URL)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const out = ctx.output(opts);
+      const rebuilt = await reindexRegistry(await ctx.local().registry());
+      if (opts.json) return out.data(rebuilt);
+      out.line(`search index rebuilt: ${rebuilt.products} product(s) in ${(rebuilt.ms / 1000).toFixed(1)} s`);
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ProductDetail } from '../../platform/mesh-api.js';
+import type { SearchResult } from '../../registry/operations/products/search-products.js';
 import type { CliContext } from '../cli-context.js';
 import { wholeNumber } from '../flag-values.js';
 import type { Output } from '../output.js';
@@ -31,24 +32,51 @@ export function registerCatalogCommands(program: Command, ctx: CliContext): void
     });
   catalog
     .command('search')
-    .description('ranked search over names, descriptions, tags, columns and owners')
-    .argument('<text...>', 'words to look for (all must match, as prefixes)')
+    .description('ranked search over names, titles, descriptions, tags, columns, owners and domains, with facet counts')
+    .argument('[text...]', 'words (the last one may be unfinished) and "quoted phrases"; none: every product')
+    .option('--domain <domain>', 'only this domain (repeat for any of several)', collect, [])
+    .option('--tag <tag>', 'only products with this tag (repeatable)', collect, [])
+    .option('--owner <team>', 'only products of this owner team (repeatable)', collect, [])
+    .option('--pii <class>', 'only products with a column of this PII class: indirect, direct, sensitive', collect, [])
+    .option(
+      '--lifecycle <status>',
+      'only products with a version in this state: active, deprecated, retired',
+      collect,
+      [],
+    )
     .option('--limit <n>', 'at most this many results', wholeNumber(1, 200), 20)
+    .option('--cursor <cursor>', 'the next page: the cursor the previous page printed')
+    .option('--no-typos', 'no typo correction when nothing matches')
     .option('--json', 'machine-readable output')
-    .action(async (words: string[], opts: { limit: number; json?: boolean }) => {
+    .addHelpText(
+      'after',
+      `
+Every word must match, in any field; a word in the name or title ranks above one in the tags or
+domain, above one in the description or a column name, above the rest. Within a filter any of
+the values may hold; different filters must all hold. When nothing matches, misspelt words are
+replaced by the nearest known ones ("custmer revnue" finds customer revenue products) or
+suggested.
+
+Examples:
+  mesh catalog search revenue --domain sales --tag finance
+  mesh catalog search '"daily invoice" totals'
+  mesh catalog search --pii direct --json`,
+    )
+    .action(async (words: string[], opts: SearchFlags) => {
       const out = ctx.output(opts);
-      const hits = await ctx.platform().searchProducts(words.join(' '), { limit: opts.limit });
-      if (opts.json) return out.data(hits);
-      if (hits.length === 0) return out.line(`no products match "${words.join(' ')}"`);
-      out.table(
-        hits.map((h) => ({
-          score: h.score.toFixed(0),
-          product: h.id,
-          version: h.latestVersion,
-          description: truncate(h.description, 60),
-        })),
-        ['score', 'product', 'version', 'description'],
-      );
+      const text = words.join(' ');
+      const result = await ctx.platform().searchProducts(text, {
+        domain: opts.domain,
+        tag: opts.tag,
+        owner: opts.owner,
+        pii: opts.pii,
+        lifecycle: opts.lifecycle,
+        limit: opts.limit,
+        cursor: opts.cursor,
+        typos: opts.typos,
+      });
+      if (opts.json) return out.data(result);
+      printSearch(out, text, result);
     });
 
   program
@@ -110,6 +138,48 @@ function printProduct(out: Output, detail: ProductDetail): void {
     detail.versions.map((v) => ({ version: v.version, status: v.status, published: v.publishedAt, by: v.publishedBy })),
     ['version', 'status', 'published', 'by'],
   );
+}
+
+interface SearchFlags {
+  domain: string[];
+  tag: string[];
+  owner: string[];
+  pii: string[];
+  lifecycle: string[];
+  limit: number;
+  cursor?: string;
+  typos: boolean;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function printSearch(out: Output, text: string, result: SearchResult): void {
+  if (result.correctedFrom)
+    out.line(`no product matches "${result.correctedFrom}"; showing results for "${result.query}"`);
+  if (result.hits.length === 0) {
+    out.line(text ? `no products match "${text}"` : 'no products match these filters');
+    if (result.suggestions.length) out.line(`did you mean ${result.suggestions.join(', ')}?`);
+    return;
+  }
+  out.table(
+    result.hits.map((h) => ({
+      score: h.score.toFixed(0),
+      product: h.id,
+      version: h.latestVersion,
+      description: truncate(h.description, 60),
+    })),
+    ['score', 'product', 'version', 'description'],
+  );
+  out.line();
+  out.line(`${result.total} product(s) match`);
+  for (const [facet, counts] of Object.entries(result.facets)) {
+    if (counts.length === 0) continue;
+    out.line(`  ${facet.padEnd(10)} ${counts.map((c) => `${c.value} (${c.count})`).join(', ')}`);
+  }
+  if (result.nextCursor) out.line(`next page: --cursor ${result.nextCursor}`);
 }
 
 function truncate(text: string | null | undefined, n: number): string {

@@ -16,6 +16,7 @@ import { InputError, NotAllowedError } from '../../core/errors.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parseYamlText } from '../../descriptor/yaml-source.js';
 import type { MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
+import type { SearchOptions } from '../../registry/operations/products/search-products.js';
 import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
 import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../../access/access-api.js';
 import type { AccessScope } from '../../access/principal.js';
@@ -64,7 +65,7 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   listProducts(options?: { domain?: string; limit?: number; offset?: number }) {
     return this.mesh.listProducts(options);
   }
-  searchProducts(text: string, options?: { limit?: number }) {
+  searchProducts(text: string, options?: SearchOptions) {
     return this.mesh.searchProducts(text, options);
   }
   showProduct(ref: string) {

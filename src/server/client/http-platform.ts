@@ -22,7 +22,7 @@ import type { EventRecord } from '../../registry/operations/events/list-events.j
 import type { RunRecord } from '../../registry/operations/runs/run-records.js';
 import type { RunOutcome } from '../../runner/run-outcome.js';
 import type { ProductSummary } from '../../registry/operations/products/read-products.js';
-import type { SearchHit } from '../../registry/operations/products/search-products.js';
+import { FACETS, type SearchOptions, type SearchResult } from '../../registry/operations/products/search-products.js';
 import type {
   CreatedToken,
   DeliveryRecord,
@@ -61,7 +61,7 @@ export interface HttpPlatformOptions {
   readonly fetch?: typeof fetch;
 }
 
-type Query = Record<string, string | number | undefined>;
+type Query = Record<string, string | number | readonly string[] | undefined>;
 
 export class HttpPlatform implements MeshApi, ServerApi {
   readonly #base: string;
@@ -78,8 +78,10 @@ export class HttpPlatform implements MeshApi, ServerApi {
 
   async #request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
     const url = new URL(this.#base + path);
-    for (const [k, v] of Object.entries(options.query ?? {}))
-      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(options.query ?? {})) {
+      if (Array.isArray(v)) for (const item of v as readonly string[]) url.searchParams.append(k, item);
+      else if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    }
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -139,8 +141,11 @@ export class HttpPlatform implements MeshApi, ServerApi {
   listProducts(options: { domain?: string; limit?: number; offset?: number } = {}): Promise<ProductSummary[]> {
     return this.#request('GET', '/v1/products', { query: options });
   }
-  searchProducts(text: string, options: { limit?: number } = {}): Promise<SearchHit[]> {
-    return this.#request('GET', '/v1/search', { query: { q: text, limit: options.limit } });
+  searchProducts(text: string, options: SearchOptions = {}): Promise<SearchResult> {
+    const query: Query = { q: text, limit: options.limit, cursor: options.cursor };
+    if (options.typos === false) query.typos = 'false';
+    for (const facet of FACETS) if (options[facet]?.length) query[facet] = options[facet];
+    return this.#request('GET', '/v1/catalog/search', { query });
   }
   showProduct(ref: string): Promise<ProductDetail> {
     return this.#request('GET', productPath(ref));

@@ -1,5 +1,7 @@
 import type { Context, Hono } from 'hono';
+import { InputError } from '../../core/errors.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
+import { FACETS, type SearchOptions } from '../../registry/operations/products/search-products.js';
 import type { AppEnv } from '../app-env.js';
 import { cachedJson } from './json-body.js';
 import { intQuery, optionalString, readJsonObject, requiredString } from './read-body.js';
@@ -10,6 +12,24 @@ export async function readBundle(c: Context): Promise<DescriptorBundle> {
     file: optionalString(body, 'file') ?? 'product.yaml',
     yaml: requiredString(body, 'yaml'),
     transformSql: optionalString(body, 'transformSql'),
+  };
+}
+
+/** ?q=&domain=&tag=…&limit=&cursor=&typos=false: a facet may be repeated (any of its values). */
+function searchQuery(c: Context): SearchOptions {
+  const filters: Record<string, string[]> = {};
+  for (const facet of FACETS) {
+    const values = c.req.queries(facet)?.filter((v) => v !== '');
+    if (values?.length) filters[facet] = values;
+  }
+  const typos = c.req.query('typos');
+  if (typos !== undefined && typos !== 'true' && typos !== 'false')
+    throw new InputError('query parameter typos must be true or false');
+  return {
+    ...filters,
+    limit: intQuery(c, 'limit', { min: 1, max: 200 }),
+    cursor: c.req.query('cursor') || undefined,
+    typos: typos === 'false' ? false : undefined,
   };
 }
 
@@ -29,11 +49,12 @@ export function catalogRoutes(app: Hono<AppEnv>): void {
       }),
     ),
   );
+  app.get('/v1/catalog/search', async (c) =>
+    cachedJson(c, await c.var.api.searchProducts(c.req.query('q') ?? '', searchQuery(c))),
+  );
+  // The first API's search: the same search, its hits only.
   app.get('/v1/search', async (c) =>
-    cachedJson(
-      c,
-      await c.var.api.searchProducts(c.req.query('q') ?? '', { limit: intQuery(c, 'limit', { min: 1, max: 200 }) }),
-    ),
+    cachedJson(c, (await c.var.api.searchProducts(c.req.query('q') ?? '', searchQuery(c))).hits),
   );
   // `name` may carry the version: /v1/products/sales/orders@1.2.0/odcs
   app.get('/v1/products/:domain/:name/odcs', async (c) =>

@@ -2,9 +2,16 @@ import semver from 'semver';
 import { ConflictError } from '../../../core/errors.js';
 import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import { productId } from '../../../descriptor/product-ref.js';
-import { isUniqueViolation, nowIso, writeTransaction, type Registry, type RegistryTx } from '../../registry.js';
+import {
+  isUniqueViolation,
+  nowIso,
+  writeTransaction,
+  type Registry,
+  type RegistryDialect,
+  type RegistryTx,
+} from '../../registry.js';
 import { appendEvent } from '../events/append-event.js';
-import { searchTerms } from './search-terms.js';
+import { indexProducts, refreshSearchLifecycle } from './search-index.js';
 
 export interface NewVersion {
   readonly descriptor: DataProduct;
@@ -43,8 +50,10 @@ export async function publishVersion(
   if (existing) return sameOrConflict(id, metadata.version, existing, input.contentHash);
   try {
     return await writeTransaction(registry, async (tx) => {
-      const result = await insertVersion(tx, id, input);
+      const result = await insertVersion(tx, registry.dialect, id, input);
       await afterInsert?.(tx, result);
+      // Older majors may have been deprecated just now: the lifecycle facet follows.
+      await refreshSearchLifecycle(tx, [id]);
       return result;
     });
   } catch (error) {
@@ -77,7 +86,12 @@ function sameOrConflict(
   });
 }
 
-async function insertVersion(tx: RegistryTx, id: string, input: NewVersion): Promise<PublishResult> {
+async function insertVersion(
+  tx: RegistryTx,
+  dialect: RegistryDialect,
+  id: string,
+  input: NewVersion,
+): Promise<PublishResult> {
   const { metadata } = input.descriptor;
   const now = nowIso();
   const parsed = semver.parse(metadata.version)!;
@@ -127,15 +141,8 @@ async function insertVersion(tx: RegistryTx, id: string, input: NewVersion): Pro
       sunset_at: null,
     })
     .execute();
-  if (becomesLatest) {
-    await tx.deleteFrom('search_terms').where('product_id', '=', id).execute();
-    const rows = [...searchTerms(input.descriptor)].map(([term, weight]) => ({ product_id: id, term, weight }));
-    for (let i = 0; i < rows.length; i += 500)
-      await tx
-        .insertInto('search_terms')
-        .values(rows.slice(i, i + 500))
-        .execute();
-  }
+  // The catalog shows the latest version, so search finds it by that one, from this commit on.
+  if (becomesLatest) await indexProducts(tx, dialect, [{ productId: id, descriptor: input.descriptor }]);
   await appendEvent(tx, {
     type: 'product.published',
     subject: id,

@@ -1,4 +1,5 @@
 import { writeTransaction, type Registry } from '../../registry.js';
+import { refreshSearchLifecycle } from '../products/search-index.js';
 import { appendEvent } from '../events/append-event.js';
 
 export interface RetiredVersion {
@@ -49,6 +50,10 @@ export async function retireExpiredVersions(
       });
       retired.push({ product: row.product_id, version: row.version, sunsetAt: row.sunset_at! });
     }
+    await refreshSearchLifecycle(
+      tx,
+      retired.map((r) => r.product),
+    );
     return retired;
   });
 }
