@@ -13,9 +13,10 @@ import { quoteIdent, quoteLiteral } from '../engine/sql-text.js';
 export interface SandboxTable {
   readonly schema: string;
   readonly table: string;
+  /** The files the view reads: the only paths the locked engine can open. */
   readonly files: readonly string[];
-  /** The view's select list over the files: `*`, or the columns with the reader's masking applied. */
-  readonly projection: string;
+  /** The view's body: a SELECT over `read_parquet` of those files, with the reader's masking applied. */
+  readonly select: string;
 }
 
 export interface SandboxLimits {
@@ -56,8 +57,12 @@ export async function openSandbox(tables: readonly SandboxTable[], limits: Sandb
 }
 
 function viewSql(t: SandboxTable): string {
-  const files = `[${t.files.map((f) => quoteLiteral(f)).join(', ')}]`;
-  return `CREATE VIEW ${quoteIdent(t.schema)}.${quoteIdent(t.table)} AS SELECT ${t.projection} FROM read_parquet(${files})`;
+  return `CREATE VIEW ${quoteIdent(t.schema)}.${quoteIdent(t.table)} AS ${t.select}`;
+}
+
+/** The relation a view reads its files through. */
+export function parquetRelation(files: readonly string[]): string {
+  return `read_parquet([${files.map((f) => quoteLiteral(f)).join(', ')}])`;
 }
 
 /** Irreversible for this instance: exactly the snapshot files stay readable, nothing is writable. */

@@ -17,8 +17,8 @@ export interface ResolvedTable {
   readonly major: number;
   readonly snapshotId: string;
   readonly files: readonly string[];
-  /** The select list with the reader's masking applied (`*` when nothing is masked). */
-  readonly projection: string;
+  /** A SELECT over `parquetRelation(files)` with the reader's masking applied. */
+  readonly select: string;
   readonly maskedColumns: readonly string[];
 }
 
@@ -138,7 +138,7 @@ function wholeNumber(value: unknown): unknown {
 
 function sandboxTable(t: ResolvedTable & { as: string }): SandboxTable {
   const [schema, table] = t.as.split('.');
-  return { schema, table, files: t.files, projection: t.projection };
+  return { schema, table, files: t.files, select: t.select };
 }
 
 /** `sales.orders_daily` or `sales."orders-daily"` → sales/orders-daily; `…_v2` → major 2 of it. */

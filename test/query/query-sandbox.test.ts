@@ -18,6 +18,7 @@ import {
   type ResolvedTable,
   type TableCandidate,
 } from '../../src/query/run-query.js';
+import { parquetRelation } from '../../src/query/query-sandbox.js';
 
 let dir: string;
 let catalog: QueryCatalog;
@@ -26,13 +27,13 @@ const LIMITS: QueryLimits = { rows: 1000, timeoutMs: 2_000, memoryLimit: '256MB'
 
 /** What a reader of `sales` without PII access resolves: identity/customers masked, hr/salaries not granted. */
 function testCatalog(): QueryCatalog {
-  const tables: Record<string, Omit<ResolvedTable, 'files'> & { file: string }> = {
+  const tables: Record<string, Omit<ResolvedTable, 'files' | 'select'> & { file: string; columns: string }> = {
     'sales/orders': {
       product: 'sales/orders',
       major: 1,
       snapshotId: 's1',
       file: 'orders',
-      projection: '*',
+      columns: '*',
       maskedColumns: [],
     },
     'identity/customers': {
@@ -40,7 +41,7 @@ function testCatalog(): QueryCatalog {
       major: 1,
       snapshotId: 's2',
       file: 'customers',
-      projection: `customer_id, '***' AS email, country`,
+      columns: `customer_id, '***' AS email, country`,
       maskedColumns: ['email'],
     },
   };
@@ -53,7 +54,10 @@ function testCatalog(): QueryCatalog {
             details: { requestCommand: 'mesh access request hr/salaries@1 --team sales --purpose "…"' },
           });
         const t = tables[key];
-        if (t && (c.major === undefined || c.major === t.major)) return { ...t, files: [files[t.file]] };
+        if (t && (c.major === undefined || c.major === t.major)) {
+          const { file, columns, ...table } = t;
+          return { ...table, files: [files[file]], select: `SELECT ${columns} FROM ${parquetRelation([files[file]])}` };
+        }
       }
       throw new NotFoundError(`no product ${written}`);
     },
