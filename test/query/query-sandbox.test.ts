@@ -19,6 +19,7 @@ import {
   type TableCandidate,
 } from '../../src/query/run-query.js';
 import { parquetRelation } from '../../src/query/query-sandbox.js';
+import { streamQuery } from '../../src/query/query-stream.js';
 
 let dir: string;
 let catalog: QueryCatalog;
@@ -233,5 +234,28 @@ describe('hostile SQL', () => {
       { ...LIMITS, timeoutMs: 500 },
     );
     expect(error.message).toMatch(/time limit|memory limit/);
+  });
+});
+
+describe('the result stream', () => {
+  it('gives the columns first, then every row in batches, then the summary', async () => {
+    const stream = await streamQuery((sink) =>
+      runQuery('SELECT * FROM sales.orders ORDER BY order_id', catalog, sink, LIMITS),
+    );
+    expect(stream.columns.map((c) => `${c.name}:${c.type}`)).toEqual([
+      'order_id:BIGINT',
+      'customer_id:BIGINT',
+      'amount:DECIMAL(21,1)',
+    ]);
+    const ids: unknown[] = [];
+    for await (const batch of stream.batches()) ids.push(...batch.map((r) => r[0]));
+    expect(ids).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(await stream.summary).toMatchObject({ rows: 100, truncated: false });
+  });
+
+  it('rejects before any row when the query is refused', async () => {
+    await expect(streamQuery((sink) => runQuery('SELECT * FROM hr.salaries', catalog, sink, LIMITS))).rejects.toThrow(
+      'you may not read hr/salaries@1',
+    );
   });
 });
