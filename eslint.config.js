@@ -6,6 +6,8 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      'reports/',
+      '.stryker-tmp/',
       'node_modules/',
       'quickstart-home/',
       'test/fixtures/',

@@ -7,6 +7,7 @@ import { HttpPlatform } from '../server/client/http-platform.js';
 import { LocalServerApi } from '../server/local-server-api.js';
 import type { ServerApi } from '../server/server-api.js';
 import { Output, type OutputStreams } from './output.js';
+import { localScope, type AccessScope } from '../access/principal.js';
 
 /** What every command gets: output, the platform (opened lazily) and where it runs. */
 export class CliContext {
@@ -31,7 +32,11 @@ export class CliContext {
   platform(): MeshApi {
     this.#platform ??= this.server()
       ? this.#http()
-      : new LocalPlatform({ config: configFromEnv(this.env, this.cwd), governance: this.policies() });
+      : new LocalPlatform({
+          config: configFromEnv(this.env, this.cwd),
+          governance: this.policies(),
+          maskingKey: this.env.MESH_MASKING_KEY || undefined,
+        });
     return this.#platform;
   }
 
@@ -55,6 +60,15 @@ export class CliContext {
       domains: [],
     });
     return this.#serverApi;
+  }
+
+  /**
+   * Who reads: on this machine the local admin (MESH_USER or the OS user), unless `--as <team>`;
+   * with a server the token decides and only the team travels.
+   */
+  accessScope(asTeam?: string): AccessScope {
+    if (this.server()) return { principal: { user: 'token', role: 'consumer' }, asTeam };
+    return localScope(configFromEnv(this.env, this.cwd).actor, asTeam);
   }
 
   #http(): HttpPlatform {

@@ -8,6 +8,7 @@ import { EXIT_USAGE, exitCodeFor, MeshError } from '../core/errors.js';
 import { CliContext } from './cli-context.js';
 import { registerCommands } from './commands/index.js';
 import { processStreams, type OutputStreams } from './output.js';
+import { findUnknownCommand, formatUnknownCommand } from './unknown-command.js';
 import { VERSION } from './version.js';
 
 export interface RunCliOptions {
@@ -46,6 +47,11 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
   try {
     if (argv.length === 0) {
       program.outputHelp({ error: true });
+      return EXIT_USAGE;
+    }
+    const unknown = findUnknownCommand(program, argv);
+    if (unknown) {
+      streams.err(formatUnknownCommand(unknown));
       return EXIT_USAGE;
     }
     await program.parseAsync([...argv], { from: 'user' });

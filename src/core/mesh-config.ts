@@ -12,6 +12,17 @@ export interface MeshConfig {
   readonly sqlitePath: string;
   readonly warehouseDir: string;
   readonly actor: string;
+  /**
+   * How far a product's descriptor reaches on this machine (core/env-scope.ts,
+   * runner/file-roots.ts): `server` on `mesh serve` / `mesh worker`, where the grants and data
+   * roots always apply; `local` on the user's own machine. Raw texts of MESH_ENV_GRANTS and
+   * MESH_DATA_ROOTS. Absent: local, nothing configured.
+   */
+  readonly tenancy?: {
+    readonly mode: 'local' | 'server';
+    readonly envGrants?: string;
+    readonly dataRoots?: string;
+  };
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MeshConfig {
@@ -31,5 +42,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
     sqlitePath: resolve(home, 'registry.sqlite'),
     warehouseDir: resolve(home, env.MESH_WAREHOUSE || 'warehouse'),
     actor,
+    tenancy: { mode: 'local', envGrants: env.MESH_ENV_GRANTS, dataRoots: env.MESH_DATA_ROOTS },
   };
 }

@@ -18,7 +18,9 @@ export const NAME_RULE =
   'lowercase kebab-case: starts with a letter, then letters, digits and single hyphens (e.g. orders-daily), at most 63 characters';
 export const IDENTIFIER_PATTERN = '^[a-z_][a-z0-9_]*$';
 export const IDENTIFIER_RULE = 'a lowercase SQL identifier: letters, digits and underscores, not starting with a digit';
-const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
+// Dot-separated domain labels: linear to match (the looser `[^@\\s]+\\.[^@\\s]+` backtracks
+// quadratically, seconds on a long hostile string).
+const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+$';
 export const DURATION_PATTERN = '^\\d+(\\.\\d+)?(ms|s|m|h|d|w)$';
 export const PRODUCT_REF_PATTERN = '^[a-z][a-z0-9]*(-[a-z0-9]+)*/[a-z][a-z0-9]*(-[a-z0-9]+)*@\\d+$';
 
@@ -216,6 +218,18 @@ export const DataProductSpec = Type.Object(
           default: Type.Optional(StringEnum(['deny', 'allow'] as const, 'deny (default) or allow')),
           allow: Type.Optional(Type.Array(AccessRule)),
           pii: Type.Optional(Type.Array(AccessRule)),
+          autoApprove: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  team: Type.Optional(Type.String({ minLength: 1 })),
+                  domain: Type.Optional(Type.String({ minLength: 1 })),
+                },
+                { additionalProperties: false },
+              ),
+              { description: 'teams or domains whose access requests (without PII) are approved at once' },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

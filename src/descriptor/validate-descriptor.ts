@@ -4,7 +4,6 @@
  * inline secrets, cross-references between columns, checks and keys). Returns diagnostics;
  * never throws for a user mistake.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Cron } from 'croner';
@@ -12,8 +11,10 @@ import semver from 'semver';
 import type { Diagnostic } from '../core/diagnostic.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import { DataProductDescriptor, type DataProduct } from './data-product-schema.js';
+import { columnTypeHint } from './column-type-hint.js';
 import { parseDuration } from './duration.js';
 import { parseInputProductRef } from './product-ref.js';
+import { formatBytes, readRegularFile } from './read-regular-file.js';
 import type { PathSegment, YamlSource } from './yaml-source.js';
 
 export const API_VERSION = 'mesh/v1';
@@ -66,7 +67,7 @@ export function validateDescriptor(source: YamlSource, options: ValidateOptions 
   }
   const doc = value as Record<string, unknown>;
   if (doc.apiVersion !== API_VERSION) {
-    const got = doc.apiVersion === undefined ? 'missing' : JSON.stringify(doc.apiVersion);
+    const got = doc.apiVersion === undefined ? 'missing' : preview(doc.apiVersion);
     report(
       'unknown-api-version',
       ['apiVersion'],
@@ -76,7 +77,7 @@ export function validateDescriptor(source: YamlSource, options: ValidateOptions 
     return { diagnostics };
   }
   if (doc.kind !== 'DataProduct') {
-    const got = doc.kind === undefined ? 'missing' : JSON.stringify(doc.kind);
+    const got = doc.kind === undefined ? 'missing' : preview(doc.kind);
     const guess = typeof doc.kind === 'string' ? didYouMean(doc.kind, KNOWN_KINDS) : undefined;
     if (doc.kind === 'PolicySet')
       report(
@@ -100,11 +101,10 @@ export function validateDescriptor(source: YamlSource, options: ValidateOptions 
   if (!structurallyValid) {
     for (const error of pruneErrors(validate.errors ?? [])) diagnostics.push(schemaErrorDiagnostic(error, source));
   }
-  // Semantic checks read fields defensively so they still help on a partly invalid document.
-  const product = doc as unknown as DataProduct;
-  let transformSql = options.transformSql;
-  transformSql = semanticChecks(product, source, report, options, transformSql);
-  return { product: structurallyValid ? product : undefined, transformSql, diagnostics };
+  // Semantic checks read every field as unknown: they still help on a partly invalid document,
+  // and a value of the wrong type (already reported by the schema) is skipped, never trusted.
+  const transformSql = semanticChecks(doc, source, report, options);
+  return { product: structurallyValid ? (doc as unknown as DataProduct) : undefined, transformSql, diagnostics };
 }
 
 type Report = (
@@ -116,277 +116,413 @@ type Report = (
   severity?: Diagnostic['severity'],
 ) => void;
 
-function semanticChecks(
-  p: DataProduct,
-  source: YamlSource,
-  report: Report,
-  options: ValidateOptions,
-  transformSql: string | undefined,
-): string | undefined {
-  const meta = (p.metadata ?? {}) as Partial<DataProduct['metadata']>;
-  const spec = (p.spec ?? {}) as Partial<DataProduct['spec']>;
-  if (typeof meta.version === 'string' && !semver.valid(meta.version)) {
-    const coerced = semver.coerce(meta.version)?.version;
+type Fields = Readonly<Record<string, unknown>>;
+
+/** The value as a mapping, or an empty one when it is anything else. */
+function fields(value: unknown): Fields {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Fields) : {};
+}
+
+function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A user's string inside a message: quoted, and cut short so a huge value cannot flood the output. */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+function semanticChecks(doc: Fields, source: YamlSource, report: Report, options: ValidateOptions): string | undefined {
+  const spec = fields(doc.spec);
+  checkMetadata(fields(doc.metadata), report);
+  checkSchedule(spec, report);
+  const columnNames = checkColumns(list(fields(spec.schema).columns), report);
+  const columnHint = (name: string) => {
+    const guess = didYouMean(name, columnNames);
+    return guess ? `did you mean ${guess}?` : `declared columns: ${[...columnNames].join(', ')}`;
+  };
+  list(fields(spec.schema).primaryKey).forEach((key, i) => {
+    if (typeof key === 'string' && columnNames.size > 0 && !columnNames.has(key)) {
+      report(
+        'unknown-column',
+        ['spec', 'schema', 'primaryKey', i],
+        `primary key column ${quote(key)} is not in the schema`,
+        columnHint(key),
+      );
+    }
+  });
+  list(fields(spec.quality).checks).forEach((check, i) =>
+    checkQualityCheck(fields(check), ['spec', 'quality', 'checks', i], columnNames, columnHint, report),
+  );
+  const inputs = list(spec.inputs);
+  checkInputs(inputs, report);
+  checkPorts(list(spec.outputPorts), report);
+  return checkTransform(spec.transform, inputs.length, source, report, options);
+}
+
+function checkMetadata(meta: Fields, report: Report): void {
+  const version = text(meta.version);
+  if (version !== undefined && !semver.valid(version)) {
+    const coerced = version.length <= 256 ? semver.coerce(version)?.version : undefined;
     report(
       'invalid-version',
       ['metadata', 'version'],
-      `version "${meta.version}" is not a semantic version (MAJOR.MINOR.PATCH)`,
+      `version ${quote(version)} is not a semantic version (MAJOR.MINOR.PATCH)`,
       coerced ? `did you mean ${coerced}?` : 'use e.g. 1.0.0',
     );
   }
-  if (typeof spec.schedule === 'string') {
+}
+
+function checkSchedule(spec: Fields, report: Report): void {
+  const schedule = text(spec.schedule);
+  if (schedule !== undefined) {
     try {
-      new Cron(spec.schedule, { paused: true });
+      new Cron(schedule, { paused: true });
     } catch (error) {
       report(
         'invalid-cron',
         ['spec', 'schedule'],
-        `schedule "${spec.schedule}" is not a valid cron expression: ${error instanceof Error ? error.message : error}`,
+        `schedule ${quote(schedule)} is not a valid cron expression: ${error instanceof Error ? error.message : 'unreadable'}`,
         'five fields: minute hour day-of-month month day-of-week, e.g. "*/15 * * * *"',
       );
     }
   }
-  const fresh = spec.freshness;
-  if (fresh && typeof fresh.target === 'string' && typeof fresh.alert_after === 'string') {
-    const target = parseDuration(fresh.target);
-    const after = parseDuration(fresh.alert_after);
-    if (target !== undefined && after !== undefined && after < target) {
+  const fresh = fields(spec.freshness);
+  const target = text(fresh.target);
+  const alertAfter = text(fresh.alert_after);
+  if (target !== undefined && alertAfter !== undefined) {
+    const targetMs = parseDuration(target);
+    const afterMs = parseDuration(alertAfter);
+    if (targetMs !== undefined && afterMs !== undefined && afterMs < targetMs) {
       report(
         'freshness-order',
         ['spec', 'freshness', 'alert_after'],
-        `alert_after (${fresh.alert_after}) is shorter than the freshness target (${fresh.target})`,
+        `alert_after (${alertAfter}) is shorter than the freshness target (${target})`,
         'alert_after should be at least the target',
       );
     }
   }
+}
 
-  const columns = Array.isArray(spec.schema?.columns) ? spec.schema!.columns : [];
+function checkColumns(columns: readonly unknown[], report: Report): Set<string> {
   const columnNames = new Set<string>();
-  columns.forEach((c, i) => {
-    if (typeof c?.name !== 'string') return;
-    if (columnNames.has(c.name))
-      report('duplicate-name', ['spec', 'schema', 'columns', i, 'name'], `column "${c.name}" is declared twice`);
-    columnNames.add(c.name);
-    if (c.masking && c.masking !== 'none' && (c.pii === undefined || c.pii === 'none')) {
+  columns.forEach((column, i) => {
+    const c = fields(column);
+    const at = ['spec', 'schema', 'columns', i];
+    const type = text(c.type);
+    if (type !== undefined) checkColumnTypeSize(type, [...at, 'type'], report);
+    const name = text(c.name);
+    if (name === undefined) return;
+    if (columnNames.has(name)) report('duplicate-name', [...at, 'name'], `column ${quote(name)} is declared twice`);
+    columnNames.add(name);
+    const masking = text(c.masking);
+    if (masking && masking !== 'none' && (c.pii === undefined || c.pii === 'none')) {
       report(
         'masking-without-pii',
-        ['spec', 'schema', 'columns', i, 'masking'],
-        `column "${c.name}" has masking ${c.masking} but is not classified as PII`,
+        [...at, 'masking'],
+        `column ${quote(name)} has masking ${quote(masking)} but is not classified as PII`,
         'set pii: indirect, direct or sensitive, or drop the masking',
         false,
         'warn',
       );
     }
   });
-  const columnHint = (name: string) => {
-    const guess = didYouMean(name, columnNames);
-    return guess ? `did you mean ${guess}?` : `declared columns: ${[...columnNames].join(', ')}`;
-  };
-  (spec.schema?.primaryKey ?? []).forEach((key, i) => {
-    if (typeof key === 'string' && columnNames.size > 0 && !columnNames.has(key)) {
+  return columnNames;
+}
+
+/** Largest decimal precision the engines agree on (DuckDB and PostgreSQL numeric both take 38). */
+export const MAX_DECIMAL_PRECISION = 38;
+/** PostgreSQL's own limit for varchar(n); DuckDB ignores the length. */
+export const MAX_VARCHAR_LENGTH = 10_485_760;
+
+/** `decimal(p,s)` and `varchar(n)` within what an engine can hold; other types take no parameters. */
+function checkColumnTypeSize(type: string, path: PathSegment[], report: Report): void {
+  const m = /^([a-z]+)\((\d+)(?:,\s*(\d+))?\)$/.exec(type);
+  if (!m) return;
+  const [, base, first, second] = m;
+  const n = Number(first);
+  const bad = (message: string, hint: string) => report('invalid-type-size', path, message, hint);
+  if (base === 'decimal') {
+    const scale = second === undefined ? 0 : Number(second);
+    if (!(n >= 1 && n <= MAX_DECIMAL_PRECISION))
+      bad(
+        `decimal precision ${first} is out of range: it must be 1 to ${MAX_DECIMAL_PRECISION}`,
+        'e.g. decimal(18,2); use double for wider ranges',
+      );
+    else if (scale > n)
+      bad(`decimal scale ${second} is larger than its precision ${first}`, 'the scale must be 0 to the precision');
+  } else if (base === 'varchar') {
+    if (second !== undefined) bad(`varchar takes one length, not two: ${type}`, 'e.g. varchar(255)');
+    else if (!(n >= 1 && n <= MAX_VARCHAR_LENGTH))
+      bad(
+        `varchar length ${first} is out of range: it must be 1 to ${MAX_VARCHAR_LENGTH.toLocaleString('en-US')}`,
+        'use varchar(n) with a sane bound, or text',
+      );
+  } else {
+    bad(`type ${base} takes no parameters, but ${type} has some (they would be ignored)`, `write just ${base}`);
+  }
+}
+
+/** Why each check type needs a field, for the missing-field messages. */
+function checkQualityCheck(
+  check: Fields,
+  at: PathSegment[],
+  columnNames: ReadonlySet<string>,
+  columnHint: (name: string) => string,
+  report: Report,
+): void {
+  const type = text(check.type) ?? 'quality';
+  const refs: Array<[string, PathSegment[]]> = [];
+  const column = text(check.column);
+  if (column !== undefined) refs.push([column, [...at, 'column']]);
+  list(check.columns).forEach((c, j) => typeof c === 'string' && refs.push([c, [...at, 'columns', j]]));
+  for (const [name, path] of refs) {
+    if (columnNames.size > 0 && !columnNames.has(name))
       report(
         'unknown-column',
-        ['spec', 'schema', 'primaryKey', i],
-        `primary key column "${key}" is not in the schema`,
-        columnHint(key),
+        path,
+        `check ${type} refers to column ${quote(name)}, which is not in the schema`,
+        columnHint(name),
       );
-    }
-  });
+  }
+  const need = (field: string, why: string) => {
+    if (check[field] === undefined) report('missing-field', at, `a ${type} check needs "${field}" (${why})`);
+  };
+  const needOne = (a: string, b: string, verb = 'or') => {
+    if (check[a] === undefined && check[b] === undefined)
+      report('missing-field', at, `a ${type} check needs "${a}", "${b}" ${verb === 'or' ? 'or both' : ''}`.trim());
+  };
+  checkRegex(check.pattern, [...at, 'pattern'], report);
+  switch (check.type) {
+    case 'null_rate':
+      need('column', 'the column to measure');
+      need('threshold', 'the highest acceptable share of nulls, e.g. 0.01');
+      break;
+    case 'row_count_delta':
+      need('threshold', 'the largest acceptable change vs the 7-day average, e.g. 0.2');
+      break;
+    case 'row_count':
+      needOne('min', 'max');
+      break;
+    case 'unique':
+    case 'not_null':
+      if (!check.column && !check.columns) report('missing-field', at, `a ${type} check needs "column" or "columns"`);
+      break;
+    case 'accepted_values':
+      need('column', 'the column to check');
+      need('values', 'the allowed values');
+      break;
+    case 'range':
+      need('column', 'the column to check');
+      needOne('min', 'max');
+      break;
+    case 'regex':
+      need('column', 'the column to check');
+      need('pattern', 'the regular expression values must match');
+      break;
+    case 'freshness':
+      need('column', 'a timestamp column');
+      need('maxAge', 'the oldest acceptable newest value, e.g. 1d');
+      break;
+    case 'row_count_vs_source':
+      need('threshold', 'the smallest acceptable output/input ratio, e.g. 0.99');
+      break;
+    case 'sql':
+      need('sql', 'a query over `snapshot` returning failing rows');
+      break;
+  }
+}
 
-  const checks = Array.isArray(spec.quality?.checks) ? spec.quality!.checks : [];
-  checks.forEach((check, i) => {
-    if (!check || typeof check !== 'object') return;
-    const at = ['spec', 'quality', 'checks', i];
-    const refs: Array<[string, PathSegment[]]> = [];
-    if (typeof check.column === 'string') refs.push([check.column, [...at, 'column']]);
-    (check.columns ?? []).forEach((c, j) => typeof c === 'string' && refs.push([c, [...at, 'columns', j]]));
-    for (const [name, path] of refs) {
-      if (columnNames.size > 0 && !columnNames.has(name))
-        report(
-          'unknown-column',
-          path,
-          `check ${check.type} refers to column "${name}", which is not in the schema`,
-          columnHint(name),
-        );
-    }
-    const need = (field: keyof typeof check, why: string) => {
-      if (check[field] === undefined)
-        report('missing-field', at, `a ${check.type} check needs "${String(field)}" (${why})`, undefined, false);
-    };
-    switch (check.type) {
-      case 'null_rate':
-        need('column', 'the column to measure');
-        need('threshold', 'the highest acceptable share of nulls, e.g. 0.01');
-        break;
-      case 'row_count_delta':
-        need('threshold', 'the largest acceptable change vs the 7-day average, e.g. 0.2');
-        break;
-      case 'row_count':
-        if (check.min === undefined && check.max === undefined)
-          report('missing-field', at, 'a row_count check needs "min", "max" or both');
-        break;
-      case 'unique':
-        if (!check.column && !check.columns) report('missing-field', at, 'a unique check needs "column" or "columns"');
-        break;
-      case 'not_null':
-        if (!check.column && !check.columns)
-          report('missing-field', at, 'a not_null check needs "column" or "columns"');
-        break;
-      case 'accepted_values':
-        need('column', 'the column to check');
-        need('values', 'the allowed values');
-        break;
-      case 'range':
-        need('column', 'the column to check');
-        if (check.min === undefined && check.max === undefined)
-          report('missing-field', at, 'a range check needs "min", "max" or both');
-        break;
-      case 'regex':
-        need('column', 'the column to check');
-        need('pattern', 'the regular expression values must match');
-        if (typeof check.pattern === 'string') {
-          try {
-            new RegExp(check.pattern);
-          } catch (error) {
-            report('invalid-regex', [...at, 'pattern'], `invalid regular expression: ${(error as Error).message}`);
-          }
-        }
-        break;
-      case 'freshness':
-        need('column', 'a timestamp column');
-        need('maxAge', 'the oldest acceptable newest value, e.g. 1d');
-        break;
-      case 'row_count_vs_source':
-        need('threshold', 'the smallest acceptable output/input ratio, e.g. 0.99');
-        break;
-      case 'sql':
-        need('sql', 'a query over `snapshot` returning failing rows');
-        break;
-    }
-  });
+function checkRegex(pattern: unknown, path: PathSegment[], report: Report): void {
+  if (typeof pattern !== 'string') return;
+  try {
+    new RegExp(pattern);
+  } catch (error) {
+    report('invalid-regex', path, `invalid regular expression: ${firstLineOf(error)}`);
+  }
+}
 
-  const inputs = Array.isArray(spec.inputs) ? spec.inputs : [];
+function firstLineOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : 'unreadable';
+  const line = message.split('\n')[0];
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+function checkInputs(inputs: readonly unknown[], report: Report): void {
   const inputNames = new Set<string>();
-  inputs.forEach((input, i) => {
-    if (!input || typeof input !== 'object') return;
+  inputs.forEach((value, i) => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return;
+    const input = fields(value);
     const at = ['spec', 'inputs', i];
-    if (typeof input.name === 'string') {
-      if (inputNames.has(input.name))
-        report('duplicate-name', [...at, 'name'], `input "${input.name}" is declared twice`);
-      inputNames.add(input.name);
+    const name = text(input.name);
+    const label = name === undefined ? `input ${i + 1}` : `input ${quote(name)}`;
+    if (name !== undefined) {
+      if (inputNames.has(name)) report('duplicate-name', [...at, 'name'], `${label} is declared twice`);
+      inputNames.add(name);
     }
     if (input.source && input.product)
       report(
         'ambiguous-input',
         at,
-        `input "${input.name}" has both source and product`,
+        `${label} has both source and product`,
         'an input reads either a source or another product',
       );
     if (!input.source && !input.product)
-      report(
-        'missing-field',
-        at,
-        `input "${input.name}" needs a source or a product`,
-        'e.g. product: identity/customers@1',
-      );
-    if (typeof input.product === 'string' && !parseInputProductRef(input.product)) {
+      report('missing-field', at, `${label} needs a source or a product`, 'e.g. product: identity/customers@1');
+    const product = text(input.product);
+    if (product !== undefined && !parseInputProductRef(product)) {
       report(
         'invalid-product-ref',
         [...at, 'product'],
-        `"${input.product}" is not a product reference`,
+        `${quote(product)} is not a product reference`,
         'write domain/name@major, e.g. identity/customers@1',
       );
     }
-    const src = input.source;
-    if (src && typeof src === 'object') {
-      if (src.type === 'postgres' || src.type === 'mysql') {
-        if (!src.connection)
-          report(
-            'missing-field',
-            [...at, 'source'],
-            `a ${src.type} source needs "connection"`,
-            'e.g. connection: ${ORDERS_DB_URI}',
-          );
-        if (!src.query) report('missing-field', [...at, 'source'], `a ${src.type} source needs "query"`);
-      }
-      if (src.type === 'file') {
-        if (!src.path) report('missing-field', [...at, 'source'], 'a file source needs "path"');
-        if (!src.format)
-          report('missing-field', [...at, 'source'], 'a file source needs "format" (csv, parquet or json)');
-      }
-      if (typeof src.connection === 'string') checkConnection(src.connection, [...at, 'source', 'connection'], report);
-    }
+    if (input.source && typeof input.source === 'object' && !Array.isArray(input.source))
+      checkSource(fields(input.source), [...at, 'source'], report);
   });
+}
 
-  const ports = Array.isArray(spec.outputPorts) ? spec.outputPorts : [];
+function checkSource(src: Fields, at: PathSegment[], report: Report): void {
+  if (src.type === 'postgres' || src.type === 'mysql') {
+    if (!src.connection)
+      report('missing-field', at, `a ${src.type} source needs "connection"`, 'e.g. connection: ${ORDERS_DB_URI}');
+    if (!src.query) report('missing-field', at, `a ${src.type} source needs "query"`);
+  }
+  if (src.type === 'file') {
+    if (!src.path) report('missing-field', at, 'a file source needs "path"');
+    if (!src.format) report('missing-field', at, 'a file source needs "format" (csv, parquet or json)');
+  }
+  const connection = text(src.connection);
+  if (connection !== undefined) checkConnection(connection, [...at, 'connection'], report);
+  const path = text(src.path);
+  if (path !== undefined) checkConnection(path, [...at, 'path'], report);
+}
+
+function checkPorts(ports: readonly unknown[], report: Report): void {
   const portNames = new Set<string>();
-  ports.forEach((port, i) => {
-    if (!port || typeof port !== 'object') return;
+  ports.forEach((value, i) => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return;
+    const port = fields(value);
     const at = ['spec', 'outputPorts', i];
-    if (typeof port.name === 'string') {
-      if (portNames.has(port.name))
-        report('duplicate-name', [...at, 'name'], `output port "${port.name}" is declared twice`);
-      portNames.add(port.name);
+    const name = text(port.name);
+    if (name !== undefined) {
+      if (portNames.has(name))
+        report('duplicate-name', [...at, 'name'], `output port ${quote(name)} is declared twice`);
+      portNames.add(name);
     }
     if (port.type === 'postgres') {
       if (!port.connection)
         report('missing-field', at, 'a postgres port needs "connection"', 'e.g. connection: ${WAREHOUSE_URI}');
       if (!port.table) report('missing-field', at, 'a postgres port needs "table"', 'e.g. table: sales.orders_daily');
     }
-    if (typeof port.connection === 'string') checkConnection(port.connection, [...at, 'connection'], report);
+    const connection = text(port.connection);
+    if (connection !== undefined) checkConnection(connection, [...at, 'connection'], report);
     if (port.subject !== undefined && port.type !== 'stream')
       report('unused-field', [...at, 'subject'], `"subject" only applies to stream ports`, undefined, true, 'warn');
   });
+}
 
-  const transform = spec.transform;
+/** Largest transform SQL read from a file or accepted in a bundle; like the descriptor, checked before reading. */
+export const MAX_TRANSFORM_BYTES = 1024 * 1024;
+
+function checkTransform(
+  transform: unknown,
+  inputCount: number,
+  source: YamlSource,
+  report: Report,
+  options: ValidateOptions,
+): string | undefined {
+  if (options.transformSql !== undefined) {
+    if (Buffer.byteLength(options.transformSql, 'utf8') > MAX_TRANSFORM_BYTES) {
+      report('transform-too-large', ['spec', 'transform'], transformTooLarge(Buffer.byteLength(options.transformSql)));
+      return undefined;
+    }
+    return options.transformSql;
+  }
   if (typeof transform === 'string') {
-    if (!transform.endsWith('.sql'))
+    if (!transform.endsWith('.sql')) {
       report(
         'invalid-value',
         ['spec', 'transform'],
-        `transform "${transform}" should name a .sql file`,
+        `transform ${quote(transform)} should name a .sql file`,
         'or write the SQL inline: transform: { sql: ... }',
       );
-    else if (options.checkFiles !== false && transformSql === undefined) {
-      const baseDir = options.baseDir ?? dirname(source.file);
-      const full = resolve(baseDir, transform);
-      if (!existsSync(full) || !statSync(full).isFile()) {
-        report(
-          'file-not-found',
-          ['spec', 'transform'],
-          `transform file ${transform} does not exist (looked in ${baseDir})`,
-          'create it, or point transform at the right file',
-        );
-      } else {
-        transformSql = readFileSync(full, 'utf8');
-        if (transformSql.trim() === '')
-          report('empty-transform', ['spec', 'transform'], `transform file ${transform} is empty`);
-      }
+      return undefined;
     }
-  } else if (transform && typeof transform === 'object' && typeof transform.sql === 'string') {
-    transformSql = transform.sql;
-  } else if (transform === undefined && inputs.length > 1) {
+    if (options.checkFiles === false) return undefined;
+    return readTransformFile(transform, options.baseDir ?? dirname(source.file), report);
+  }
+  const inline = fields(transform).sql;
+  if (typeof inline === 'string') return inline;
+  if (transform === undefined && inputCount > 1)
     report(
       'missing-field',
       ['spec'],
       'a product with several inputs needs a transform',
       'add transform: transform.sql',
     );
+  return undefined;
+}
+
+function transformTooLarge(size: number): string {
+  return `the transform SQL is ${formatBytes(size)}; it may be at most ${formatBytes(MAX_TRANSFORM_BYTES)}`;
+}
+
+function readTransformFile(transform: string, baseDir: string, report: Report): string | undefined {
+  const at = ['spec', 'transform'];
+  const read = readRegularFile(resolve(baseDir, transform), MAX_TRANSFORM_BYTES);
+  if (!read.ok) {
+    if (read.reason === 'too-large')
+      report('transform-too-large', at, transformTooLarge(read.size), 'a transform is a query, not data');
+    else if (read.reason === 'not-regular' || read.reason === 'directory')
+      report('not-a-file', at, `transform ${quote(transform)} is not a regular file`, 'point transform at a .sql file');
+    else
+      report(
+        'file-not-found',
+        at,
+        `transform file ${transform.length > 200 ? quote(transform) : transform} does not exist (looked in ${baseDir})`,
+        'create it, or point transform at the right file',
+      );
+    return undefined;
   }
-  return transformSql;
+  let sql: string;
+  try {
+    sql = new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
+  } catch {
+    report('not-utf8', at, `transform file ${quote(transform)} is not valid UTF-8 text`, 'save it as UTF-8');
+    return undefined;
+  }
+  if (sql.includes('\0')) {
+    report('binary-file', at, `transform file ${quote(transform)} contains a NUL byte; it is not SQL text`);
+    return undefined;
+  }
+  if (sql.trim() === '') report('empty-transform', at, `transform file ${transform} is empty`);
+  return sql;
 }
 
 const ENV_REF = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/g;
+/**
+ * `user:password@host` with or without a scheme (`postgres://`, `//`, or none): a user part
+ * (possibly empty once ${VAR} references are removed), a colon, a non-empty password without
+ * `/`, `?`, `#` (which would make it a port and path instead) and an `@` followed by a host.
+ * An e-mail address has no colon before its `@`, and `${USER}:${PASSWORD}@host` leaves an
+ * empty password, so neither matches.
+ */
+const INLINE_USERINFO_PASSWORD = /(?:^|[\s/;,=(])[^\s/:@;,=()]*:[^\s@/?#]+@[^\s@/:]+/;
+const INLINE_KEY_PASSWORD = /(password|pwd)\s*=\s*[^;&\s]+/i;
 
 function checkConnection(connection: string, path: PathSegment[], report: Report): void {
   const withoutRefs = connection.replace(ENV_REF, '');
-  const inlineUrlPassword = /:\/\/[^/\s:@]*:[^@\s]+@/.test(withoutRefs);
-  const inlineKeyPassword = /(password|pwd)\s*=\s*[^;&\s]+/i.test(withoutRefs);
-  if (inlineUrlPassword || inlineKeyPassword) {
+  if (INLINE_USERINFO_PASSWORD.test(withoutRefs) || INLINE_KEY_PASSWORD.test(withoutRefs)) {
     report(
       'inline-secret',
       path,
-      'the connection string contains an inline password; secrets must never be stored in a descriptor',
+      `the ${path.at(-1) === 'path' ? 'path' : 'connection string'} contains an inline password; secrets must never be stored in a descriptor`,
       'use an environment variable: connection: ${ORDERS_DB_URI}',
     );
   }
@@ -467,7 +603,7 @@ function schemaErrorDiagnostic(error: ErrorObject, source: YamlSource): Diagnost
       return {
         ...base,
         code: 'invalid-value',
-        message: `${where} is ${JSON.stringify(error.data)}; expected one of ${allowed.join(', ')}`,
+        message: `${where} is ${preview(error.data)}; expected one of ${allowed.join(', ')}`,
         hint: guess ? `did you mean "${guess}"?` : undefined,
         location: source.locate(path),
         path: formatPath(path),
@@ -476,36 +612,11 @@ function schemaErrorDiagnostic(error: ErrorObject, source: YamlSource): Diagnost
     case 'pattern': {
       const description = (error.parentSchema as { description?: string })?.description;
       let hint: string | undefined;
-      if (typeof error.data === 'string' && path.at(-1) === 'type') {
-        const base = error.data.replace(/\(.*$/, '');
-        const guess = didYouMean(base, [
-          'boolean',
-          'tinyint',
-          'smallint',
-          'integer',
-          'int',
-          'bigint',
-          'hugeint',
-          'float',
-          'double',
-          'decimal',
-          'varchar',
-          'text',
-          'date',
-          'time',
-          'timestamp',
-          'timestamptz',
-          'uuid',
-          'json',
-          'blob',
-          'interval',
-        ]);
-        if (guess && guess !== base) hint = `did you mean "${guess === 'int' ? 'integer' : guess}"?`;
-      }
+      if (typeof error.data === 'string' && path.at(-1) === 'type') hint = columnTypeHint(error.data);
       return {
         ...base,
         code: 'invalid-value',
-        message: `${where} is ${JSON.stringify(error.data)}, which is not ${description ?? `matching ${(error.params as { pattern: string }).pattern}`}`,
+        message: `${where} is ${preview(error.data)}, which is not ${description ?? `matching ${(error.params as { pattern: string }).pattern}`}`,
         hint,
         location: source.locate(path),
         path: formatPath(path),
@@ -538,5 +649,12 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${preview(value)}`;
+}
+
+/** A value inside a message: scalars as JSON (long strings cut short), collections by their kind. */
+function preview(value: unknown): string {
+  if (typeof value === 'string') return quote(value);
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return describe(value);
 }

@@ -2,11 +2,10 @@
  * The embedded engine: one DuckDB instance per run, backed by a file in the run's work
  * folder and capped in memory, so a 10M-row run spills to disk instead of growing the
  * process. Extensions cannot be downloaded here (and must never be tried at run time).
+ * User SQL runs in it only once it is locked to the run's folder (sandbox.ts).
  */
-import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { quoteLiteral } from './sql-text.js';
 
 export interface Engine {
   readonly connection: DuckDBConnection;
@@ -20,17 +19,6 @@ export interface EngineOptions {
   readonly workDir?: string;
   readonly memoryLimit?: string;
   readonly threads?: number;
-}
-
-/**
- * From here on the engine may touch files only under `directories`: the SQL a product owner
- * writes (transform, sql checks) cannot read the host's files or attach databases. Irreversible
- * for this instance, by DuckDB's design.
- */
-export async function restrictFileAccess(engine: Engine, directories: readonly string[]): Promise<void> {
-  const list = directories.map((d) => quoteLiteral(`${realpathSync(d).replace(/\/$/, '')}/`)).join(', ');
-  await engine.connection.run(`SET allowed_directories = [${list}]`);
-  await engine.connection.run('SET enable_external_access = false');
 }
 
 export async function openEngine(options: EngineOptions = {}): Promise<Engine> {

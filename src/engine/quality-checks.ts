@@ -13,6 +13,7 @@ import { parseDuration } from '../descriptor/duration.js';
 import type { Engine } from './duckdb-engine.js';
 import { maskRows } from './mask-pii.js';
 import type { ColumnStats } from './snapshot-stats.js';
+import { refusalOf } from './sql-statement.js';
 import { duckdbType, quoteIdent, quoteLiteral, stripTrailingSemicolon } from './sql-text.js';
 
 /** One check's result on a snapshot: the record the registry keeps, without the run it belongs to. */
@@ -377,6 +378,9 @@ async function aggregate(engine: Engine, planned: readonly Planned[]): Promise<R
 
 async function runSqlCheck(engine: Engine, sql: string, columns: readonly ColumnSpec[]) {
   const query = stripTrailingSemicolon(sql);
+  // Decided by the parser before anything runs: a check is one SELECT, nothing stacked after it.
+  const refusal = await refusalOf(query, "the check's query");
+  if (refusal) return { status: 'fail' as const, observed: null, threshold: 0, message: refusal, samples: null };
   try {
     const [count] = await engine.rows(`SELECT count(*) AS n FROM (\n${query}\n) AS failing`);
     const n = Number(count.n);

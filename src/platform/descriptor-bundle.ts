@@ -4,7 +4,7 @@
  * bundle can travel to a server.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Diagnostic } from '../core/diagnostic.js';
 import { InputError } from '../core/errors.js';
@@ -75,15 +75,17 @@ export function canonicalJson(value: unknown): string {
 const SKIP_DIRS = new Set(['node_modules', '.git', '.mesh', 'dist']);
 
 /**
- * Expands the paths a user typed into descriptor files: a file is taken as is, a folder is
+ * Expands the paths a user typed into descriptor files: anything that is not a folder is taken
+ * as is (reading it reports a pipe, device or missing file as a located diagnostic), a folder is
  * searched (recursively) for product.yaml. A path that does not exist is a usage error.
  */
 export function findDescriptorFiles(paths: readonly string[], cwd = process.cwd()): string[] {
   const found: string[] = [];
   for (const p of paths.length ? paths : ['.']) {
     const full = resolve(cwd, p);
-    if (!existsSync(full)) throw new InputError(`no such file or folder: ${p}`);
-    if (statSync(full).isFile()) {
+    const kind = pathKind(full);
+    if (kind === 'missing') throw new InputError(`no such file or folder: ${p}`);
+    if (kind !== 'directory') {
       found.push(full);
       continue;
     }
@@ -97,10 +99,27 @@ export function findDescriptorFiles(paths: readonly string[], cwd = process.cwd(
   return [...new Set(found)];
 }
 
+/** What a path is once symlinks are followed; a dangling link is missing. */
+function pathKind(full: string): 'missing' | 'directory' | 'file' | 'other' {
+  try {
+    const stat = statSync(full);
+    return stat.isDirectory() ? 'directory' : stat.isFile() ? 'file' : 'other';
+  } catch {
+    return 'missing';
+  }
+}
+
 function walk(dir: string, out: string[]): void {
-  const entries = readdirSync(dir, { withFileTypes: true });
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return; // an unreadable folder holds no descriptor we can check
+  }
   for (const entry of entries) {
-    if (entry.isFile() && entry.name === DESCRIPTOR_FILE) out.push(join(dir, entry.name));
+    // A symlinked product.yaml is read through the link; reading reports a pipe, device or dangling link.
+    if (entry.name === DESCRIPTOR_FILE && pathKind(join(dir, entry.name)) !== 'directory')
+      out.push(join(dir, entry.name));
   }
   for (const entry of entries) {
     if (entry.isDirectory() && !SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.'))

@@ -2,7 +2,8 @@
  * The in-process implementation of MeshApi over a registry (SQLite or PostgreSQL).
  */
 import { existsSync } from 'node:fs';
-import { hasErrors } from '../core/diagnostic.js';
+import { dirname, resolve } from 'node:path';
+import { hasErrors, type Diagnostic } from '../core/diagnostic.js';
 import { InputError, NotFoundError } from '../core/errors.js';
 import { noGovernance, type Governance } from '../governance/governance.js';
 import { effectiveSeverity, GLOBAL_SCOPE, PolicyEngine, type RuleInForce } from '../governance/policy-engine.js';
@@ -15,6 +16,7 @@ import { listEvents } from '../registry/operations/events/list-events.js';
 import { listCheckResults } from '../registry/operations/runs/list-check-results.js';
 import { listRuns } from '../registry/operations/runs/list-runs.js';
 import { runPipeline } from '../runner/run-pipeline.js';
+import { preflightDiagnostics } from '../runner/run-preflight.js';
 import { resolveRunTarget, runPublishedProduct } from '../runner/run-product.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import { publishVersion } from '../registry/operations/products/publish-version.js';
@@ -24,7 +26,8 @@ import { listVersionDescriptors } from '../registry/operations/versions/list-ver
 import { deprecationNoticeDays } from '../governance/version-bump.js';
 import { getProduct, getVersion, listProducts, listVersions } from '../registry/operations/products/read-products.js';
 import { searchProducts } from '../registry/operations/products/search-products.js';
-import { openRegistry, type Registry } from '../registry/registry.js';
+import { openRegistry, type Registry, type RegistryTx } from '../registry/registry.js';
+import type { DataProduct } from '../descriptor/data-product-schema.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import { checkBundle, contentHash, type CheckedBundle, type DescriptorBundle } from './descriptor-bundle.js';
 import type {
@@ -43,6 +46,12 @@ import { lineageEmitterFromEnv } from '../lineage/lineage-emitter.js';
 import { lineageObserver } from '../lineage/lineage-observer.js';
 import { configFromEnv, type MeshConfig } from '../core/mesh-config.js';
 import { publishRefusal } from './publish-refusal.js';
+import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../access/access-api.js';
+import { accessLog, decideAccess, listAccess, requestAccess, revokeAccess } from '../access/access-service.js';
+import { guardCheckSamples } from '../access/check-samples.js';
+import { exportData } from '../access/export-data.js';
+import type { AccessScope } from '../access/principal.js';
+import { syncStandingGrants } from '../registry/operations/access/sync-standing-grants.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -54,22 +63,42 @@ export interface LocalPlatformOptions {
    * `governance` when that is a PolicyEngine; without it stored sets are kept but not enforced.
    */
   readonly policies?: PoliciesInForce;
+  /** The key masked hashes use (MESH_MASKING_KEY); default: the environment's, else the development key. */
+  readonly maskingKey?: string;
+  /** A server: refuse to serve hashed columns without a real masking key. */
+  readonly requireMaskingKey?: boolean;
 }
 
 export class LocalPlatform implements MeshApi {
-  readonly config: MeshConfig;
+  #config: MeshConfig;
   readonly governance: Governance;
   readonly policies?: PoliciesInForce;
+  readonly maskingKey?: string;
+  readonly requireMaskingKey: boolean;
   #registry?: Promise<Registry>;
   readonly #ownsRegistry: boolean;
 
   constructor(options: LocalPlatformOptions = {}) {
-    this.config = options.config ?? configFromEnv();
+    this.#config = options.config ?? configFromEnv();
     this.governance = options.governance ?? noGovernance;
     this.policies =
       options.policies ?? (this.governance instanceof PolicyEngine ? new PoliciesInForce(this.governance) : undefined);
     if (options.registry) this.#registry = Promise.resolve(options.registry);
     this.#ownsRegistry = !options.registry;
+    this.maskingKey = options.maskingKey ?? (process.env.MESH_MASKING_KEY || undefined);
+    this.requireMaskingKey = options.requireMaskingKey ?? false;
+  }
+
+  get config(): MeshConfig {
+    return this.#config;
+  }
+
+  /**
+   * From now on this platform serves many domains (`mesh serve`, `mesh worker`): environment
+   * grants and data roots always apply to what it validates and runs (core/env-scope.ts).
+   */
+  enterServerMode(): void {
+    this.#config = { ...this.#config, tenancy: { ...this.#config.tenancy, mode: 'server' } };
   }
 
   /** Opened on first use, so `mesh validate` of a lone file never touches the database. */
@@ -86,6 +115,7 @@ export class LocalPlatform implements MeshApi {
   async checkLoaded(checked: CheckedBundle): Promise<CheckResult> {
     const diagnostics = [...checked.diagnostics];
     const product = checked.product;
+    if (product) diagnostics.push(...(await this.#preflight(checked)));
     if (product && !hasErrors(diagnostics)) {
       const governance = await this.#governanceInForce();
       const versions =
@@ -105,6 +135,17 @@ export class LocalPlatform implements MeshApi {
       },
       diagnostics,
     };
+  }
+
+  /** What this platform's tenancy rules refuse before a run: entitlements, one-SELECT SQL, data roots. */
+  #preflight(checked: CheckedBundle, baseDir?: string): Promise<Diagnostic[]> {
+    return preflightDiagnostics({
+      product: checked.product!,
+      source: checked.source,
+      transformSql: checked.bundle.transformSql,
+      config: this.config,
+      baseDir: baseDir ?? resolve(dirname(checked.bundle.file)),
+    });
   }
 
   /** Versions to compare with; a SQLite registry that does not exist yet holds none, so validate does not create it. */
@@ -310,6 +351,7 @@ export class LocalPlatform implements MeshApi {
           actor: this.config.actor,
         });
         await inheritMajorStatus(tx, { productId: created.product, version: created.version });
+        await this.#syncStandingGrants(tx, created.product, major, checked.product!);
       },
     );
     return { ...published, diagnostics: result.diagnostics };
@@ -378,9 +420,13 @@ export class LocalPlatform implements MeshApi {
     options: RunProductRequest & { baseDir?: string; env?: NodeJS.ProcessEnv } = {},
   ): Promise<RunOutcome> {
     const checked = checkBundle(bundle);
-    if (!checked.product || hasErrors(checked.diagnostics)) {
+    const diagnostics = [
+      ...checked.diagnostics,
+      ...(checked.product ? await this.#preflight(checked, options.baseDir) : []),
+    ];
+    if (!checked.product || hasErrors(diagnostics)) {
       throw new InputError(`${bundle.file} has errors; fix them before running (mesh validate shows them)`, {
-        details: { diagnostics: checked.diagnostics },
+        details: { diagnostics },
       });
     }
     const product = checked.product;
@@ -408,9 +454,54 @@ export class LocalPlatform implements MeshApi {
     return listRuns(registry, await this.existingProductId(registry, ref), options);
   }
 
-  async listCheckResults(ref: string, options: { runs?: number } = {}) {
+  async listCheckResults(ref: string, options: { runs?: number; scope?: AccessScope } = {}) {
     const registry = await this.registry();
-    return listCheckResults(registry, await this.existingProductId(registry, ref), options);
+    const results = await listCheckResults(registry, await this.existingProductId(registry, ref), options);
+    return guardCheckSamples(registry, options.scope, ref, results);
+  }
+
+  /** The standing grants of a major follow its latest version's spec.access (an older patch changes nothing). */
+  async #syncStandingGrants(tx: RegistryTx, product: string, major: number, descriptor: DataProduct) {
+    const latest = await tx
+      .selectFrom('product_versions')
+      .select('version')
+      .where('product_id', '=', product)
+      .where('major', '=', major)
+      .orderBy('minor', 'desc')
+      .orderBy('patch', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (latest?.version !== descriptor.metadata.version) return;
+    await syncStandingGrants(tx, { product, major, descriptor, by: this.config.actor });
+  }
+
+  async requestAccess(scope: AccessScope, input: AccessRequestInput) {
+    return requestAccess(await this.registry(), scope, input);
+  }
+
+  async decideAccess(scope: AccessScope, id: string, input: { approve: boolean; reason?: string }) {
+    return decideAccess(await this.registry(), scope, id, input);
+  }
+
+  async revokeGrant(scope: AccessScope, grantId: string) {
+    return revokeAccess(await this.registry(), scope, grantId);
+  }
+
+  async listAccess(options: AccessListOptions = {}) {
+    return listAccess(await this.registry(), options);
+  }
+
+  async accessLog(scope: AccessScope, options: AccessLogOptions = {}) {
+    return accessLog(await this.registry(), scope, options);
+  }
+
+  async exportData(scope: AccessScope, ref: string, options: { format: DataFormat }) {
+    return exportData(await this.registry(), scope, ref, {
+      warehouseDir: this.config.warehouseDir,
+      format: options.format,
+      hashKey: this.maskingKey,
+      requireHashKey: this.requireMaskingKey,
+    });
   }
 
   private async existingProductId(registry: Registry, ref: string): Promise<string> {

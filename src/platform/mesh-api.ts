@@ -7,13 +7,27 @@ import type { Bump, ChangeCategory, CompatibilityMode } from '../governance/comp
 import type { RuleSelectorSpec, RuleSeverity } from '../governance/policy-set-schema.js';
 import type { RetiredVersion } from '../registry/operations/versions/retire-expired-versions.js';
 import type { EventRecord } from '../registry/operations/events/list-events.js';
-import type { CheckResultRecord, RunRecord } from '../registry/operations/runs/run-records.js';
+import type { RunRecord } from '../registry/operations/runs/run-records.js';
 import type { RunObserver } from '../runner/run-observer.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import type { ProductSummary, VersionDetail, VersionRecord } from '../registry/operations/products/read-products.js';
 import type { SearchHit } from '../registry/operations/products/search-products.js';
 import type { DataProduct } from '../descriptor/data-product-schema.js';
 import type { DescriptorBundle } from './descriptor-bundle.js';
+import type {
+  AccessDecisionOutcome,
+  AccessListing,
+  AccessListOptions,
+  AccessLogOptions,
+  AccessLogRecord,
+  AccessRequestInput,
+  AccessRequestOutcome,
+  DataExport,
+  DataFormat,
+  GrantRecord,
+} from '../access/access-api.js';
+import type { CheckResultView } from '../access/check-samples.js';
+import type { AccessScope } from '../access/principal.js';
 
 export interface CheckResult {
   readonly file: string;
@@ -53,8 +67,11 @@ export interface MeshApi {
   dryRun(bundle: DescriptorBundle, options?: RunProductRequest & { baseDir?: string }): Promise<RunOutcome>;
   /** The run history of a product, newest first. */
   listRuns(ref: string, options?: { limit?: number }): Promise<RunRecord[]>;
-  /** Check results of a product's recent runs, newest first. */
-  listCheckResults(ref: string, options?: { runs?: number }): Promise<CheckResultRecord[]>;
+  /**
+   * Check results of a product's recent runs, newest first. Sample rows are shown only when
+   * `scope` may read the product's data (src/access); otherwise `samplesWithheld` says why.
+   */
+  listCheckResults(ref: string, options?: { runs?: number; scope?: AccessScope }): Promise<CheckResultView[]>;
   /** The rules in force (global, for a domain, or for one product) and where each comes from. */
   listPolicies(options?: { product?: string; domain?: string }): Promise<PolicyListing>;
   /**
@@ -71,6 +88,25 @@ export interface MeshApi {
   diff(bundle: DescriptorBundle, options?: { against?: string }): Promise<DiffResult>;
   /** Retires deprecated versions whose sunset has passed (`now`: an ISO time to act as of). */
   retireExpiredVersions(options?: { now?: string }): Promise<{ retired: RetiredVersion[] }>;
+
+  // Access (src/access). Every method acting for someone takes their scope; over HTTP the
+  // server replaces it by the token's principal, keeping only the `asTeam` the caller belongs to.
+  /** Asks for a product (every major, or `@major`) for a team; approved at once when access.autoApprove matches. */
+  requestAccess(scope: AccessScope, input: AccessRequestInput): Promise<AccessRequestOutcome>;
+  /** Approves (a grant) or denies a pending request: admins and members of the owning domain. */
+  decideAccess(
+    scope: AccessScope,
+    id: string,
+    input: { approve: boolean; reason?: string },
+  ): Promise<AccessDecisionOutcome>;
+  /** Revokes a grant given by a request; it stops working at the next read. */
+  revokeGrant(scope: AccessScope, grantId: string): Promise<GrantRecord>;
+  /** Grants and requests (metadata, visible to everyone). */
+  listAccess(options?: AccessListOptions): Promise<AccessListing>;
+  /** The audit log of reads and refusals, newest first, as far as the scope may see it. */
+  accessLog(scope: AccessScope, options?: AccessLogOptions): Promise<AccessLogRecord[]>;
+  /** The current snapshot of a product's major as the scope may read it (refused: NotAllowedError), streamed. */
+  exportData(scope: AccessScope, ref: string, options: { format: DataFormat }): Promise<DataExport>;
   close(): Promise<void>;
 }
 
@@ -162,4 +198,4 @@ export interface RunProductRequest {
   readonly observer?: RunObserver;
 }
 
-export type { DataProduct, RunOutcome };
+export type { AccessScope, CheckResultView, DataExport, DataProduct, RunOutcome };

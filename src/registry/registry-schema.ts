@@ -216,6 +216,56 @@ export interface PolicySetTable {
   updated_at: string;
 }
 
+export interface GrantTable {
+  id: string;
+  product_id: string;
+  major: number | null;
+  grantee_kind: string; // team | domain | user | everyone
+  grantee: string;
+  pii: number; // 0 | 1
+  origin: string; // standing | request
+  request_id: string | null;
+  granted_by: string;
+  granted_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  expiry_noted: Generated<number>;
+}
+
+export interface AccessRequestTable {
+  id: string;
+  product_id: string;
+  major: number | null;
+  team: string;
+  purpose: string;
+  pii: number;
+  expires: string | null;
+  requested_by: string;
+  requested_at: string;
+  status: string; // pending | approved | denied
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+  grant_id: string | null;
+}
+
+export interface AccessLogTable {
+  id: Generated<number>;
+  time: string;
+  user_name: string;
+  team: string | null;
+  product_id: string;
+  major: number | null;
+  path: string;
+  allowed: number;
+  reason: string;
+  grant_id: string | null;
+  masked_columns: string; // JSON array of column names
+  rows: number | null;
+  duration_ms: number | null;
+}
+
 export interface RegistryTables {
   domains: DomainTable;
   teams: TeamTable;
@@ -238,4 +288,7 @@ export interface RegistryTables {
   mesh_workers: MeshWorkerTable;
   scheduled_runs: ScheduledRunTable;
   policy_sets: PolicySetTable;
+  grants: GrantTable;
+  access_requests: AccessRequestTable;
+  access_log: AccessLogTable;
 }

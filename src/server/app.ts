@@ -10,6 +10,7 @@ import type { AppEnv, ServerPlatform } from './app-env.js';
 import { errorResponse, toMeshError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import type { Metrics } from './ops/metrics.js';
+import { accessRoutes } from './routes/access-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
@@ -98,6 +99,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   policyRoutes(app);
   runRoutes(app);
   webhookRoutes(app);
+  accessRoutes(app);
 
   app.notFound((c) => c.json({ error: { kind: 'not-found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {

@@ -18,6 +18,9 @@
  *  - Invalidation looks entries up by product and by search word prefix instead of scanning
  *    the cache, so a steady stream of publications costs little.
  */
+import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../access/access-api.js';
+import type { CheckResultView } from '../access/check-samples.js';
+import type { AccessScope } from '../access/principal.js';
 import type {
   AppliedPolicySetOutcome,
   CheckResult,
@@ -32,7 +35,7 @@ import type {
 import type { RetiredVersion } from '../registry/operations/versions/retire-expired-versions.js';
 import type { DescriptorBundle } from '../platform/descriptor-bundle.js';
 import type { EventRecord } from '../registry/operations/events/list-events.js';
-import type { CheckResultRecord, RunRecord } from '../registry/operations/runs/run-records.js';
+import type { RunRecord } from '../registry/operations/runs/run-records.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import { getProductsByIds, listProducts, type ProductSummary } from '../registry/operations/products/read-products.js';
 import type { SearchHit } from '../registry/operations/products/search-products.js';
@@ -308,8 +311,27 @@ export class CachedCatalog implements MeshApi {
   listRuns(ref: string, options?: { limit?: number }): Promise<RunRecord[]> {
     return this.inner.listRuns(ref, options);
   }
-  listCheckResults(ref: string, options?: { runs?: number }): Promise<CheckResultRecord[]> {
+  listCheckResults(ref: string, options?: { runs?: number; scope?: AccessScope }): Promise<CheckResultView[]> {
     return this.inner.listCheckResults(ref, options);
+  }
+  // Access: never cached (grants change at any time and every read is decided and logged).
+  requestAccess(scope: AccessScope, input: AccessRequestInput) {
+    return this.inner.requestAccess(scope, input);
+  }
+  decideAccess(scope: AccessScope, id: string, input: { approve: boolean; reason?: string }) {
+    return this.inner.decideAccess(scope, id, input);
+  }
+  revokeGrant(scope: AccessScope, grantId: string) {
+    return this.inner.revokeGrant(scope, grantId);
+  }
+  listAccess(options?: AccessListOptions) {
+    return this.inner.listAccess(options);
+  }
+  accessLog(scope: AccessScope, options?: AccessLogOptions) {
+    return this.inner.accessLog(scope, options);
+  }
+  exportData(scope: AccessScope, ref: string, options: { format: DataFormat }) {
+    return this.inner.exportData(scope, ref, options);
   }
   listEvents(options?: { after?: number; subject?: string; limit?: number }): Promise<EventRecord[]> {
     return this.inner.listEvents(options);

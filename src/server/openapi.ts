@@ -250,10 +250,71 @@ const schemas: Record<string, Json> = {
       observed: {},
       threshold: {},
       message: str(),
-      samples: { type: ['array', 'null'], items: { type: 'object' }, description: 'up to 10 failing rows, PII masked' },
+      samples: {
+        type: ['array', 'null'],
+        items: { type: 'object' },
+        description: 'up to 10 failing rows, PII masked; only for readers who may read the product',
+      },
+      samplesWithheld: str({ description: 'why there are no samples to see, and the command that requests access' }),
       time: str(),
     },
     ['runId', 'product', 'name', 'type', 'severity', 'status', 'message'],
+  ),
+  Grant: obj(
+    {
+      id: str(),
+      product: str(),
+      major: { type: ['integer', 'null'], description: 'null: every major' },
+      granteeKind: str({ enum: ['team', 'domain', 'user', 'everyone'] }),
+      grantee: str(),
+      pii: { type: 'boolean', description: 'direct and sensitive columns in clear' },
+      origin: str({ enum: ['standing', 'request'] }),
+      requestId: nullableStr(),
+      grantedBy: str(),
+      grantedAt: str(),
+      expiresAt: nullableStr(),
+      revokedAt: nullableStr(),
+      revokedBy: nullableStr(),
+    },
+    ['id', 'product', 'major', 'granteeKind', 'grantee', 'pii', 'origin', 'grantedAt'],
+  ),
+  AccessRequest: obj(
+    {
+      id: str(),
+      product: str(),
+      major: { type: ['integer', 'null'] },
+      team: str(),
+      purpose: str(),
+      pii: { type: 'boolean' },
+      expires: nullableStr({ description: 'grant lifetime once approved, e.g. 90d' }),
+      requestedBy: str(),
+      requestedAt: str(),
+      status: str({ enum: ['pending', 'approved', 'denied'] }),
+      decidedBy: nullableStr(),
+      decidedAt: nullableStr(),
+      reason: nullableStr(),
+      grantId: nullableStr(),
+    },
+    ['id', 'product', 'team', 'status', 'requestedBy', 'requestedAt'],
+  ),
+  AccessDecision: obj({ request: ref('AccessRequest'), grant: { oneOf: [ref('Grant'), { type: 'null' }] } }),
+  AccessLogEntry: obj(
+    {
+      id: { type: 'integer' },
+      time: str(),
+      user: str(),
+      team: nullableStr(),
+      product: str(),
+      major: { type: ['integer', 'null'] },
+      path: str({ description: 'download, checks, …' }),
+      allowed: { type: 'boolean' },
+      reason: str(),
+      grantId: nullableStr(),
+      maskedColumns: arrayOf(str()),
+      rows: { type: ['integer', 'null'] },
+      durationMs: { type: ['number', 'null'] },
+    },
+    ['id', 'time', 'user', 'product', 'path', 'allowed', 'reason', 'maskedColumns'],
   ),
   RunRecord: obj(
     {
@@ -486,7 +547,11 @@ export function openApiDocument(): Json {
       },
       '/v1/products/{domain}/{name}/checks': {
         get: op('quality check results of recent runs, newest first', 'listCheckResults', {
-          params: [...productParams, queryParam('runs', 'of this many recent runs', { type: 'integer' })],
+          params: [
+            ...productParams,
+            queryParam('runs', 'of this many recent runs', { type: 'integer' }),
+            queryParam('as', 'read with the grants of this team of yours only'),
+          ],
           ok: arrayOf(ref('CheckResultRecord')),
           errors: [400, 404],
         }),
@@ -664,6 +729,92 @@ export function openApiDocument(): Json {
           okStatus: 204,
           errors: [403, 404],
         }),
+      },
+      '/v1/access/requests': {
+        post: op(
+          'ask for a product (every major, or domain/name@major) for a team you belong to; approved at once when access.autoApprove matches',
+          'requestAccess',
+          {
+            body: obj(
+              {
+                product: str(),
+                team: str(),
+                purpose: str(),
+                pii: { type: 'boolean' },
+                expires: str({ description: 'e.g. 90d' }),
+              },
+              ['product', 'team', 'purpose'],
+            ),
+            ok: ref('AccessDecision'),
+            okStatus: 201,
+            errors: [400, 403, 404],
+          },
+        ),
+      },
+      '/v1/access/requests/{id}/approve': {
+        post: op('approve a pending request (admins and members of the owning domain)', 'approveAccess', {
+          params: [pathParam('id', 'request id')],
+          body: obj({ reason: str() }, []),
+          ok: ref('AccessDecision'),
+          errors: [400, 403, 404, 409],
+        }),
+      },
+      '/v1/access/requests/{id}/deny': {
+        post: op('deny a pending request (admins and members of the owning domain)', 'denyAccess', {
+          params: [pathParam('id', 'request id')],
+          body: obj({ reason: str() }, []),
+          ok: ref('AccessDecision'),
+          errors: [400, 403, 404, 409],
+        }),
+      },
+      '/v1/access/grants/{id}': {
+        delete: op('revoke a grant given by a request; reads stop at once', 'revokeGrant', {
+          params: [pathParam('id', 'grant id')],
+          ok: ref('Grant'),
+          errors: [400, 403, 404, 409],
+        }),
+      },
+      '/v1/access': {
+        get: op('grants and requests (of a product, of a team, or the pending requests)', 'listAccess', {
+          params: [
+            queryParam('product', 'domain/name'),
+            queryParam('team', 'a team'),
+            queryParam('pending', 'true: only pending requests'),
+          ],
+          ok: obj({ grants: arrayOf(ref('Grant')), requests: arrayOf(ref('AccessRequest')) }),
+          errors: [400],
+        }),
+      },
+      '/v1/access/log': {
+        get: op('the audit log of reads and refusals, newest first, as far as the caller may see it', 'accessLog', {
+          params: [
+            queryParam('product', 'domain/name'),
+            queryParam('team', 'reads by this team'),
+            queryParam('since', 'an ISO time or a duration back from now (24h)'),
+            queryParam('limit', 'at most this many rows', { type: 'integer' }),
+          ],
+          ok: arrayOf(ref('AccessLogEntry')),
+          errors: [400, 403],
+        }),
+      },
+      '/v1/products/{domain}/{name}/data': {
+        get: {
+          ...op(
+            'the current snapshot of the product (name@major for an older major) as the caller may read it: PII masked without a PII grant; streamed. Metadata in X-Mesh-Rows, X-Mesh-Masked-Columns, X-Mesh-Snapshot, X-Mesh-Pii-Cleared',
+            'exportData',
+            {
+              params: [
+                ...productParams,
+                queryParam('format', 'parquet (default), csv or json (newline-delimited)', {
+                  type: 'string',
+                  enum: ['parquet', 'csv', 'json'],
+                }),
+                queryParam('as', 'read with the grants of this team of yours only'),
+              ],
+              errors: [400, 403, 404, 503],
+            },
+          ),
+        },
       },
       '/v1/webhooks/{id}/deliveries': {
         get: op('deliveries of a subscription with their attempts (admin)', 'listDeliveries', {

@@ -46,6 +46,8 @@ export interface RunningServer {
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const base = options.platform;
+  // A server runs many domains' products in its own environment: their grants and data roots always apply.
+  base.enterServerMode();
   const registry = await base.registry();
   const log = options.log ?? silentLog;
   const metrics = options.metrics ?? new Metrics();
@@ -76,6 +78,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       config: { ...base.config, actor: principal.user },
       governance: base.governance,
       policies: base.policies,
+      maskingKey: base.maskingKey,
+      requireMaskingKey: true,
     });
     return new AuthorizedPlatform(
       principal,

@@ -37,7 +37,7 @@ describe('mesh --help and usage errors', () => {
     const cmd = await mesh(['publsh'], { cwd, env });
     expect(cmd.code).toBe(2);
     expect(cmd.stderr).toContain("unknown command 'publsh'");
-    expect(cmd.stderr).toContain('(Did you mean publish?)');
+    expect(cmd.stderr).toContain("did you mean 'mesh publish'?");
     const flag = await mesh(['validate', '--strictt'], { cwd, env });
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("unknown option '--strictt'");

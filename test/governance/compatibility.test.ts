@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CHANGE_CATEGORIES,
   classifyChanges,
   compareTypes,
   requiredBump,
+  type ChangeCategory,
   type CompatibilityMode,
 } from '../../src/governance/compatibility.js';
 import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
@@ -132,4 +134,155 @@ describe('schema compatibility', () => {
     ).toEqual([{ category: 'behaviour-changed', breaking: false, bump: 'minor' }]);
     expect(changes(() => undefined)).toEqual([]);
   });
+});
+
+type Edit = (p: DataProduct) => void;
+type Column = DataProduct['spec']['schema']['columns'][number];
+const label = (p: DataProduct): Column => p.spec.schema.columns.find((c) => c.name === 'label')!;
+const toPostgres: Edit = (p) => {
+  p.spec.outputPorts = [{ name: 'files', type: 'postgres', connection: '${WAREHOUSE_URI}', table: 'sales.orders' }];
+};
+
+/**
+ * Every change category, made on its own, with whether each mode calls it breaking (the table in
+ * README "Schema compatibility"): [backward, backward_transitive, forward, full, none].
+ */
+const MATRIX: Array<{ category: ChangeCategory; before?: Edit; after: Edit; breaking: boolean[] }> = [
+  {
+    category: 'column-removed',
+    after: (p) => (p.spec.schema.columns = p.spec.schema.columns.filter((c) => c.name !== 'amount')),
+    breaking: [true, true, true, true, false],
+  },
+  {
+    category: 'column-added-nullable',
+    after: (p) => p.spec.schema.columns.push({ name: 'channel', type: 'varchar', pii: 'none' }),
+    breaking: [false, false, false, false, false],
+  },
+  {
+    category: 'column-added-required',
+    after: (p) => p.spec.schema.columns.push({ name: 'channel', type: 'varchar', nullable: false, pii: 'none' }),
+    breaking: [true, true, false, true, false],
+  },
+  {
+    category: 'type-changed',
+    after: (p) => (p.spec.schema.columns[0].type = 'varchar'),
+    breaking: [true, true, true, true, false],
+  },
+  {
+    category: 'type-narrowed',
+    after: (p) => (p.spec.schema.columns[0].type = 'integer'),
+    breaking: [true, true, true, true, false],
+  },
+  {
+    category: 'type-widened',
+    after: (p) => (p.spec.schema.columns[0].type = 'hugeint'),
+    breaking: [false, false, true, true, false],
+  },
+  {
+    category: 'nullable-to-required',
+    after: (p) => (label(p).nullable = false),
+    breaking: [true, true, false, true, false],
+  },
+  {
+    category: 'required-to-nullable',
+    after: (p) => (p.spec.schema.columns.find((c) => c.name === 'updated_at')!.nullable = true),
+    breaking: [false, false, true, true, false],
+  },
+  {
+    category: 'primary-key-changed',
+    after: (p) => (p.spec.schema.primaryKey = ['id', 'updated_at']),
+    breaking: [true, true, true, true, false],
+  },
+  {
+    category: 'accepted-values-removed',
+    before: (p) => (label(p).acceptedValues = ['a', 'b']),
+    after: (p) => (label(p).acceptedValues = ['a']),
+    breaking: [true, true, false, true, false],
+  },
+  {
+    category: 'accepted-values-added',
+    before: (p) => (label(p).acceptedValues = ['a']),
+    after: (p) => (label(p).acceptedValues = ['a', 'b']),
+    breaking: [false, false, true, true, false],
+  },
+  {
+    category: 'pii-classification-lowered',
+    before: (p) => (label(p).pii = 'indirect'),
+    after: (p) => (label(p).pii = 'none'),
+    breaking: [true, true, true, true, false],
+  },
+  {
+    category: 'pii-classification-raised',
+    after: (p) => (label(p).pii = 'indirect'),
+    breaking: [false, false, false, false, false],
+  },
+  {
+    category: 'masking-removed',
+    before: (p) => Object.assign(label(p), { pii: 'direct', masking: 'hash' }),
+    after: (p) => Object.assign(label(p), { pii: 'direct', masking: 'none' }),
+    breaking: [true, true, true, true, false],
+  },
+  {
+    category: 'masking-added',
+    before: (p) => Object.assign(label(p), { pii: 'direct' }),
+    after: (p) => Object.assign(label(p), { pii: 'direct', masking: 'hash' }),
+    breaking: [true, true, true, true, false],
+  },
+  {
+    category: 'masking-changed',
+    before: (p) => Object.assign(label(p), { pii: 'direct', masking: 'hash' }),
+    after: (p) => Object.assign(label(p), { pii: 'direct', masking: 'redact' }),
+    breaking: [true, true, true, true, false],
+  },
+  {
+    category: 'port-removed',
+    before: (p) => p.spec.outputPorts.push({ name: 'extra', type: 'parquet' }),
+    after: (p) => (p.spec.outputPorts = p.spec.outputPorts.filter((port) => port.name !== 'extra')),
+    breaking: [true, true, true, true, false],
+  },
+  {
+    category: 'port-added',
+    after: (p) => p.spec.outputPorts.push({ name: 'extra', type: 'parquet' }),
+    breaking: [false, false, false, false, false],
+  },
+  { category: 'port-type-changed', after: toPostgres, breaking: [true, true, true, true, false] },
+  {
+    category: 'behaviour-changed',
+    after: (p) => (p.spec.schedule = '0 7 * * *'),
+    breaking: [false, false, false, false, false],
+  },
+  {
+    category: 'documentation-changed',
+    after: (p) => (p.metadata.description = 'A longer and better description of the orders product.'),
+    breaking: [false, false, false, false, false],
+  },
+];
+const MODES: CompatibilityMode[] = ['backward', 'backward_transitive', 'forward', 'full', 'none'];
+
+describe('every change category under every mode', () => {
+  it('covers every category', () => {
+    expect(MATRIX.map((m) => m.category).sort()).toEqual([...CHANGE_CATEGORIES].sort());
+  });
+
+  for (const m of MATRIX) {
+    it(`${m.category}: breaking under ${MODES.filter((_, i) => m.breaking[i]).join(', ') || 'no mode'}`, () => {
+      const before = product(m.before);
+      const after = product((p) => {
+        m.before?.(p);
+        m.after(p);
+      });
+      for (const [i, mode] of MODES.entries()) {
+        const found = classifyChanges(before, after, mode);
+        expect(
+          found.map((c) => c.category),
+          mode,
+        ).toEqual([m.category]);
+        expect(found[0].breaking, `${m.category} under ${mode}`).toBe(m.breaking[i]);
+        // A breaking change needs a major; the rest a minor, or a patch for documentation.
+        const bump = found[0].breaking ? 'major' : m.category === 'documentation-changed' ? 'patch' : 'minor';
+        expect(requiredBump(found), `${m.category} under ${mode}`).toBe(bump);
+        expect(found[0].reason.length, m.category).toBeGreaterThan(10);
+      }
+    });
+  }
 });

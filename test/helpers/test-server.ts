@@ -2,6 +2,7 @@
  * A real server on 127.0.0.1 with an ephemeral port, over a fresh test registry (SQLite or
  * PostgreSQL), with an admin token and a helper to mint tokens for other roles.
  */
+import { tmpdir } from 'node:os';
 import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
 import { configFromEnv } from '../../src/core/mesh-config.js';
@@ -32,13 +33,19 @@ export async function startTestServer(
     log?: LogSink;
     maxBodyBytes?: number;
     background?: (registry: Registry, metrics: Metrics) => BackgroundService[];
+    /** The environment the server's configuration comes from (default: this process's). */
+    env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<TestServer> {
   const db = await createTestRegistry(backend);
   // Built-in rules plus the policy sets applied through the API, as `mesh serve` without a policies/ folder.
   const platform = new LocalPlatform({
     registry: db.registry,
-    config: { ...configFromEnv(), actor: 'server' },
+    // A server applies data roots to file inputs; by default every domain's is the temp folder tests write in.
+    config: {
+      ...configFromEnv({ MESH_DATA_ROOTS: `*=${tmpdir()}`, ...(options.env ?? process.env) }),
+      actor: 'server',
+    },
     governance: new PolicyEngine(),
   });
   const server = await startServer({

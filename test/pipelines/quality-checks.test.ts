@@ -118,6 +118,43 @@ describe('quality checks', () => {
     const [bad] = await run([{ type: 'row_count_delta', threshold: 0.2 }], { recentRowCounts: [10, 10] });
     expect(bad).toMatchObject({ status: 'fail', observed: { rows: 4, average: 10, delta: 0.6 } });
   });
+
+  it('passes every threshold check exactly at its boundary ("at most" and "at least" include the limit)', async () => {
+    // 1 of 4 emails is null (25 %); 4 rows vs an average of 5 (a 20 % change); 4 of 5 rows kept;
+    // the newest update is 18 h old; amounts span -5 to 30.
+    const results = await run(
+      [
+        { type: 'null_rate', column: 'email', threshold: 0.25 },
+        { type: 'row_count_delta', threshold: 0.2 },
+        { type: 'row_count', min: 4, max: 4 },
+        { type: 'row_count_vs_source', threshold: 0.8 },
+        { type: 'freshness', column: 'updated_at', maxAge: '18h' },
+        { type: 'range', column: 'amount', min: -5, max: 30 },
+      ],
+      { recentRowCounts: [5, 5], rowsIn: 5 },
+    );
+    expect(results.map((r) => [r.name, r.status, r.observed])).toEqual([
+      ['null_rate(email)', 'pass', 0.25],
+      ['row_count_delta', 'pass', { rows: 4, average: 5, delta: 0.2 }],
+      ['row_count', 'pass', 4],
+      ['row_count_vs_source', 'pass', { rowsOut: 4, rowsIn: 5, ratio: 0.8 }],
+      ['freshness(updated_at)', 'pass', { newest: '2026-11-20T06:00:00.000Z', ageSeconds: 64_800 }],
+      ['range(amount)', 'pass', { outside: 0, min: -5, max: 30 }],
+    ]);
+    // Just past each boundary, the same checks fail.
+    const past = await run(
+      [
+        { type: 'null_rate', column: 'email', threshold: 0.2499 },
+        { type: 'row_count_delta', threshold: 0.1999 },
+        { type: 'row_count', min: 5 },
+        { type: 'row_count', max: 3 },
+        { type: 'row_count_vs_source', threshold: 0.8001 },
+        { type: 'freshness', column: 'updated_at', maxAge: '17h' },
+      ],
+      { recentRowCounts: [5, 5], rowsIn: 5 },
+    );
+    expect(past.map((r) => r.status)).toEqual(['fail', 'fail', 'fail', 'fail', 'fail', 'fail']);
+  });
 });
 
 describe('checks settled by the snapshot file statistics', () => {

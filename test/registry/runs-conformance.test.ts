@@ -156,4 +156,119 @@ describe.each(BACKENDS)('run history on %s', (backend) => {
       error: 'abandoned: the process running it died',
     });
   });
+
+  it('lists the check results of the last runs, newest first, every field as recorded', async () => {
+    const check = (runId: string, position: number, time: string, extra: object = {}) => ({
+      runId,
+      product: 'sales/checked',
+      position,
+      name: `check-${position}`,
+      type: 'row_count',
+      severity: 'error' as const,
+      status: 'pass' as const,
+      observed: { rows: position },
+      threshold: { min: 1 },
+      message: `check ${position}`,
+      samples: null,
+      time,
+      ...extra,
+    });
+    const finish = async (id: string, time: string, checks: ReturnType<typeof check>[]) => {
+      await startRun(t.registry, { ...base, id, productId: 'sales/checked', startedAt: time, leaseMs: 60_000 });
+      await finishRun(t.registry, {
+        id,
+        productId: 'sales/checked',
+        major: 1,
+        status: 'failed',
+        steps: [],
+        inputs: [],
+        rowsOut: null,
+        error: 'a check failed',
+        checks,
+        watermarks: [],
+        events: [],
+      });
+    };
+    await finish('c1', '2026-03-01T00:00:00.000Z', [
+      check('c1', 0, '2026-03-01T00:00:01.000Z'),
+      check('c1', 1, '2026-03-02T12:00:00.000Z'),
+    ]);
+    await finish('c2', '2026-03-02T00:00:00.000Z', [
+      check('c2', 0, '2026-03-02T00:00:01.000Z'),
+      check('c2', 1, '2026-03-02T00:00:02.000Z', {
+        status: 'fail',
+        observed: undefined,
+        threshold: undefined,
+        samples: [{ id: 7, email: 'sha256:0123456789abcdef' }],
+      }),
+    ]);
+    // An older run whose check was recorded last still counts by its newest check time.
+    await finish('c0', '2026-02-01T00:00:00.000Z', [check('c0', 0, '2026-03-03T00:00:00.000Z')]);
+    // The last runs by their newest check: c0 (an old run checked last), then c1 (its last check is after c2's).
+    expect(
+      (await listCheckResults(t.registry, 'sales/checked', { runs: 2 })).map((c) => [c.runId, c.position]),
+    ).toEqual([
+      ['c0', 0],
+      ['c1', 1],
+      ['c1', 0],
+    ]);
+    const all = await listCheckResults(t.registry, 'sales/checked');
+    expect(all.map((c) => [c.runId, c.position])).toEqual([
+      ['c0', 0],
+      ['c1', 1],
+      ['c2', 1],
+      ['c2', 0],
+      ['c1', 0],
+    ]);
+    expect(all[2]).toEqual({
+      runId: 'c2',
+      product: 'sales/checked',
+      position: 1,
+      name: 'check-1',
+      type: 'row_count',
+      severity: 'error',
+      status: 'fail',
+      observed: null,
+      threshold: null,
+      message: 'check 1',
+      samples: [{ id: 7, email: 'sha256:0123456789abcdef' }],
+      time: '2026-03-02T00:00:02.000Z',
+    });
+    expect(all[3]).toMatchObject({ observed: { rows: 0 }, threshold: { min: 1 }, samples: null });
+    expect(await listCheckResults(t.registry, 'sales/never-checked')).toEqual([]);
+    // A run that failed before publishing has no rows out (null, not 0).
+    expect((await listRuns(t.registry, 'sales/checked', { limit: 1 })).map((r) => [r.id, r.rowsOut])).toEqual([
+      ['c2', null],
+    ]);
+  });
+
+  it('lists the newest 20 runs by default, and as many as asked', async () => {
+    for (let i = 0; i < 22; i++) {
+      const startedAt = new Date(Date.UTC(2026, 4, 1, 0, i)).toISOString();
+      await startRun(t.registry, {
+        ...base,
+        id: `m${String(i).padStart(2, '0')}`,
+        productId: 'sales/many',
+        startedAt,
+        leaseMs: 60_000,
+      });
+      await finishRun(t.registry, {
+        id: `m${String(i).padStart(2, '0')}`,
+        productId: 'sales/many',
+        major: 1,
+        status: 'failed',
+        steps: [],
+        inputs: [],
+        rowsOut: null,
+        error: 'x',
+        checks: [],
+        watermarks: [],
+        events: [],
+      });
+    }
+    const runs = await listRuns(t.registry, 'sales/many');
+    expect(runs).toHaveLength(20);
+    expect([runs[0].id, runs[19].id]).toEqual(['m21', 'm02']);
+    expect(await listRuns(t.registry, 'sales/many', { limit: 22 })).toHaveLength(22);
+  });
 });

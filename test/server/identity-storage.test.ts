@@ -66,7 +66,12 @@ describe.each(BACKENDS)('identities on %s', (backend) => {
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
       createdBy: 'test',
     });
-    expect(await authenticateToken(t.registry, expiring.token)).toBeDefined();
+    expect(await authenticateToken(t.registry, expiring.token)).toEqual({
+      user: 'carl',
+      role: 'consumer',
+      domains: [],
+      tokenId: expiring.id,
+    });
     expect(
       await authenticateToken(t.registry, expiring.token, new Date(Date.now() + 120_000).toISOString()),
     ).toBeUndefined();

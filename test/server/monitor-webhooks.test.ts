@@ -186,7 +186,10 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
     expect(deliveries.length).toBeGreaterThanOrEqual(4);
     for (const d of deliveries) expect(d).toMatchObject({ status: 'failed', attempts: 3, lastError: 'ECONNREFUSED' });
     const live = await api.listDeliveries(hooks.find((h) => h.url.startsWith(events.url))!.id);
-    expect(live.every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
+    // The one product.published event (sales/orders) reached the live endpoint at the first attempt.
+    expect(live.map((d) => ({ status: d.status, attempts: d.attempts }))).toEqual([
+      { status: 'delivered', attempts: 1 },
+    ]);
     expect((await platform.publish(productBundle({ name: 'still-works' }))).status).toBe('created');
   });
 

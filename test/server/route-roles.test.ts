@@ -11,10 +11,45 @@ import { applyPolicySet } from '../../src/registry/operations/policies/apply-pol
 import { openApiDocument } from '../../src/server/openapi.js';
 import { productBundle } from '../helpers/products.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openEngine } from '../../src/engine/duckdb-engine.js';
+import { quoteLiteral } from '../../src/engine/sql-text.js';
+import { snapshotFile, writeCurrentPointer } from '../../src/ports/warehouse.js';
+import { createAccessRequest } from '../../src/registry/operations/access/create-access-request.js';
+import { decideAccessRequest } from '../../src/registry/operations/access/decide-access-request.js';
 
-type Caller = 'anonymous' | 'admin' | 'governance' | 'member-own' | 'member-other' | 'consumer';
-const CALLERS: Caller[] = ['anonymous', 'admin', 'governance', 'member-own', 'member-other', 'consumer'];
+/**
+ * `governance-in-team` and `consumer-in-team` belong to a team owning the `sales` domain: a
+ * team gives a member write rights there, but never lifts another role to a member's rights.
+ */
+type Caller =
+  | 'anonymous'
+  | 'admin'
+  | 'governance'
+  | 'governance-in-team'
+  | 'member-own'
+  | 'member-other'
+  | 'consumer'
+  | 'consumer-in-team';
+const CALLERS: Caller[] = [
+  'anonymous',
+  'admin',
+  'governance',
+  'governance-in-team',
+  'member-own',
+  'member-other',
+  'consumer',
+  'consumer-in-team',
+];
 const AUTHENTICATED: Caller[] = CALLERS.filter((c) => c !== 'anonymous');
+/** A role's rights do not depend on its teams, except a member's: the in-team callers get what their role gets. */
+const withTeamCallers = (allowed: readonly Caller[]): readonly Caller[] => [
+  ...allowed,
+  ...(allowed.includes('governance') && !allowed.includes('governance-in-team') ? ['governance-in-team' as const] : []),
+  ...(allowed.includes('consumer') && !allowed.includes('consumer-in-team') ? ['consumer-in-team' as const] : []),
+];
 
 interface Case {
   readonly allowed: readonly Caller[];
@@ -46,7 +81,64 @@ const productInputBundle = (name: string) =>
 const infoSet = (name: string) =>
   `apiVersion: mesh/v1\nkind: PolicySet\nmetadata:\n  name: ${name}\n  owner: governance@company.com\n  scope: global\nspec:\n  rules:\n    - id: ${name}-noted\n      severity: info\n      cel: 'true'\n      message: always holds\n`;
 
+/** A pending request for sales/orders by sam's team, made straight in the registry. */
+const pendingRequest = async (t: TestServer) =>
+  (
+    await createAccessRequest(t.registry, {
+      product: 'sales/orders',
+      major: null,
+      team: 'sam-team',
+      purpose: 'roles',
+      pii: false,
+      expires: null,
+      requestedBy: 'sam',
+    })
+  ).id;
+
 const CASES: Record<string, Case> = {
+  requestAccess: {
+    // Only for a team of one's own (admins for any).
+    allowed: ['admin', 'member-own'],
+    request: async () => ({
+      method: 'POST',
+      path: '/v1/access/requests',
+      body: { product: 'sales/orders', team: 'sam-team', purpose: 'roles' },
+    }),
+  },
+  approveAccess: {
+    allowed: ['admin', 'member-own'],
+    request: async (t) => ({
+      method: 'POST',
+      path: `/v1/access/requests/${await pendingRequest(t)}/approve`,
+      body: {},
+    }),
+  },
+  denyAccess: {
+    allowed: ['admin', 'member-own'],
+    request: async (t) => ({ method: 'POST', path: `/v1/access/requests/${await pendingRequest(t)}/deny`, body: {} }),
+  },
+  revokeGrant: {
+    allowed: ['admin', 'member-own'],
+    request: async (t) => {
+      const { grant } = await decideAccessRequest(t.registry, {
+        id: await pendingRequest(t),
+        approve: true,
+        decidedBy: 'test',
+        reason: null,
+      });
+      return { method: 'DELETE', path: `/v1/access/grants/${grant!.id}` };
+    },
+  },
+  listAccess: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/access?product=sales/orders' }),
+  },
+  accessLog: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/access/log' }) },
+  exportData: {
+    // Data is not a role's right: the owning domain and admins here (nobody else holds a grant).
+    allowed: ['admin', 'member-own'],
+    request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/data?format=csv' }),
+  },
   healthz: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/healthz' }) },
   readyz: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/readyz' }) },
   metrics: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/metrics' }) },
@@ -187,14 +279,26 @@ describe('route × role', () => {
   let t: TestServer;
   const tokens = new Map<Caller, string | undefined>();
 
+  let home: string;
+
   beforeAll(async () => {
-    t = await startTestServer('sqlite');
+    home = mkdtempSync(join(tmpdir(), 'mesh-roles-'));
+    const savedHome = process.env.MESH_HOME;
+    process.env.MESH_HOME = home;
+    try {
+      t = await startTestServer('sqlite');
+    } finally {
+      if (savedHome === undefined) delete process.env.MESH_HOME;
+      else process.env.MESH_HOME = savedHome;
+    }
     tokens.set('anonymous', undefined);
     tokens.set('admin', t.adminToken);
     tokens.set('governance', await t.token('gina', 'governance'));
     tokens.set('member-own', await t.token('sam', 'member', { domains: ['sales'] }));
     tokens.set('member-other', await t.token('hana', 'member', { domains: ['hr'] }));
     tokens.set('consumer', await t.token('carl', 'consumer'));
+    tokens.set('governance-in-team', await t.token('gus', 'governance', { domains: ['sales'] }));
+    tokens.set('consumer-in-team', await t.token('cora', 'consumer', { domains: ['sales'] }));
     await fetch(`${t.url}/v1/teams`, {
       method: 'POST',
       headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
@@ -206,9 +310,11 @@ describe('route × role', () => {
       body: JSON.stringify(productBundle({ name: 'orders', domain: 'sales' })),
     });
     expect(first.status).toBe(201);
+    await writeSnapshot(join(home, 'warehouse', 'sales', 'orders', 'v1'));
   });
   afterAll(async () => {
     await t?.close();
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('has a case for every documented operation', () => {
@@ -228,7 +334,8 @@ describe('route × role', () => {
   });
 
   for (const [operation, c] of Object.entries(CASES)) {
-    it(`${operation}: allows ${c.allowed.join(', ')}; refuses the rest`, async () => {
+    const allowed = withTeamCallers(c.allowed);
+    it(`${operation}: allows ${allowed.join(', ')}; refuses the rest`, async () => {
       for (const caller of CALLERS) {
         const req = await c.request(t, fresh());
         const token = tokens.get(caller);
@@ -241,7 +348,7 @@ describe('route × role', () => {
           body: req.body ? JSON.stringify(req.body) : undefined,
         });
         const text = await res.text();
-        const expected = c.allowed.includes(caller) ? 'allow' : caller === 'anonymous' ? 401 : 403;
+        const expected = allowed.includes(caller) ? 'allow' : caller === 'anonymous' ? 401 : 403;
         const label = `${operation} as ${caller}: ${res.status} ${text.slice(0, 200)}`;
         if (expected === 'allow') expect(res.status, label).toBeLessThan(300);
         else {
@@ -252,3 +359,22 @@ describe('route × role', () => {
     });
   }
 });
+
+/** A one-row snapshot of sales/orders, so that the download route has data to serve. */
+async function writeSnapshot(dir: string): Promise<void> {
+  const file = snapshotFile(dir, 'snap-roles');
+  mkdirSync(join(dir, 'snapshots', 'snap-roles'), { recursive: true });
+  const engine = await openEngine();
+  try {
+    await engine.connection.run(`COPY (SELECT 1 AS id) TO ${quoteLiteral(file)} (FORMAT parquet)`);
+  } finally {
+    engine.close();
+  }
+  writeCurrentPointer(dir, {
+    snapshotId: 'snap-roles',
+    version: '1.0.0',
+    runId: 'run-roles',
+    rows: 1,
+    publishedAt: new Date().toISOString(),
+  });
+}

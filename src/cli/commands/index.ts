@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
+import { registerAccessCommands } from './access-command.js';
 import { registerAdminCommands } from './admin-command.js';
 import { registerCatalogCommands } from './catalog-command.js';
 import { registerDiffCommand } from './diff-command.js';
+import { registerExportDataCommand } from './export-data-command.js';
 import { registerPolicyCommands } from './policy-command.js';
 import { registerVersionsCommands } from './versions-command.js';
 import { registerInitCommand } from './init-command.js';
@@ -37,4 +39,6 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerWebhookCommands(program, ctx);
   registerSlaCommand(program, ctx);
   registerIncidentCommands(program, ctx);
+  registerAccessCommands(program, ctx);
+  registerExportDataCommand(program, ctx);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CheckResultRecord } from '../../registry/operations/runs/run-records.js';
+import type { CheckResultView } from '../../access/check-samples.js';
 import type { CliContext } from '../cli-context.js';
 import { wholeNumber } from '../flag-values.js';
 
@@ -37,10 +37,11 @@ export function registerRunsCommand(program: Command, ctx: CliContext): void {
     .description('the latest quality check results of a product and the trend of each check')
     .argument('<product>', 'domain/name')
     .option('--runs <n>', 'how many recent runs the trend covers', wholeNumber(1, 1000), 10)
+    .option('--as <team>', 'read with the grants of one of your teams only (sample rows need read access)')
     .option('--json', 'machine-readable output')
-    .action(async (ref: string, opts: { runs: number; json?: boolean }) => {
+    .action(async (ref: string, opts: { runs: number; as?: string; json?: boolean }) => {
       const out = ctx.output(opts);
-      const results = await ctx.platform().listCheckResults(ref, { runs: opts.runs });
+      const results = await ctx.platform().listCheckResults(ref, { runs: opts.runs, scope: ctx.accessScope(opts.as) });
       const summary = summarise(results);
       if (opts.json) return out.data({ latest: summary.latest, trend: summary.trend });
       if (results.length === 0) return out.line(`${ref} has no check results yet: mesh run ${ref}`);
@@ -55,6 +56,8 @@ export function registerRunsCommand(program: Command, ctx: CliContext): void {
         })),
         ['check', 'severity', 'status', 'result', 'trend'],
       );
+      const withheld = summary.latest.find((c) => c.samplesWithheld)?.samplesWithheld;
+      if (withheld) out.line(`\nsample rows withheld: ${withheld}`);
       const samples = summary.latest.filter((c) => c.samples?.length);
       for (const c of samples) {
         out.line();
@@ -65,7 +68,7 @@ export function registerRunsCommand(program: Command, ctx: CliContext): void {
 }
 
 /** The newest run's results, and per check its statuses oldest → newest. */
-function summarise(results: readonly CheckResultRecord[]) {
+function summarise(results: readonly CheckResultView[]) {
   const latestRun = results[0]?.runId;
   const latest = results.filter((r) => r.runId === latestRun);
   const trend: Record<string, Array<'pass' | 'fail'>> = {};

@@ -22,6 +22,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
       const concurrency =
         opts.concurrency ?? parseConcurrency(ctx.env.MESH_WORKER_CONCURRENCY, 'MESH_WORKER_CONCURRENCY') ?? 1;
       const platform = ctx.local();
+      platform.enterServerMode();
       if (!platform.config.databaseUrl || !/^postgres(ql)?:/.test(platform.config.databaseUrl)) {
         throw new InputError('mesh worker shares a PostgreSQL queue: set MESH_DATABASE_URL=postgres://…', {
           details: { hint: 'on the embedded SQLite registry, mesh serve runs the scheduler in-process' },

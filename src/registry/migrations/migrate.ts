@@ -6,6 +6,7 @@ import { m002Pipelines } from './002-pipelines.js';
 import { m004Server } from './004-server.js';
 import { m005PolicySets } from './005-policy-sets.js';
 import { m006MajorWatermarks } from './006-major-watermarks.js';
+import { m008Access } from './008-access.js';
 
 /** What migrating needs of a registry (a `Registry` fits; registry.ts imports this file, so not that type). */
 interface MigratableRegistry {
@@ -21,6 +22,7 @@ function allMigrations(registry: MigratableRegistry): Record<string, Migration> 
     '004-server': m004Server(registry.dialect),
     '005-policy-sets': m005PolicySets(registry.dialect),
     '006-major-watermarks': m006MajorWatermarks(registry.dialect),
+    '008-access': m008Access(registry.dialect),
   };
 }
 

@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { quoteIdent, quoteLiteral } from '../../engine/sql-text.js';
 import { resolveEnvRefs } from '../../core/resolve-env.js';
+import { placeFile, rootsApply } from '../file-roots.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 import { sourceRowError } from './source-errors.js';
 import { stageWatermark } from './stage-watermark.js';
@@ -15,10 +16,17 @@ import { stageWatermark } from './stage-watermark.js';
 export async function extractFile(ctx: ExtractContext): Promise<Extracted> {
   const src = ctx.input.source!;
   const what = `input ${ctx.input.name}`;
-  const raw = resolveEnvRefs(src.path ?? '', ctx.env, `${what}: the path`);
-  const path = isAbsolute(raw) ? raw : resolve(ctx.baseDir, raw);
-  if (!/[*?[]/.test(path) && !existsSync(path))
-    throw new InputError(`${what}: file ${raw} does not exist (looked in ${ctx.baseDir})`);
+  // `shown` is what the descriptor says (a ${VAR} stays a reference); `raw` may hold an environment value.
+  const shown = src.path ?? '';
+  const raw = resolveEnvRefs(shown, ctx.env, `${what}: the path`);
+  let path = isAbsolute(raw) ? raw : resolve(ctx.baseDir, raw);
+  if (ctx.tenancy && rootsApply(ctx.tenancy.roots)) {
+    const placed = placeFile(ctx.tenancy.roots, ctx.tenancy.domain, raw, ctx.baseDir, shown);
+    if (!placed.ok) throw new InputError(`${what}: ${placed.message}`, { details: { hint: placed.hint } });
+    if (placed.missing) throw new InputError(`${what}: file ${shown} does not exist`);
+    path = placed.path;
+  } else if (!/[*?[]/.test(path) && !existsSync(path))
+    throw new InputError(`${what}: file ${shown} does not exist (looked in ${ctx.baseDir})`);
   const csv = src.format !== 'parquet' && src.format !== 'json';
   const read =
     src.format === 'parquet'
@@ -30,13 +38,13 @@ export async function extractFile(ctx: ExtractContext): Promise<Extracted> {
     await ctx.engine.connection.run(`CREATE TABLE ${quoteIdent(ctx.table)} AS SELECT * FROM ${read}`);
   } catch (error) {
     throw (
-      sourceRowError(error, what, raw) ??
+      sourceRowError(error, what, shown) ??
       new InputError(
-        `${what}: cannot read ${raw} as ${src.format ?? 'csv'}: ${(error as Error).message.split('\n')[0]}`,
+        `${what}: cannot read ${shown} as ${src.format ?? 'csv'}: ${(error as Error).message.split('\n')[0]}`,
       )
     );
   }
-  if (csv) await refuseRaggedCsv(ctx, path, raw, what);
+  if (csv) await refuseRaggedCsv(ctx, path, shown, what);
   const staged = await stageWatermark(ctx);
   ctx.onRows?.(staged.rows);
   return { kind: 'file', ...staged };

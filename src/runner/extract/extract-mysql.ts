@@ -52,6 +52,17 @@ function csvField(value: unknown): string {
   return text === '' || /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+const DEFAULT_SOURCE_TIMEOUT_MS = 3_600_000;
+
+/** Each SELECT on the source is cut off after MESH_SOURCE_TIMEOUT_MS (MariaDB: max_statement_time, MySQL: max_execution_time). */
+async function limitStatementTime(p: ReturnType<mysql.Connection['promise']>, env: NodeJS.ProcessEnv): Promise<void> {
+  const given = Number(env.MESH_SOURCE_TIMEOUT_MS);
+  const ms = Number.isInteger(given) && given > 0 ? given : DEFAULT_SOURCE_TIMEOUT_MS;
+  const [rows] = await p.query('SELECT VERSION() AS v');
+  const mariadb = /mariadb/i.test(String((rows as Array<{ v: string }>)[0]?.v));
+  await p.query(mariadb ? `SET SESSION max_statement_time = ${ms / 1000}` : `SET SESSION max_execution_time = ${ms}`);
+}
+
 export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
   const src = ctx.input.source!;
   const what = `input ${ctx.input.name}`;
@@ -65,6 +76,8 @@ export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
     decimalNumbers: false,
     timezone: 'Z',
     connectTimeout: 10_000,
+    // One statement per query, always: a stacked `; UPDATE …` is a syntax error, not a second statement.
+    multipleStatements: false,
   });
   conn.on('error', () => undefined);
   const p = conn.promise();
@@ -76,6 +89,9 @@ export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
   }
   try {
     await p.query(`SET time_zone = '+00:00'`);
+    await limitStatementTime(p, ctx.env);
+    // Read only from here on: whatever the query calls, it cannot write to the source.
+    await p.query('START TRANSACTION READ ONLY');
     const userQuery = stripTrailingSemicolon(src.query ?? '');
     const probe = rewriteLastRun(userQuery, 'NULL');
     let fields: Array<{ name: string; columnType: number; decimals: number; columnLength: number }>;
@@ -110,9 +126,9 @@ export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
     try {
       let buffer = '';
       const names = columns.map(([n]) => n);
-      for await (const row of conn.query({ sql: query.text, rowsAsArray: false }).stream() as AsyncIterable<
-        Record<string, unknown>
-      >) {
+      for await (const row of conn
+        .query({ sql: `SELECT * FROM (\n${query.text}\n) AS mesh_source`, rowsAsArray: false })
+        .stream() as AsyncIterable<Record<string, unknown>>) {
         buffer += `${names.map((n) => csvField(row[n])).join(',')}\n`;
         rows++;
         if (buffer.length > 1 << 20) {

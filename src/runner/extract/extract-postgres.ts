@@ -98,6 +98,29 @@ interface PostgresSource {
   close(): Promise<void>;
 }
 
+const DEFAULT_SOURCE_TIMEOUT_MS = 3_600_000;
+
+/** Each statement on a source is cut off after MESH_SOURCE_TIMEOUT_MS (default one hour). */
+function sourceTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.MESH_SOURCE_TIMEOUT_MS);
+  return Number.isInteger(ms) && ms > 0 ? ms : DEFAULT_SOURCE_TIMEOUT_MS;
+}
+
+/**
+ * Describes the wrapped query with the extended protocol, which PostgreSQL refuses for more
+ * than one statement ("cannot insert multiple commands into a prepared statement"); wrapped
+ * as a subquery, the user's text must be one SELECT/WITH/VALUES without data-modifying CTEs
+ * (PostgreSQL allows those only at the top level). In a READ ONLY transaction besides.
+ */
+async function describeReadOnly(client: pg.Client, sql: string): Promise<pg.FieldDef[]> {
+  await client.query('BEGIN READ ONLY');
+  try {
+    return (await client.query({ text: sql, queryMode: 'extended' } as pg.QueryConfig)).fields;
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
+}
+
 /** Connects, fixes the session's text formats, describes the query and binds :last_run. */
 async function openPostgresSource(ctx: Omit<ExtractContext, 'engine'>): Promise<PostgresSource> {
   const src = ctx.input.source!;
@@ -113,12 +136,14 @@ async function openPostgresSource(ctx: Omit<ExtractContext, 'engine'>): Promise<
   }
   try {
     // Stable text forms for DuckDB to parse, whatever the server's defaults.
-    await client.query(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3`);
+    await client.query(
+      `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET statement_timeout = ${sourceTimeoutMs(ctx.env)}`,
+    );
     const userQuery = stripTrailingSemicolon(src.query ?? '');
     const probe = rewriteLastRun(userQuery, 'NULL');
     let fields: pg.FieldDef[];
     try {
-      fields = (await client.query(`${DESCRIBE_PREFIX}${probe.text}\n) AS mesh_source LIMIT 0`)).fields;
+      fields = await describeReadOnly(client, `${DESCRIBE_PREFIX}${probe.text}\n) AS mesh_source LIMIT 0`);
     } catch (error) {
       const pos = (error as { position?: string }).position;
       const offset = pos === undefined ? undefined : probe.originalOffset(Number(pos) - 1 - DESCRIBE_PREFIX.length);
@@ -144,7 +169,8 @@ async function openPostgresSource(ctx: Omit<ExtractContext, 'engine'>): Promise<
     return {
       client,
       columns,
-      copySql: `COPY (${query.text}) TO STDOUT WITH (FORMAT csv)`,
+      // The very text the describe step proved to be one SELECT, so COPY runs nothing else.
+      copySql: `COPY (${DESCRIBE_PREFIX}${query.text}\n) AS mesh_source) TO STDOUT WITH (FORMAT csv)`,
       watermarkSql: src.watermark
         ? `SELECT max(${quoteIdent(src.watermark)})::text AS wm FROM (\n${query.text}\n) AS mesh_source`
         : undefined,
@@ -254,7 +280,10 @@ function streamOf(ctx: Omit<ExtractContext, 'engine'>, source: PostgresSource, f
   const feed = async (): Promise<Fed> => {
     // One REPEATABLE READ snapshot for the COPY and the watermark query, so rows committed in
     // between can neither be missed by the next run nor counted twice.
-    if (source.watermarkSql) await source.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // Always READ ONLY: whatever the query calls, it cannot write to the source.
+    await source.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY').catch((error: unknown) => {
+      throw source.sourceError(error);
+    });
     const copy = source.client.query(
       new CopyOutStream(source.copySql, { reportEvery: PROGRESS_ROWS, onRows: (rows) => ctx.onRows?.(rows) }),
     );

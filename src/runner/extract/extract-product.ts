@@ -1,9 +1,11 @@
 /**
  * Another product as an input (`domain/name@major`): its current snapshot in the warehouse,
- * read where it lies (a view over immutable parquet files, nothing copied).
+ * copied into the run's folder before the engine is locked to it (engine/sandbox.ts), so the
+ * transform reads it as an input and never reaches the warehouse itself.
  */
 import { InputError, UnavailableError } from '../../core/errors.js';
 import { majorStatus } from '../../registry/operations/versions/major-status.js';
+import { stageSnapshotCopy } from '../../engine/sandbox.js';
 import { quoteIdent, quoteLiteral } from '../../engine/sql-text.js';
 import { readCurrentSnapshot } from '../../ports/warehouse.js';
 import { parseInputProductRef, productId } from '../../descriptor/product-ref.js';
@@ -27,8 +29,10 @@ export async function extractProduct(ctx: ExtractContext): Promise<Extracted> {
       details: { hint: `run it first: mesh run ${id}` },
     });
   }
+  // A copy in the run's folder: once the engine is locked to that folder, the warehouse is out of reach.
+  const staged = stageSnapshotCopy(current.file, ctx.workDir, ctx.table);
   await ctx.engine.connection.run(
-    `CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_parquet(${quoteLiteral(current.file)})`,
+    `CREATE VIEW ${quoteIdent(ctx.table)} AS SELECT * FROM read_parquet(${quoteLiteral(staged)})`,
   );
   ctx.onRows?.(current.rows);
   return { kind: 'product', rows: current.rows, snapshotId: current.snapshotId };

@@ -1,6 +1,7 @@
 import type { Registry } from '../../registry/registry.js';
 import type { Engine } from '../../engine/duckdb-engine.js';
 import type { InputSpec } from '../../descriptor/data-product-schema.js';
+import type { RunTenancy } from '../run-tenancy.js';
 
 export interface ExtractContext {
   readonly engine: Engine;
@@ -17,6 +18,8 @@ export interface ExtractContext {
   readonly registry?: Registry;
   /** The watermark of the last successful publication, when the input is incremental. */
   readonly lastRun?: string | number;
+  /** What the run may reach (data roots for file inputs); absent: local mode, nothing configured. */
+  readonly tenancy?: RunTenancy;
   /** Progress: rows extracted so far. */
   readonly onRows?: (rows: number) => void;
 }

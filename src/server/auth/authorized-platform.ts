@@ -6,12 +6,16 @@
  *   governance  read everything; manages policy sets (governance's own routes)
  *   member      read everything; publish, and act on incidents, in their teams' domains only
  *   consumer    read the catalog, events, SLAs and incidents
+ * Data (downloads, check samples) is not a role's right: every read asks the access decision
+ * (src/access) with the caller's scope, built here from the token — never from the client.
  */
 import { InputError, NotAllowedError } from '../../core/errors.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parseYamlText } from '../../descriptor/yaml-source.js';
 import type { MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
 import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
+import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../../access/access-api.js';
+import type { AccessScope } from '../../access/principal.js';
 
 export class AuthorizedPlatform implements MeshApi, ServerApi {
   constructor(
@@ -69,8 +73,35 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   listRuns(ref: string, options?: { limit?: number }) {
     return this.mesh.listRuns(ref, options);
   }
-  listCheckResults(ref: string, options?: { runs?: number }) {
-    return this.mesh.listCheckResults(ref, options);
+  listCheckResults(ref: string, options?: { runs?: number; scope?: AccessScope }) {
+    return this.mesh.listCheckResults(ref, { runs: options?.runs, scope: this.#scope(options?.scope) });
+  }
+
+  /** The caller's scope from the token; of what the client sent only the team it reads as is kept (and checked). */
+  #scope(given?: AccessScope): AccessScope {
+    return { principal: { user: this.principal.user, role: this.principal.role }, asTeam: given?.asTeam };
+  }
+
+  // Access: anyone may ask and list; deciding and revoking is for admins and the owning domain's members.
+  requestAccess(scope: AccessScope, input: AccessRequestInput) {
+    return this.mesh.requestAccess(this.#scope(scope), input);
+  }
+  async decideAccess(scope: AccessScope, id: string, input: { approve: boolean; reason?: string }) {
+    this.#require(['admin', 'member'], input.approve ? 'approve access' : 'deny access');
+    return this.mesh.decideAccess(this.#scope(scope), id, input);
+  }
+  async revokeGrant(scope: AccessScope, grantId: string) {
+    this.#require(['admin', 'member'], 'revoke access');
+    return this.mesh.revokeGrant(this.#scope(scope), grantId);
+  }
+  listAccess(options?: AccessListOptions) {
+    return this.mesh.listAccess(options);
+  }
+  accessLog(scope: AccessScope, options?: AccessLogOptions) {
+    return this.mesh.accessLog(this.#scope(scope), options);
+  }
+  exportData(scope: AccessScope, ref: string, options: { format: DataFormat }) {
+    return this.mesh.exportData(this.#scope(scope), ref, options);
   }
   listPolicies(options?: { product?: string; domain?: string }) {
     return this.mesh.listPolicies(options);

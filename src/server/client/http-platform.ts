@@ -18,7 +18,7 @@ import type {
 } from '../../platform/mesh-api.js';
 import type { RetiredVersion } from '../../registry/operations/versions/retire-expired-versions.js';
 import type { EventRecord } from '../../registry/operations/events/list-events.js';
-import type { CheckResultRecord, RunRecord } from '../../registry/operations/runs/run-records.js';
+import type { RunRecord } from '../../registry/operations/runs/run-records.js';
 import type { RunOutcome } from '../../runner/run-outcome.js';
 import type { ProductSummary } from '../../registry/operations/products/read-products.js';
 import type { SearchHit } from '../../registry/operations/products/search-products.js';
@@ -37,6 +37,20 @@ import type {
   WebhookRecord,
 } from '../server-api.js';
 import { fromCloudEvent, type CloudEvent } from '../webhooks/cloud-event.js';
+import type {
+  AccessDecisionOutcome,
+  AccessListing,
+  AccessListOptions,
+  AccessLogOptions,
+  AccessLogRecord,
+  AccessRequestInput,
+  AccessRequestOutcome,
+  DataExport,
+  DataFormat,
+  GrantRecord,
+} from '../../access/access-api.js';
+import type { CheckResultView } from '../../access/check-samples.js';
+import type { AccessScope } from '../../access/principal.js';
 
 export interface HttpPlatformOptions {
   readonly baseUrl: string;
@@ -145,8 +159,76 @@ export class HttpPlatform implements MeshApi, ServerApi {
   listRuns(ref: string, options: { limit?: number } = {}): Promise<RunRecord[]> {
     return this.#request('GET', `${productPath(ref)}/runs`, { query: options });
   }
-  listCheckResults(ref: string, options: { runs?: number } = {}): Promise<CheckResultRecord[]> {
-    return this.#request('GET', `${productPath(ref)}/checks`, { query: options });
+  listCheckResults(ref: string, options: { runs?: number; scope?: AccessScope } = {}): Promise<CheckResultView[]> {
+    return this.#request('GET', `${productPath(ref)}/checks`, {
+      query: { runs: options.runs, as: options.scope?.asTeam },
+    });
+  }
+
+  // Access: the server takes the principal from the token; only the team read as travels.
+  requestAccess(scope: AccessScope, input: AccessRequestInput): Promise<AccessRequestOutcome> {
+    return this.#request('POST', '/v1/access/requests', { body: { ...input, as: scope.asTeam } });
+  }
+  decideAccess(
+    scope: AccessScope,
+    id: string,
+    input: { approve: boolean; reason?: string },
+  ): Promise<AccessDecisionOutcome> {
+    const verb = input.approve ? 'approve' : 'deny';
+    return this.#request('POST', `/v1/access/requests/${encodeURIComponent(id)}/${verb}`, {
+      body: { reason: input.reason, as: scope.asTeam },
+    });
+  }
+  revokeGrant(scope: AccessScope, grantId: string): Promise<GrantRecord> {
+    return this.#request('DELETE', `/v1/access/grants/${encodeURIComponent(grantId)}`, {
+      query: { as: scope.asTeam },
+    });
+  }
+  listAccess(options: AccessListOptions = {}): Promise<AccessListing> {
+    return this.#request('GET', '/v1/access', {
+      query: { product: options.product, team: options.team, pending: options.pending ? 'true' : undefined },
+    });
+  }
+  accessLog(scope: AccessScope, options: AccessLogOptions = {}): Promise<AccessLogRecord[]> {
+    return this.#request('GET', '/v1/access/log', { query: { ...options, as: scope.asTeam } });
+  }
+
+  /** The data streams through: the body is handed over unread, the metadata comes in headers. */
+  async exportData(scope: AccessScope, ref: string, options: { format: DataFormat }): Promise<DataExport> {
+    const url = new URL(`${this.#base}${productPath(ref)}/data`);
+    url.searchParams.set('format', options.format);
+    if (scope.asTeam) url.searchParams.set('as', scope.asTeam);
+    const headers: Record<string, string> = {};
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    let response: Response;
+    try {
+      response = await this.#fetch(url, { headers });
+    } catch (error) {
+      throw new UnavailableError(`cannot reach the Meshwork server at ${this.#base}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    if (!response.ok || !response.body) {
+      const body = (await response.json().catch(() => undefined)) as
+        { error?: { kind?: string; message?: string; details?: unknown } } | undefined;
+      throw errorFromKind(
+        body?.error?.kind ?? (response.status >= 500 ? 'unavailable' : 'internal'),
+        body?.error?.message ?? `HTTP ${response.status}`,
+        body?.error?.details,
+      );
+    }
+    const h = (name: string) => response.headers.get(name) ?? '';
+    return {
+      product: h('x-mesh-product'),
+      major: Number(h('x-mesh-major')),
+      snapshotId: h('x-mesh-snapshot'),
+      format: options.format,
+      rows: Number(h('x-mesh-rows')),
+      maskedColumns: h('x-mesh-masked-columns') ? h('x-mesh-masked-columns').split(',') : [],
+      piiCleared: h('x-mesh-pii-cleared') === 'true',
+      contentType: h('content-type'),
+      body: response.body,
+    };
   }
 
   listPolicies(options: { product?: string; domain?: string } = {}): Promise<PolicyListing> {

@@ -13,6 +13,7 @@ import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { BackgroundService } from '../background-service.js';
 import { retireExpiredVersions } from '../../registry/operations/versions/retire-expired-versions.js';
 import { lastGoodPublications } from './good-publications.js';
+import { sweepExpiredGrants } from '../../registry/operations/access/sweep-expired-grants.js';
 
 export const MONITOR_ACTOR = 'meshwork:monitor';
 
@@ -103,6 +104,9 @@ export class FreshnessMonitor implements BackgroundService {
     // Majors past their sunset are retired here too: no longer readable, their data kept.
     const retired = await retireExpiredVersions(registry, now, MONITOR_ACTOR);
     for (const r of retired) this.options.log?.({ msg: 'version retired', product: r.product, version: r.version });
+    // Expired grants already stop working at read time; this announces them (access.expired, once each).
+    for (const grant of await sweepExpiredGrants(registry, now.toISOString()))
+      this.options.log?.({ msg: 'grant expired', grant });
     const lastGood = await lastGoodPublications(registry);
     const opened: string[] = [];
     const resolved: string[] = [];

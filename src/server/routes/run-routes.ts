@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../app-env.js';
 import { readBundle } from './catalog-routes.js';
+import { callerScope } from './access-routes.js';
 import { intQuery } from './read-body.js';
 
 /** Pipeline runs over HTTP: start one, read the history and the check results. */
@@ -15,7 +16,12 @@ export function runRoutes(app: Hono<AppEnv>): void {
     c.json(await c.var.api.listRuns(ref(c), { limit: intQuery(c, 'limit', { min: 1, max: 1000 }) })),
   );
   app.get('/v1/products/:domain/:name/checks', async (c) =>
-    c.json(await c.var.api.listCheckResults(ref(c), { runs: intQuery(c, 'runs', { min: 1, max: 100 }) })),
+    c.json(
+      await c.var.api.listCheckResults(ref(c), {
+        runs: intQuery(c, 'runs', { min: 1, max: 100 }),
+        scope: callerScope(c, c.req.query('as')),
+      }),
+    ),
   );
   app.post('/v1/dry-runs', async (c) => c.json(await c.var.api.dryRun(await readBundle(c))));
 }

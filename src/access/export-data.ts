@@ -1,0 +1,149 @@
+/**
+ * The snapshot download, the first enforced read path: decide, then stream the current
+ * snapshot of the major as the reader may see it. Refused reads write nothing. A masked (or
+ * CSV/JSON) download is a DuckDB COPY of the masked projection to a temporary file, streamed
+ * and removed once read; an unmasked parquet download streams the snapshot file itself.
+ */
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { NotFoundError, UnavailableError } from '../core/errors.js';
+import type { ColumnSpec } from '../descriptor/data-product-schema.js';
+import { openEngine } from '../engine/duckdb-engine.js';
+import { lockToDirectories } from '../engine/sandbox.js';
+import { maskedSelect, type MaskedSelect } from '../engine/masked-select.js';
+import { maskingKeyFromEnv } from '../engine/masking-key.js';
+import { quoteLiteral } from '../engine/sql-text.js';
+import { readCurrentSnapshot } from '../ports/warehouse.js';
+import { getVersion } from '../registry/operations/products/read-products.js';
+import type { Registry } from '../registry/registry.js';
+import type { DataExport, DataFormat } from './access-api.js';
+import { authorizeRead, logRead, readRefusal } from './authorize-read.js';
+import type { AccessScope } from './principal.js';
+
+export interface ExportOptions {
+  readonly warehouseDir: string;
+  readonly format: DataFormat;
+  /** MESH_MASKING_KEY; the development key when absent. */
+  readonly hashKey?: string;
+  /** A server: hashed columns are refused without a real key. */
+  readonly requireHashKey?: boolean;
+}
+
+const CONTENT_TYPES: Record<DataFormat, string> = {
+  parquet: 'application/vnd.apache.parquet',
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/x-ndjson',
+};
+const COPY_OPTIONS: Record<DataFormat, string> = {
+  parquet: 'FORMAT parquet, COMPRESSION snappy',
+  csv: 'FORMAT csv, HEADER true',
+  json: 'FORMAT json',
+};
+
+export async function exportData(
+  registry: Registry,
+  scope: AccessScope,
+  ref: string,
+  options: ExportOptions,
+): Promise<DataExport> {
+  const started = performance.now();
+  const { target, decision } = await authorizeRead(registry, scope, ref);
+  if (!decision.allowed) {
+    await logRead(registry, decision, 'download', { durationMs: performance.now() - started });
+    throw readRefusal(decision);
+  }
+  const snapshot = readCurrentSnapshot(options.warehouseDir, target.product, target.major);
+  if (!snapshot)
+    throw new NotFoundError(`${target.product}@${target.major} has no snapshot yet`, {
+      details: { hint: `mesh run ${target.product} publishes one` },
+    });
+  const classified = await classifiedColumns(registry, target.product, snapshot.version, target.columns);
+  const key = options.hashKey ? { key: options.hashKey, fromEnv: true } : maskingKeyFromEnv({});
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-export-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  let written: { file: string; rows: number; masked: string[] };
+  try {
+    written = await writeExport(dir, snapshot.file, options.format, (inFile) => {
+      const projection = maskedSelect(
+        `read_parquet(${quoteLiteral(snapshot.file)})`,
+        classified.filter((c) => inFile.has(c.name)),
+        { piiCleared: decision.piiCleared, hashKey: key.key },
+      );
+      if (projection.hashes && options.requireHashKey && !key.fromEnv)
+        throw new UnavailableError('this server has no MESH_MASKING_KEY, so it cannot serve hashed columns', {
+          details: { hint: 'the operator sets MESH_MASKING_KEY (a long random secret) in the server environment' },
+        });
+      return projection;
+    });
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+  const direct = written.file === snapshot.file;
+  if (direct) cleanup();
+  const rows = direct ? snapshot.rows : written.rows;
+  await logRead(registry, decision, 'download', {
+    maskedColumns: written.masked,
+    rows,
+    durationMs: performance.now() - started,
+  });
+  return {
+    product: target.product,
+    major: target.major,
+    snapshotId: snapshot.snapshotId,
+    format: options.format,
+    rows,
+    maskedColumns: written.masked,
+    piiCleared: decision.piiCleared,
+    contentType: CONTENT_TYPES[options.format],
+    body: streamFile(written.file, direct ? () => undefined : cleanup),
+  };
+}
+
+/** Columns masked when classified PII in the snapshot's own version or in the latest of the major. */
+async function classifiedColumns(
+  registry: Registry,
+  product: string,
+  snapshotVersion: string,
+  latest: readonly ColumnSpec[],
+): Promise<ColumnSpec[]> {
+  const written = await getVersion(registry, product, { version: snapshotVersion });
+  const byName = new Map<string, ColumnSpec>();
+  for (const c of [...(written?.descriptor.spec.schema.columns ?? []), ...latest]) {
+    const seen = byName.get(c.name);
+    if (!seen || c.pii === 'direct' || c.pii === 'sensitive') byName.set(c.name, c);
+  }
+  return [...byName.values()];
+}
+
+/**
+ * Reads the snapshot's columns, builds the projection over them, and COPYs it into `dir` —
+ * unless it is an unmasked parquet download, which is the snapshot file itself.
+ */
+async function writeExport(
+  dir: string,
+  snapshotFile: string,
+  format: DataFormat,
+  project: (columns: ReadonlySet<string>) => MaskedSelect,
+): Promise<{ file: string; rows: number; masked: string[] }> {
+  const engine = await openEngine({ workDir: dir });
+  try {
+    await lockToDirectories(engine, [dirname(snapshotFile), dir]);
+    const described = await engine.rows(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(snapshotFile)})`);
+    const projection = project(new Set(described.map((r) => String(r.column_name))));
+    if (format === 'parquet' && projection.masked.length === 0) return { file: snapshotFile, rows: -1, masked: [] };
+    const file = join(dir, `data.${format}`);
+    const result = await engine.rows(`COPY (${projection.sql}) TO ${quoteLiteral(file)} (${COPY_OPTIONS[format]})`);
+    return { file, rows: Number(Object.values(result[0] ?? {})[0] ?? 0), masked: projection.masked };
+  } finally {
+    engine.close();
+  }
+}
+
+function streamFile(file: string, cleanup: () => void): ReadableStream<Uint8Array> {
+  const stream = createReadStream(file);
+  stream.once('close', cleanup);
+  return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+}

@@ -1,0 +1,176 @@
+/**
+ * What the steps of one run share: the definition and options, the run's identity, its
+ * scratch folders, the engine, and what each step leaves for the next (inputs read, rows,
+ * check outcomes, the publication). Each step module reads and fills its part.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Engine } from '../engine/duckdb-engine.js';
+import type { CheckOutcome } from '../engine/quality-checks.js';
+import type { ColumnStats } from '../engine/snapshot-stats.js';
+import { runTenancy, tenantEnvironment, type RunTenancy } from './run-tenancy.js';
+import type { MeshConfig } from '../core/mesh-config.js';
+import type { PortLocation } from '../ports/output-port.js';
+import type { CurrentSnapshot } from '../ports/warehouse.js';
+import type { RunInputRecord, RunStepRecord, SnapshotRecord } from '../registry/operations/runs/run-records.js';
+import type { Registry } from '../registry/registry.js';
+import type { DataProduct, InputSpec } from '../descriptor/data-product-schema.js';
+import type { Extracted } from './extract/extract-types.js';
+import type { RunObserver } from './run-observer.js';
+import { workDirOf } from './work-dir.js';
+
+export interface PipelineDefinition {
+  readonly productId: string;
+  readonly version: string;
+  readonly major: number;
+  readonly product: DataProduct;
+  readonly transformSql?: string;
+  /** Where relative file paths resolve. */
+  readonly baseDir: string;
+  /**
+   * The product's latest version, when this run is of an older major kept running until its
+   * sunset: ports the two share are left to it, and the run's events are about `<id>@<major>`
+   * (the product's own freshness and alerts follow its latest major).
+   */
+  readonly successor?: { readonly version: string; readonly product: DataProduct };
+}
+
+export interface RunPipelineOptions {
+  /** Absent for dry runs, which record nothing. */
+  readonly registry?: Registry;
+  readonly config: MeshConfig;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly trigger?: 'manual' | 'schedule' | 'api';
+  readonly dryRun?: boolean;
+  readonly observer?: RunObserver;
+  /** Run-lock lease; renewed every third of it while the run is alive. */
+  readonly leaseMs?: number;
+}
+
+export interface RunContext {
+  readonly def: PipelineDefinition;
+  readonly product: DataProduct;
+  readonly config: MeshConfig;
+  readonly env: NodeJS.ProcessEnv;
+  readonly dryRun: boolean;
+  /** Absent in dry runs. */
+  readonly registry?: Registry;
+  readonly trigger: 'manual' | 'schedule' | 'api';
+  readonly observer: RunObserver;
+  readonly leaseMs: number;
+  readonly runId: string;
+  readonly startedAt: string;
+  /** The run's scratch folder (inside the warehouse for recorded runs). */
+  readonly workRoot: string;
+  readonly stagingDir: string;
+  /** Holds the candidate `data.parquet` until the publish step moves it into place. */
+  readonly candidateDir: string;
+  readonly candidate: string;
+  readonly steps: RunStepRecord[];
+  readonly inputRecords: Map<string, RunInputRecord>;
+  /** Watermarks to advance to if the run publishes. */
+  readonly watermarks: Array<{ input: string; value: string | number }>;
+  /** Problems that did not fail the run (a stream port unreachable after the commit point). */
+  readonly portWarnings: string[];
+  /** Run at the end of the run, whatever happened. */
+  readonly closers: Array<() => Promise<void>>;
+  /** What the run may reach (scoped environment, data roots) and the values it resolved. */
+  readonly tenancy: RunTenancy;
+  /** Removes every value resolved from the environment: applied to all the run records. */
+  readonly scrub: (text: string) => string;
+  /** The previous snapshot copied into the run folder, for an incremental merge. */
+  mergeFile?: string;
+  engine?: Engine;
+  /** The snapshot current when the run started (recorded runs). */
+  previous?: CurrentSnapshot;
+  /** The watermarks of the last successful publication, by input. */
+  lastRuns: Map<string, string | number>;
+  /** Runs an engine statement that reads the streamed input while feeding it (set by the extract step). */
+  withFeed: <T>(work: () => Promise<T>) => Promise<T>;
+  rowsTransformed?: number;
+  rowsOut: number | null;
+  stats?: Map<string, ColumnStats>;
+  checks: CheckOutcome[];
+  ports: PortLocation[];
+  snapshot?: SnapshotRecord;
+  publishNote?: string;
+  error: string | null;
+}
+
+const DEFAULT_LEASE_MS = 60_000;
+
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:.]/g, '').replace('T', 't').toLowerCase()}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function createRunContext(def: PipelineDefinition, options: RunPipelineOptions): RunContext {
+  const dryRun = options.dryRun ?? !options.registry;
+  const runId = newRunId();
+  // A recorded run's folder is created once it holds the run lock (prepareWorkDir).
+  const workRoot = dryRun
+    ? mkdtempSync(join(tmpdir(), 'mesh-run-'))
+    : workDirOf(options.config.warehouseDir, def.productId, runId);
+  const candidateDir = join(workRoot, 'snapshot');
+  // Scoped to the product's domain; every value resolved through it is scrubbed from what the run records.
+  const tenancy = runTenancy(options.config, def.product.metadata.domain);
+  return {
+    def,
+    product: def.product,
+    config: options.config,
+    env: tenantEnvironment(options.env ?? process.env, tenancy),
+    tenancy,
+    scrub: (text) => tenancy.resolved.scrub(text),
+    dryRun,
+    registry: dryRun ? undefined : options.registry,
+    trigger: options.trigger ?? 'manual',
+    observer: options.observer ?? {},
+    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    runId,
+    startedAt: new Date().toISOString(),
+    workRoot,
+    stagingDir: join(workRoot, 'staging'),
+    candidateDir,
+    candidate: join(candidateDir, 'data.parquet'),
+    steps: [],
+    inputRecords: new Map(),
+    watermarks: [],
+    portWarnings: [],
+    closers: [],
+    lastRuns: new Map(),
+    withFeed: (work) => work(),
+    rowsOut: null,
+    checks: [],
+    ports: [],
+    error: null,
+  };
+}
+
+/** The engine, once the extract step has opened it. */
+export function engineOf(ctx: RunContext): Engine {
+  if (!ctx.engine) throw new Error('the run engine is not open');
+  return ctx.engine;
+}
+
+export function isIncremental(input: InputSpec): boolean {
+  return Boolean(input.source?.watermark && /(?<![:\w]):last_run\b/.test(input.source.query ?? ''));
+}
+
+/** What an input gave (rows, watermark, snapshot read), and the watermark to advance to if the run publishes. */
+export function recordInput(ctx: RunContext, input: InputSpec, extracted: Extracted): void {
+  ctx.inputRecords.set(input.name, {
+    name: input.name,
+    kind: extracted.kind,
+    rowsIn: extracted.rows,
+    ...(extracted.watermark !== undefined ? { watermark: extracted.watermark } : {}),
+    ...(extracted.snapshotId ? { snapshotId: extracted.snapshotId } : {}),
+  });
+  if (isIncremental(input)) {
+    const value = extracted.watermark ?? ctx.lastRuns.get(input.name);
+    if (value !== undefined && value !== null) ctx.watermarks.push({ input: input.name, value });
+  }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

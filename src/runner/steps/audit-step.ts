@@ -1,0 +1,41 @@
+/** Audit: the product's quality checks on the candidate snapshot; a failed blocking check fails the run. */
+import { MeshError } from '../../core/errors.js';
+import { runQualityChecks } from '../../engine/quality-checks.js';
+import { recentRowCounts } from '../../registry/operations/runs/recent-row-counts.js';
+import { openAuditEngine } from '../../engine/sandbox.js';
+import type { RunContext } from '../run-context.js';
+import { timedStep } from '../run-step.js';
+import { sumRowsIn } from './extract-step.js';
+
+export async function auditStep(ctx: RunContext): Promise<void> {
+  const { def, registry } = ctx;
+  await timedStep(ctx, 'audit', async () => {
+    const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    // A fresh engine, locked like the transform's, that keeps insertion order for sample rows.
+    const auditEngine = await openAuditEngine(ctx.workRoot, ctx.candidate);
+    ctx.closers.push(async () => auditEngine.close());
+    ctx.checks = await runQualityChecks(
+      auditEngine,
+      ctx.product.spec.quality?.checks ?? [],
+      ctx.product.spec.schema.columns,
+      {
+        rowsIn: sumRowsIn(ctx),
+        rowsTransformed: ctx.rowsTransformed ?? 0,
+        recentRowCounts: registry ? await recentRowCounts(registry, def.productId, def.major, since) : [],
+        now: new Date(),
+        stats: ctx.stats,
+      },
+    );
+    const blocking = ctx.checks.filter((c) => c.status === 'fail' && c.severity === 'error');
+    if (blocking.length > 0)
+      throw new AuditFailed(
+        `${blocking.length} blocking check(s) failed: ${blocking.map((c) => `${c.name}: ${c.message}`).join('; ')}`,
+      );
+  });
+}
+
+class AuditFailed extends MeshError {
+  constructor(message: string) {
+    super('input', message);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Publish: every port prepares (invisible work) before any commits, so a failure while
+ * preparing leaves every reader on the last good snapshot; then the ports commit in order.
+ * Dry runs skip it.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DataProduct } from '../../descriptor/data-product-schema.js';
+import { ParquetPort } from '../../ports/parquet-port.js';
+import { PostgresPort } from '../../ports/postgres-port.js';
+import { StreamPort } from '../../ports/stream-port.js';
+import type { OutputPort, PortLocation, PreparedPublication } from '../../ports/output-port.js';
+import type { Engine } from '../../engine/duckdb-engine.js';
+import { openPlatformEngine } from '../../engine/sandbox.js';
+import { messageOf, type RunContext } from '../run-context.js';
+import { timedStep } from '../run-step.js';
+
+type Prepared = Array<{ port: string; publication: PreparedPublication }>;
+
+export async function publishStep(ctx: RunContext): Promise<void> {
+  if (ctx.dryRun) {
+    ctx.steps.push({ name: 'publish', status: 'skipped', startedAt: new Date().toISOString(), ms: 0 });
+    return;
+  }
+  await timedStep(
+    ctx,
+    'publish',
+    async () => {
+      const publishedAt = new Date().toISOString();
+      const parquetSpec = ctx.product.spec.outputPorts.find((p) => p.type === 'parquet');
+      const prepared = await preparePorts(ctx, publishedAt);
+      const locations = await commitPorts(ctx, prepared);
+      ctx.ports = parquetSpec ? locations : locations.filter((l) => l.name !== 'warehouse' || l.type !== 'parquet');
+      ctx.snapshot = {
+        id: ctx.runId,
+        product: ctx.def.productId,
+        version: ctx.def.version,
+        runId: ctx.runId,
+        rows: ctx.rowsOut ?? 0,
+        ports: ctx.ports,
+        publishedAt,
+      };
+    },
+    () => ctx.rowsOut ?? undefined,
+  );
+}
+
+/** An engine of the platform's own (not locked to the run folder), closed with the run. */
+async function platformEngine(ctx: RunContext): Promise<Engine> {
+  const opened = await openPlatformEngine(ctx.workRoot);
+  ctx.closers.push(async () => opened.close());
+  return opened;
+}
+
+async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepared> {
+  const { def } = ctx;
+  const base = {
+    productId: def.productId,
+    major: def.major,
+    version: def.version,
+    runId: ctx.runId,
+    snapshotId: ctx.runId,
+    rows: ctx.rowsOut ?? 0,
+    publishedAt,
+    previousFile: ctx.previous?.file,
+    warehouseDir: ctx.config.warehouseDir,
+    columns: ctx.product.spec.schema.columns,
+    primaryKey: ctx.product.spec.schema.primaryKey,
+    // The platform's own engine: publishing reads the warehouse, which the sandboxed one cannot.
+    engine: await platformEngine(ctx),
+    env: ctx.env,
+  };
+  const parquetSpec = ctx.product.spec.outputPorts.find((p) => p.type === 'parquet');
+  const warehouse = new ParquetPort(ctx.config.warehouseDir, parquetSpec);
+  const prepared: Prepared = [];
+  try {
+    const { file, publication } = await warehouse.prepareFrom(ctx.candidateDir, base);
+    prepared.push({ port: 'parquet', publication });
+    await pauseForTests(ctx.env);
+    const portCtx = { ...base, snapshotFile: file };
+    const { ports: own, leftTo } = otherPorts(ctx.product, def.successor);
+    ctx.publishNote = leftTo.length
+      ? `left to ${def.successor!.version}, which publishes there too: ${leftTo.join(', ')}`
+      : undefined;
+    for (const port of own) prepared.push({ port: port.type, publication: await port.prepare(portCtx) });
+  } catch (e) {
+    for (const p of prepared) await p.publication.abort().catch(() => undefined);
+    throw e;
+  }
+  return prepared;
+}
+
+/** Commit order: the transactional SQL swap, then the pointer (system of record), then the stream notification. */
+async function commitPorts(ctx: RunContext, prepared: Prepared): Promise<PortLocation[]> {
+  const order = ['postgres', 'parquet', 'stream'];
+  prepared.sort((a, b) => order.indexOf(a.port) - order.indexOf(b.port));
+  const locations: PortLocation[] = [];
+  for (const p of prepared) {
+    try {
+      locations.push(await p.publication.commit());
+    } catch (e) {
+      // Past the pointer switch the snapshot is published; a stream that cannot be reached now
+      // does not unpublish it. The run succeeds with a warning, and the next publication streams
+      // the changes since the last snapshot the stream announced, so its consumers catch up.
+      if (p.port !== 'stream') throw e;
+      ctx.portWarnings.push(
+        ctx.scrub(`output port (stream) not updated: ${messageOf(e)}; its consumers catch up at the next publication`),
+      );
+    }
+  }
+  return locations;
+}
+
+/**
+ * The ports a run publishes to beside the warehouse. An older major running beside its
+ * successor leaves it every port they share — the product's one stream, a SQL table of the
+ * same name — so readers of the new major never see old-major rows there.
+ */
+function otherPorts(
+  product: DataProduct,
+  successor?: { readonly product: DataProduct },
+): { ports: OutputPort[]; leftTo: string[] } {
+  const ports: OutputPort[] = [];
+  const leftTo: string[] = [];
+  const theirs = successor?.product.spec.outputPorts ?? [];
+  for (const spec of product.spec.outputPorts) {
+    if (spec.type !== 'stream' && spec.type !== 'postgres') continue;
+    const shared = theirs.some(
+      (t) =>
+        t.type === spec.type &&
+        (spec.type === 'stream' || (t.connection === spec.connection && t.table === spec.table)),
+    );
+    if (shared) leftTo.push(`${spec.name} (${spec.type})`);
+    else ports.push(spec.type === 'stream' ? new StreamPort(spec, product) : new PostgresPort(spec));
+  }
+  return { ports, leftTo };
+}
+
+/** Test hook: MESH_TEST_PAUSE_AT=publish stops here (snapshot files in place, pointer not switched) so a test can kill the process. */
+async function pauseForTests(env: NodeJS.ProcessEnv): Promise<void> {
+  if (env.MESH_TEST_PAUSE_AT !== 'publish') return;
+  process.stderr.write('MESH_TEST_PAUSED publish\n');
+  await sleep(Number(env.MESH_TEST_PAUSE_MS ?? 30_000));
+}

@@ -1,0 +1,509 @@
+/**
+ * Access control on the read paths, as users meet it: requests and grants, refusals that say
+ * what to run, masking that holds through any SQL over the masked view, and an audit row for
+ * every read. The contract runs on both registries, in local mode (LocalPlatform with the
+ * caller's scope) and in server mode (HttpPlatform with the caller's token).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccessScope } from '../../src/access/principal.js';
+import { localScope } from '../../src/access/principal.js';
+import type { DataExport } from '../../src/access/access-api.js';
+import type { MeshError } from '../../src/core/errors.js';
+import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
+import { openEngine } from '../../src/engine/duckdb-engine.js';
+import { maskedSelect } from '../../src/engine/masked-select.js';
+import { maskHash } from '../../src/engine/masking-key.js';
+import { quoteLiteral } from '../../src/engine/sql-text.js';
+import { LocalPlatform } from '../../src/platform/local-platform.js';
+import type { MeshApi } from '../../src/platform/mesh-api.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
+import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { sweepExpiredGrants } from '../../src/registry/operations/access/sweep-expired-grants.js';
+import { addTeamMember, createTeam } from '../../src/registry/operations/identity/teams.js';
+import { createToken } from '../../src/registry/operations/identity/tokens.js';
+import type { Registry } from '../../src/registry/registry.js';
+import { HttpPlatform } from '../../src/server/client/http-platform.js';
+import type { Role } from '../../src/server/server-api.js';
+import { pipelineBundle, uniqueName } from '../helpers/pipelines.js';
+import { BACKENDS, createTestRegistry, type BackendName, type TestRegistry } from '../helpers/registries.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const KEY = 'test-masking-key-0123456789abcdef';
+const PEOPLE = [
+  { id: 1, email: 'ada@example.com', name: 'Ada Lovelace', phone: '+44 1234', ssn: '111-22-3333', country: 'UK' },
+  { id: 2, email: 'bob@example.com', name: 'Bob Stone', phone: '+1 5550', ssn: '444-55-6666', country: 'US' },
+  { id: 3, email: 'cy@example.com', name: 'Cy', phone: '+33 777', ssn: '777-88-9999', country: 'FR' },
+];
+const CLEAR = PEOPLE.flatMap((p) => [p.email, p.name, p.phone, p.ssn]);
+/** Any clear PII value (the phones' + escaped). */
+const CLEAR_RE = new RegExp(CLEAR.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+
+type Access = NonNullable<DataProduct['spec']['access']>;
+
+/** A product of the identity domain with every masking kind, read from a CSV file. */
+function peopleBundle(name: string, csv: string, access: Access, version = '1.0.0') {
+  const bundle = pipelineBundle({
+    domain: 'identity',
+    name,
+    version,
+    inputs: [{ name: 'people', source: { type: 'file', path: csv, format: 'csv' } }],
+    sql: 'SELECT id, email, name, phone, ssn, country FROM people',
+    primaryKey: ['id'],
+    columns: [
+      { name: 'id', type: 'bigint', nullable: false, pii: 'none' },
+      { name: 'email', type: 'varchar', pii: 'direct', masking: 'hash' },
+      { name: 'name', type: 'varchar', pii: 'direct', masking: 'partial' },
+      { name: 'phone', type: 'varchar', pii: 'direct', masking: 'redact' },
+      { name: 'ssn', type: 'varchar', pii: 'sensitive', masking: 'null' },
+      { name: 'country', type: 'varchar', pii: 'none' },
+    ],
+    // A warn check failing on every row: its samples are rows of the product.
+    checks: [{ type: 'accepted_values', column: 'country', values: ['XX'], severity: 'warn' }],
+  });
+  const product = JSON.parse(bundle.yaml) as DataProduct;
+  product.spec.access = access;
+  return { ...bundle, yaml: JSON.stringify(product, null, 2) };
+}
+
+/** One caller: the platform as they reach it and the scope they pass. */
+interface Caller {
+  readonly api: MeshApi;
+  readonly scope: AccessScope;
+}
+
+interface Mode {
+  readonly registry: Registry;
+  readonly warehouseDir: string;
+  /** The admin, who publishes and runs. */
+  readonly admin: Caller;
+  as(user: string, role: Role): Promise<Caller>;
+  close(): Promise<void>;
+}
+
+const TEAMS: Array<{ team: string; domains: string[]; members: string[] }> = [
+  { team: 'identity-crew', domains: ['identity'], members: ['olive'] },
+  { team: 'analytics', domains: ['analytics'], members: ['ana'] },
+  { team: 'fraud', domains: ['risk'], members: ['fred'] },
+  { team: 'marketing', domains: ['marketing'], members: ['mark'] },
+  { team: 'hr', domains: ['people-ops'], members: ['hana'] },
+];
+
+async function addTeams(registry: Registry): Promise<void> {
+  for (const t of TEAMS) {
+    await createTeam(registry, { name: t.team, domains: t.domains });
+    for (const m of t.members) await addTeamMember(registry, t.team, m);
+  }
+}
+
+async function localMode(backend: BackendName): Promise<Mode> {
+  const db: TestRegistry = await createTestRegistry(backend);
+  const home = mkdtempSync(join(tmpdir(), 'mesh-access-'));
+  const config = { ...configFromEnv({}, home), home, warehouseDir: join(home, 'warehouse'), actor: 'root' };
+  const platform = new LocalPlatform({ registry: db.registry, config, maskingKey: KEY });
+  await addTeams(db.registry);
+  return {
+    registry: db.registry,
+    warehouseDir: config.warehouseDir,
+    admin: { api: platform, scope: localScope('root') },
+    as: async (user, role) => ({ api: platform, scope: { principal: { user, role } } }),
+    close: async () => {
+      await platform.close();
+      await db.dispose();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+async function serverMode(backend: BackendName): Promise<Mode> {
+  const home = mkdtempSync(join(tmpdir(), 'mesh-access-srv-'));
+  const saved = { home: process.env.MESH_HOME, key: process.env.MESH_MASKING_KEY };
+  process.env.MESH_HOME = home;
+  process.env.MESH_MASKING_KEY = KEY;
+  let t: TestServer;
+  try {
+    t = await startTestServer(backend);
+  } finally {
+    restoreEnv('MESH_HOME', saved.home);
+    restoreEnv('MESH_MASKING_KEY', saved.key);
+  }
+  await addTeams(t.registry);
+  const client = (token: string): Caller => ({
+    api: new HttpPlatform({ baseUrl: t.url, token }),
+    scope: { principal: { user: 'token', role: 'consumer' } },
+  });
+  return {
+    registry: t.registry,
+    warehouseDir: join(home, 'warehouse'),
+    admin: client(t.adminToken),
+    as: async (user, role) => client((await createToken(t.registry, { user, role, createdBy: 'test' })).token),
+    close: async () => {
+      await t.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<MeshError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e as MeshError,
+  );
+  if (!error) throw new Error('expected a refusal, the call succeeded');
+  return error;
+}
+
+async function text(exported: DataExport): Promise<string> {
+  return new Response(exported.body).text();
+}
+
+async function csvRows(exported: DataExport): Promise<Array<Record<string, string>>> {
+  const [header, ...lines] = (await text(exported)).trim().split('\n');
+  const names = header.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i], v])));
+}
+
+for (const backend of BACKENDS) {
+  for (const modeName of ['local', 'server'] as const) {
+    describe(`access on ${backend}, ${modeName} mode`, () => {
+      let m: Mode;
+      let dir: string;
+      let product: string;
+      let csv: string;
+      const callers = new Map<string, Caller>();
+      const as = (user: string) => callers.get(user)!;
+
+      beforeAll(async () => {
+        m = modeName === 'local' ? await localMode(backend) : await serverMode(backend);
+        for (const [user, role] of [
+          ['olive', 'member'],
+          ['ana', 'consumer'],
+          ['fred', 'consumer'],
+          ['mark', 'consumer'],
+          ['hana', 'consumer'],
+        ] as const)
+          callers.set(user, await m.as(user, role));
+        dir = mkdtempSync(join(tmpdir(), 'mesh-access-data-'));
+        csv = join(dir, 'people.csv');
+        writeFileSync(
+          csv,
+          `id,email,name,phone,ssn,country\n${PEOPLE.map((p) => Object.values(p).join(',')).join('\n')}\n`,
+        );
+        const name = uniqueName('people');
+        product = `identity/${name}`;
+        await m.admin.api.publish(
+          peopleBundle(name, csv, { default: 'deny', allow: [{ team: 'analytics' }], pii: [{ team: 'fraud' }] }),
+        );
+        const run = await m.admin.api.runProduct(product);
+        expect(run.status, JSON.stringify(run)).toBe('succeeded');
+      }, 60_000);
+      afterAll(async () => {
+        await m?.close();
+        rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('refuses a download without a grant: who, what, the missing grant and the command; nothing is written; logged', async () => {
+        const mark = as('mark');
+        const error = await refusal(mark.api.exportData(mark.scope, product, { format: 'csv' }));
+        expect(error.kind).toBe('not-allowed');
+        expect(error.message).toBe(`mark (teams marketing) may not read ${product}@1: no grant`);
+        const details = error.details as { hint: string; requestCommand: string };
+        expect(details.requestCommand).toBe(
+          `mesh access request ${product}@1 --team marketing --purpose "<why you need it>"`,
+        );
+        const log = await m.admin.api.accessLog(m.admin.scope, { product });
+        expect(log[0]).toMatchObject({ user: 'mark', path: 'download', allowed: false, rows: null });
+        expect(log[0].reason).toContain('no grant');
+      });
+
+      it('masks direct and sensitive columns for a standing (non-PII) grant, clear for a PII grant; both logged without values', async () => {
+        const ana = as('ana');
+        const masked = await ana.api.exportData(ana.scope, product, { format: 'csv' });
+        expect(masked).toMatchObject({ rows: 3, piiCleared: false, maskedColumns: ['email', 'name', 'phone', 'ssn'] });
+        const rows = await csvRows(masked);
+        expect(rows.map((r) => r.id)).toEqual(['1', '2', '3'].filter((id) => rows.some((r) => r.id === id)));
+        const ada = rows.find((r) => r.id === '1')!;
+        expect(ada).toEqual({
+          id: '1',
+          email: maskHash(KEY, 'ada@example.com'),
+          name: 'A***e',
+          phone: '***',
+          ssn: '',
+          country: 'UK',
+        });
+        expect(rows.find((r) => r.id === '3')!.name).toBe('***');
+        const fred = as('fred');
+        const clear = await fred.api.exportData(fred.scope, product, { format: 'json' });
+        expect(clear).toMatchObject({ piiCleared: true, maskedColumns: [] });
+        const lines = (await text(clear))
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(lines.find((r) => r.id === 1)).toMatchObject({ email: 'ada@example.com', ssn: '111-22-3333' });
+        const log = await m.admin.api.accessLog(m.admin.scope, { product });
+        const anaRow = log.find((r) => r.user === 'ana' && r.path === 'download')!;
+        expect(anaRow).toMatchObject({ allowed: true, rows: 3, maskedColumns: ['email', 'name', 'phone', 'ssn'] });
+        expect(anaRow.reason).toMatch(/^grant std-[0-9a-f]+ \(standing, team analytics\)$/);
+        expect(log.find((r) => r.user === 'fred')).toMatchObject({ allowed: true, maskedColumns: [] });
+        expect(JSON.stringify(log)).not.toMatch(/ada@example\.com|111-22-3333/);
+      });
+
+      it('requests, refuses approval by the requester, approves once (twice is a conflict), revokes: reads follow at once', async () => {
+        const mark = as('mark');
+        const olive = as('olive');
+        const { request, grant } = await mark.api.requestAccess(mark.scope, {
+          product: `${product}@1`,
+          team: 'marketing',
+          purpose: 'campaign reach',
+        });
+        expect(request).toMatchObject({ status: 'pending', team: 'marketing', major: 1, requestedBy: 'mark' });
+        expect(grant).toBeNull();
+        const own = await refusal(mark.api.decideAccess(mark.scope, request.id, { approve: true }));
+        expect(own.kind).toBe('not-allowed');
+        // Locally the ownership rule speaks; a server refuses the consumer role first. Both say it.
+        expect(own.message).toMatch(/^mark .*may not approve access/);
+        const approved = await olive.api.decideAccess(olive.scope, request.id, { approve: true, reason: 'ok' });
+        expect(approved.request).toMatchObject({ status: 'approved', decidedBy: 'olive', reason: 'ok' });
+        expect(approved.grant).toMatchObject({ granteeKind: 'team', grantee: 'marketing', major: 1, pii: false });
+        const twice = await refusal(olive.api.decideAccess(olive.scope, request.id, { approve: true }));
+        expect(twice.kind).toBe('conflict');
+        expect(twice.message).toBe(`access request ${request.id} was already approved by olive`);
+        const read = await mark.api.exportData(mark.scope, product, { format: 'csv' });
+        expect(read.maskedColumns).toEqual(['email', 'name', 'phone', 'ssn']);
+        await read.body.cancel();
+        // A grant to marketing is not one to hr.
+        const hana = as('hana');
+        expect((await refusal(hana.api.exportData(hana.scope, product, { format: 'csv' }))).message).toContain(
+          'hana (teams hr) may not read',
+        );
+        // Revoked: the next read is refused, naming the revocation.
+        const revoked = await olive.api.revokeGrant(olive.scope, approved.grant!.id);
+        expect(revoked.revokedBy).toBe('olive');
+        const after = await refusal(mark.api.exportData(mark.scope, product, { format: 'csv' }));
+        expect(after.message).toMatch(new RegExp(`grant ${approved.grant!.id} was revoked at `));
+        const types = (await m.admin.api.listEvents({ subject: product, limit: 1000 })).map((e) => e.type);
+        expect(types).toEqual(expect.arrayContaining(['access.requested', 'access.granted', 'access.revoked']));
+        expect((await m.admin.api.accessLog(m.admin.scope, { product }))[0]).toMatchObject({
+          user: 'mark',
+          allowed: false,
+        });
+      });
+
+      it('a denied request grants nothing; a request for a team one is not in, or for a missing product, is refused', async () => {
+        const hana = as('hana');
+        const olive = as('olive');
+        const { request } = await hana.api.requestAccess(hana.scope, { product, team: 'hr', purpose: 'audit' });
+        const denied = await olive.api.decideAccess(olive.scope, request.id, { approve: false, reason: 'not needed' });
+        expect(denied).toMatchObject({ request: { status: 'denied', reason: 'not needed' }, grant: null });
+        await refusal(hana.api.exportData(hana.scope, product, { format: 'csv' }));
+        const other = await refusal(hana.api.requestAccess(hana.scope, { product, team: 'fraud', purpose: 'x' }));
+        expect(other.message).toBe('hana may not request access for team fraud: not a member of it');
+        const missing = await refusal(
+          hana.api.requestAccess(hana.scope, { product: 'identity/no-such-thing', team: 'hr', purpose: 'x' }),
+        );
+        expect(missing.kind).toBe('not-found');
+        expect(missing.message).toBe('no product identity/no-such-thing in the catalog: nothing to request access to');
+        const events = await m.admin.api.listEvents({ subject: product, limit: 1000 });
+        expect(events.find((e) => e.type === 'access.denied')?.data).toMatchObject({ request: request.id });
+      });
+
+      it('an expired grant stops working at its expiry, without a restart, and the sweep announces it once', async () => {
+        const hana = as('hana');
+        const olive = as('olive');
+        const { request } = await hana.api.requestAccess(hana.scope, {
+          product,
+          team: 'hr',
+          purpose: 'short look',
+          expires: '2s',
+        });
+        const { grant } = await olive.api.decideAccess(olive.scope, request.id, { approve: true });
+        const read = await hana.api.exportData(hana.scope, product, { format: 'csv' });
+        await read.body.cancel();
+        await new Promise((r) => setTimeout(r, Date.parse(grant!.expiresAt!) - Date.now() + 50));
+        const after = await refusal(hana.api.exportData(hana.scope, product, { format: 'csv' }));
+        expect(after.message).toBe(
+          `hana (teams hr) may not read ${product}@1: grant ${grant!.id} expired at ${grant!.expiresAt}`,
+        );
+        expect(await sweepExpiredGrants(m.registry)).toContain(grant!.id);
+        expect(await sweepExpiredGrants(m.registry)).not.toContain(grant!.id);
+        const events = await m.admin.api.listEvents({ subject: product, limit: 1000 });
+        expect(
+          events.filter((e) => e.type === 'access.expired').map((e) => (e.data as { grant: string }).grant),
+        ).toEqual([grant!.id]);
+      });
+
+      it('check samples: shown (masked) to a reader, withheld from others with the request command, logged', async () => {
+        const ana = as('ana');
+        const seen = await ana.api.listCheckResults(product, { scope: ana.scope });
+        const failing = seen.find((c) => c.status === 'fail')!;
+        expect(failing.samples!.length).toBe(3);
+        expect(JSON.stringify(failing.samples)).not.toMatch(CLEAR_RE);
+        const mark = as('mark');
+        const hidden = await mark.api.listCheckResults(product, { scope: mark.scope });
+        const withheld = hidden.find((c) => c.status === 'fail')!;
+        expect(withheld.samples).toBeNull();
+        expect(withheld.samplesWithheld).toContain(`mesh access request ${product}@1 --team marketing`);
+        const log = await m.admin.api.accessLog(m.admin.scope, { product });
+        expect(log.find((r) => r.path === 'checks' && r.user === 'mark')).toMatchObject({ allowed: false });
+        expect(log.find((r) => r.path === 'checks' && r.user === 'ana')).toMatchObject({ allowed: true, rows: 3 });
+      });
+
+      it('a grant for one major does not open another; standing grants follow republication; autoApprove approves at once', async () => {
+        const name = uniqueName('majors');
+        const id = `identity/${name}`;
+        const access = (allow: Access['allow'], autoApprove?: Access['autoApprove']): Access => ({
+          default: 'deny',
+          allow,
+          ...(autoApprove ? { autoApprove } : {}),
+        });
+        await m.admin.api.publish(peopleBundle(name, csv, access([{ team: 'analytics' }], [{ domain: 'marketing' }])));
+        const mark = as('mark');
+        const auto = await mark.api.requestAccess(mark.scope, { product: `${id}@1`, team: 'marketing', purpose: 'x' });
+        expect(auto.request).toMatchObject({ status: 'approved', decidedBy: 'meshwork:auto-approve' });
+        expect(auto.grant).toMatchObject({ grantee: 'marketing', major: 1 });
+        const pii = await mark.api.requestAccess(mark.scope, {
+          product: id,
+          team: 'marketing',
+          purpose: 'x',
+          pii: true,
+        });
+        expect(pii.request.status).toBe('pending');
+        await m.admin.api.publish(peopleBundle(name, csv, access([{ team: 'analytics' }]), '2.0.0'));
+        expect((await m.admin.api.runProduct(`${id}@2`)).status).toBe('succeeded');
+        const other = await refusal(mark.api.exportData(mark.scope, `${id}@2`, { format: 'csv' }));
+        expect(other.message).toBe(
+          `mark (teams marketing) may not read ${id}@2: grant ${auto.grant!.id} covers @1 only`,
+        );
+        // Republishing major 2 with hr instead of analytics moves the standing grant.
+        const ana = as('ana');
+        await (await ana.api.exportData(ana.scope, `${id}@2`, { format: 'csv' })).body.cancel();
+        await m.admin.api.publish(peopleBundle(name, csv, access([{ team: 'hr' }]), '2.1.0'));
+        expect((await refusal(ana.api.exportData(ana.scope, `${id}@2`, { format: 'csv' }))).message).toMatch(
+          new RegExp(`^ana \\(teams analytics\\) may not read ${id}@2: grant std-[0-9a-f]+ covers @1 only$`),
+        );
+        const hana = as('hana');
+        const read = await hana.api.exportData(hana.scope, `${id}@2`, { format: 'csv' });
+        expect(read.rows).toBe(3);
+        await read.body.cancel();
+        const standing = (await m.admin.api.listAccess({ product: id })).grants.filter((g) => g.origin === 'standing');
+        expect(standing.map((g) => `${g.major}:${g.grantee}`).sort()).toEqual(['1:analytics', '2:hr']);
+      });
+    });
+  }
+}
+
+describe('masking in the engine', () => {
+  it('holds through a join, a CTE, an aggregate, a window and CASE over the masked view; hashes join across products and are keyed', async () => {
+    const engine = await openEngine();
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'mesh-mask-'));
+      const file = join(dir, 'people.parquet');
+      await engine.connection.run(
+        `COPY (SELECT * FROM (VALUES ${PEOPLE.map((p) => `(${p.id}, ${quoteLiteral(p.email)}, ${quoteLiteral(p.name)}, ${quoteLiteral(p.ssn)}, ${quoteLiteral(p.country)})`).join(', ')}) AS t(id, email, name, ssn, country)) TO ${quoteLiteral(file)} (FORMAT parquet)`,
+      );
+      const columns = [
+        { name: 'id', type: 'bigint', pii: 'none' as const },
+        { name: 'email', type: 'varchar', pii: 'direct' as const, masking: 'hash' as const },
+        { name: 'name', type: 'varchar', pii: 'direct' as const, masking: 'partial' as const },
+        { name: 'ssn', type: 'varchar', pii: 'sensitive' as const, masking: 'redact' as const },
+        { name: 'country', type: 'varchar', pii: 'none' as const },
+      ];
+      const view = maskedSelect(`read_parquet(${quoteLiteral(file)})`, columns, { piiCleared: false, hashKey: KEY });
+      await engine.connection.run(`CREATE VIEW people AS ${view.sql}`);
+      // Another product keyed by e-mail, masked with the same key: the hashes join.
+      await engine.connection.run(
+        `CREATE VIEW orders AS ${maskedSelect(`(SELECT 'ada@example.com' AS email, 10 AS amount UNION ALL SELECT 'bob@example.com', 5)`, [columns[1]], { piiCleared: false, hashKey: KEY }).sql}`,
+      );
+      const queries = [
+        'SELECT p.email, p.name, o.amount FROM people p JOIN orders o ON o.email = p.email',
+        'WITH x AS (SELECT email, ssn FROM people WHERE country <> $$FR$$) SELECT * FROM x',
+        'SELECT max(email) AS e, min(name) AS n, string_agg(ssn, $$|$$) AS s FROM people',
+        'SELECT email, row_number() OVER (PARTITION BY email ORDER BY name) AS r, lag(name) OVER (ORDER BY id) AS prev FROM people',
+        'SELECT CASE WHEN email LIKE $$%example.com$$ THEN email ELSE name END AS c, CASE WHEN ssn = $$111-22-3333$$ THEN 1 ELSE 0 END AS hit FROM people',
+      ];
+      for (const q of queries) {
+        const rows = await engine.rows(q);
+        expect(rows.length, q).toBeGreaterThan(0);
+        expect(JSON.stringify(rows), q).not.toMatch(CLEAR_RE);
+      }
+      const joined = await engine.rows('SELECT o.amount FROM people p JOIN orders o ON o.email = p.email ORDER BY 1');
+      expect(joined.map((r) => Number(r.amount))).toEqual([5, 10]);
+      expect(
+        (
+          await engine.rows(
+            'SELECT sum(hit) AS n FROM (SELECT CASE WHEN ssn = $$111-22-3333$$ THEN 1 ELSE 0 END AS hit FROM people)',
+          )
+        )[0].n,
+      ).toBe('0');
+      const [ada] = await engine.rows('SELECT email FROM people WHERE id = 1');
+      expect(ada.email).toBe(maskHash(KEY, 'ada@example.com'));
+      // Keyed: neither the bare sha256 of the value nor a hash under another key gives it.
+      const { createHash } = await import('node:crypto');
+      expect(ada.email).not.toBe(`sha256:${createHash('sha256').update('ada@example.com').digest('hex').slice(0, 16)}`);
+      expect(ada.email).not.toBe(maskHash('another-key', 'ada@example.com'));
+      rmSync(dir, { recursive: true, force: true });
+    } finally {
+      engine.close();
+    }
+  });
+});
+
+describe('a server without MESH_MASKING_KEY', () => {
+  let t: TestServer;
+  let home: string;
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'mesh-access-nokey-'));
+    const saved = { home: process.env.MESH_HOME, key: process.env.MESH_MASKING_KEY };
+    process.env.MESH_HOME = home;
+    delete process.env.MESH_MASKING_KEY;
+    try {
+      t = await startTestServer('sqlite');
+    } finally {
+      restoreEnv('MESH_HOME', saved.home);
+      restoreEnv('MESH_MASKING_KEY', saved.key);
+    }
+    await addTeams(t.registry);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses to serve hashed columns (503), but serves a PII-cleared reader', async () => {
+    const csv = join(home, 'people.csv');
+    writeFileSync(
+      csv,
+      `id,email,name,phone,ssn,country\n${PEOPLE.map((p) => Object.values(p).join(',')).join('\n')}\n`,
+    );
+    const admin = new HttpPlatform({ baseUrl: t.url, token: t.adminToken });
+    await admin.publish(
+      peopleBundle('nokey', csv, { default: 'deny', allow: [{ team: 'analytics' }], pii: [{ team: 'fraud' }] }),
+    );
+    expect((await admin.runProduct('identity/nokey')).status).toBe('succeeded');
+    const token = async (user: string) =>
+      (await createToken(t.registry, { user, role: 'consumer', createdBy: 'test' })).token;
+    const ana = new HttpPlatform({ baseUrl: t.url, token: await token('ana'), retries: 0 });
+    const res = await fetch(`${t.url}/v1/products/identity/nokey/data?format=csv`, {
+      headers: { authorization: `Bearer ${await token('ana')}` },
+    });
+    expect(res.status).toBe(503);
+    expect((await res.json()).error.message).toBe(
+      'this server has no MESH_MASKING_KEY, so it cannot serve hashed columns',
+    );
+    const fred = new HttpPlatform({ baseUrl: t.url, token: await token('fred') });
+    const clear = await fred.exportData({ principal: { user: 'x', role: 'consumer' } }, 'identity/nokey', {
+      format: 'parquet',
+    });
+    expect(clear.piiCleared).toBe(true);
+    expect(readCurrentSnapshot(join(home, 'warehouse'), 'identity/nokey', 1)!.rows).toBe(clear.rows);
+    await clear.body.cancel();
+    void ana;
+  });
+});
