@@ -59,7 +59,8 @@ export function decideRead(
   const base = { user: reader.user, team: reader.asTeam ?? null, product: target.product, major: target.major };
   if (reader.role === 'admin' && !reader.asTeam)
     return { ...base, allowed: true, piiCleared: true, basis: 'admin', grant: null, reason: 'admin' };
-  if (reader.domains.includes(target.domain))
+  // Owning a domain's data is a member's right: a consumer or governance user in the team reads as a consumer.
+  if (reader.role === 'member' && reader.domains.includes(target.domain))
     return {
       ...base,
       allowed: true,

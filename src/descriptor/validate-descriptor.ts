@@ -239,6 +239,27 @@ export const MAX_DECIMAL_PRECISION = 38;
 /** PostgreSQL's own limit for varchar(n); DuckDB ignores the length. */
 export const MAX_VARCHAR_LENGTH = 10_485_760;
 
+/** The column types that take no parameters. */
+const UNPARAMETERISED_TYPES = new Set([
+  'boolean',
+  'tinyint',
+  'smallint',
+  'integer',
+  'bigint',
+  'hugeint',
+  'float',
+  'double',
+  'text',
+  'date',
+  'time',
+  'timestamp',
+  'timestamptz',
+  'uuid',
+  'json',
+  'blob',
+  'interval',
+]);
+
 /** `decimal(p,s)` and `varchar(n)` within what an engine can hold; other types take no parameters. */
 function checkColumnTypeSize(type: string, path: PathSegment[], report: Report): void {
   const m = /^([a-z]+)\((\d+)(?:,\s*(\d+))?\)$/.exec(type);
@@ -262,9 +283,10 @@ function checkColumnTypeSize(type: string, path: PathSegment[], report: Report):
         `varchar length ${first} is out of range: it must be 1 to ${MAX_VARCHAR_LENGTH.toLocaleString('en-US')}`,
         'use varchar(n) with a sane bound, or text',
       );
-  } else {
+  } else if (UNPARAMETERISED_TYPES.has(base)) {
     bad(`type ${base} takes no parameters, but ${type} has some (they would be ignored)`, `write just ${base}`);
   }
+  // Any other base is not a type of ours: the type check reports it, with the name it likely means.
 }
 
 /** Why each check type needs a field, for the missing-field messages. */

@@ -51,8 +51,16 @@ describe('the SQL sandbox, as a user sees it', () => {
     });
 
   /** Publishes and runs; the product must end with a failed run, a message, no snapshot and no leak. */
+  /** Refused: at publish (the SQL is not one SELECT), or by the run, which then publishes nothing. */
   async function expectRefused(name: string, sql: string, checkSql?: string) {
-    await h.platform.publish(product(name, sql, checkSql));
+    const refusedAtPublish = await h.platform.publish(product(name, sql, checkSql)).then(
+      () => false,
+      (error: { details?: unknown }) => {
+        expect(JSON.stringify(error.details)).toContain('sql-not-one-select');
+        return true;
+      },
+    );
+    if (refusedAtPublish) return 'refused at publish';
     const outcome = await h.platform.runProduct(`sandbox/${name}`, { env });
     expect(outcome.status, JSON.stringify(outcome.error)).toBe('failed');
     expect(outcome.error ?? '').not.toBe('');

@@ -20,7 +20,7 @@ const THIS_FILE = relative(REPO, fileURLToPath(import.meta.url))
 const MAX_BYTES = 1024 * 1024;
 
 /** Absolute paths of a developer machine or this one; /tmp and /dev are fine. */
-const ABSOLUTE = /(?<![\w.])\/(?:work|home|Users|root|mnt|srv)\/[\w.-]+/g;
+const ABSOLUTE = /(?<![\w.])\/(?:work|home|Users|root|mnt)\/[\w.-]+/g;
 /** A sibling of the repository by name. */
 const SIBLING = /\.\.\/(?:shared|main|wt)\b/g;
 /** `../../..` as one path. */
@@ -41,6 +41,8 @@ function findEscapes(file: string, text: string): Escape[] {
   const found: Escape[] = [];
   const lines = text.split('\n');
   lines.forEach((line, index) => {
+    // A path a test hands the platform as an attack, marked so on the line before: not one this project reads.
+    if (lines[index - 1]?.includes('self-contained: an attack path')) return;
     const at = (match: string, why: string): void => {
       found.push({ file, line: index + 1, text: match, why });
     };

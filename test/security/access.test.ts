@@ -477,7 +477,9 @@ describe('a server without MESH_MASKING_KEY', () => {
   });
 
   it('refuses to serve hashed columns (503), but serves a PII-cleared reader', async () => {
-    const csv = join(home, 'people.csv');
+    // Beside the server's home, not in it: a server never reads its own home as a data file.
+    const data = mkdtempSync(join(tmpdir(), 'mesh-access-nokey-data-'));
+    const csv = join(data, 'people.csv');
     writeFileSync(
       csv,
       `id,email,name,phone,ssn,country\n${PEOPLE.map((p) => Object.values(p).join(',')).join('\n')}\n`,

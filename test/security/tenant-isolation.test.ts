@@ -369,6 +369,7 @@ describe.each(BACKENDS)('tenant isolation, server mode on %s', (backend) => {
 
   describe('finding 3: host files to consumers', () => {
     it('refuses /etc/passwd and a .. escape at publish, located at the path', async () => {
+      // self-contained: an attack path
       for (const path of ['/etc/passwd', `${t.roots}/sales/../../../../etc/passwd`, '../identity/customers.csv']) {
         const res = await call(
           t,

@@ -138,46 +138,6 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
     expect(sla.openIncident).toBeNull();
   });
 
-  it('judges history by the freshness target each version promised, from the first good publication', async () => {
-    const young = (version: string, target: string) =>
-      productBundle({
-        name: 'young',
-        version,
-        edit: (p: DataProduct) => {
-          p.spec.freshness = { target };
-        },
-      });
-    await platform.publish(young('1.0.0', '1h'));
-    const now = Date.now();
-    // 1.0.0 was published five hours ago (moved back in the record: the history under test).
-    await t.registry.db
-      .updateTable('product_versions')
-      .set({ published_at: new Date(now - 5 * HOUR).toISOString() })
-      .where('product_id', '=', 'sales/young')
-      .execute();
-    await appendEvent(t.registry.db, {
-      type: 'run.succeeded',
-      subject: 'sales/young',
-      data: {
-        product: 'sales/young',
-        runId: 'y1',
-        snapshotId: 's1',
-        finishedAt: new Date(now - 4 * HOUR).toISOString(),
-      },
-    });
-    await platform.publish(young('1.1.0', '1m'));
-    const sla = await new LocalServerApi(
-      async () => t.registry,
-      { user: 'alice', role: 'admin', domains: [] },
-      () => new Date(now + 60_000),
-    ).productSla('sales/young');
-    // From the first run (4h ago): fresh 1h under 1.0.0's 1h target; 1.1.0's 1m target applies only from now on.
-    expect(sla.windowStart).toBe(new Date(now - 4 * HOUR).toISOString());
-    expect(sla.windowMs).toBe(4 * HOUR + 60_000);
-    expect(sla.availability).toBeCloseTo(HOUR / (4 * HOUR + 60_000), 2);
-    expect(sla.target).toBe('1m');
-  });
-
   it('retries a dead endpoint, then records it as failed; the platform is unaffected', async () => {
     for (let i = 0; i < 4; i++) await dispatcher.tick();
     const hooks = await api.listWebhooks();
@@ -292,6 +252,45 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
     expect((await api.listDeliveries(hook.id))[0]).toMatchObject({ status: 'delivered', attempts: 3 });
     expect(flaky.received).toHaveLength(3);
     await flaky.close();
+  });
+  it('judges history by the freshness target each version promised, from the first good publication', async () => {
+    const young = (version: string, target: string) =>
+      productBundle({
+        name: 'young',
+        version,
+        edit: (p: DataProduct) => {
+          p.spec.freshness = { target };
+        },
+      });
+    await platform.publish(young('1.0.0', '1h'));
+    const now = Date.now();
+    // 1.0.0 was published five hours ago (moved back in the record: the history under test).
+    await t.registry.db
+      .updateTable('product_versions')
+      .set({ published_at: new Date(now - 5 * HOUR).toISOString() })
+      .where('product_id', '=', 'sales/young')
+      .execute();
+    await appendEvent(t.registry.db, {
+      type: 'run.succeeded',
+      subject: 'sales/young',
+      data: {
+        product: 'sales/young',
+        runId: 'y1',
+        snapshotId: 's1',
+        finishedAt: new Date(now - 4 * HOUR).toISOString(),
+      },
+    });
+    await platform.publish(young('1.1.0', '1m'));
+    const sla = await new LocalServerApi(
+      async () => t.registry,
+      { user: 'alice', role: 'admin', domains: [] },
+      () => new Date(now + 60_000),
+    ).productSla('sales/young');
+    // From the first run (4h ago): fresh 1h under 1.0.0's 1h target; 1.1.0's 1m target applies only from now on.
+    expect(sla.windowStart).toBe(new Date(now - 4 * HOUR).toISOString());
+    expect(sla.windowMs).toBe(4 * HOUR + 60_000);
+    expect(sla.availability).toBeCloseTo(HOUR / (4 * HOUR + 60_000), 2);
+    expect(sla.target).toBe('1m');
   });
 });
 

@@ -14,6 +14,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setCurrentSnapshot } from '../../src/registry/operations/runs/current-snapshot.js';
 import { openEngine } from '../../src/engine/duckdb-engine.js';
 import { quoteLiteral } from '../../src/engine/sql-text.js';
 import { snapshotFile, writeCurrentPointer } from '../../src/ports/warehouse.js';
@@ -51,7 +52,7 @@ const withTeamCallers = (allowed: readonly Caller[]): readonly Caller[] => [
   ...(allowed.includes('consumer') && !allowed.includes('consumer-in-team') ? ['consumer-in-team' as const] : []),
 ];
 /** Every role but consumer (README: a consumer reads the catalog, SLAs, events, incidents, runs and checks). */
-const INSIDERS: Caller[] = AUTHENTICATED.filter((c) => c !== 'consumer');
+const INSIDERS: Caller[] = AUTHENTICATED.filter((c) => c !== 'consumer' && c !== 'consumer-in-team');
 
 interface Case {
   readonly allowed: readonly Caller[];
@@ -325,6 +326,14 @@ describe('route × role', () => {
     });
     expect(first.status).toBe(201);
     await writeSnapshot(join(home, 'warehouse', 'sales', 'orders', 'v1'));
+    // The registry is the commit point: the snapshot is current once it says so.
+    await setCurrentSnapshot(t.registry.db, 'sales/orders', 1, {
+      snapshotId: 'snap-roles',
+      version: '1.0.0',
+      runId: 'run-roles',
+      rows: 1,
+      publishedAt: new Date().toISOString(),
+    });
   });
   afterAll(async () => {
     await t?.close();

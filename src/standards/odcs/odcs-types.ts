@@ -84,7 +84,13 @@ export interface ImportedType {
 /** The Meshwork column type for an ODCS property's physical and logical types. */
 export function meshTypeOf(physicalType: unknown, logicalType: unknown): ImportedType {
   const exact = typeof physicalType === 'string' ? physicalType.trim().toLowerCase() : undefined;
-  if (exact && new RegExp(COLUMN_TYPE_PATTERN).test(exact)) return { type: exact };
+  // Only decimal and varchar take parameters: `float(3,2)` is read as float.
+  if (
+    exact &&
+    new RegExp(COLUMN_TYPE_PATTERN).test(exact) &&
+    (!exact.includes('(') || /^(decimal|varchar)\(/.test(exact))
+  )
+    return { type: exact };
   if (exact) {
     const match = /^([a-z ]+?)\s*(\(\s*\d+(\s*,\s*\d+)?\s*\))?$/.exec(exact);
     const base = match ? (SYNONYMS[match[1]] ?? match[1]) : undefined;
