@@ -19,6 +19,7 @@ import { LocalPlatform } from '../src/platform/local-platform.js';
 import { configFromEnv } from '../src/core/mesh-config.js';
 import { snapshotFile, writeCurrentPointer, productWarehouseDir } from '../src/ports/warehouse.js';
 import { grantsForReader } from '../src/registry/operations/access/grants-for-reader.js';
+import { setCurrentSnapshot } from '../src/registry/operations/runs/current-snapshot.js';
 import { addTeamMember, createTeam } from '../src/registry/operations/identity/teams.js';
 import { openRegistry, writeTransaction, type Registry } from '../src/registry/registry.js';
 import { pipelineBundle } from '../test/helpers/pipelines.js';
@@ -150,6 +151,14 @@ async function downloadBench(report: BenchReport, dir: string): Promise<void> {
     const file = await writeProductSnapshot(config.warehouseDir, rows);
     const scope: AccessScope = { principal: { user: 'ana', role: 'consumer', teams: ['analytics'] } };
     const registry = await platform.registry();
+    // The registry is the commit point: the snapshot written above is current once it says so.
+    await setCurrentSnapshot(registry.db, 'identity/people', 1, {
+      snapshotId: 'snap-bench',
+      version: '1.0.0',
+      runId: 'bench',
+      rows,
+      publishedAt: new Date().toISOString(),
+    });
     const baseline = await timed(() => copyWhole(file, join(dir, 'baseline.parquet')));
     const masked = await timed(async () => {
       const exported = await exportData(registry, scope, 'identity/people', {
