@@ -10,7 +10,7 @@ import { Cron } from 'croner';
 import semver from 'semver';
 import type { Diagnostic } from '../core/diagnostic.js';
 import { didYouMean } from '../core/did-you-mean.js';
-import { DataProductDescriptor, type DataProduct } from './data-product-schema.js';
+import { COLUMN_TYPES, DataProductDescriptor, type DataProduct } from './data-product-schema.js';
 import { columnTypeHint } from './column-type-hint.js';
 import { parseDuration } from './duration.js';
 import { parseInputProductRef } from './product-ref.js';
@@ -240,25 +240,9 @@ export const MAX_DECIMAL_PRECISION = 38;
 export const MAX_VARCHAR_LENGTH = 10_485_760;
 
 /** The column types that take no parameters. */
-const UNPARAMETERISED_TYPES = new Set([
-  'boolean',
-  'tinyint',
-  'smallint',
-  'integer',
-  'bigint',
-  'hugeint',
-  'float',
-  'double',
-  'text',
-  'date',
-  'time',
-  'timestamp',
-  'timestamptz',
-  'uuid',
-  'json',
-  'blob',
-  'interval',
-]);
+const UNPARAMETERISED_TYPES: ReadonlySet<string> = new Set(
+  COLUMN_TYPES.filter((t) => t !== 'decimal' && t !== 'varchar'),
+);
 
 /** `decimal(p,s)` and `varchar(n)` within what an engine can hold; other types take no parameters. */
 function checkColumnTypeSize(type: string, path: PathSegment[], report: Report): void {
