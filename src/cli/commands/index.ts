@@ -16,6 +16,7 @@ import { registerServeCommand } from './serve-command.js';
 import { registerSlaCommand } from './sla-command.js';
 import { registerStandardsCommands } from './standards-command.js';
 import { registerTeamCommands } from './team-command.js';
+import { registerTestCommand } from './test-command.js';
 import { registerTokenCommands } from './token-command.js';
 import { registerValidateCommand } from './validate-command.js';
 import { registerWebhookCommands } from './webhook-command.js';
@@ -43,4 +44,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerAccessCommands(program, ctx);
   registerExportDataCommand(program, ctx);
   registerStandardsCommands(program, ctx);
+  registerTestCommand(program, ctx);
 }

@@ -5,7 +5,7 @@
  * mapping did not carry over is a located `odcs-unmapped` warning (see FieldLedger).
  */
 import semver from 'semver';
-import type { Diagnostic } from '../../core/diagnostic.js';
+import type { Diagnostic, SourceLocation } from '../../core/diagnostic.js';
 import type {
   AccessRuleSpec,
   ColumnSpec,
@@ -28,6 +28,15 @@ export interface OdcsImportOptions {
   readonly domain?: string;
   readonly name?: string;
   readonly owner?: string;
+  /** The server (its `server` name) the input reads; default: the first one Meshwork reads. */
+  readonly server?: string;
+}
+
+/** A contract property as the product's column: its name in the source, and where the contract declares it. */
+export interface ImportedProperty {
+  readonly column: string;
+  readonly physical: string;
+  readonly location: SourceLocation;
 }
 
 export interface OdcsImport {
@@ -38,6 +47,10 @@ export interface OdcsImport {
   /** Markdown for README.md: the rules Meshwork cannot run, kept as documentation. */
   readonly documentation: string[];
   readonly diagnostics: Diagnostic[];
+  /** The properties of the schema object that became the product, in order. */
+  readonly properties?: ImportedProperty[];
+  /** The server the input reads (its `server` name) and, for a database, the table, quoted. */
+  readonly server?: { readonly name?: string; readonly table?: string };
 }
 
 type Obj = Record<string, unknown>;
@@ -84,6 +97,8 @@ class ContractReader {
   private readonly ledger: FieldLedger;
   private readonly diagnostics: Diagnostic[] = [];
   private readonly documentation: string[] = [];
+  /** The quoted table the database input reads, once chosen. */
+  private sourceTable?: string;
 
   constructor(
     private readonly source: YamlSource,
@@ -145,6 +160,8 @@ class ContractReader {
       transform: inputs.transform,
       documentation: this.documentation,
       diagnostics: this.diagnostics,
+      properties: schema.columns.map((c) => ({ column: c.spec.name, physical: c.physical, location: c.location })),
+      ...(inputs.server ? { server: { name: inputs.server, table: this.sourceTable } } : {}),
     };
   }
 
@@ -393,7 +410,7 @@ class ContractReader {
       if (prop[key] === dflt) l.use(...at, key);
     const physical = str(prop.physicalName) ?? sourceName;
     if (str(prop.physicalName)) l.use(...at, 'physicalName');
-    return { spec, source: sourceName, physical };
+    return { spec, source: sourceName, physical, location: this.source.locate(at) };
   }
 
   private rules(
@@ -429,7 +446,7 @@ class ContractReader {
     columns: ImportedColumn[],
     object: Obj,
     index: number,
-  ): { inputs: InputSpec[]; transform?: { file?: string; sql: string }; serversUsed: Set<number> } {
+  ): { inputs: InputSpec[]; transform?: { file?: string; sql: string }; serversUsed: Set<number>; server?: string } {
     const serversUsed = new Set<number>();
     const exact = this.custom([], CUSTOM.inputs);
     const transform = this.custom([], CUSTOM.transform);
@@ -444,9 +461,11 @@ class ContractReader {
     const inputName = identifier(String(object.name));
     this.ledger.use('schema', index, 'name');
     const servers = Array.isArray(this.doc.servers) ? this.doc.servers : [];
+    const wanted = this.options.server;
     for (let i = 0; i < servers.length; i++) {
       const server = servers[i];
       if (!isObj(server) || this.custom(['servers', i], CUSTOM.port) !== undefined) continue;
+      if (wanted !== undefined && server.server !== wanted) continue;
       const input = this.sourceFor(server, i, table, inputName, columns);
       if (input) {
         serversUsed.add(i);
@@ -454,9 +473,11 @@ class ContractReader {
           inputs: [input],
           transform: { file: 'transform.sql', sql: selectColumns(columns, input.name) },
           serversUsed,
+          server: str(server.server) ?? `servers[${i}]`,
         };
       }
     }
+    if (wanted !== undefined) this.unknownServer(wanted, servers);
     const envName = `${snake(table).toUpperCase()}_PATH`;
     this.note(
       'odcs-no-source',
@@ -469,6 +490,18 @@ class ContractReader {
       transform: { file: 'transform.sql', sql: selectColumns(columns, inputName) },
       serversUsed,
     };
+  }
+
+  private unknownServer(wanted: string, servers: unknown[]): void {
+    const names = servers.filter(isObj).map((s) => String(s.server));
+    this.diagnostics.push({
+      code: 'odcs-server-unknown',
+      severity: 'error',
+      message: `the contract has no server ${JSON.stringify(wanted)} that Meshwork reads (postgres, mysql, local csv/parquet/json)`,
+      location: this.source.locate(servers.length ? ['servers'] : []),
+      path: 'servers',
+      hint: names.length ? `its servers: ${names.join(', ')}` : 'the contract names no servers',
+    });
   }
 
   private sourceFor(
@@ -488,6 +521,7 @@ class ContractReader {
         .filter((p) => typeof p === 'string')
         .map((p) => quote(String(p), type === 'mysql' ? '`' : '"'));
       const cols = type === 'mysql' ? columns.map((c) => quote(c.physical, '`')).join(', ') : physical;
+      this.sourceTable = qualified.join('.');
       used('server', 'type', 'schema');
       for (const k of ['port', 'database']) if (server[k] !== undefined) l.use('servers', i, k);
       l.explain(
@@ -636,6 +670,7 @@ interface ImportedColumn {
   readonly source: string;
   /** The column name in the source (physicalName, or the property name). */
   readonly physical: string;
+  readonly location: SourceLocation;
 }
 
 const SPEC_ORDER = [
