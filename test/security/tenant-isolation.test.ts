@@ -1,7 +1,11 @@
 /**
- * Issue 11, findings 1–4, as the attacker did them: a member of domain `sales` against a real
- * server (server mode: grants and data roots apply), on both registries. Each attack must be
- * refused or contained; plus the statement classifier on its own.
+ * Issue 11, findings 1–4, 6, 7 and 9, as the attacker did them: a member of domain `sales`
+ * against a real server (server mode: grants and data roots apply), on both registries. Each
+ * attack must be refused or contained; plus the statement classifier on its own.
+ * Two findings need processes of their own and live beside this file: 5 (half-commits: runs
+ * SIGKILLed at every step boundary and at random, crash-safety.test.ts) and 8 (a stalled
+ * registry behind a freezing TCP proxy, test/server/registry-stall.test.ts). Findings 6 and 7
+ * in local mode, field by field, are test/descriptor/validator-hardening.test.ts.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -23,6 +27,7 @@ import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
 import { classifySelect } from '../../src/engine/sql-statement.js';
 import { entitlement } from '../../src/core/env-scope.js';
 import { ResolvedValues } from '../../src/core/resolve-env.js';
+import { initProduct } from '../../src/platform/init-product.js';
 import { productBundle } from '../helpers/products.js';
 import { BACKENDS, createTestDatabase } from '../helpers/registries.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -472,7 +477,72 @@ describe.each(BACKENDS)('tenant isolation, server mode on %s', (backend) => {
       for (const text of [run.text, runs.text, events.text, lineage]) expect(text).not.toContain(SECRET_PASSWORD);
     });
   });
+
+  describe('findings 6 and 7: the server’s validator never crashes, and refuses what would change a meaning', () => {
+    const cases: Array<[string, string, string, string]> = [
+      ['primaryKey as a string', 'primaryKey: [id]', 'primaryKey: id', 'wrong-type'],
+      ['primaryKey as a map', 'primaryKey: [id]', 'primaryKey: { a: 1 }', 'wrong-type'],
+      ['a threshold of .inf', 'threshold: 0.05', 'threshold: .inf', 'non-finite-number'],
+      ['a YAML tag that changes a type', '  description: ', '  title: !!int "abc"\n  description: ', 'yaml-tag'],
+      ['an absurd decimal precision', '"decimal(18,2)"', '"decimal(999999999999999999999,2)"', 'invalid-type-size'],
+    ];
+    it.each(cases)('%s: a located error from POST /v1/check, never a 500', async (_what, from, to, code) => {
+      const { yaml, transformSql } = postgresTemplate();
+      expect(yaml).toContain(from);
+      const edited = yaml.replace(from, to);
+      const line = edited.slice(0, edited.indexOf(to)).split('\n').length;
+      const res = await call(t, t.member, 'POST', '/v1/check', {
+        file: 'orders/product.yaml',
+        yaml: edited,
+        transformSql,
+      });
+      expect(res.status, res.text).toBe(200);
+      expect(res.text).not.toMatch(/this is a bug in Meshwork|TypeError|\n\s+at /);
+      const errors = (res.json.diagnostics as Array<Record<string, any>>).filter((d) => d.severity === 'error');
+      expect(
+        errors.map((d) => d.code),
+        res.text,
+      ).toContain(code);
+      expect(errors.find((d) => d.code === code)!.location).toMatchObject({ file: 'orders/product.yaml', line });
+    });
+  });
+
+  describe('finding 9: a consumer gets what the README lists, nothing more', () => {
+    it('refuses teams, policies, check and diff to a consumer, even one in a team', async () => {
+      const consumer = await t.server.token('carol', 'consumer', { domains: ['sales'] });
+      const { yaml, transformSql } = postgresTemplate();
+      const body = { file: 'orders/product.yaml', yaml, transformSql };
+      for (const [method, path, payload] of [
+        ['GET', '/v1/teams'],
+        ['GET', '/v1/policies'],
+        ['POST', '/v1/check', body],
+        ['POST', '/v1/diff', body],
+      ] as const) {
+        const res = await call(t, consumer, method, path, payload);
+        expect(res.status, `${method} ${path}: ${res.text}`).toBe(403);
+      }
+      expect((await call(t, consumer, 'GET', '/v1/products')).status).toBe(200);
+    });
+  });
 });
+
+let template: { yaml: string; transformSql: string } | undefined;
+/** The postgres template's descriptor and transform, as `mesh init` writes them. */
+function postgresTemplate(): { yaml: string; transformSql: string } {
+  if (!template) {
+    const { dir } = initProduct({
+      name: 'orders',
+      domain: 'sales',
+      owner: 'sales-data@company.com',
+      cwd: mkdtempSync(join(tmpdir(), 'mesh-tpl-')),
+    });
+    template = {
+      yaml: readFileSync(join(dir, 'product.yaml'), 'utf8'),
+      transformSql: readFileSync(join(dir, 'transform.sql'), 'utf8'),
+    };
+  }
+  return template;
+}
 
 describe('the statement classifier (DuckDB parser)', () => {
   const refused: Array<[string, string]> = [
