@@ -12,7 +12,8 @@ import { InputError } from '../core/errors.js';
 import { LOCAL_SCOPE } from '../core/env-scope.js';
 import { ResolvedValues, runEnvironment } from '../core/resolve-env.js';
 import type { ColumnSpec, DataProduct, InputSpec } from '../descriptor/data-product-schema.js';
-import type { YamlSource } from '../descriptor/yaml-source.js';
+import type { PathSegment, YamlSource } from '../descriptor/yaml-source.js';
+import { dotted } from '../standards/field-ledger.js';
 import { castIsSafe } from '../engine/conform-schema.js';
 import { openEngine, type Engine } from '../engine/duckdb-engine.js';
 import { countNulls, runQualityChecks } from '../engine/quality-checks.js';
@@ -31,7 +32,8 @@ export interface ContractCheck {
   readonly severity: 'error' | 'warn';
   readonly message: string;
   readonly observed?: unknown;
-  /** Where the contract declares what was checked (schema checks). */
+  /** Where the contract declares what was checked (schema checks): its path, and its position when the check failed. */
+  readonly path?: string;
   readonly location?: SourceLocation;
 }
 
@@ -88,7 +90,10 @@ export async function testContract(source: YamlSource, options: ContractTestOpti
       const failed: Diagnostic = { code: 'contract-source', severity: 'error', message, location: at, path: 'servers' };
       return done({ ...base, server: imported.server?.name, diagnostics: [...imported.diagnostics, failed] });
     }
-    const checks = await checkContract(engine, work, product, imported.properties ?? [], rows);
+    const checks = (await checkContract(engine, work, product, imported.properties ?? [], rows)).map((c) =>
+      // Positions only for what is reported: locating parses the contract a second time.
+      c.status === 'fail' && c.path ? { ...c, location: source.locate(pathOf(c.path)) } : c,
+    );
     return done({
       server: imported.server?.name,
       source: describeSource(input),
@@ -100,6 +105,11 @@ export async function testContract(source: YamlSource, options: ContractTestOpti
     engine.close();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** `schema[0].properties[2]` back to its segments. */
+function pathOf(text: string): PathSegment[] {
+  return text.split(/\.|(?=\[)/).map((part) => (part.startsWith('[') ? Number(part.slice(1, -1)) : part));
 }
 
 /** A diagnostic when the contract cannot be tested: it does not import, or names no server Meshwork reads. */
@@ -218,7 +228,7 @@ async function conformColumns(
   for (const column of columns) {
     const property = properties.find((p) => p.column === column.name);
     const physical = property?.physical ?? column.name;
-    const at = { location: property?.location, severity: 'error' as const };
+    const at = { path: property && dotted([...property.path]), severity: 'error' as const };
     const got = found.get(physical);
     const want = duckdbType(column.type);
     if (got === undefined) {
@@ -282,7 +292,7 @@ async function requiredChecks(
       severity: 'error',
       observed: n,
       message: n === 0 ? 'no nulls' : `${n} null value${n === 1 ? '' : 's'} in a required property`,
-      location: property?.location,
+      path: property && dotted([...property.path]),
     };
   });
 }

@@ -17,7 +17,15 @@ interface Report {
   passed: boolean;
   rows: number;
   server?: string;
-  checks: Array<{ kind: string; name: string; status: string; severity: string; message: string }>;
+  checks: Array<{
+    kind: string;
+    name: string;
+    status: string;
+    severity: string;
+    message: string;
+    path?: string;
+    location?: { file: string; line: number };
+  }>;
   diagnostics: Array<{ code: string; message: string; location?: { file: string; line: number; col: number } }>;
 }
 
@@ -148,6 +156,7 @@ describe('mesh test: a contract against the server it names', () => {
     expect(status['primaryKey(order_id)']).toBe('fail');
     expect(status['present(order_id)']).toBe('pass');
     const missing = report.checks.find((c) => c.name === 'present(status)')!;
+    expect(missing).toMatchObject({ path: 'schema[0].properties[3]', location: { file: 'bad.odcs.yaml', line: 40 } });
     expect(missing.message).toContain(
       'no column status in the source (it has: order_id, customer_email, amount, state)',
     );

@@ -5,7 +5,7 @@
  * mapping did not carry over is a located `odcs-unmapped` warning (see FieldLedger).
  */
 import semver from 'semver';
-import type { Diagnostic, SourceLocation } from '../../core/diagnostic.js';
+import type { Diagnostic } from '../../core/diagnostic.js';
 import type {
   AccessRuleSpec,
   ColumnSpec,
@@ -32,11 +32,12 @@ export interface OdcsImportOptions {
   readonly server?: string;
 }
 
-/** A contract property as the product's column: its name in the source, and where the contract declares it. */
+/** A contract property as the product's column: its name in the source, and its path in the contract. */
 export interface ImportedProperty {
   readonly column: string;
   readonly physical: string;
-  readonly location: SourceLocation;
+  /** Locate it with the source's `locate` (only when something is reported: locating parses for positions). */
+  readonly path: readonly PathSegment[];
 }
 
 export interface OdcsImport {
@@ -160,7 +161,7 @@ class ContractReader {
       transform: inputs.transform,
       documentation: this.documentation,
       diagnostics: this.diagnostics,
-      properties: schema.columns.map((c) => ({ column: c.spec.name, physical: c.physical, location: c.location })),
+      properties: schema.columns.map((c) => ({ column: c.spec.name, physical: c.physical, path: c.path })),
       ...(inputs.server ? { server: { name: inputs.server, table: this.sourceTable } } : {}),
     };
   }
@@ -410,7 +411,7 @@ class ContractReader {
       if (prop[key] === dflt) l.use(...at, key);
     const physical = str(prop.physicalName) ?? sourceName;
     if (str(prop.physicalName)) l.use(...at, 'physicalName');
-    return { spec, source: sourceName, physical, location: this.source.locate(at) };
+    return { spec, source: sourceName, physical, path: at };
   }
 
   private rules(
@@ -670,7 +671,7 @@ interface ImportedColumn {
   readonly source: string;
   /** The column name in the source (physicalName, or the property name). */
   readonly physical: string;
-  readonly location: SourceLocation;
+  readonly path: readonly PathSegment[];
 }
 
 const SPEC_ORDER = [
