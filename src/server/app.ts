@@ -18,6 +18,7 @@ import { monitorRoutes } from './routes/monitor-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
 import { runRoutes } from './routes/run-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
+import { webCatalogRoutes } from './web-catalog.js';
 import type { Principal } from './server-api.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -78,6 +79,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     return c.body(await options.metrics.expose());
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  webCatalogRoutes(app);
 
   app.use('/v1/*', async (c, next) => {
     const header = c.req.header('authorization');

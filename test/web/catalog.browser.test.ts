@@ -1,0 +1,173 @@
+/**
+ * The web catalog in a real browser (Debian's Chromium through playwright-core, never a
+ * downloaded one) against a real server: sign in with a token, search as you type with facet
+ * counts, open a product with the keyboard, see its schema with PII badges, request access and
+ * see the request's state. Screenshots of the pages go to reports/screenshots/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addTeamMember, createTeam } from '../../src/registry/operations/identity/teams.js';
+import type { AppEnv } from '../../src/server/app-env.js';
+import { WEB_DIST, webCatalogRoutes } from '../../src/server/web-catalog.js';
+import { REPO_ROOT } from '../helpers/chinook.js';
+import { productBundle } from '../helpers/products.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(REPO_ROOT, 'reports', 'screenshots');
+
+let server: TestServer;
+let browser: Browser;
+let consumer: string;
+
+async function publish(name: string, description: string, tags: string[], domain = 'sales'): Promise<void> {
+  const bundle = productBundle({
+    name,
+    domain,
+    description,
+    tags,
+    edit: (p) => {
+      const email = p.spec.schema.columns.find((c) => c.type === 'varchar') ?? p.spec.schema.columns[0];
+      Object.assign(email, { pii: 'direct', masking: 'hash', description: 'who placed the order' });
+      Object.assign(p.spec, { retention: '365d' });
+    },
+  });
+  const res = await fetch(`${server.url}/v1/products`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(bundle),
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+}
+
+beforeAll(async () => {
+  expect(existsSync(CHROMIUM), 'Debian chromium is installed (.ci/run installs it with apt)').toBe(true);
+  expect(existsSync(join(WEB_DIST, 'index.html')), 'the built bundle is committed in web/dist').toBe(true);
+  server = await startTestServer('sqlite');
+  await publish('orders-daily', 'Daily orders per customer and country, for revenue reporting.', ['finance']);
+  await publish('returns-weekly', 'Weekly product returns by reason, for the quality team.', ['quality']);
+  await publish('customers', 'Every customer with their country and segment, the identity master.', [], 'identity');
+  await createTeam(server.registry, { name: 'analytics', domains: [] });
+  await addTeamMember(server.registry, 'analytics', 'carol');
+  consumer = await server.token('carol', 'consumer');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-background-networking'],
+  });
+  mkdirSync(SHOTS, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function signedIn(): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.getByLabel('API token').fill(consumer);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByRole('combobox').count()).toBe(1);
+  return page;
+}
+
+describe('the web catalog in Chromium', () => {
+  it('refuses a wrong token with a message that says what to do, and nothing is signed in', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('API token').fill('mesh_not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('That token is not valid');
+    expect(await page.getByRole('combobox').count()).toBe(0);
+    await page.close();
+  });
+
+  it('searches as you type with facet counts, keeps the token out of the URL, and opens a product by keyboard', async () => {
+    const page = await signedIn();
+    expect(page.url()).not.toContain(consumer);
+    expect(await page.evaluate(() => sessionStorage.getItem('meshwork.token'))).toBe(consumer);
+    await page.keyboard.press('/');
+    await page.keyboard.type('orders');
+    const options = page.getByRole('option');
+    await expect.poll(() => options.count()).toBe(1);
+    expect(await options.first().textContent()).toContain('orders-daily');
+    expect(await page.getByRole('status').first().textContent()).toContain('1 product');
+    const filters = page.getByRole('complementary', { name: 'filters' });
+    expect(await filters.textContent()).toMatch(/Domain\s*sales\s*1/);
+    await page.screenshot({ path: join(SHOTS, 'search.png'), fullPage: true });
+    // Widen the search, then narrow it with a facet.
+    await page.getByRole('combobox').fill('');
+    await expect.poll(() => options.count()).toBe(3);
+    await page.getByRole('checkbox', { name: /identity/ }).check();
+    await expect.poll(() => options.count()).toBe(1);
+    expect(await options.first().textContent()).toContain('customers');
+    await page.getByRole('checkbox', { name: /identity/ }).uncheck();
+    await page.getByRole('combobox').fill('returns');
+    await expect.poll(() => options.allTextContents()).toEqual([expect.stringContaining('returns-weekly')]);
+    await page.getByRole('combobox').press('Enter');
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    expect(page.url()).toContain('#/p/sales/returns-weekly');
+    await page.close();
+  });
+
+  it('shows a product page with its schema and PII badges, and requests access for a team', async () => {
+    const page = await signedIn();
+    await page.goto(`${server.url}/#/p/sales/orders-daily`);
+    const heading = page.getByRole('heading', { level: 1 });
+    await heading.waitFor();
+    expect(await heading.textContent()).toContain('v1.0.0');
+    const schema = page.getByRole('table');
+    expect(await schema.textContent()).toContain('direct · masked: hash');
+    expect(await page.getByText('mesh export-data sales/orders-daily --format csv').count()).toBe(1);
+    expect(await page.getByText('No runs yet').count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'product.png'), fullPage: true });
+    await page.getByLabel('Team').fill('analytics');
+    await page.getByLabel('Purpose').fill('weekly revenue dashboard');
+    await page.getByRole('button', { name: 'Request access' }).click();
+    const state = page.getByRole('status').filter({ hasText: 'Request' });
+    await state.waitFor();
+    expect(await state.textContent()).toMatch(/for team analytics: pending/);
+    const pending = await fetch(`${server.url}/v1/access?pending=true`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    expect(await pending.text()).toContain('weekly revenue dashboard');
+    await page.close();
+  });
+
+  it('says what went wrong for a product that does not exist', async () => {
+    const page = await signedIn();
+    await page.goto(`${server.url}/#/p/sales/nope`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/sales\/nope: .*no product/i);
+    await page.close();
+  });
+});
+
+describe('serving the bundle', () => {
+  it('serves only the files of the build, with a strict Content Security Policy', async () => {
+    const index = await fetch(`${server.url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await index.text()).toContain('<div id="root">');
+    expect((await fetch(`${server.url}/assets/app.js`)).headers.get('content-type')).toContain('text/javascript');
+    expect((await fetch(`${server.url}/assets/..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${server.url}/assets/nothing.js`)).status).toBe(404);
+  });
+
+  it('says how to build it when the bundle is missing', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'mesh-web-'));
+    writeFileSync(join(empty, 'not-index.txt'), '');
+    const app = new Hono<AppEnv>();
+    webCatalogRoutes(app, empty);
+    const res = await app.request('/');
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('npm run build:web');
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The catalog's only way to the server: the same /v1 API the CLI speaks, with the token from
+ * the browser session (never in a URL). Errors carry the server's message for the page to show.
+ */
+const TOKEN_KEY = 'meshwork.token';
+
+export function savedToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+export function saveToken(token: string | null): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
+  const token = init.token ?? savedToken();
+  const res = await fetch(path, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+  });
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!res.ok) {
+    const error = (json as { error?: { message?: string; details?: { hint?: string } } } | undefined)?.error;
+    throw new ApiError(res.status, error?.message ?? `${res.status} ${res.statusText}`, error?.details?.hint);
+  }
+  return json as T;
+}
+
+export interface Whoami {
+  readonly user: string;
+  readonly role: string;
+  /** The domains the caller's teams own (members). */
+  readonly domains: readonly string[];
+}
+
+export interface FacetCount {
+  readonly value: string;
+  readonly count: number;
+}
+
+export interface ProductSummary {
+  readonly id: string;
+  readonly domain: string;
+  readonly name: string;
+  readonly owner: string;
+  readonly oncall: string | null;
+  readonly description: string | null;
+  readonly latestVersion: string;
+  readonly updatedAt: string;
+}
+
+export interface SearchResult {
+  readonly query: string;
+  readonly correctedFrom?: string;
+  readonly total: number;
+  readonly hits: ReadonlyArray<ProductSummary & { score: number }>;
+  readonly facets: Record<string, FacetCount[]>;
+  readonly nextCursor: string | null;
+  readonly suggestions: string[];
+}
+
+export interface Column {
+  readonly name: string;
+  readonly type: string;
+  readonly description?: string;
+  readonly pii?: string;
+  readonly masking?: string;
+  readonly nullable?: boolean;
+}
+
+export interface ProductDetail {
+  readonly product: ProductSummary;
+  readonly versions: ReadonlyArray<{ version: string; major: number; status: string; publishedAt: string }>;
+  readonly version: {
+    readonly version: string;
+    readonly status: string;
+    readonly descriptor: {
+      readonly metadata: { title?: string; description?: string; tags?: string[] };
+      readonly spec: {
+        readonly schema: { readonly columns: readonly Column[]; readonly primaryKey?: readonly string[] };
+        readonly inputs: ReadonlyArray<{ name: string; product?: string; source?: { type: string } }>;
+        readonly outputPorts: ReadonlyArray<{ name: string; type: string }>;
+      };
+    };
+  };
+}
+
+export interface RunRecord {
+  readonly id: string;
+  readonly status: string;
+  readonly trigger: string;
+  readonly startedAt: string;
+  readonly rowsOut: number | null;
+  readonly error: string | null;
+  readonly steps: ReadonlyArray<{ name: string; status: string; ms: number; rows?: number }>;
+}
+
+export interface CheckResult {
+  readonly runId: string;
+  readonly name: string;
+  readonly type: string;
+  readonly severity: 'error' | 'warn';
+  readonly status: 'pass' | 'fail';
+  readonly message: string;
+  readonly time: string;
+  readonly samplesWithheld?: string;
+}
+
+export interface AccessRequest {
+  readonly id: string;
+  readonly product: string;
+  readonly team: string;
+  readonly status: string;
+  readonly reason: string | null;
+}

@@ -1,0 +1,102 @@
+/** The shell: sign-in with a token (kept in this browser session), then hash-routed pages. */
+import { useEffect, useState } from 'react';
+import { api, ApiError, saveToken, savedToken, type Whoami } from './api';
+import { ProductPage } from './product-page';
+import { SearchPage } from './search-page';
+
+function useHashRoute(): string {
+  const [hash, setHash] = useState(() => window.location.hash);
+  useEffect(() => {
+    const onChange = () => setHash(window.location.hash);
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return hash.replace(/^#/, '') || '/';
+}
+
+export function App() {
+  const [me, setMe] = useState<Whoami | null>(null);
+  const [checking, setChecking] = useState(() => savedToken() !== null);
+  useEffect(() => {
+    if (!savedToken()) return;
+    api<Whoami>('/v1/whoami')
+      .then(setMe)
+      .catch(() => saveToken(null))
+      .finally(() => setChecking(false));
+  }, []);
+  const route = useHashRoute();
+  if (checking) return <p className="status">Signing in…</p>;
+  if (!me) return <SignIn onSignedIn={setMe} />;
+  const product = /^\/p\/([^/]+)\/([^/]+)$/.exec(route);
+  return (
+    <div className="shell">
+      <header className="top">
+        <a href="#/" className="brand">
+          Meshwork
+        </a>
+        <span className="who" aria-label="signed in as">
+          {me.user} · {me.role}
+        </span>
+        <button
+          type="button"
+          onClick={() => {
+            saveToken(null);
+            setMe(null);
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <main>
+        {product ? (
+          <ProductPage domain={decodeURIComponent(product[1])} name={decodeURIComponent(product[2])} me={me} />
+        ) : (
+          <SearchPage />
+        )}
+      </main>
+    </div>
+  );
+}
+
+function SignIn({ onSignedIn }: { onSignedIn: (me: Whoami) => void }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const me = await api<Whoami>('/v1/whoami', { token: token.trim() });
+      saveToken(token.trim());
+      onSignedIn(me);
+    } catch (e) {
+      setError(
+        e instanceof ApiError && e.status === 401
+          ? 'That token is not valid (unknown, expired or revoked). Ask an admin for one: mesh token create.'
+          : `The server could not be reached: ${(e as Error).message}`,
+      );
+    }
+  };
+  return (
+    <main className="sign-in">
+      <h1>Meshwork catalog</h1>
+      <form onSubmit={submit} aria-label="sign in">
+        <label htmlFor="token">API token</label>
+        <input
+          id="token"
+          type="password"
+          autoComplete="off"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          required
+        />
+        <button type="submit">Sign in</button>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+      </form>
+      <p className="hint">The token stays in this browser tab&apos;s session and is never put in a URL.</p>
+    </main>
+  );
+}
