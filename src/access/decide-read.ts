@@ -111,8 +111,8 @@ function isFor(g: GrantRecord, reader: Reader): boolean {
   }
 }
 
-const covers = (g: GrantRecord, major: number) => g.major === null || g.major === major;
-const isActive = (g: GrantRecord, nowIso: string) => !g.revokedAt && (!g.expiresAt || g.expiresAt > nowIso);
+export const covers = (g: GrantRecord, major: number) => g.major === null || g.major === major;
+export const isActive = (g: GrantRecord, nowIso: string) => !g.revokedAt && (!g.expiresAt || g.expiresAt > nowIso);
 
 function grantee(g: GrantRecord): string {
   return g.granteeKind === 'everyone' ? 'everyone' : `${g.granteeKind} ${g.grantee}`;
