@@ -17,9 +17,11 @@ import { openEngine } from '../../src/engine/duckdb-engine.js';
 import { maskedSelect } from '../../src/engine/masked-select.js';
 import { maskHash } from '../../src/engine/masking-key.js';
 import { quoteLiteral } from '../../src/engine/sql-text.js';
+import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
 import type { MeshApi } from '../../src/platform/mesh-api.js';
 import { configFromEnv } from '../../src/core/mesh-config.js';
+import { streamName } from '../../src/ports/stream-port.js';
 import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { sweepExpiredGrants } from '../../src/registry/operations/access/sweep-expired-grants.js';
 import { addTeamMember, createTeam } from '../../src/registry/operations/identity/teams.js';
@@ -30,6 +32,8 @@ import type { Role } from '../../src/server/server-api.js';
 import type { RunOutcome } from '../../src/runner/run-outcome.js';
 import { createCopyGate, waitForGatedCopy } from '../helpers/copy-gate.js';
 import { pipelineBundle, uniqueName } from '../helpers/pipelines.js';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import {
   BACKENDS,
@@ -741,6 +745,102 @@ for (const backend of BACKENDS) {
       } finally {
         delete process.env.SQLPORT_URI;
       }
+    });
+  });
+}
+
+const NATS_URL = process.env.MESH_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+for (const backend of BACKENDS) {
+  describe(`the stream port, on ${backend}`, () => {
+    let m: Mode;
+    let dir: string;
+    let csv: string;
+    /** The same platform with the built-in rules in force. */
+    let governed: LocalPlatform;
+    /** The product `streamed` published last. */
+    let lastId = '';
+
+    beforeAll(async () => {
+      m = await localMode(backend);
+      governed = new LocalPlatform({
+        registry: m.registry,
+        config: (m.admin.api as LocalPlatform).config,
+        governance: new PolicyEngine(),
+        maskingKey: KEY,
+      });
+      dir = mkdtempSync(join(tmpdir(), 'mesh-access-stream-'));
+      csv = join(dir, 'people.csv');
+      writeFileSync(
+        csv,
+        `id,email,name,phone,ssn,country\n${PEOPLE.map((p) => Object.values(p).join(',')).join('\n')}\n`,
+      );
+    }, 60_000);
+    afterAll(async () => {
+      await m?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Publishes and runs a people product with a stream port; returns the rows its stream carried. */
+    async function streamed(access: Access, readers?: 'pii-cleared'): Promise<Array<Record<string, unknown>>> {
+      const name = uniqueName('people');
+      const subject = `access.${name.replace(/-/g, '_')}`;
+      lastId = `identity/${name}`;
+      const bundle = peopleBundle(name, csv, access);
+      const product = JSON.parse(bundle.yaml) as DataProduct;
+      product.spec.outputPorts.push({ name: 'events', type: 'stream', subject, ...(readers ? { readers } : {}) });
+      await governed.publish({ ...bundle, yaml: JSON.stringify(product) });
+      const env = { ...process.env, MESH_NATS_URL: NATS_URL };
+      const nc = await connect({ servers: NATS_URL });
+      const stream = streamName(`identity/${name}`);
+      try {
+        const run = await governed.runProduct(`identity/${name}`, { env });
+        expect(run.status, run.error ?? '').toBe('succeeded');
+        const consumer = await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.All });
+        const rows: Array<Record<string, unknown>> = [];
+        for await (const msg of await consumer.fetch({ max_messages: 10, expires: 2_000 })) {
+          if (msg.subject.endsWith('.snapshot.published')) break;
+          rows.push(msg.json());
+        }
+        return rows.sort((a, b) => Number(a.id) - Number(b.id));
+      } finally {
+        await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+        await nc.close();
+      }
+    }
+
+    it('masks direct and sensitive columns in what it publishes, with the keyed hash of every read path', async () => {
+      const rows = await streamed({ default: 'deny', allow: [{ team: 'analytics' }], pii: [{ team: 'fraud' }] });
+      expect(rows).toHaveLength(3);
+      expect(rows[0]).toMatchObject({
+        id: '1',
+        email: maskHash(KEY, 'ada@example.com'),
+        name: 'A***e',
+        phone: '***',
+        ssn: null,
+      });
+      expect(JSON.stringify(rows)).not.toMatch(CLEAR_RE);
+    });
+
+    it('publishes in clear only when declared for PII-cleared readers, which admits only PII-cleared teams', async () => {
+      const refused = await refusal(
+        streamed({ default: 'deny', allow: [{ team: 'analytics' }], pii: [{ team: 'fraud' }] }, 'pii-cleared'),
+      );
+      const found = (refused.details as { diagnostics: Array<{ message: string; path: string }> }).diagnostics.find(
+        (d) => d.path.includes('outputPorts') && d.path.endsWith('readers'),
+      );
+      expect(found?.message).toBe(
+        'output port "events" publishes PII in clear (readers: pii-cleared), but readers without PII clearance may read the product',
+      );
+      const rows = await streamed({ default: 'deny', pii: [{ team: 'fraud' }] }, 'pii-cleared');
+      expect(rows.map((r) => r.email)).toEqual(PEOPLE.map((p) => p.email));
+      const mark = await m.as('mark', 'consumer');
+      const masked = await refusal(
+        mark.api.requestAccess(mark.scope, { product: lastId, team: 'marketing', purpose: 'x' }),
+      );
+      expect(masked.message).toBe(
+        `${lastId} publishes PII in clear on output port events (readers: pii-cleared): it admits only PII-cleared teams`,
+      );
     });
   });
 }
