@@ -57,6 +57,7 @@ import { productInputGate } from '../access/input-gate.js';
 import { portAccessFor, syncSqlPorts } from '../access/port-access.js';
 import type { AccessScope } from '../access/principal.js';
 import { syncStandingGrants } from '../registry/operations/access/sync-standing-grants.js';
+import { getGrant } from '../registry/operations/access/revoke-grant.js';
 import { checkInputProducts } from './input-product-check.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
 
@@ -534,6 +535,11 @@ export class LocalPlatform implements MeshApi {
     const revoked = await revokeAccess(await this.registry(), scope, grantId);
     await this.#followSqlPorts(revoked, 'revoked');
     return revoked;
+  }
+
+  /** An expired grant (announced by the monitor's sweep): the SQL ports revoke it in the database too. */
+  async followExpiredGrant(grantId: string): Promise<void> {
+    await this.#followSqlPorts(await getGrant((await this.registry()).db, grantId), 'expired');
   }
 
   /** The PostgreSQL ports' own permissions follow a grant change at once (GRANT / REVOKE in the database). */

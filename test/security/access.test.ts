@@ -742,6 +742,21 @@ for (const backend of BACKENDS) {
         expect(await readAs('mesh_team_analytics', `SELECT count(*)::int AS n FROM ${table}_masked`)).toEqual([
           { n: 3 },
         ]);
+        // Expired: the monitor's sweep announces it and the database revokes it.
+        const hana = await m.as('hana', 'consumer');
+        const short = await hana.api.requestAccess(hana.scope, {
+          product: id,
+          team: 'hr',
+          purpose: 'sql',
+          expires: '2s',
+        });
+        const { grant: brief } = await olive.api.decideAccess(olive.scope, short.request.id, { approve: true });
+        expect(await readAs('mesh_team_hr', `SELECT count(*)::int AS n FROM ${table}_masked`)).toEqual([{ n: 3 }]);
+        await new Promise((r) => setTimeout(r, Date.parse(brief!.expiresAt!) - Date.now() + 50));
+        for (const expired of await sweepExpiredGrants(m.registry)) await platform.followExpiredGrant(expired);
+        expect(await readAs('mesh_team_hr', `SELECT * FROM ${table}_masked`)).toEqual({
+          refused: `42501: permission denied for view ${table}_masked`,
+        });
       } finally {
         delete process.env.SQLPORT_URI;
       }
