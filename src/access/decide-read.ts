@@ -1,7 +1,7 @@
 /**
  * The one decision point: may this reader read this product's data, and in clear or masked?
- * Every read path asks it (download, check samples; later query, product inputs, the SQL and
- * stream ports), in local and server mode alike. It is a pure function of the reader, the
+ * Every read path asks it (download, check samples, product inputs and the SQL port's grants;
+ * the query path), in local and server mode alike. It is a pure function of the reader, the
  * target and the candidate grants (those of the product for the reader's teams, domains and
  * user, fetched through the (product, grantee) index by `grantsForReader`), so it answers in
  * microseconds and an expiry takes effect at the first read after it, without a restart.
