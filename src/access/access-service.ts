@@ -47,6 +47,7 @@ export async function requestAccess(
   const reader = await resolveReader(registry.db, scope);
   requireTeamMember(reader, input.team, 'request access');
   const product = productId(parsed.domain, parsed.name);
+  if (!input.pii) await requireMaskedPorts(registry, product, parsed.major);
   const request = await createAccessRequest(registry, {
     product,
     major: parsed.major ?? null,
@@ -64,6 +65,17 @@ export async function requestAccess(
     decidedBy: AUTO_APPROVER,
     reason: 'access.autoApprove',
   });
+}
+
+/** A product with a stream in clear (readers: pii-cleared) admits only PII-cleared teams: a request without --pii is refused. */
+async function requireMaskedPorts(registry: Registry, product: string, major: number | undefined): Promise<void> {
+  const version = await getVersion(registry, product, { major });
+  const clear = version?.descriptor.spec.outputPorts.find((p) => p.readers === 'pii-cleared');
+  if (clear)
+    throw new InputError(
+      `${product} publishes PII in clear on output port ${clear.name} (readers: pii-cleared): it admits only PII-cleared teams`,
+      { details: { hint: 'ask with --pii, saying why the team needs the PII in clear' } },
+    );
 }
 
 /** access.autoApprove of the latest version (of the major asked for): the team, or a domain it belongs to. PII requests always go to a person. */

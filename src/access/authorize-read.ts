@@ -26,6 +26,20 @@ export async function authorizeRead(
 ): Promise<AuthorizedRead> {
   const target = await resolveReadTarget(registry, ref);
   const reader = await resolveReader(registry.db, scope);
+  return decideFor(registry, reader, target, now);
+}
+
+/** The same decision for a reader already resolved (a product reading its inputs: its domain's teams). */
+export async function authorizeReader(
+  registry: Registry,
+  reader: Reader,
+  ref: string,
+  now: Date = new Date(),
+): Promise<AuthorizedRead> {
+  return decideFor(registry, reader, await resolveReadTarget(registry, ref), now);
+}
+
+async function decideFor(registry: Registry, reader: Reader, target: ResolvedTarget, now: Date) {
   const candidates = await grantsForReader(registry.db, target.product, readerGrantees(reader));
   return { reader, target, decision: decideRead(reader, target, candidates, now) };
 }

@@ -1,7 +1,7 @@
 /**
  * The one decision point: may this reader read this product's data, and in clear or masked?
- * Every read path asks it (download, check samples; later query, product inputs, the SQL and
- * stream ports), in local and server mode alike. It is a pure function of the reader, the
+ * Every read path asks it (download, check samples, product inputs and the SQL port's grants;
+ * the query path), in local and server mode alike. It is a pure function of the reader, the
  * target and the candidate grants (those of the product for the reader's teams, domains and
  * user, fetched through the (product, grantee) index by `grantsForReader`), so it answers in
  * microseconds and an expiry takes effect at the first read after it, without a restart.
@@ -111,8 +111,8 @@ function isFor(g: GrantRecord, reader: Reader): boolean {
   }
 }
 
-const covers = (g: GrantRecord, major: number) => g.major === null || g.major === major;
-const isActive = (g: GrantRecord, nowIso: string) => !g.revokedAt && (!g.expiresAt || g.expiresAt > nowIso);
+export const covers = (g: GrantRecord, major: number) => g.major === null || g.major === major;
+export const isActive = (g: GrantRecord, nowIso: string) => !g.revokedAt && (!g.expiresAt || g.expiresAt > nowIso);
 
 function grantee(g: GrantRecord): string {
   return g.granteeKind === 'everyone' ? 'everyone' : `${g.granteeKind} ${g.grantee}`;

@@ -9,18 +9,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { NotFoundError, UnavailableError } from '../core/errors.js';
-import type { ColumnSpec } from '../descriptor/data-product-schema.js';
 import { openEngine } from '../engine/duckdb-engine.js';
 import { lockToDirectories } from '../engine/sandbox.js';
 import { maskedSelect, type MaskedSelect } from '../engine/masked-select.js';
 import { maskingKeyFromEnv } from '../engine/masking-key.js';
 import { quoteLiteral } from '../engine/sql-text.js';
 import { readCurrentSnapshot } from '../ports/warehouse.js';
-import { getVersion } from '../registry/operations/products/read-products.js';
 import type { Registry } from '../registry/registry.js';
 import type { DataExport, DataFormat } from './access-api.js';
 import { authorizeRead, logRead, readRefusal } from './authorize-read.js';
 import type { AccessScope } from './principal.js';
+import { classifiedColumns } from './read-target.js';
 
 export interface ExportOptions {
   readonly warehouseDir: string;
@@ -59,7 +58,7 @@ export async function exportData(
     throw new NotFoundError(`${target.product}@${target.major} has no snapshot yet`, {
       details: { hint: `mesh run ${target.product} publishes one` },
     });
-  const classified = await classifiedColumns(registry, target.product, snapshot.version, target.columns);
+  const classified = await classifiedColumns(registry, target, snapshot.version);
   const key = options.hashKey ? { key: options.hashKey, fromEnv: true } : maskingKeyFromEnv({});
   const dir = mkdtempSync(join(tmpdir(), 'mesh-export-'));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
@@ -100,22 +99,6 @@ export async function exportData(
     contentType: CONTENT_TYPES[options.format],
     body: streamFile(written.file, direct ? () => undefined : cleanup),
   };
-}
-
-/** Columns masked when classified PII in the snapshot's own version or in the latest of the major. */
-async function classifiedColumns(
-  registry: Registry,
-  product: string,
-  snapshotVersion: string,
-  latest: readonly ColumnSpec[],
-): Promise<ColumnSpec[]> {
-  const written = await getVersion(registry, product, { version: snapshotVersion });
-  const byName = new Map<string, ColumnSpec>();
-  for (const c of [...(written?.descriptor.spec.schema.columns ?? []), ...latest]) {
-    const seen = byName.get(c.name);
-    if (!seen || c.pii === 'direct' || c.pii === 'sensitive') byName.set(c.name, c);
-  }
-  return [...byName.values()];
 }
 
 /**

@@ -35,3 +35,24 @@ export async function resolveReadTarget(registry: Registry, ref: string): Promis
     columns: version.descriptor.spec.schema.columns,
   };
 }
+
+/**
+ * The columns a read masks: each classified PII in the snapshot's own version or in the latest
+ * version of the major (a reclassification applies to snapshots written before it).
+ */
+export async function classifiedColumns(
+  registry: Registry,
+  target: ResolvedTarget,
+  snapshotVersion: string,
+): Promise<ColumnSpec[]> {
+  const written =
+    snapshotVersion === target.version
+      ? undefined
+      : await getVersion(registry, target.product, { version: snapshotVersion });
+  const byName = new Map<string, ColumnSpec>();
+  for (const c of [...(written?.descriptor.spec.schema.columns ?? []), ...target.columns]) {
+    const seen = byName.get(c.name);
+    if (!seen || c.pii === 'direct' || c.pii === 'sensitive') byName.set(c.name, c);
+  }
+  return [...byName.values()];
+}

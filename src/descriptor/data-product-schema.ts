@@ -165,6 +165,12 @@ export const OutputPort = Type.Object(
     connection: Type.Optional(Type.String({ description: 'connection string via ${ENV_VAR} (postgres ports)' })),
     table: Type.Optional(Type.String({ description: 'schema.table (postgres ports)' })),
     keep: Type.Optional(Type.Integer({ minimum: 1, description: 'snapshots to keep (parquet ports, default 5)' })),
+    readers: Type.Optional(
+      StringEnum(
+        ['all', 'pii-cleared'] as const,
+        'stream ports: all (default; direct and sensitive columns masked) or pii-cleared (in clear; the product then admits only PII-cleared teams)',
+      ),
+    ),
   },
   { additionalProperties: false },
 );

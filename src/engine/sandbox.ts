@@ -29,11 +29,16 @@ export async function lockToDirectories(engine: Engine, dirs: readonly string[])
  * reflink where the file system offers one, else a kernel-side copy.
  */
 export function stageSnapshotCopy(file: string, dir: string, name: string): string {
-  const inputs = join(dir, 'inputs');
-  mkdirSync(inputs, { recursive: true });
-  const target = join(inputs, `${name.replace(/[^A-Za-z0-9_-]/g, '_')}.parquet`);
+  const target = stagedInputPath(dir, name);
   copyFileSync(file, target, constants.COPYFILE_FICLONE);
   return target;
+}
+
+/** Where an input named `name` is staged in `dir` (the folder is created). */
+export function stagedInputPath(dir: string, name: string): string {
+  const inputs = join(dir, 'inputs');
+  mkdirSync(inputs, { recursive: true });
+  return join(inputs, `${name.replace(/[^A-Za-z0-9_-]/g, '_')}.parquet`);
 }
 
 /**

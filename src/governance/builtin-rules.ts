@@ -231,6 +231,15 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
         (access?.default ?? 'deny') === 'deny';
       if (restricted) return [];
       const out: Finding[] = [];
+      // A stream port in clear (readers: pii-cleared) is only for a product that admits PII-cleared teams alone.
+      (Array.isArray(p.spec.outputPorts) ? p.spec.outputPorts : []).forEach((port, i) => {
+        if (port.readers === 'pii-cleared')
+          out.push({
+            path: ['spec', 'outputPorts', i, 'readers'],
+            message: `output port "${port.name}" publishes PII in clear (readers: pii-cleared), but readers without PII clearance may read the product`,
+            hint: 'admit only PII-cleared teams (access.pii, no access.allow, default deny), or remove readers: pii-cleared to mask the stream',
+          });
+      });
       p.spec.schema.columns.forEach((c, i) => {
         if (c.pii && classes.includes(c.pii) && (c.masking === undefined || c.masking === 'none')) {
           out.push({

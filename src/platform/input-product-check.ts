@@ -3,6 +3,8 @@
  * published majors: otherwise `mesh validate` and `mesh publish` report it at the input's
  * line, with a did-you-mean over the published products (same domain, or same name in another
  * domain) or the majors there are. Needs the registry; without one only the structure is checked.
+ * An input the consuming domain holds no grant for is a warning that says how to ask for it
+ * (publishing first and asking next is fine; the run asks the decision again and refuses).
  */
 import type { Diagnostic } from '../core/diagnostic.js';
 import { didYouMean } from '../core/did-you-mean.js';
@@ -11,6 +13,8 @@ import { parseInputProductRef, productId } from '../descriptor/product-ref.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
 import { getProduct, listProducts, listVersions } from '../registry/operations/products/read-products.js';
 import type { Registry } from '../registry/registry.js';
+import { authorizeReader } from '../access/authorize-read.js';
+import { productReader } from '../access/input-gate.js';
 
 export async function checkInputProducts(
   registry: Registry,
@@ -24,8 +28,32 @@ export async function checkInputProducts(
     const path = ['spec', 'inputs', index, 'product'];
     const found = await checkOne(registry, { domain: ref.domain, name: ref.name, major: ref.major }, input.name);
     if (found) diagnostics.push({ ...found, severity: 'error', location: source.locate(path), path: path.join('.') });
+    const ungranted = found
+      ? undefined
+      : await checkGrant(registry, product, `${productId(ref.domain, ref.name)}@${ref.major}`, input.name);
+    if (ungranted)
+      diagnostics.push({ ...ungranted, severity: 'warn', location: source.locate(path), path: path.join('.') });
   }
   return diagnostics;
+}
+
+/** The run's decision, asked now for the consuming product's domain. */
+async function checkGrant(
+  registry: Registry,
+  product: DataProduct,
+  ref: string,
+  input: string,
+): Promise<Finding | undefined> {
+  const domain = product.metadata.domain;
+  const reader = await productReader(registry, { product: productId(domain, product.metadata.name), domain, major: 0 });
+  const { decision } = await authorizeReader(registry, reader, ref);
+  if (decision.allowed) return undefined;
+  const why = decision.reason.slice(decision.reason.lastIndexOf(': ') + 2);
+  return {
+    code: 'input-not-granted',
+    message: `input "${input}" reads ${ref}, which domain ${domain} may not read (${why}): its runs will fail until a grant is given`,
+    hint: `ask for ${decision.missing}: ${decision.requestCommand}`,
+  };
 }
 
 type Finding = Pick<Diagnostic, 'code' | 'message' | 'hint'>;

@@ -7,7 +7,7 @@ import type { StandardName } from '../standards/standard-schema.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { hasErrors, type Diagnostic } from '../core/diagnostic.js';
-import { InputError, NotFoundError } from '../core/errors.js';
+import { InputError, NotFoundError, UnavailableError } from '../core/errors.js';
 import { noGovernance, type Governance } from '../governance/governance.js';
 import { effectiveSeverity, GLOBAL_SCOPE, PolicyEngine, type RuleInForce } from '../governance/policy-engine.js';
 import { checkVersioning } from '../governance/version-bump.js';
@@ -53,8 +53,11 @@ import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataForma
 import { accessLog, decideAccess, listAccess, requestAccess, revokeAccess } from '../access/access-service.js';
 import { guardCheckSamples } from '../access/check-samples.js';
 import { exportData } from '../access/export-data.js';
+import { productInputGate } from '../access/input-gate.js';
+import { portAccessFor, syncSqlPorts } from '../access/port-access.js';
 import type { AccessScope } from '../access/principal.js';
 import { syncStandingGrants } from '../registry/operations/access/sync-standing-grants.js';
+import { getGrant } from '../registry/operations/access/revoke-grant.js';
 import { checkInputProducts } from './input-product-check.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
 
@@ -445,6 +448,8 @@ export class LocalPlatform implements MeshApi {
         target,
         observer: lineage ?? options.observer,
         trigger: options.trigger ?? 'manual',
+        inputGate: productInputGate(registry, { hashKey: this.maskingKey }),
+        portAccess: portAccessFor(registry, this.maskingKey),
       });
     } finally {
       await lineage?.flush();
@@ -466,6 +471,7 @@ export class LocalPlatform implements MeshApi {
       });
     }
     const product = checked.product;
+    const registry = await this.registry();
     return runPipeline(
       {
         productId: productId(product.metadata.domain, product.metadata.name),
@@ -478,11 +484,13 @@ export class LocalPlatform implements MeshApi {
       {
         config: this.config,
         // Records nothing; product inputs resolve their current snapshot through it.
-        registry: await this.registry(),
+        registry,
         dryRun: true,
         trigger: options.trigger ?? 'manual',
         observer: options.observer,
         env: options.env,
+        // A dry run reads product inputs as a run of this product would: same decision, masking and log.
+        inputGate: productInputGate(registry, { hashKey: this.maskingKey }),
       },
     );
   }
@@ -518,11 +526,36 @@ export class LocalPlatform implements MeshApi {
   }
 
   async decideAccess(scope: AccessScope, id: string, input: { approve: boolean; reason?: string }) {
-    return decideAccess(await this.registry(), scope, id, input);
+    const decided = await decideAccess(await this.registry(), scope, id, input);
+    if (decided.grant) await this.#followSqlPorts(decided.grant, 'granted');
+    return decided;
   }
 
   async revokeGrant(scope: AccessScope, grantId: string) {
-    return revokeAccess(await this.registry(), scope, grantId);
+    const revoked = await revokeAccess(await this.registry(), scope, grantId);
+    await this.#followSqlPorts(revoked, 'revoked');
+    return revoked;
+  }
+
+  /** An expired grant (announced by the monitor's sweep): the SQL ports revoke it in the database too. */
+  async followExpiredGrant(grantId: string): Promise<void> {
+    await this.#followSqlPorts(await getGrant((await this.registry()).db, grantId), 'expired');
+  }
+
+  /** The PostgreSQL ports' own permissions follow a grant change at once (GRANT / REVOKE in the database). */
+  async #followSqlPorts(grant: { id: string; product: string; major: number | null }, done: string): Promise<void> {
+    try {
+      await syncSqlPorts(await this.registry(), this.config, grant, { hashKey: this.maskingKey });
+    } catch (error) {
+      throw new UnavailableError(
+        `grant ${grant.id} is ${done} (reads through Meshwork follow it now), but a SQL port of ${grant.product} was not updated: ${(error as Error).message}`,
+        {
+          details: {
+            hint: 'the next publication of the product brings the database in step; or retry when it is reachable',
+          },
+        },
+      );
+    }
   }
 
   async listAccess(options: AccessListOptions = {}) {

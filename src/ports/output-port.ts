@@ -9,6 +9,7 @@
  */
 import type { Engine } from '../engine/duckdb-engine.js';
 import type { ColumnSpec, OutputPortSpec } from '../descriptor/data-product-schema.js';
+import type { PortAccess } from './postgres-readers.js';
 
 export interface PublishContext {
   readonly productId: string;
@@ -28,6 +29,8 @@ export interface PublishContext {
   readonly primaryKey?: readonly string[];
   readonly engine: Engine;
   readonly env: NodeJS.ProcessEnv;
+  /** Who may read the major now (SQL port privileges, stream masking); absent: no platform, nothing granted. */
+  readonly access?: PortAccess;
 }
 
 export interface PortLocation {

@@ -16,6 +16,7 @@ import { quoteLiteral } from '../engine/sql-text.js';
 import { describeHost, resolveEnvRefs, scrubSecret } from '../core/resolve-env.js';
 import type { ColumnSpec, OutputPortSpec } from '../descriptor/data-product-schema.js';
 import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
+import { applyReaders, ensureReaderRoles, ident, maskedViewName, portTable } from './postgres-readers.js';
 
 function pgType(declared: string): string {
   const m = /^([a-z]+)(\(.*\))?$/.exec(declared.trim().toLowerCase());
@@ -43,10 +44,6 @@ function pgType(declared: string): string {
   }
 }
 
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 export class PostgresPort implements OutputPort {
   readonly type = 'postgres' as const;
   readonly name: string;
@@ -57,9 +54,7 @@ export class PostgresPort implements OutputPort {
   async prepare(ctx: PublishContext): Promise<PreparedPublication> {
     const what = `output port ${this.name}`;
     const url = resolveEnvRefs(this.spec.connection ?? '', ctx.env, `${what}: the connection`);
-    const [schema, table] = (this.spec.table ?? '').includes('.')
-      ? this.spec.table!.split('.', 2)
-      : ['public', this.spec.table ?? ''];
+    const { schema, table } = portTable(this.spec);
     if (!table) throw new InputError(`${what}: needs a table`);
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
     client.on('error', () => undefined);
@@ -91,6 +86,7 @@ export class PostgresPort implements OutputPort {
           ),
         ),
       );
+      if (ctx.access) await ensureReaderRoles(client, ctx.access.readers);
     } catch (error) {
       await rm(csv, { force: true });
       await client.end().catch(() => undefined);
@@ -114,10 +110,14 @@ export class PostgresPort implements OutputPort {
     const stage = async () => {
       try {
         await client.query('BEGIN');
+        // The masked view depends on the live table: rebuilt over the new one below.
+        await client.query(`DROP VIEW IF EXISTS ${ident(schema)}.${ident(maskedViewName(table))}`);
         await client.query(`DROP TABLE IF EXISTS ${ident(schema)}.${ident(`${table}__mesh_old`)}`);
         await client.query(`ALTER TABLE IF EXISTS ${live} RENAME TO ${ident(`${table}__mesh_old`)}`);
         await client.query(`ALTER TABLE ${staging} RENAME TO ${ident(table)}`);
         await client.query(`DROP TABLE IF EXISTS ${ident(schema)}.${ident(`${table}__mesh_old`)}`);
+        // The new table starts without privileges: the readers' grants and the masked view, in the same swap.
+        if (ctx.access) await applyReaders(client, { schema, table, columns: ctx.columns }, ctx.access);
         staged = true;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);

@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from '../core/errors.js';
+import { maskedSelect } from '../engine/masked-select.js';
+import { maskingKeyFromEnv } from '../engine/masking-key.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql-text.js';
 import type { DataProduct, OutputPortSpec } from '../descriptor/data-product-schema.js';
 import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
@@ -95,7 +97,7 @@ export class StreamPort implements OutputPort {
             js,
             `${subject}.rows`,
             ctx,
-            changedRowsQuery(ctx.snapshotFile, base),
+            this.masked(ctx, changedRowsQuery(ctx.snapshotFile, base)),
             'upsert',
           );
           const deleted = base
@@ -103,7 +105,7 @@ export class StreamPort implements OutputPort {
                 js,
                 `${subject}.deleted`,
                 ctx,
-                deletedRowsQuery(ctx.snapshotFile, base, ctx.primaryKey),
+                this.masked(ctx, deletedRowsQuery(ctx.snapshotFile, base, ctx.primaryKey), ctx.primaryKey),
                 'delete',
               )
             : 0;
@@ -129,6 +131,18 @@ export class StreamPort implements OutputPort {
         await nc.close();
       },
     };
+  }
+
+  /**
+   * What the stream carries: direct and sensitive columns masked (as a download is for a reader
+   * without PII clearance: the same keyed hash), unless the port is declared for PII-cleared
+   * readers only — governance then admits only PII-cleared teams to the product.
+   */
+  private masked(ctx: PublishContext, query: string, only?: readonly string[]): string {
+    if (this.spec.readers === 'pii-cleared') return query;
+    const columns = only?.length ? ctx.columns.filter((c) => only.includes(c.name)) : ctx.columns;
+    const hashKey = ctx.access?.hashKey ?? maskingKeyFromEnv(ctx.env).key;
+    return maskedSelect(`(${query})`, columns, { piiCleared: false, hashKey }).sql;
   }
 
   private headers(ctx: PublishContext, change?: 'upsert' | 'delete') {

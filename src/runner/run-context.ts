@@ -12,11 +12,13 @@ import type { ColumnStats } from '../engine/snapshot-stats.js';
 import { runTenancy, tenantEnvironment, type RunTenancy } from './run-tenancy.js';
 import type { MeshConfig } from '../core/mesh-config.js';
 import type { PortLocation, PreparedPublication } from '../ports/output-port.js';
+import type { PortAccess } from '../ports/postgres-readers.js';
 import { readCurrentPointer, readCurrentSnapshot, type CurrentSnapshot } from '../ports/warehouse.js';
 import type { RunInputRecord, RunStepRecord, SnapshotRecord } from '../registry/operations/runs/run-records.js';
 import type { Registry } from '../registry/registry.js';
 import type { DataProduct, InputSpec } from '../descriptor/data-product-schema.js';
 import type { Extracted } from './extract/extract-types.js';
+import type { InputReadGate } from './input-read-gate.js';
 import type { RunObserver } from './run-observer.js';
 import { workDirOf } from './work-dir.js';
 
@@ -46,6 +48,10 @@ export interface RunPipelineOptions {
   readonly observer?: RunObserver;
   /** Run-lock lease; renewed every third of it while the run is alive. */
   readonly leaseMs?: number;
+  /** How product inputs are read (the platform's access decision); without it a run reads none. */
+  readonly inputGate?: InputReadGate;
+  /** Who may read this major through its SQL and stream ports, as of the publication (the platform's grants). */
+  readonly portAccess?: (productId: string, major: number) => Promise<PortAccess>;
 }
 
 export interface RunContext {
@@ -61,6 +67,8 @@ export interface RunContext {
   readonly trigger: 'manual' | 'schedule' | 'api';
   readonly observer: RunObserver;
   readonly leaseMs: number;
+  readonly inputGate?: InputReadGate;
+  readonly portAccess?: RunPipelineOptions['portAccess'];
   readonly runId: string;
   readonly startedAt: string;
   /** The run's scratch folder (inside the warehouse for recorded runs). */
@@ -131,6 +139,8 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
     trigger: options.trigger ?? 'manual',
     observer: options.observer ?? {},
     leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    inputGate: options.inputGate,
+    portAccess: options.portAccess,
     runId,
     startedAt: new Date().toISOString(),
     workRoot,

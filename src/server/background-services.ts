@@ -23,6 +23,8 @@ export interface BackgroundOptions {
   readonly executor: RunExecutor;
   /** Runs of different products this process executes at once on the shared queue (default: MESH_WORKER_CONCURRENCY, else 1). */
   readonly concurrency?: number;
+  /** After the monitor announced an expired grant: the SQL ports' own permissions follow it. */
+  readonly onGrantExpired?: (grantId: string) => Promise<void>;
 }
 
 /** A run concurrency from a flag or MESH_WORKER_CONCURRENCY: a whole number from 1 to 64, or a usage error naming where it came from. */
@@ -57,7 +59,12 @@ export function backgroundServices(options: BackgroundOptions): BackgroundServic
   const { registry, metrics, log, env } = options;
   return [
     scheduler(options),
-    new FreshnessMonitor({ registry, log, intervalMs: Number(env.MESH_MONITOR_INTERVAL_MS) || 30_000 }),
+    new FreshnessMonitor({
+      registry,
+      log,
+      intervalMs: Number(env.MESH_MONITOR_INTERVAL_MS) || 30_000,
+      onGrantExpired: options.onGrantExpired,
+    }),
     new WebhookDispatcher({
       registry,
       log,

@@ -45,6 +45,8 @@ export interface BundleOptions {
   readonly primaryKey?: string[];
   readonly checks?: NonNullable<DataProduct['spec']['quality']>['checks'];
   readonly ports?: DataProduct['spec']['outputPorts'];
+  /** Who may read it (default: team analytics, masked). */
+  readonly access?: DataProduct['spec']['access'];
 }
 
 /**
@@ -81,7 +83,7 @@ export function pipelineBundle(o: BundleOptions): DescriptorBundle {
       outputPorts: o.ports ?? [{ name: 'files', type: 'parquet' }],
       sla: { availability: '99.5%' },
       ...(hasPii ? { retention: '365d' } : {}),
-      access: { default: 'deny', allow: [{ team: 'analytics' }] },
+      access: o.access ?? { default: 'deny', allow: [{ team: 'analytics' }] },
     },
   };
   return { file: `${o.domain}/${o.name}/product.yaml`, yaml: JSON.stringify(product, null, 2), transformSql: o.sql };

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { openEngine } from '../../src/engine/duckdb-engine.js';
 import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { createPipelineHarness, pipelineBundle, type PipelineHarness } from '../helpers/pipelines.js';
+import { createCopyGate, waitForGatedCopy } from '../helpers/copy-gate.js';
 import { createTestDatabase } from '../helpers/registries.js';
 
 const GATE_LOCK = 731_113;
@@ -45,16 +46,8 @@ describe('incremental loads from PostgreSQL', () => {
     await client.connect();
     await client.query(`
       CREATE TABLE log_rows (id integer NOT NULL, changed_at timestamp NOT NULL);
-      CREATE TABLE gated_rows (id integer NOT NULL, changed_at timestamp NOT NULL);
-      -- Returns true; inside the extract's COPY it first waits for the test's advisory lock.
-      CREATE FUNCTION mesh_gate() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
-      BEGIN
-        IF current_query() LIKE 'COPY (%' THEN
-          PERFORM pg_advisory_lock(${GATE_LOCK});
-          PERFORM pg_advisory_unlock(${GATE_LOCK});
-        END IF;
-        RETURN true;
-      END $$;`);
+      CREATE TABLE gated_rows (id integer NOT NULL, changed_at timestamp NOT NULL);`);
+    await createCopyGate(client, GATE_LOCK);
     env = { ...process.env, INCR_SOURCE_URI: source.url };
   });
   afterAll(async () => {
@@ -123,16 +116,7 @@ describe('incremental loads from PostgreSQL', () => {
     await client.query('SELECT pg_advisory_lock($1)', [GATE_LOCK]);
     const run = h.platform.runProduct('ops/gated', { env });
     // Wait until the run's COPY has started (its snapshot is taken) and waits on the lock.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await client.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event = 'advisory' AND query LIKE 'COPY (%'`,
-      );
-      if (rows[0].n > 0) break;
-      if (Date.now() > deadline) throw new Error('the run never reached its COPY');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitForGatedCopy(client);
     // Committed after the COPY's snapshot, before the watermark's max() runs.
     await client.query(`INSERT INTO gated_rows VALUES (3, '2026-01-03 00:00:00')`);
     await client.query('SELECT pg_advisory_unlock($1)', [GATE_LOCK]);

@@ -56,6 +56,8 @@ describe.each(BACKENDS)('pipelines on Chinook, registry on %s', (backend) => {
         sql: "SELECT customer_id, first_name || ' ' || last_name AS full_name, email, phone, country FROM customer",
         columns: customerColumns,
         primaryKey: ['customer_id'],
+        // The sales domain's products read it (masked), as the consumer test below does.
+        access: { default: 'deny', allow: [{ domain: 'sales' }] },
         checks: [
           { type: 'unique', column: 'customer_id' },
           { type: 'not_null', columns: ['email'] },

@@ -32,6 +32,8 @@ describe('retired majors', () => {
         version,
         edit: (p) => {
           p.spec.inputs[0].source!.path = csv;
+          // Its consumer is of domain sales: a standing grant lets it read.
+          p.spec.access = { default: 'deny', allow: [{ domain: 'sales' }] };
         },
       });
     const consumer = (major: number) =>

@@ -8,9 +8,14 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateTo, migrateToLatest } from '../../src/registry/migrations/migrate.js';
+import { configFromEnv } from '../../src/core/mesh-config.js';
+import type { DataProduct } from '../../src/descriptor/data-product-schema.js';
+import { LocalPlatform } from '../../src/platform/local-platform.js';
+import { listGrants } from '../../src/registry/operations/access/list-grants.js';
 import { getCurrentSnapshot } from '../../src/registry/operations/runs/current-snapshot.js';
 import { getWatermarks } from '../../src/registry/operations/runs/get-watermarks.js';
 import { openRegistry, type Registry } from '../../src/registry/registry.js';
+import { pipelineBundle } from '../helpers/pipelines.js';
 import { BACKENDS, createTestDatabase } from '../helpers/registries.js';
 
 describe.each(BACKENDS)('registry upgrades on %s', (backend) => {
@@ -82,5 +87,42 @@ describe.each(BACKENDS)('registry upgrades on %s', (backend) => {
     expect((await getCurrentSnapshot(registry, 'sales/orders', 2))?.snapshotId).toBe('20261103t000000000z-cccccc');
     expect((await getCurrentSnapshot(registry, 'hr/people', 12))?.snapshotId).toBe('20261101t120000000z-dddddd');
     expect(await getCurrentSnapshot(registry, 'hr/people', 1)).toBeUndefined();
+  });
+
+  it('gives the products published before access control the standing grants of their latest version per major (012)', async () => {
+    const registry = await unmigrated();
+    await migrateTo(registry, '009-catalog-search');
+    const home = mkdtempSync(join(tmpdir(), 'mesh-upgrade-home-'));
+    cleanups.push(async () => rmSync(home, { recursive: true, force: true }));
+    const config = { ...configFromEnv({}, home), home, warehouseDir: join(home, 'warehouse'), actor: 'test' };
+    const platform = new LocalPlatform({ registry, config });
+    const publish = async (version: string, access: NonNullable<DataProduct['spec']['access']>) => {
+      const bundle = pipelineBundle({
+        domain: 'sales',
+        name: 'orders',
+        version,
+        inputs: [{ name: 'o', source: { type: 'file', path: '/nonexistent.csv', format: 'csv' } }],
+        sql: 'SELECT id FROM o',
+        columns: [{ name: 'id', type: 'bigint', nullable: false, pii: 'none' }],
+        access,
+      });
+      await platform.publish(bundle);
+    };
+    await publish('1.0.0', { default: 'deny', allow: [{ team: 'analytics' }] });
+    await publish('1.1.0', { default: 'deny', allow: [{ team: 'hr' }], pii: [{ team: 'fraud' }] });
+    await publish('2.0.0', { default: 'allow' });
+    const kept = await sql<{ id: string }>`SELECT id FROM grants WHERE major = 2`.execute(registry.db);
+    // As a registry written before grants existed: the first two majors hold none.
+    await sql`DELETE FROM grants WHERE major = 1`.execute(registry.db);
+    await migrateToLatest(registry);
+    const grants = await listGrants(registry, { product: 'sales/orders' });
+    expect(grants.map((g) => `${g.major}:${g.granteeKind}:${g.grantee}:${g.pii}:${g.origin}`).sort()).toEqual([
+      '1:team:fraud:true:standing',
+      '1:team:hr:false:standing',
+      '2:everyone:*:false:standing',
+    ]);
+    // A major that had its grants keeps them, ids included (the audit log names them).
+    expect(grants.filter((g) => g.major === 2).map((g) => g.id)).toEqual(kept.rows.map((r) => r.id));
+    expect(grants.find((g) => g.major === 1)?.grantedBy).toBe('meshwork:migration-012');
   });
 });

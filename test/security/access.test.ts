@@ -17,9 +17,11 @@ import { openEngine } from '../../src/engine/duckdb-engine.js';
 import { maskedSelect } from '../../src/engine/masked-select.js';
 import { maskHash } from '../../src/engine/masking-key.js';
 import { quoteLiteral } from '../../src/engine/sql-text.js';
+import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
 import type { MeshApi } from '../../src/platform/mesh-api.js';
 import { configFromEnv } from '../../src/core/mesh-config.js';
+import { streamName } from '../../src/ports/stream-port.js';
 import { readCurrentPointer } from '../../src/ports/warehouse.js';
 import { sweepExpiredGrants } from '../../src/registry/operations/access/sweep-expired-grants.js';
 import { addTeamMember, createTeam } from '../../src/registry/operations/identity/teams.js';
@@ -27,8 +29,19 @@ import { createToken } from '../../src/registry/operations/identity/tokens.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { HttpPlatform } from '../../src/server/client/http-platform.js';
 import type { Role } from '../../src/server/server-api.js';
+import type { RunOutcome } from '../../src/runner/run-outcome.js';
+import { createCopyGate, waitForGatedCopy } from '../helpers/copy-gate.js';
 import { pipelineBundle, uniqueName } from '../helpers/pipelines.js';
-import { BACKENDS, createTestRegistry, type BackendName, type TestRegistry } from '../helpers/registries.js';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import {
+  BACKENDS,
+  createTestDatabase,
+  createTestRegistry,
+  type BackendName,
+  type TestRegistry,
+} from '../helpers/registries.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const KEY = 'test-masking-key-0123456789abcdef';
@@ -68,6 +81,39 @@ function peopleBundle(name: string, csv: string, access: Access, version = '1.0.
   return { ...bundle, yaml: JSON.stringify(product, null, 2) };
 }
 
+/** A product of `domain` reading the people product as input `src`: its `contact` is the e-mail as read. */
+function consumerBundle(domain: string, name: string, input: string, pii: 'none' | 'direct') {
+  return pipelineBundle({
+    domain,
+    name,
+    inputs: [{ name: 'src', product: input }],
+    sql: 'SELECT id, email AS contact, country FROM src',
+    primaryKey: ['id'],
+    columns: [
+      { name: 'id', type: 'bigint', nullable: false, pii: 'none' },
+      pii === 'none'
+        ? { name: 'contact', type: 'varchar', pii: 'none' }
+        : { name: 'contact', type: 'varchar', pii: 'direct', masking: 'hash' },
+      { name: 'country', type: 'varchar', pii: 'none' },
+    ],
+    // Fails on every row: its samples are what the run read.
+    checks: [{ type: 'accepted_values', column: 'country', values: ['XX'], severity: 'warn' }],
+  });
+}
+
+/** The current snapshot of a product, as its file holds it, by id. */
+async function snapshotRows(warehouseDir: string, id: string): Promise<Array<Record<string, unknown>>> {
+  const current = readCurrentPointer(warehouseDir, id, 1);
+  if (!current) throw new Error(`${id} has no current snapshot`);
+  const engine = await openEngine();
+  try {
+    const rows = await engine.rows(`SELECT * FROM read_parquet(${quoteLiteral(current.file)}) ORDER BY id`);
+    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  } finally {
+    engine.close();
+  }
+}
+
 /** One caller: the platform as they reach it and the scope they pass. */
 interface Caller {
   readonly api: MeshApi;
@@ -89,6 +135,7 @@ const TEAMS: Array<{ team: string; domains: string[]; members: string[] }> = [
   { team: 'fraud', domains: ['risk'], members: ['fred'] },
   { team: 'marketing', domains: ['marketing'], members: ['mark'] },
   { team: 'hr', domains: ['people-ops'], members: ['hana'] },
+  { team: 'growth', domains: ['growth'], members: ['gina'] },
 ];
 
 async function addTeams(registry: Registry): Promise<void> {
@@ -188,6 +235,7 @@ for (const backend of BACKENDS) {
           ['fred', 'consumer'],
           ['mark', 'consumer'],
           ['hana', 'consumer'],
+          ['gina', 'consumer'],
         ] as const)
           callers.set(user, await m.as(user, role));
         dir = mkdtempSync(join(tmpdir(), 'mesh-access-data-'));
@@ -395,8 +443,421 @@ for (const backend of BACKENDS) {
         const standing = (await m.admin.api.listAccess({ product: id })).grants.filter((g) => g.origin === 'standing');
         expect(standing.map((g) => `${g.major}:${g.grantee}`).sort()).toEqual(['1:analytics', '2:hr']);
       });
+
+      it('a product input reads through the decision for the consuming domain: refused without a grant (the run fails, naming the request), masked with one, clear with a PII grant; a revoked grant fails the next run and the last good snapshot stays; dry runs alike', async () => {
+        const olive = as('olive');
+        const gina = as('gina');
+        const name = uniqueName('reach');
+        const consumer = `growth/${name}`;
+        const bundle = consumerBundle('growth', name, `${product}@1`, 'none');
+        const published = await m.admin.api.publish(bundle);
+        // validate/publish say it first: the input is not granted to the consuming domain.
+        const warning = published.diagnostics.find((d) => d.code === 'input-not-granted');
+        expect(warning?.message).toContain(`reads ${product}@1, which domain growth may not read`);
+        expect(warning?.hint).toContain(`mesh access request ${product}@1 --team growth`);
+        const refused = await m.admin.api.runProduct(consumer);
+        expect(refused.status).toBe('failed');
+        expect(refused.error).toBe(
+          `input src: ${consumer} (teams growth) may not read ${product}@1: no grant; ask for a grant of ${product}@1 to team growth: mesh access request ${product}@1 --team growth --purpose "<why you need it>"`,
+        );
+        expect(readCurrentPointer(m.warehouseDir, consumer, 1)).toBeUndefined();
+        const dryRefused = await m.admin.api.dryRun(bundle);
+        expect(dryRefused.error).toContain(`may not read ${product}@1: no grant`);
+
+        const { request } = await gina.api.requestAccess(gina.scope, {
+          product: `${product}@1`,
+          team: 'growth',
+          purpose: 'reach',
+        });
+        const { grant } = await olive.api.decideAccess(olive.scope, request.id, { approve: true });
+        const good = await m.admin.api.runProduct(consumer);
+        expect(good.status, good.error ?? '').toBe('succeeded');
+        const readRows = await snapshotRows(m.warehouseDir, consumer);
+        expect(readRows).toEqual(
+          PEOPLE.map((p) => ({ id: p.id, contact: maskHash(KEY, p.email), country: p.country })),
+        );
+        // A dry run reads masked too; its check samples show only what the run read (masked values).
+        const dry = await m.admin.api.dryRun(bundle);
+        expect(dry.status, dry.error ?? '').toBe('succeeded');
+        const samples = JSON.stringify(dry.checks.find((c) => c.status === 'fail')?.samples);
+        expect(samples).toContain(maskHash(KEY, 'ada@example.com'));
+        expect(samples).not.toMatch(CLEAR_RE);
+
+        await olive.api.revokeGrant(olive.scope, grant!.id);
+        const after = await m.admin.api.runProduct(consumer);
+        expect(after.status).toBe('failed');
+        expect(after.error).toMatch(
+          new RegExp(
+            `^input src: ${consumer} \\(teams growth\\) may not read ${product}@1: grant ${grant!.id} was revoked at [^;]+; ask for .*mesh access request ${product}@1 --team growth`,
+          ),
+        );
+        expect(readCurrentPointer(m.warehouseDir, consumer, 1)?.snapshotId).toBe(good.snapshotId);
+
+        // The fraud team's domain holds the PII grant: its products read in clear.
+        const cleared = uniqueName('fraud-check');
+        await m.admin.api.publish(consumerBundle('risk', cleared, `${product}@1`, 'direct'));
+        const clear = await m.admin.api.runProduct(`risk/${cleared}`);
+        expect(clear.status, clear.error ?? '').toBe('succeeded');
+        expect((await snapshotRows(m.warehouseDir, `risk/${cleared}`)).map((r) => r.contact)).toEqual(
+          PEOPLE.map((p) => p.email),
+        );
+
+        const log = await m.admin.api.accessLog(m.admin.scope, { product });
+        const inputs = log.filter((r) => r.path === 'input' || r.path === 'input:dry-run');
+        expect(inputs.filter((r) => r.user === consumer).map((r) => [r.path, r.allowed])).toEqual([
+          ['input', false],
+          ['input:dry-run', true],
+          ['input', true],
+          ['input:dry-run', false],
+          ['input', false],
+        ]);
+        expect(inputs.find((r) => r.user === consumer && r.path === 'input' && r.allowed)).toMatchObject({
+          rows: 3,
+          maskedColumns: ['email', 'name', 'phone', 'ssn'],
+          grantId: grant!.id,
+        });
+        expect(inputs.find((r) => r.user === `risk/${cleared}`)).toMatchObject({ allowed: true, maskedColumns: [] });
+      });
     });
   }
+}
+
+const GATE_LOCK = 914_001;
+
+for (const backend of BACKENDS) {
+  describe(`a grant revoked during a run, on ${backend}`, () => {
+    let m: Mode;
+    let source: { url: string; drop: () => Promise<void> };
+    let client: pg.Client;
+    let dir: string;
+
+    beforeAll(async () => {
+      m = await localMode(backend);
+      source = await createTestDatabase('mesh_access_gate');
+      client = new pg.Client({ connectionString: source.url });
+      await client.connect();
+      await createCopyGate(client, GATE_LOCK);
+      dir = mkdtempSync(join(tmpdir(), 'mesh-access-gate-'));
+    }, 60_000);
+    afterAll(async () => {
+      await client?.end();
+      await source?.drop();
+      await m?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('fails the run when the grant is revoked after it started and before the input is read; the last good snapshot stays', async () => {
+      const csv = join(dir, 'people.csv');
+      writeFileSync(
+        csv,
+        `id,email,name,phone,ssn,country\n${PEOPLE.map((p) => Object.values(p).join(',')).join('\n')}\n`,
+      );
+      const upstream = uniqueName('people');
+      const product = `identity/${upstream}`;
+      await m.admin.api.publish(peopleBundle(upstream, csv, { default: 'deny', allow: [{ team: 'analytics' }] }));
+      expect((await m.admin.api.runProduct(product)).status).toBe('succeeded');
+      const name = uniqueName('gated');
+      const consumer = `growth/${name}`;
+      const bundle = pipelineBundle({
+        domain: 'growth',
+        name,
+        // The gate is read first (staged, not streamed): the product input is read once it returns.
+        inputs: [
+          {
+            name: 'gate',
+            source: { type: 'postgres', connection: '${GATE_URI}', query: 'SELECT 1 AS one WHERE mesh_gate()' },
+          },
+          { name: 'src', product: `${product}@1` },
+        ],
+        sql: 'SELECT s.id, s.country FROM src s CROSS JOIN gate g',
+        primaryKey: ['id'],
+        columns: [
+          { name: 'id', type: 'bigint', nullable: false, pii: 'none' },
+          { name: 'country', type: 'varchar', pii: 'none' },
+        ],
+      });
+      await m.admin.api.publish(bundle);
+      const env = { ...process.env, GATE_URI: source.url, MESH_STREAMED_EXTRACT: '0' };
+      const gina = await m.as('gina', 'consumer');
+      const { request } = await gina.api.requestAccess(gina.scope, { product, team: 'growth', purpose: 'gated' });
+      const { grant } = await m.admin.api.decideAccess(m.admin.scope, request.id, { approve: true });
+      const good = await (m.admin.api as LocalPlatform).runProduct(consumer, { env });
+      expect(good.status, good.error ?? '').toBe('succeeded');
+
+      await client.query('SELECT pg_advisory_lock($1)', [GATE_LOCK]);
+      let run: Promise<RunOutcome> | undefined;
+      try {
+        run = (m.admin.api as LocalPlatform).runProduct(consumer, { env });
+        await waitForGatedCopy(client);
+        // The run holds its lock and has read its first input: the grant goes now.
+        await m.admin.api.revokeGrant(m.admin.scope, grant!.id);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [GATE_LOCK]);
+        await run?.catch(() => undefined);
+      }
+      const outcome = (await run)!;
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toMatch(
+        new RegExp(
+          `^input src: ${consumer} \\(teams growth\\) may not read ${product}@1: grant ${grant!.id} was revoked at [^;]+; ask for a grant of ${product}@1 to team growth: mesh access request ${product}@1 --team growth`,
+        ),
+      );
+      expect(outcome.inputs.map((i) => i.name)).toEqual(['gate']);
+      expect(readCurrentPointer(m.warehouseDir, consumer, 1)?.snapshotId).toBe(good.snapshotId);
+      const runs = await m.admin.api.listRuns(consumer);
+      expect(runs.map((r) => r.status)).toEqual(['failed', 'succeeded']);
+      const [refusal] = await m.admin.api.accessLog(m.admin.scope, { product });
+      expect(refusal).toMatchObject({ user: consumer, path: 'input', allowed: false });
+    });
+  });
+}
+
+for (const backend of BACKENDS) {
+  describe(`the PostgreSQL port's own permissions, on ${backend}`, () => {
+    let m: Mode;
+    let target: { url: string; drop: () => Promise<void> };
+    let db: pg.Client;
+    let dir: string;
+
+    beforeAll(async () => {
+      m = await localMode(backend);
+      target = await createTestDatabase('mesh_access_sqlport');
+      db = new pg.Client({ connectionString: target.url });
+      await db.connect();
+      dir = mkdtempSync(join(tmpdir(), 'mesh-access-sqlport-'));
+    }, 60_000);
+    afterAll(async () => {
+      await db?.end();
+      await target?.drop();
+      await m?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** What a role may read, as the database itself answers (an error's code and message, or the rows). */
+    async function readAs(
+      role: string,
+      sqlText: string,
+    ): Promise<Array<Record<string, unknown>> | { refused: string }> {
+      await db.query('BEGIN');
+      try {
+        await db.query(`SET LOCAL ROLE ${role}`);
+        return (await db.query(sqlText)).rows;
+      } catch (error) {
+        return { refused: `${(error as { code?: string }).code}: ${(error as Error).message}` };
+      } finally {
+        await db.query('ROLLBACK');
+      }
+    }
+
+    it('a role per team: the PII-cleared read the table, the others the masked view; a grant opens the view at once and its revocation is refused by the database', async () => {
+      const csv = join(dir, 'people.csv');
+      writeFileSync(
+        csv,
+        `id,email,name,phone,ssn,country\n${PEOPLE.map((p) => Object.values(p).join(',')).join('\n')}\n`,
+      );
+      const name = uniqueName('people');
+      const table = name.replace(/-/g, '_');
+      const bundle = peopleBundle(name, csv, {
+        default: 'deny',
+        allow: [{ team: 'analytics' }],
+        pii: [{ team: 'fraud' }],
+      });
+      const product = JSON.parse(bundle.yaml) as DataProduct;
+      product.spec.outputPorts.push({
+        name: 'sql',
+        type: 'postgres',
+        connection: '${SQLPORT_URI}',
+        table: `public.${table}`,
+      });
+      const id = `identity/${name}`;
+      await m.admin.api.publish({ ...bundle, yaml: JSON.stringify(product) });
+      const platform = m.admin.api as LocalPlatform;
+      const env = { ...process.env, SQLPORT_URI: target.url };
+      process.env.SQLPORT_URI = target.url;
+      try {
+        const run = await platform.runProduct(id, { env });
+        expect(run.status, run.error ?? '').toBe('succeeded');
+
+        // Not PII-cleared: the table is refused by PostgreSQL, the view is masked as a download is.
+        const table403 = await readAs('mesh_team_analytics', `SELECT * FROM ${table}`);
+        expect(table403).toEqual({ refused: `42501: permission denied for table ${table}` });
+        const masked = (await readAs('mesh_team_analytics', `SELECT * FROM ${table}_masked ORDER BY id`)) as Array<
+          Record<string, unknown>
+        >;
+        expect(masked[0]).toEqual({
+          id: '1',
+          email: maskHash(KEY, 'ada@example.com'),
+          name: 'A***e',
+          phone: '***',
+          ssn: null,
+          country: 'UK',
+        });
+        expect(JSON.stringify(masked)).not.toMatch(CLEAR_RE);
+        // The key is neither in the view's text nor readable by a reader.
+        const { rows: defs } = await db.query<{ d: string }>(
+          'SELECT definition AS d FROM pg_views WHERE viewname = $1',
+          [`${table}_masked`],
+        );
+        expect(defs[0].d).not.toContain(KEY);
+        expect(await readAs('mesh_team_analytics', 'SELECT key FROM mesh_private.masking_key')).toMatchObject({
+          refused: expect.stringMatching(/^42501: permission denied for schema mesh_private/),
+        });
+        // PII-cleared and owning teams read the table in clear.
+        for (const role of ['mesh_team_fraud', 'mesh_team_identity_crew']) {
+          const rows = (await readAs(role, `SELECT email FROM ${table} ORDER BY id`)) as Array<{ email: string }>;
+          expect(
+            rows.map((r) => r.email),
+            role,
+          ).toEqual(PEOPLE.map((p) => p.email));
+        }
+        // A team without a grant has no role to read with, or no privilege on either.
+        expect(await readAs('mesh_team_marketing', `SELECT * FROM ${table}_masked`)).toMatchObject({
+          refused: expect.stringMatching(/^(42501|22023): /),
+        });
+
+        // Approved: the database follows at once, without a run.
+        const mark = await m.as('mark', 'consumer');
+        const olive = await m.as('olive', 'member');
+        const { request } = await mark.api.requestAccess(mark.scope, {
+          product: id,
+          team: 'marketing',
+          purpose: 'sql',
+        });
+        const { grant } = await olive.api.decideAccess(olive.scope, request.id, { approve: true });
+        expect(await readAs('mesh_team_marketing', `SELECT count(*)::int AS n FROM ${table}_masked`)).toEqual([
+          { n: 3 },
+        ]);
+        expect(await readAs('mesh_team_marketing', `SELECT * FROM ${table}`)).toMatchObject({
+          refused: expect.stringMatching(/^42501/),
+        });
+        // Revoked: the database itself refuses the role, and still does after the next publication.
+        await olive.api.revokeGrant(olive.scope, grant!.id);
+        expect(await readAs('mesh_team_marketing', `SELECT * FROM ${table}_masked`)).toEqual({
+          refused: `42501: permission denied for view ${table}_masked`,
+        });
+        expect((await platform.runProduct(id, { env })).status).toBe('succeeded');
+        expect(await readAs('mesh_team_marketing', `SELECT * FROM ${table}_masked`)).toEqual({
+          refused: `42501: permission denied for view ${table}_masked`,
+        });
+        expect(await readAs('mesh_team_analytics', `SELECT count(*)::int AS n FROM ${table}_masked`)).toEqual([
+          { n: 3 },
+        ]);
+        // Expired: the monitor's sweep announces it and the database revokes it.
+        const hana = await m.as('hana', 'consumer');
+        const short = await hana.api.requestAccess(hana.scope, {
+          product: id,
+          team: 'hr',
+          purpose: 'sql',
+          expires: '2s',
+        });
+        const { grant: brief } = await olive.api.decideAccess(olive.scope, short.request.id, { approve: true });
+        expect(await readAs('mesh_team_hr', `SELECT count(*)::int AS n FROM ${table}_masked`)).toEqual([{ n: 3 }]);
+        await new Promise((r) => setTimeout(r, Date.parse(brief!.expiresAt!) - Date.now() + 50));
+        for (const expired of await sweepExpiredGrants(m.registry)) await platform.followExpiredGrant(expired);
+        expect(await readAs('mesh_team_hr', `SELECT * FROM ${table}_masked`)).toEqual({
+          refused: `42501: permission denied for view ${table}_masked`,
+        });
+      } finally {
+        delete process.env.SQLPORT_URI;
+      }
+    });
+  });
+}
+
+const NATS_URL = process.env.MESH_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+for (const backend of BACKENDS) {
+  describe(`the stream port, on ${backend}`, () => {
+    let m: Mode;
+    let dir: string;
+    let csv: string;
+    /** The same platform with the built-in rules in force. */
+    let governed: LocalPlatform;
+    /** The product `streamed` published last. */
+    let lastId = '';
+
+    beforeAll(async () => {
+      m = await localMode(backend);
+      governed = new LocalPlatform({
+        registry: m.registry,
+        config: (m.admin.api as LocalPlatform).config,
+        governance: new PolicyEngine(),
+        maskingKey: KEY,
+      });
+      dir = mkdtempSync(join(tmpdir(), 'mesh-access-stream-'));
+      csv = join(dir, 'people.csv');
+      writeFileSync(
+        csv,
+        `id,email,name,phone,ssn,country\n${PEOPLE.map((p) => Object.values(p).join(',')).join('\n')}\n`,
+      );
+    }, 60_000);
+    afterAll(async () => {
+      await m?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Publishes and runs a people product with a stream port; returns the rows its stream carried. */
+    async function streamed(access: Access, readers?: 'pii-cleared'): Promise<Array<Record<string, unknown>>> {
+      const name = uniqueName('people');
+      const subject = `access.${name.replace(/-/g, '_')}`;
+      lastId = `identity/${name}`;
+      const bundle = peopleBundle(name, csv, access);
+      const product = JSON.parse(bundle.yaml) as DataProduct;
+      product.spec.outputPorts.push({ name: 'events', type: 'stream', subject, ...(readers ? { readers } : {}) });
+      await governed.publish({ ...bundle, yaml: JSON.stringify(product) });
+      const env = { ...process.env, MESH_NATS_URL: NATS_URL };
+      const nc = await connect({ servers: NATS_URL });
+      const stream = streamName(`identity/${name}`);
+      try {
+        const run = await governed.runProduct(`identity/${name}`, { env });
+        expect(run.status, run.error ?? '').toBe('succeeded');
+        const consumer = await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.All });
+        const rows: Array<Record<string, unknown>> = [];
+        for await (const msg of await consumer.fetch({ max_messages: 10, expires: 2_000 })) {
+          if (msg.subject.endsWith('.snapshot.published')) break;
+          rows.push(msg.json());
+        }
+        return rows.sort((a, b) => Number(a.id) - Number(b.id));
+      } finally {
+        await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+        await nc.close();
+      }
+    }
+
+    it('masks direct and sensitive columns in what it publishes, with the keyed hash of every read path', async () => {
+      const rows = await streamed({ default: 'deny', allow: [{ team: 'analytics' }], pii: [{ team: 'fraud' }] });
+      expect(rows).toHaveLength(3);
+      expect(rows[0]).toMatchObject({
+        id: '1',
+        email: maskHash(KEY, 'ada@example.com'),
+        name: 'A***e',
+        phone: '***',
+        ssn: null,
+      });
+      expect(JSON.stringify(rows)).not.toMatch(CLEAR_RE);
+    });
+
+    it('publishes in clear only when declared for PII-cleared readers, which admits only PII-cleared teams', async () => {
+      const refused = await refusal(
+        streamed({ default: 'deny', allow: [{ team: 'analytics' }], pii: [{ team: 'fraud' }] }, 'pii-cleared'),
+      );
+      const found = (refused.details as { diagnostics: Array<{ message: string; path: string }> }).diagnostics.find(
+        (d) => d.path.includes('outputPorts') && d.path.endsWith('readers'),
+      );
+      expect(found?.message).toBe(
+        'output port "events" publishes PII in clear (readers: pii-cleared), but readers without PII clearance may read the product',
+      );
+      const rows = await streamed({ default: 'deny', pii: [{ team: 'fraud' }] }, 'pii-cleared');
+      expect(rows.map((r) => r.email)).toEqual(PEOPLE.map((p) => p.email));
+      const mark = await m.as('mark', 'consumer');
+      const masked = await refusal(
+        mark.api.requestAccess(mark.scope, { product: lastId, team: 'marketing', purpose: 'x' }),
+      );
+      expect(masked.message).toBe(
+        `${lastId} publishes PII in clear on output port events (readers: pii-cleared): it admits only PII-cleared teams`,
+      );
+    });
+  });
 }
 
 describe('masking in the engine', () => {

@@ -280,7 +280,11 @@ describe.each(BACKENDS)('tenant isolation, server mode on %s', (backend) => {
         '/v1/products',
         bundle(
           'customers',
-          (p) => noFileInputs(p, { name: 'records', source: { type: 'file', path: 'customers.csv', format: 'csv' } }),
+          (p) => {
+            noFileInputs(p, { name: 'records', source: { type: 'file', path: 'customers.csv', format: 'csv' } });
+            // The sales domain's products read it as an input.
+            p.spec.access = { default: 'deny', allow: [{ domain: 'sales' }] };
+          },
           'identity',
         ),
       );

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { ConflictError } from '../../core/errors.js';
 import { createToken, hasLiveAdmin } from '../../registry/operations/identity/tokens.js';
 import { reindexRegistry } from '../../registry/operations/products/search-index.js';
+import { backfillStandingGrants } from '../../registry/operations/access/backfill-standing-grants.js';
+import { writeTransaction } from '../../registry/registry.js';
 import type { CliContext } from '../cli-context.js';
 
 export function registerAdminCommands(program: Command, ctx: CliContext): void {
@@ -33,13 +35,17 @@ export function registerAdminCommands(program: Command, ctx: CliContext): void {
   admin
     .command('reindex')
     .description(
-      'rebuild the catalog search index from the published versions, on the registry of this machine ($MESH_HOME or MESH_DATABASE_URL)',
+      'rebuild the catalog search index from the published versions, and the standing grants of majors that have none, on the registry of this machine ($MESH_HOME or MESH_DATABASE_URL)',
     )
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       const out = ctx.output(opts);
-      const rebuilt = await reindexRegistry(await ctx.local().registry());
-      if (opts.json) return out.data(rebuilt);
+      const registry = await ctx.local().registry();
+      const rebuilt = await reindexRegistry(registry);
+      // Majors without standing grants get those of their latest version's spec.access.
+      const standing = await writeTransaction(registry, (tx) => backfillStandingGrants(tx, 'mesh admin reindex'));
+      if (opts.json) return out.data({ ...rebuilt, standingGrantMajors: standing.majors });
       out.line(`search index rebuilt: ${rebuilt.products} product(s) in ${(rebuilt.ms / 1000).toFixed(1)} s`);
+      if (standing.majors > 0) out.line(`standing grants written for ${standing.majors} major(s) that had none`);
     });
 }

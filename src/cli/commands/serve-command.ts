@@ -37,6 +37,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
                 env: ctx.env,
                 executor: platformRunExecutor(platform, ctx.env),
                 concurrency,
+                onGrantExpired: (grant) => platform.followExpiredGrant(grant),
               })
           : undefined,
       });

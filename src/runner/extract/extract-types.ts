@@ -3,6 +3,7 @@ import type { Engine } from '../../engine/duckdb-engine.js';
 import type { InputSpec } from '../../descriptor/data-product-schema.js';
 import type { CurrentSnapshot } from '../../ports/warehouse.js';
 import type { RunTenancy } from '../run-tenancy.js';
+import type { InputReadGate, InputReadRequest } from '../input-read-gate.js';
 
 export interface ExtractContext {
   readonly engine: Engine;
@@ -23,6 +24,11 @@ export interface ExtractContext {
   readonly lastRun?: string | number;
   /** What the run may reach (data roots for file inputs); absent: local mode, nothing configured. */
   readonly tenancy?: RunTenancy;
+  /** Product inputs are read through it (the access decision, masking, the audit); absent: none can be read. */
+  readonly inputGate?: InputReadGate;
+  /** The product whose run this is, as the reader of its product inputs. */
+  readonly consumer?: InputReadRequest['consumer'];
+  readonly dryRun?: boolean;
   /** Progress: rows extracted so far. */
   readonly onRows?: (rows: number) => void;
 }
@@ -34,4 +40,6 @@ export interface Extracted {
   readonly watermark?: string | number | null;
   /** For product inputs: the snapshot read, so lineage can name exactly which data a run consumed. */
   readonly snapshotId?: string;
+  /** For product inputs: the columns the run read masked (the consumer is not PII-cleared). */
+  readonly maskedColumns?: readonly string[];
 }

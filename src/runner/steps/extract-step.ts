@@ -30,6 +30,9 @@ export async function extractStep(ctx: RunContext, sql: string): Promise<void> {
     resolveSnapshot: ctx.resolveSnapshot,
     lastRun: isIncremental(input) ? ctx.lastRuns.get(input.name) : undefined,
     tenancy: ctx.tenancy,
+    inputGate: ctx.inputGate,
+    consumer: { product: ctx.def.productId, domain: product.metadata.domain, major: ctx.def.major },
+    dryRun: ctx.dryRun,
     // A streamed input's rows arrive while the transform runs.
     onRows: (rows) =>
       ctx.observer.onProgress?.({ step: input === streamInput ? 'transform' : 'extract', input: input.name, rows }),

@@ -119,6 +119,9 @@ async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepa
     // The platform's own engine: publishing reads the warehouse, which the sandboxed one cannot.
     engine: await platformEngine(ctx),
     env: ctx.env,
+    access: ctx.product.spec.outputPorts.some((p) => p.type !== 'parquet')
+      ? await ctx.portAccess?.(def.productId, def.major)
+      : undefined,
   };
   const parquetSpec = ctx.product.spec.outputPorts.find((p) => p.type === 'parquet');
   const recorded = await recordedSnapshotIds(ctx.registry!, def.productId);

@@ -22,6 +22,8 @@ export interface FreshnessMonitorOptions {
   readonly intervalMs?: number;
   readonly now?: () => Date;
   readonly log?: LogSink;
+  /** Called for each grant this tick announced as expired (the SQL ports revoke it in the database). */
+  readonly onGrantExpired?: (grantId: string) => Promise<void>;
 }
 
 export interface MonitorTickResult {
@@ -105,8 +107,14 @@ export class FreshnessMonitor implements BackgroundService {
     const retired = await retireExpiredVersions(registry, now, MONITOR_ACTOR);
     for (const r of retired) this.options.log?.({ msg: 'version retired', product: r.product, version: r.version });
     // Expired grants already stop working at read time; this announces them (access.expired, once each).
-    for (const grant of await sweepExpiredGrants(registry, now.toISOString()))
+    for (const grant of await sweepExpiredGrants(registry, now.toISOString())) {
       this.options.log?.({ msg: 'grant expired', grant });
+      await this.options
+        .onGrantExpired?.(grant)
+        .catch((error: unknown) =>
+          this.options.log?.({ msg: 'grant expired, SQL ports not updated', grant, error: String(error) }),
+        );
+    }
     const lastGood = await lastGoodPublications(registry);
     const opened: string[] = [];
     const resolved: string[] = [];

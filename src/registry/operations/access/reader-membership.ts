@@ -27,3 +27,9 @@ export async function readerMembership(
   for (const r of rows) if (r.domain) domains.add(r.domain);
   return { teams: [...names].sort(), domains: [...domains].sort() };
 }
+
+/** The teams of a domain: who reads when a product of that domain reads another (its inputs). */
+export async function domainTeams(db: RegistryTx, domain: string): Promise<string[]> {
+  const rows = await db.selectFrom('team_domains').select('team').where('domain', '=', domain).execute();
+  return [...new Set(rows.map((r) => r.team))].sort();
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DataProduct } from '../../../descriptor/data-product-schema.js';
-import { nowIso, type RegistryTx } from '../../registry.js';
+import type { RegistryTx } from '../../registry-handle.js';
 import type { GranteeKind } from './access-records.js';
 
 /**
@@ -34,7 +34,8 @@ export async function syncStandingGrants(
   for (const rule of access?.allow ?? []) add(rule, false);
   for (const rule of access?.pii ?? []) add(rule, true);
   if (wanted.size === 0) return;
-  const now = nowIso();
+  // Not registry.ts's nowIso: migration 012 runs this, and registry.ts imports the migrations.
+  const now = new Date().toISOString();
   await tx
     .insertInto('grants')
     .values(
