@@ -57,6 +57,9 @@ import type { AccessScope } from '../access/principal.js';
 import { syncStandingGrants } from '../registry/operations/access/sync-standing-grants.js';
 import { checkInputProducts } from './input-product-check.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
+import { lineageGraph } from '../lineage/lineage-graph.js';
+import type { LineageOptions } from '../lineage/lineage-graph-types.js';
+import { recordRunOnGraph, runSourceDatasets, writeLatestLineage } from '../lineage/lineage-store.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -364,6 +367,7 @@ export class LocalPlatform implements MeshApi {
         });
         await inheritMajorStatus(tx, { productId: created.product, version: created.version });
         await this.#syncStandingGrants(tx, created.product, major, checked.product!);
+        await writeLatestLineage(tx, created, checked.product!);
       },
     );
     return { ...published, diagnostics: result.diagnostics };
@@ -435,17 +439,22 @@ export class LocalPlatform implements MeshApi {
     const registry = await this.registry();
     const target = await resolveRunTarget(registry, id, { major: parsed.major });
     // Every run of a published product emits OpenLineage events when an endpoint or file is configured.
-    const emit = lineageEmitterFromEnv(options.env ?? process.env);
+    const env = options.env ?? process.env;
+    const emit = lineageEmitterFromEnv(env);
+    // Source inputs named the OpenLineage way (host:port, database.schema.table), resolved for this run.
+    const sources = runSourceDatasets(this.config, target.version.descriptor, env, options.baseDir ?? process.cwd());
     const lineage = emit
-      ? lineageObserver(emit, target.version.descriptor, target.version.transformSql, options.observer)
+      ? lineageObserver(emit, target.version.descriptor, target.version.transformSql, options.observer, sources)
       : undefined;
     try {
-      return await runPublishedProduct(registry, this.config, id, {
+      const outcome = await runPublishedProduct(registry, this.config, id, {
         ...options,
         target,
         observer: lineage ?? options.observer,
         trigger: options.trigger ?? 'manual',
       });
+      await recordRunOnGraph(registry, outcome, sources);
+      return outcome;
     } finally {
       await lineage?.flush();
     }
@@ -540,6 +549,10 @@ export class LocalPlatform implements MeshApi {
       hashKey: this.maskingKey,
       requireHashKey: this.requireMaskingKey,
     });
+  }
+
+  async lineage(ref: string, options: LineageOptions = {}) {
+    return lineageGraph(await this.registry(), ref, options);
   }
 
   private async existingProductId(registry: Registry, ref: string): Promise<string> {

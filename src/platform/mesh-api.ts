@@ -28,6 +28,7 @@ import type {
   GrantRecord,
 } from '../access/access-api.js';
 import type { CheckResultView } from '../access/check-samples.js';
+import type { LineageGraph, LineageOptions } from '../lineage/lineage-graph-types.js';
 import type { AccessScope } from '../access/principal.js';
 
 export interface CheckResult {
@@ -118,6 +119,13 @@ export interface MeshApi {
   accessLog(scope: AccessScope, options?: AccessLogOptions): Promise<AccessLogRecord[]>;
   /** The current snapshot of a product's major as the scope may read it (refused: NotAllowedError), streamed. */
   exportData(scope: AccessScope, ref: string, options: { format: DataFormat }): Promise<DataExport>;
+
+  /**
+   * The lineage graph around a product (`domain/name`): its sources and upstream products,
+   * its consuming products and the teams holding grants, with each product's status, paged.
+   * Catalog metadata: visible to every signed-in role.
+   */
+  lineage(ref: string, options?: LineageOptions): Promise<LineageGraph>;
   close(): Promise<void>;
 }
 
@@ -209,4 +217,4 @@ export interface RunProductRequest {
   readonly observer?: RunObserver;
 }
 
-export type { AccessScope, CheckResultView, DataExport, DataProduct, RunOutcome };
+export type { AccessScope, CheckResultView, DataExport, DataProduct, LineageGraph, LineageOptions, RunOutcome };

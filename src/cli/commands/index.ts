@@ -8,6 +8,7 @@ import { registerExportDataCommand } from './export-data-command.js';
 import { registerPolicyCommands } from './policy-command.js';
 import { registerVersionsCommands } from './versions-command.js';
 import { registerInitCommand } from './init-command.js';
+import { registerLineageCommand } from './lineage-command.js';
 import { registerIncidentCommands } from './incident-command.js';
 import { registerPublishCommand } from './publish-command.js';
 import { registerRunCommand } from './run-command.js';
@@ -43,4 +44,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerAccessCommands(program, ctx);
   registerExportDataCommand(program, ctx);
   registerStandardsCommands(program, ctx);
+  registerLineageCommand(program, ctx);
 }

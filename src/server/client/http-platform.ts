@@ -52,6 +52,7 @@ import type {
 } from '../../access/access-api.js';
 import type { CheckResultView } from '../../access/check-samples.js';
 import type { AccessScope } from '../../access/principal.js';
+import type { LineageGraph, LineageOptions } from '../../lineage/lineage-graph-types.js';
 
 export interface HttpPlatformOptions {
   readonly baseUrl: string;
@@ -239,6 +240,19 @@ export class HttpPlatform implements MeshApi, ServerApi {
       contentType: h('content-type'),
       body: response.body,
     };
+  }
+
+  lineage(ref: string, options: LineageOptions = {}): Promise<LineageGraph> {
+    return this.#request('GET', '/v1/lineage', {
+      query: {
+        product: ref,
+        direction: options.direction,
+        depth: options.depth,
+        columns: options.columns ? 'true' : undefined,
+        limit: options.limit,
+        cursor: options.cursor,
+      },
+    });
   }
 
   listPolicies(options: { product?: string; domain?: string } = {}): Promise<PolicyListing> {
