@@ -180,7 +180,7 @@ async function describeNodes(registry: Registry, page: readonly Walked[]): Promi
       ...(contact ? { version: contact.version, owner: contact.owner, oncall: contact.oncall } : {}),
       ...(row?.namespace ? { namespace: row.namespace } : {}),
       ...(row?.name ? { name: row.name } : {}),
-      ...(product && contact ? { status: nodeStatus(row, now) } : {}),
+      ...((product && contact) || row?.kind === 'job' ? { status: nodeStatus(row, now) } : {}),
     };
   });
 }

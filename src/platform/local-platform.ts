@@ -59,6 +59,7 @@ import { checkInputProducts } from './input-product-check.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
 import { lineageGraph } from '../lineage/lineage-graph.js';
 import type { LineageOptions } from '../lineage/lineage-graph-types.js';
+import { ingestLineageEvents } from '../lineage/openlineage-ingest.js';
 import { recordRunOnGraph, runSourceDatasets, writeLatestLineage } from '../lineage/lineage-store.js';
 
 export interface LocalPlatformOptions {
@@ -553,6 +554,10 @@ export class LocalPlatform implements MeshApi {
 
   async lineage(ref: string, options: LineageOptions = {}) {
     return lineageGraph(await this.registry(), ref, options);
+  }
+
+  async ingestLineageEvents(body: unknown) {
+    return ingestLineageEvents(await this.registry(), body);
   }
 
   private async existingProductId(registry: Registry, ref: string): Promise<string> {

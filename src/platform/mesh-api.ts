@@ -29,6 +29,7 @@ import type {
 } from '../access/access-api.js';
 import type { CheckResultView } from '../access/check-samples.js';
 import type { LineageGraph, LineageOptions } from '../lineage/lineage-graph-types.js';
+import type { LineageIngestOutcome } from '../lineage/openlineage-ingest.js';
 import type { AccessScope } from '../access/principal.js';
 
 export interface CheckResult {
@@ -126,6 +127,12 @@ export interface MeshApi {
    * Catalog metadata: visible to every signed-in role.
    */
   lineage(ref: string, options?: LineageOptions): Promise<LineageGraph>;
+  /**
+   * OpenLineage RunEvents from other tools (one, or an array of up to 1,000), validated against
+   * the OpenLineage schema (InputError with the reason), joined to products by dataset
+   * namespace/name in the graph.
+   */
+  ingestLineageEvents(body: unknown): Promise<LineageIngestOutcome>;
   close(): Promise<void>;
 }
 

@@ -23,6 +23,7 @@ import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataForma
 import type { CheckResultView } from '../access/check-samples.js';
 import type { AccessScope } from '../access/principal.js';
 import type { LineageGraph, LineageOptions } from '../lineage/lineage-graph-types.js';
+import type { LineageIngestOutcome } from '../lineage/openlineage-ingest.js';
 import type { StandardName } from '../standards/standard-schema.js';
 import type {
   AppliedPolicySetOutcome,
@@ -292,6 +293,9 @@ export class CachedCatalog implements MeshApi {
   }
   lineage(ref: string, options?: LineageOptions): Promise<LineageGraph> {
     return this.inner.lineage(ref, options);
+  }
+  ingestLineageEvents(body: unknown): Promise<LineageIngestOutcome> {
+    return this.inner.ingestLineageEvents(body);
   }
   dryRun(bundle: DescriptorBundle, options?: RunProductRequest & { baseDir?: string }): Promise<RunOutcome> {
     return this.inner.dryRun(bundle, options);

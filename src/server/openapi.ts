@@ -686,6 +686,21 @@ export function openApiDocument(): Json {
           errors: [400, 404],
         }),
       },
+      '/v1/lineage/events': {
+        post: op(
+          'OpenLineage RunEvents from other tools (one, or an array of up to 1,000), into the lineage graph',
+          'ingestLineageEvents',
+          {
+            okStatus: 201,
+            ok: obj({ accepted: { type: 'integer' } }),
+            body: {
+              description:
+                'an OpenLineage RunEvent (https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent) or an array of them',
+            },
+            errors: [400, 403, 413],
+          },
+        ),
+      },
       '/v1/policies': {
         get: op(
           "the rules in force (global, a domain's, or one product's) and the policy sets they come from",

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { InputError } from '../../core/errors.js';
 import type { LineageDirection } from '../../lineage/lineage-graph-types.js';
 import { renderColumns, renderDot, renderMermaid, renderText } from '../../lineage/lineage-render.js';
 import type { CliContext } from '../cli-context.js';
@@ -23,8 +22,8 @@ export function registerLineageCommand(program: Command, ctx: CliContext): void 
       "a product's lineage graph: its sources and upstream products, the products and teams reading it, each product's status",
     )
     .argument('<product>', 'domain/name')
-    .option('--upstream', 'only what the product reads from')
-    .option('--downstream', 'only what reads the product')
+    .addOption(new Option('--upstream', 'only what the product reads from').conflicts('downstream'))
+    .addOption(new Option('--downstream', 'only what reads the product'))
     .option('--depth <n>', 'hops from the product', wholeNumber(1, 10), 3)
     .option('--columns', 'the column lineage of each product shown')
     .addOption(
@@ -35,8 +34,6 @@ export function registerLineageCommand(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output (same as --format json)')
     .action(async (ref: string, opts: LineageFlags) => {
       const out = ctx.output(opts);
-      if (opts.upstream && opts.downstream)
-        throw new InputError('give --upstream or --downstream, not both (neither shows both sides)');
       const direction: LineageDirection = opts.upstream ? 'upstream' : opts.downstream ? 'downstream' : 'both';
       const graph = await ctx.platform().lineage(ref, {
         direction,

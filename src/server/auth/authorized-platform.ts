@@ -82,6 +82,11 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   lineage(ref: string, options?: LineageOptions) {
     return this.mesh.lineage(ref, options);
   }
+  /** Other tools' lineage events: writers (admins and members, e.g. a scheduler's token). */
+  async ingestLineageEvents(body: unknown) {
+    this.#require(['admin', 'member'], 'send lineage events');
+    return this.mesh.ingestLineageEvents(body);
+  }
   listRuns(ref: string, options?: { limit?: number }) {
     return this.mesh.listRuns(ref, options);
   }

@@ -53,6 +53,7 @@ import type {
 import type { CheckResultView } from '../../access/check-samples.js';
 import type { AccessScope } from '../../access/principal.js';
 import type { LineageGraph, LineageOptions } from '../../lineage/lineage-graph-types.js';
+import type { LineageIngestOutcome } from '../../lineage/openlineage-ingest.js';
 
 export interface HttpPlatformOptions {
   readonly baseUrl: string;
@@ -253,6 +254,10 @@ export class HttpPlatform implements MeshApi, ServerApi {
         cursor: options.cursor,
       },
     });
+  }
+
+  ingestLineageEvents(body: unknown): Promise<LineageIngestOutcome> {
+    return this.#request('POST', '/v1/lineage/events', { body });
   }
 
   listPolicies(options: { product?: string; domain?: string } = {}): Promise<PolicyListing> {

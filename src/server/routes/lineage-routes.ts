@@ -5,6 +5,16 @@ import type { AppEnv } from '../app-env.js';
 import { intQuery } from './read-body.js';
 
 export function lineageRoutes(app: Hono<AppEnv>): void {
+  // A RunEvent as Marquez accepts it (POST /api/v1/lineage), or an array of them.
+  app.post('/v1/lineage/events', async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw new InputError('the request body is not valid JSON');
+    }
+    return c.json(await c.var.api.ingestLineageEvents(body), 201);
+  });
   // ?product=domain/name&direction=&depth=&columns=true&limit=&cursor=
   app.get('/v1/lineage', async (c) => {
     const product = c.req.query('product');

@@ -43,14 +43,29 @@ export async function ensureNodes(tx: RegistryTx, nodes: readonly NewLineageNode
   }
 }
 
-export async function insertEdges(
+export function insertEdges(
   tx: RegistryTx,
   owner: string,
   origin: 'publish' | 'run' | 'event',
   edges: readonly NewLineageEdge[],
 ): Promise<void> {
+  return insertOwnedEdges(
+    tx,
+    origin,
+    edges.map((e) => ({ ...e, owner })),
+  );
+}
+
+/** Edges of several owners in batched inserts. */
+export async function insertOwnedEdges(
+  tx: RegistryTx,
+  origin: 'publish' | 'run' | 'event',
+  edges: ReadonlyArray<NewLineageEdge & { readonly owner: string }>,
+): Promise<void> {
   const now = new Date().toISOString();
-  const unique = [...new Map(edges.map((e) => [`${e.from}\u0000${e.to}\u0000${e.inputName ?? ''}`, e])).values()];
+  const unique = [
+    ...new Map(edges.map((e) => [`${e.owner}\u0000${e.from}\u0000${e.to}\u0000${e.inputName ?? ''}`, e])).values(),
+  ];
   for (let i = 0; i < unique.length; i += CHUNK) {
     await tx
       .insertInto('lineage_edges')
@@ -58,7 +73,7 @@ export async function insertEdges(
         unique.slice(i, i + CHUNK).map((e) => ({
           from_id: e.from,
           to_id: e.to,
-          owner,
+          owner: e.owner,
           origin,
           input_name: e.inputName ?? '',
           updated_at: now,
