@@ -60,6 +60,7 @@ import type { YamlSource } from '../descriptor/yaml-source.js';
 import { lineageGraph } from '../lineage/lineage-graph.js';
 import type { LineageOptions } from '../lineage/lineage-graph-types.js';
 import { ingestLineageEvents } from '../lineage/openlineage-ingest.js';
+import { changeImpact } from '../lineage/change-impact.js';
 import { recordRunOnGraph, runSourceDatasets, writeLatestLineage } from '../lineage/lineage-store.js';
 
 export interface LocalPlatformOptions {
@@ -327,6 +328,9 @@ export class LocalPlatform implements MeshApi {
       suggested: result.suggested ?? null,
       newMajor: result.newMajor,
       diagnostics: result.diagnostics,
+      ...(result.changes.some((c) => c.breaking) && result.base
+        ? { impact: await changeImpact(await this.registry(), id, Number(result.base.version.split('.')[0])) }
+        : {}),
     };
   }
 
@@ -341,7 +345,8 @@ export class LocalPlatform implements MeshApi {
     const checked = checkBundle(bundle);
     const result = await this.checkLoaded(checked);
     if (!checked.product || hasErrors(result.diagnostics)) {
-      throw publishRefusal(bundle.file, result.product, result.diagnostics);
+      const refusal = publishRefusal(bundle.file, result.product, result.diagnostics);
+      throw await this.#withImpact(refusal, result);
     }
     const registry = await this.registry();
     // A new major deprecates the older ones and tells their consumers; a fix published into an
@@ -372,6 +377,15 @@ export class LocalPlatform implements MeshApi {
       },
     );
     return { ...published, diagnostics: result.diagnostics };
+  }
+
+  /** A publication refused for a breaking change names who it would break (in the error's details). */
+  async #withImpact<E extends { details?: unknown }>(refusal: E, result: CheckResult): Promise<E> {
+    const breaking = result.diagnostics.some((d) => d.code === 'breaking-change' && d.severity === 'error');
+    if (!breaking || !result.product || !refusal.details || typeof refusal.details !== 'object') return refusal;
+    const major = Number(result.product.version.split('.')[0]);
+    Object.assign(refusal.details, { impact: await changeImpact(await this.registry(), result.product.id, major) });
+    return refusal;
   }
 
   async listProducts(options: { domain?: string } = {}) {

@@ -30,6 +30,7 @@ import type {
 import type { CheckResultView } from '../access/check-samples.js';
 import type { LineageGraph, LineageOptions } from '../lineage/lineage-graph-types.js';
 import type { LineageIngestOutcome } from '../lineage/openlineage-ingest.js';
+import type { ChangeImpact } from '../lineage/change-impact.js';
 import type { AccessScope } from '../access/principal.js';
 
 export interface CheckResult {
@@ -216,6 +217,8 @@ export interface DiffResult {
   readonly suggested: string | null;
   readonly newMajor: boolean;
   readonly diagnostics: Diagnostic[];
+  /** With a breaking change: the consuming products and grant-holding teams of the major compared with. */
+  readonly impact?: ChangeImpact;
 }
 
 export interface RunProductRequest {
