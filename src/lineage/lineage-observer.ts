@@ -9,6 +9,7 @@ import type { RunOutcome } from '../runner/run-outcome.js';
 import type { DataProduct } from '../descriptor/data-product-schema.js';
 import type { LineageEmitter } from './lineage-emitter.js';
 import { columnLineage, type ColumnLineage, type InputColumn } from './column-lineage.js';
+import type { ResolvedSource, SourceDataset } from './source-datasets.js';
 import {
   buildRunEvent,
   type LineageColumns,
@@ -52,25 +53,46 @@ function inputDataset(i: InputSpecOf): { namespace?: string; name: string } {
       };
 }
 
+/**
+ * The event's inputs with source inputs named as the run resolved them (one dataset per table
+ * read); an input the run could not resolve keeps its declared form (a `${VAR}` reference).
+ */
+export function resolvedInputs(descriptor: DataProduct, sources: readonly ResolvedSource[] = []) {
+  const resolved = new Map(sources.map((s) => [s.input, s.datasets]));
+  return descriptor.spec.inputs.flatMap((i): Array<{ namespace?: string; name: string }> => {
+    const datasets = resolved.get(i.name);
+    return datasets?.length ? datasets : [inputDataset(i)];
+  });
+}
+
 /** Column lineage as the OpenLineage facet body, input datasets named as the event's inputs. */
-export function columnLineageFacet(descriptor: DataProduct, lineage: ColumnLineage): LineageColumns {
-  const datasets = new Map(descriptor.spec.inputs.map((i) => [i.name.toLowerCase(), inputDataset(i)]));
-  const field = (ref: InputColumn, type: 'DIRECT' | 'INDIRECT', subtype: string): LineageInputField => {
-    const ds = datasets.get(ref.input) ?? { name: ref.input };
-    return {
+export function columnLineageFacet(
+  descriptor: DataProduct,
+  lineage: ColumnLineage,
+  sources: readonly ResolvedSource[] = [],
+): LineageColumns {
+  const resolved = new Map(sources.map((s) => [s.input, s.datasets]));
+  // A source input is the tables its query read: a column of it comes from one of them (the
+  // source query is not followed column by column), so each is named.
+  const named = (i: InputSpecOf): Array<{ namespace?: string; name: string }> => {
+    const tables: SourceDataset[] | undefined = resolved.get(i.name);
+    return tables?.length ? tables : [inputDataset(i)];
+  };
+  const datasets = new Map(descriptor.spec.inputs.map((i) => [i.name.toLowerCase(), named(i)]));
+  const field = (ref: InputColumn, type: 'DIRECT' | 'INDIRECT', subtype: string): LineageInputField[] =>
+    (datasets.get(ref.input) ?? [{ name: ref.input }]).map((ds) => ({
       namespace: ds.namespace ?? 'meshwork',
       name: ds.name,
       field: ref.column,
       transformations: [{ type, subtype }],
-    };
-  };
+    }));
   const fields: Record<string, LineageColumns['fields'][string]> = {};
   for (const c of lineage.columns)
     fields[c.column] =
       c.kind === 'unknown'
         ? { inputFields: [], transformationDescription: `unknown: ${c.reason ?? 'not followed'}` }
-        : { inputFields: c.inputs.map((r) => field(r, 'DIRECT', c.kind.toUpperCase())) };
-  return { fields, dataset: lineage.dataset.map((d) => field(d, 'INDIRECT', d.kind.toUpperCase())) };
+        : { inputFields: c.inputs.flatMap((r) => field(r, 'DIRECT', c.kind.toUpperCase())) };
+  return { fields, dataset: lineage.dataset.flatMap((d) => field(d, 'INDIRECT', d.kind.toUpperCase())) };
 }
 
 export function lineageObserver(
@@ -78,23 +100,36 @@ export function lineageObserver(
   descriptor: DataProduct,
   transformSql: string | null | undefined,
   next: RunObserver = {},
+  sources: Promise<readonly ResolvedSource[]> = Promise.resolve([]),
 ): LineageObserver {
   const base = lineageRunData(descriptor, transformSql);
+  const resolved = sources.catch(() => [] as readonly ResolvedSource[]);
   // Parsed once per run, off the run's path: events wait for it, the pipeline does not.
   const columns: Promise<LineageColumns | undefined> = transformSql
-    ? columnLineage(
-        transformSql,
-        descriptor.spec.inputs.map((i) => i.name),
-        descriptor.spec.schema.columns.map((c) => c.name),
-      )
-        .then((lineage) => columnLineageFacet(descriptor, lineage))
+    ? Promise.all([
+        columnLineage(
+          transformSql,
+          descriptor.spec.inputs.map((i) => i.name),
+          descriptor.spec.schema.columns.map((c) => c.name),
+        ),
+        resolved,
+      ])
+        .then(([lineage, named]) => columnLineageFacet(descriptor, lineage, named))
         .catch(() => undefined)
     : Promise.resolve(undefined);
   const pending: Array<Promise<void>> = [];
   const send = (data: LineageRunData) =>
     pending.push(
-      columns
-        .then((columnLineage) => emit(buildRunEvent({ ...data, ...(columnLineage ? { columnLineage } : {}) })))
+      Promise.all([columns, resolved])
+        .then(([columnLineage, named]) =>
+          emit(
+            buildRunEvent({
+              ...data,
+              inputs: resolvedInputs(descriptor, named),
+              ...(columnLineage ? { columnLineage } : {}),
+            }),
+          ),
+        )
         .catch(() => undefined),
     );
   const finish = (outcome: RunOutcome) =>

@@ -60,6 +60,11 @@ import { syncStandingGrants } from '../registry/operations/access/sync-standing-
 import { getGrant } from '../registry/operations/access/revoke-grant.js';
 import { checkInputProducts } from './input-product-check.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
+import { lineageGraph } from '../lineage/lineage-graph.js';
+import type { LineageOptions } from '../lineage/lineage-graph-types.js';
+import { ingestLineageEvents } from '../lineage/openlineage-ingest.js';
+import { changeImpact } from '../lineage/change-impact.js';
+import { recordRunOnGraph, runSourceDatasets, writeLatestLineage } from '../lineage/lineage-store.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -326,6 +331,9 @@ export class LocalPlatform implements MeshApi {
       suggested: result.suggested ?? null,
       newMajor: result.newMajor,
       diagnostics: result.diagnostics,
+      ...(result.changes.some((c) => c.breaking) && result.base
+        ? { impact: await changeImpact(await this.registry(), id, Number(result.base.version.split('.')[0])) }
+        : {}),
     };
   }
 
@@ -340,7 +348,8 @@ export class LocalPlatform implements MeshApi {
     const checked = checkBundle(bundle);
     const result = await this.checkLoaded(checked);
     if (!checked.product || hasErrors(result.diagnostics)) {
-      throw publishRefusal(bundle.file, result.product, result.diagnostics);
+      const refusal = publishRefusal(bundle.file, result.product, result.diagnostics);
+      throw await this.#withImpact(refusal, result);
     }
     const registry = await this.registry();
     // A new major deprecates the older ones and tells their consumers; a fix published into an
@@ -367,9 +376,19 @@ export class LocalPlatform implements MeshApi {
         });
         await inheritMajorStatus(tx, { productId: created.product, version: created.version });
         await this.#syncStandingGrants(tx, created.product, major, checked.product!);
+        await writeLatestLineage(tx, created, checked.product!);
       },
     );
     return { ...published, diagnostics: result.diagnostics };
+  }
+
+  /** A publication refused for a breaking change names who it would break (in the error's details). */
+  async #withImpact<E extends { details?: unknown }>(refusal: E, result: CheckResult): Promise<E> {
+    const breaking = result.diagnostics.some((d) => d.code === 'breaking-change' && d.severity === 'error');
+    if (!breaking || !result.product || !refusal.details || typeof refusal.details !== 'object') return refusal;
+    const major = Number(result.product.version.split('.')[0]);
+    Object.assign(refusal.details, { impact: await changeImpact(await this.registry(), result.product.id, major) });
+    return refusal;
   }
 
   async listProducts(options: { domain?: string } = {}) {
@@ -438,12 +457,15 @@ export class LocalPlatform implements MeshApi {
     const registry = await this.registry();
     const target = await resolveRunTarget(registry, id, { major: parsed.major });
     // Every run of a published product emits OpenLineage events when an endpoint or file is configured.
-    const emit = lineageEmitterFromEnv(options.env ?? process.env);
+    const env = options.env ?? process.env;
+    const emit = lineageEmitterFromEnv(env);
+    // Source inputs named the OpenLineage way (host:port, database.schema.table), resolved for this run.
+    const sources = runSourceDatasets(this.config, target.version.descriptor, env, options.baseDir ?? process.cwd());
     const lineage = emit
-      ? lineageObserver(emit, target.version.descriptor, target.version.transformSql, options.observer)
+      ? lineageObserver(emit, target.version.descriptor, target.version.transformSql, options.observer, sources)
       : undefined;
     try {
-      return await runPublishedProduct(registry, this.config, id, {
+      const outcome = await runPublishedProduct(registry, this.config, id, {
         ...options,
         target,
         observer: lineage ?? options.observer,
@@ -451,6 +473,8 @@ export class LocalPlatform implements MeshApi {
         inputGate: productInputGate(registry, { hashKey: this.maskingKey }),
         portAccess: portAccessFor(registry, this.maskingKey),
       });
+      await recordRunOnGraph(registry, outcome, sources);
+      return outcome;
     } finally {
       await lineage?.flush();
     }
@@ -573,6 +597,14 @@ export class LocalPlatform implements MeshApi {
       hashKey: this.maskingKey,
       requireHashKey: this.requireMaskingKey,
     });
+  }
+
+  async lineage(ref: string, options: LineageOptions = {}) {
+    return lineageGraph(await this.registry(), ref, options);
+  }
+
+  async ingestLineageEvents(body: unknown) {
+    return ingestLineageEvents(await this.registry(), body);
   }
 
   private async existingProductId(registry: Registry, ref: string): Promise<string> {

@@ -28,6 +28,9 @@ import type {
   GrantRecord,
 } from '../access/access-api.js';
 import type { CheckResultView } from '../access/check-samples.js';
+import type { LineageGraph, LineageOptions } from '../lineage/lineage-graph-types.js';
+import type { LineageIngestOutcome } from '../lineage/openlineage-ingest.js';
+import type { ChangeImpact } from '../lineage/change-impact.js';
 import type { AccessScope } from '../access/principal.js';
 
 export interface CheckResult {
@@ -118,6 +121,19 @@ export interface MeshApi {
   accessLog(scope: AccessScope, options?: AccessLogOptions): Promise<AccessLogRecord[]>;
   /** The current snapshot of a product's major as the scope may read it (refused: NotAllowedError), streamed. */
   exportData(scope: AccessScope, ref: string, options: { format: DataFormat }): Promise<DataExport>;
+
+  /**
+   * The lineage graph around a product (`domain/name`): its sources and upstream products,
+   * its consuming products and the teams holding grants, with each product's status, paged.
+   * Catalog metadata: visible to every signed-in role.
+   */
+  lineage(ref: string, options?: LineageOptions): Promise<LineageGraph>;
+  /**
+   * OpenLineage RunEvents from other tools (one, or an array of up to 1,000), validated against
+   * the OpenLineage schema (InputError with the reason), joined to products by dataset
+   * namespace/name in the graph.
+   */
+  ingestLineageEvents(body: unknown): Promise<LineageIngestOutcome>;
   close(): Promise<void>;
 }
 
@@ -201,6 +217,8 @@ export interface DiffResult {
   readonly suggested: string | null;
   readonly newMajor: boolean;
   readonly diagnostics: Diagnostic[];
+  /** With a breaking change: the consuming products and grant-holding teams of the major compared with. */
+  readonly impact?: ChangeImpact;
 }
 
 export interface RunProductRequest {
@@ -209,4 +227,4 @@ export interface RunProductRequest {
   readonly observer?: RunObserver;
 }
 
-export type { AccessScope, CheckResultView, DataExport, DataProduct, RunOutcome };
+export type { AccessScope, CheckResultView, DataExport, DataProduct, LineageGraph, LineageOptions, RunOutcome };

@@ -299,6 +299,35 @@ export interface AccessLogTable {
   duration_ms: number | null;
 }
 
+/** A node of the lineage graph (migration 010): a product, a source, a dataset or an external job. */
+export interface LineageNodeTable {
+  /** product:<domain/name> | source:<product>/<input> | dataset:<namespace>/<name> | job:<namespace>/<name> */
+  id: string;
+  kind: string; // product | source | dataset | job
+  label: string;
+  namespace: string | null;
+  name: string | null;
+  /** 1 when only OpenLineage events from other tools name it. */
+  external: number;
+  freshness_target: string | null;
+  last_run_id: string | null;
+  last_run_status: string | null;
+  last_run_at: string | null;
+  last_good_at: string | null;
+  failing_checks: Generated<number>;
+  updated_at: string;
+}
+
+/** Data flows from `from_id` to `to_id`; `owner` wrote it (at publish, run or from an event). */
+export interface LineageEdgeTable {
+  from_id: string;
+  to_id: string;
+  owner: string;
+  origin: string; // publish | run | event
+  input_name: string;
+  updated_at: string;
+}
+
 export interface RegistryTables {
   domains: DomainTable;
   teams: TeamTable;
@@ -327,4 +356,6 @@ export interface RegistryTables {
   grants: GrantTable;
   access_requests: AccessRequestTable;
   access_log: AccessLogTable;
+  lineage_nodes: LineageNodeTable;
+  lineage_edges: LineageEdgeTable;
 }

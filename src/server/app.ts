@@ -14,6 +14,7 @@ import { accessRoutes } from './routes/access-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
+import { lineageRoutes } from './routes/lineage-routes.js';
 import { monitorRoutes } from './routes/monitor-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
 import { runRoutes } from './routes/run-routes.js';
@@ -102,6 +103,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   runRoutes(app);
   webhookRoutes(app);
   accessRoutes(app);
+  lineageRoutes(app);
 
   app.notFound((c) => c.json({ error: { kind: 'not-found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {

@@ -22,6 +22,8 @@
 import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../access/access-api.js';
 import type { CheckResultView } from '../access/check-samples.js';
 import type { AccessScope } from '../access/principal.js';
+import type { LineageGraph, LineageOptions } from '../lineage/lineage-graph-types.js';
+import type { LineageIngestOutcome } from '../lineage/openlineage-ingest.js';
 import type { StandardName } from '../standards/standard-schema.js';
 import type {
   AppliedPolicySetOutcome,
@@ -288,6 +290,12 @@ export class CachedCatalog implements MeshApi {
   }
   runProduct(ref: string, options?: RunProductRequest): Promise<RunOutcome> {
     return this.inner.runProduct(ref, options);
+  }
+  lineage(ref: string, options?: LineageOptions): Promise<LineageGraph> {
+    return this.inner.lineage(ref, options);
+  }
+  ingestLineageEvents(body: unknown): Promise<LineageIngestOutcome> {
+    return this.inner.ingestLineageEvents(body);
   }
   dryRun(bundle: DescriptorBundle, options?: RunProductRequest & { baseDir?: string }): Promise<RunOutcome> {
     return this.inner.dryRun(bundle, options);

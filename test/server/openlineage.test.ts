@@ -189,19 +189,24 @@ describe('OpenLineage run events', () => {
           fields: Record<string, { inputFields: Array<{ namespace: string; name: string; field: string }> }>;
         };
         expect(Object.keys(lineage.fields)).toEqual(['id', 'label', 'amount', 'updated_at']);
-        // The template casts id (a transformation) and passes label through (identity).
+        // The template casts id (a transformation) and passes label through (identity); the
+        // file is named the OpenLineage way, as the run resolved it: file:// and its absolute path.
+        expect((events[1].inputs as unknown[])[0]).toEqual({
+          namespace: 'file://',
+          name: join(dir, 'data', 'records.csv'),
+        });
         expect(lineage.fields.id.inputFields).toEqual([
           {
-            namespace: 'file://data/records.csv',
-            name: 'records',
+            namespace: 'file://',
+            name: join(dir, 'data', 'records.csv'),
             field: 'id',
             transformations: [{ type: 'DIRECT', subtype: 'TRANSFORMATION' }],
           },
         ]);
         expect(lineage.fields.label.inputFields).toEqual([
           {
-            namespace: 'file://data/records.csv',
-            name: 'records',
+            namespace: 'file://',
+            name: join(dir, 'data', 'records.csv'),
             field: 'label',
             transformations: [{ type: 'DIRECT', subtype: 'IDENTITY' }],
           },

@@ -194,6 +194,29 @@ const CASES: Record<string, Case> = {
     request: async () => ({ method: 'POST', path: '/v1/dry-runs', body: productInputBundle(`dry-${fresh()}`) }),
   },
   listEvents: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/events?after=0' }) },
+  // Lineage is catalog metadata: every signed-in role.
+  ingestLineageEvents: {
+    // Other tools' events (a scheduler's token): writers only.
+    allowed: ['admin', 'member-own', 'member-other'],
+    request: async () => ({
+      method: 'POST',
+      path: '/v1/lineage/events',
+      body: {
+        eventType: 'COMPLETE',
+        eventTime: '2026-12-01T00:00:00Z',
+        producer: 'https://example.com/airflow',
+        schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+        run: { runId: '0190b0b4-6c3e-7d2a-9f4e-1a2b3c4d5e6f' },
+        job: { namespace: 'airflow', name: `dag.task_${fresh()}` },
+        inputs: [{ namespace: 'meshwork', name: 'sales/orders' }],
+        outputs: [],
+      },
+    }),
+  },
+  lineage: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/lineage?product=sales/orders&depth=2' }),
+  },
   whoami: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/whoami' }) },
   listTeams: { allowed: INSIDERS, request: async () => ({ method: 'GET', path: '/v1/teams' }) },
   createTeam: {

@@ -3,6 +3,7 @@ import { hasErrors } from '../../core/diagnostic.js';
 import { InputError } from '../../core/errors.js';
 import { displayPath, findDescriptorFiles, loadDescriptorFile } from '../../platform/descriptor-bundle.js';
 import type { CliContext } from '../cli-context.js';
+import { impactLines } from '../../lineage/change-impact.js';
 
 export function registerDiffCommand(program: Command, ctx: CliContext): void {
   program
@@ -54,6 +55,7 @@ export function registerDiffCommand(program: Command, ctx: CliContext): void {
           suggested: result.suggested,
           newMajor: result.newMajor,
           diagnostics: result.diagnostics,
+          ...(result.impact ? { impact: result.impact } : {}),
         });
       }
       if (!result.against) {
@@ -86,6 +88,7 @@ export function registerDiffCommand(program: Command, ctx: CliContext): void {
           ? 'needs no version bump'
           : `needs a ${result.required} bump${result.newMajor ? '' : `: at least ${result.suggested}`}`,
       );
+      if (result.impact) for (const line of impactLines(result.impact)) out.line(line);
       out.diagnostics(result.diagnostics);
     });
 }

@@ -8,6 +8,7 @@ import { registerExportDataCommand } from './export-data-command.js';
 import { registerPolicyCommands } from './policy-command.js';
 import { registerVersionsCommands } from './versions-command.js';
 import { registerInitCommand } from './init-command.js';
+import { registerLineageCommand } from './lineage-command.js';
 import { registerIncidentCommands } from './incident-command.js';
 import { registerPublishCommand } from './publish-command.js';
 import { registerRunCommand } from './run-command.js';
@@ -45,4 +46,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerExportDataCommand(program, ctx);
   registerStandardsCommands(program, ctx);
   registerTestCommand(program, ctx);
+  registerLineageCommand(program, ctx);
 }

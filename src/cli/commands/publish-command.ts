@@ -3,6 +3,7 @@ import { hasErrors } from '../../core/diagnostic.js';
 import { ConflictError, InputError } from '../../core/errors.js';
 import { publishRefusal } from '../../platform/publish-refusal.js';
 import type { CliContext } from '../cli-context.js';
+import { impactLines } from '../../lineage/change-impact.js';
 import { checkPaths } from './validate-command.js';
 
 export function registerPublishCommand(program: Command, ctx: CliContext): void {
@@ -21,8 +22,19 @@ export function registerPublishCommand(program: Command, ctx: CliContext): void 
         const refusal = publishRefusal(checked.file, checked.product, checked.diagnostics);
         if (refusal instanceof ConflictError) throw refusal;
         ctx.exitCode = 1;
-        if (opts.json) return out.data({ published: false, file: checked.file, diagnostics: checked.diagnostics });
+        // A breaking change: who it would break, before anything is published.
+        const impact = checked.diagnostics.some((d) => d.code === 'breaking-change' && d.severity === 'error')
+          ? (await ctx.platform().diff(checked.bundle)).impact
+          : undefined;
+        if (opts.json)
+          return out.data({
+            published: false,
+            file: checked.file,
+            diagnostics: checked.diagnostics,
+            ...(impact ? { impact } : {}),
+          });
         out.diagnostics(checked.diagnostics);
+        if (impact) for (const line of impactLines(impact)) out.line(line);
         out.line(out.colors.red(`not published: ${checked.file} has errors`));
         return;
       }

@@ -20,6 +20,7 @@ import type { SearchOptions } from '../../registry/operations/products/search-pr
 import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
 import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../../access/access-api.js';
 import type { AccessScope } from '../../access/principal.js';
+import type { LineageOptions } from '../../lineage/lineage-graph-types.js';
 
 /** Every role but consumer. */
 const INSIDERS: readonly Role[] = ['admin', 'governance', 'member'];
@@ -76,6 +77,15 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   }
   listEvents(options?: { after?: number; subject?: string; limit?: number }) {
     return this.mesh.listEvents(options);
+  }
+  /** Lineage is catalog metadata: every signed-in role. */
+  lineage(ref: string, options?: LineageOptions) {
+    return this.mesh.lineage(ref, options);
+  }
+  /** Other tools' lineage events: writers (admins and members, e.g. a scheduler's token). */
+  async ingestLineageEvents(body: unknown) {
+    this.#require(['admin', 'member'], 'send lineage events');
+    return this.mesh.ingestLineageEvents(body);
   }
   listRuns(ref: string, options?: { limit?: number }) {
     return this.mesh.listRuns(ref, options);

@@ -52,6 +52,8 @@ import type {
 } from '../../access/access-api.js';
 import type { CheckResultView } from '../../access/check-samples.js';
 import type { AccessScope } from '../../access/principal.js';
+import type { LineageGraph, LineageOptions } from '../../lineage/lineage-graph-types.js';
+import type { LineageIngestOutcome } from '../../lineage/openlineage-ingest.js';
 
 export interface HttpPlatformOptions {
   readonly baseUrl: string;
@@ -239,6 +241,23 @@ export class HttpPlatform implements MeshApi, ServerApi {
       contentType: h('content-type'),
       body: response.body,
     };
+  }
+
+  lineage(ref: string, options: LineageOptions = {}): Promise<LineageGraph> {
+    return this.#request('GET', '/v1/lineage', {
+      query: {
+        product: ref,
+        direction: options.direction,
+        depth: options.depth,
+        columns: options.columns ? 'true' : undefined,
+        limit: options.limit,
+        cursor: options.cursor,
+      },
+    });
+  }
+
+  ingestLineageEvents(body: unknown): Promise<LineageIngestOutcome> {
+    return this.#request('POST', '/v1/lineage/events', { body });
   }
 
   listPolicies(options: { product?: string; domain?: string } = {}): Promise<PolicyListing> {
