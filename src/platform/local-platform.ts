@@ -57,6 +57,9 @@ import type { AccessScope } from '../access/principal.js';
 import { syncStandingGrants } from '../registry/operations/access/sync-standing-grants.js';
 import { checkInputProducts } from './input-product-check.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
+import type { DomainChange } from '../registry/operations/domains/domains.js';
+import { getDomain, listDomains } from '../registry/operations/domains/domains.js';
+import * as ratings from './health/ratings-service.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -540,6 +543,29 @@ export class LocalPlatform implements MeshApi {
       hashKey: this.maskingKey,
       requireHashKey: this.requireMaskingKey,
     });
+  }
+
+  // Ratings, NPS and domains (health/ratings-service.ts holds the rules).
+  async rateProduct(scope: AccessScope, input: ratings.RatingInput) {
+    return ratings.rateProduct(await this.registry(), scope, input);
+  }
+  async listRatings(options: ratings.RatingListOptions = {}) {
+    return ratings.listProductRatings(await this.registry(), options);
+  }
+  async answerRating(scope: AccessScope, id: string, answer: string) {
+    return ratings.answerProductRating(await this.registry(), scope, id, answer);
+  }
+  async nps(options: ratings.NpsOptions = {}) {
+    return ratings.npsReport(await this.registry(), options);
+  }
+  async listDomains() {
+    return listDomains((await this.registry()).db);
+  }
+  async showDomain(name: string) {
+    return getDomain((await this.registry()).db, name);
+  }
+  async setDomain(scope: AccessScope, name: string, change: DomainChange) {
+    return ratings.changeDomain(await this.registry(), scope, name, change);
   }
 
   private async existingProductId(registry: Registry, ref: string): Promise<string> {

@@ -29,6 +29,7 @@ import type {
 } from '../access/access-api.js';
 import type { CheckResultView } from '../access/check-samples.js';
 import type { AccessScope } from '../access/principal.js';
+import type { RatingsApi } from './health/ratings-api.js';
 
 export interface CheckResult {
   readonly file: string;
@@ -53,7 +54,8 @@ export interface ProductDetail {
   readonly version: VersionDetail;
 }
 
-export interface MeshApi {
+/** Ratings, NPS and domains: see health/ratings-api.ts. */
+export interface MeshApi extends RatingsApi {
   /** Validation and governance of one bundle, without publishing. */
   check(bundle: DescriptorBundle): Promise<CheckResult>;
   publish(bundle: DescriptorBundle): Promise<PublishOutcome>;

@@ -7,6 +7,12 @@ import type { Generated } from 'kysely';
 export interface DomainTable {
   name: string;
   created_at: string;
+  /** Migration 011: the team accountable for the domain, whether it is a deliberate central core. */
+  owner_team: Generated<string | null>;
+  core: Generated<number>;
+  description: Generated<string | null>;
+  updated_by: Generated<string | null>;
+  updated_at: Generated<string | null>;
 }
 
 export interface TeamTable {
@@ -299,6 +305,22 @@ export interface AccessLogTable {
   duration_ms: number | null;
 }
 
+/** A consumer team's verdict on a product for one quarter (migration 011). */
+export interface RatingTable {
+  id: string;
+  product_id: string;
+  domain: string;
+  team: string;
+  quarter: string; // 2026-Q4
+  score: number; // 0..10
+  comment: string | null;
+  rated_by: string;
+  rated_at: string;
+  answer: string | null;
+  answered_by: string | null;
+  answered_at: string | null;
+}
+
 export interface RegistryTables {
   domains: DomainTable;
   teams: TeamTable;
@@ -327,4 +349,5 @@ export interface RegistryTables {
   grants: GrantTable;
   access_requests: AccessRequestTable;
   access_log: AccessLogTable;
+  ratings: RatingTable;
 }

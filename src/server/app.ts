@@ -13,9 +13,11 @@ import type { Metrics } from './ops/metrics.js';
 import { accessRoutes } from './routes/access-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
 import { monitorRoutes } from './routes/monitor-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
+import { ratingRoutes } from './routes/rating-routes.js';
 import { runRoutes } from './routes/run-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import type { Principal } from './server-api.js';
@@ -100,6 +102,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   runRoutes(app);
   webhookRoutes(app);
   accessRoutes(app);
+  ratingRoutes(app);
+  healthRoutes(app);
 
   app.notFound((c) => c.json({ error: { kind: 'not-found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {

@@ -9,6 +9,7 @@ import { m006MajorWatermarks } from './006-major-watermarks.js';
 import { m007CurrentSnapshots } from './007-current-snapshots.js';
 import { m008Access } from './008-access.js';
 import { m009CatalogSearch } from './009-catalog-search.js';
+import { m011MeshHealth } from './011-mesh-health.js';
 
 /** What migrating needs of a registry (a `Registry` fits; registry.ts imports this file, so not that type). */
 interface MigratableRegistry {
@@ -27,6 +28,7 @@ function allMigrations(registry: MigratableRegistry): Record<string, Migration> 
     '007-current-snapshots': m007CurrentSnapshots(registry.dialect),
     '008-access': m008Access(registry.dialect),
     '009-catalog-search': m009CatalogSearch(registry.dialect),
+    '011-mesh-health': m011MeshHealth(registry.dialect),
   };
 }
 

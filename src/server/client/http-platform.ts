@@ -38,6 +38,7 @@ import type {
   WebhookRecord,
 } from '../server-api.js';
 import { fromCloudEvent, type CloudEvent } from '../webhooks/cloud-event.js';
+import type { DomainScorecard, HealthOptions, MeshHealth } from '../health/health-records.js';
 import type {
   AccessDecisionOutcome,
   AccessListing,
@@ -52,6 +53,16 @@ import type {
 } from '../../access/access-api.js';
 import type { CheckResultView } from '../../access/check-samples.js';
 import type { AccessScope } from '../../access/principal.js';
+import type {
+  DomainChange,
+  DomainRecord,
+  NpsOptions,
+  NpsReport,
+  RatingInput,
+  RatingListOptions,
+  RatingRecord,
+  SavedRating,
+} from '../../platform/health/ratings-api.js';
 
 export interface HttpPlatformOptions {
   readonly baseUrl: string;
@@ -201,6 +212,42 @@ export class HttpPlatform implements MeshApi, ServerApi {
   }
   accessLog(scope: AccessScope, options: AccessLogOptions = {}): Promise<AccessLogRecord[]> {
     return this.#request('GET', '/v1/access/log', { query: { ...options, as: scope.asTeam } });
+  }
+
+  meshHealth(options: HealthOptions = {}): Promise<MeshHealth> {
+    return this.#request('GET', '/v1/health/mesh', { query: { ...options } });
+  }
+  domainScorecard(domain: string, options: Omit<HealthOptions, 'domain'> = {}): Promise<DomainScorecard> {
+    return this.#request('GET', `/v1/health/domains/${encodeURIComponent(domain)}`, { query: { ...options } });
+  }
+
+  // Ratings and domains.
+  rateProduct(scope: AccessScope, input: RatingInput): Promise<SavedRating> {
+    const { product, ...body } = input;
+    return this.#request('POST', `${productPath(product)}/ratings`, { body: { ...body, as: scope.asTeam } });
+  }
+  listRatings(options: RatingListOptions = {}): Promise<RatingRecord[]> {
+    const { product, ...query } = options;
+    return product
+      ? this.#request('GET', `${productPath(product)}/ratings`, { query })
+      : this.#request('GET', '/v1/ratings', { query });
+  }
+  answerRating(scope: AccessScope, id: string, answer: string): Promise<RatingRecord> {
+    return this.#request('POST', `/v1/ratings/${encodeURIComponent(id)}/answer`, {
+      body: { answer, as: scope.asTeam },
+    });
+  }
+  nps(options: NpsOptions = {}): Promise<NpsReport> {
+    return this.#request('GET', '/v1/nps', { query: { ...options } });
+  }
+  listDomains(): Promise<DomainRecord[]> {
+    return this.#request('GET', '/v1/domains');
+  }
+  showDomain(name: string): Promise<DomainRecord> {
+    return this.#request('GET', `/v1/domains/${encodeURIComponent(name)}`);
+  }
+  setDomain(scope: AccessScope, name: string, change: DomainChange): Promise<DomainRecord> {
+    return this.#request('PUT', `/v1/domains/${encodeURIComponent(name)}`, { body: { ...change, as: scope.asTeam } });
   }
 
   /** The data streams through: the body is handed over unread, the metadata comes in headers. */
