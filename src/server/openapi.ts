@@ -574,6 +574,7 @@ const healthSchemas: Record<string, Json> = {
 const healthQuery = [
   queryParam('now', 'judge the history as of this ISO time'),
   queryParam('weeks', 'weekly points back (0-104, default 26)', { type: 'integer' }),
+  queryParam('thresholds', 'overrides of the diagnosis thresholds, a JSON object ({"relabelingShare":0.6})'),
 ];
 
 function healthPaths(): Record<string, Json> {

@@ -12,7 +12,7 @@ import type { MeshHealth } from '../../src/server/health/health-records.js';
 import { pipelineBundle } from '../helpers/pipelines.js';
 import { productBundle } from '../helpers/products.js';
 import { BACKENDS } from '../helpers/registries.js';
-import { openMode, type Caller, type Mode, type Team } from './health-modes.js';
+import { openMode, refusal, type Caller, type Mode, type Team } from './health-modes.js';
 
 const DAY = 86_400_000;
 const later = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
@@ -59,7 +59,9 @@ for (const backend of BACKENDS) {
         await api.publish(fileProduct('sales', 'orders', csv, ['analytics']));
         await api.publish(fileProduct('analytics', 'usage', csv, ['ops']));
         await api.publish(fileProduct('sales', 'broken', join(dir, 'missing.csv'), []));
-        for (const p of ['sales/orders', 'analytics/usage']) expect((await api.runProduct(p)).status).toBe('succeeded');
+        await api.publish(fileProduct('sales', 'internal', csv, []));
+        for (const p of ['sales/orders', 'analytics/usage', 'sales/internal'])
+          expect((await api.runProduct(p)).status).toBe('succeeded');
         expect((await api.runProduct('sales/broken')).status).toBe('failed');
         const ana: Caller = await m.as('ana', 'consumer');
         await ana.api.rateProduct(ana.scope, { product: 'sales/orders', team: 'analytics', score: 10 });
@@ -73,14 +75,14 @@ for (const backend of BACKENDS) {
 
       it('figures now: products, active, failing, ownership, SLA, cross-domain use, NPS', () => {
         expect(now.mesh).toMatchObject({
-          products: 3,
-          activeProducts: 2,
+          products: 4,
+          activeProducts: 3,
           failingProducts: 1,
           staleProducts: 0,
           ownershipAdoption: 1,
           domainsWithActiveProduct: { active: 2, of: 2 },
-          slaCompliance: { judged: 2, met: 2, share: 1 },
-          crossDomain: { products: 2, consumers: 2, share: 0.667 },
+          slaCompliance: { judged: 3, met: 3, share: 1 },
+          crossDomain: { products: 2, consumers: 2, share: 0.5 },
         });
         expect(now.mesh.nps).toMatchObject({ ratings: 1, nps: 100, fewRatings: true, note: 'based on 1 rating only' });
         expect(now.trend).toHaveLength(3);
@@ -88,11 +90,26 @@ for (const backend of BACKENDS) {
         const sales = now.domains.find((d) => d.domain === 'sales')!;
         expect(sales.products.map((p) => [p.product, p.latestRun, p.active, p.consumersOutside])).toEqual([
           ['sales/broken', 'failed', false, []],
+          ['sales/internal', 'succeeded', true, []],
           ['sales/orders', 'succeeded', true, ['team analytics']],
         ]);
         expect(sales.products[0].failingSince).not.toBeNull();
-        expect(sales.products[1]).toMatchObject({ ownerTeam: 'sales-crew', ownerTeamMembers: 1, availability: 1 });
-        expect(sales.products[1].windowDays).toBeLessThan(1);
+        expect(sales.products[2]).toMatchObject({ ownerTeam: 'sales-crew', ownerTeamMembers: 1, availability: 1 });
+        expect(sales.products[2].windowDays).toBeLessThan(1);
+      });
+
+      it('products consumed only inside their domain, past thresholds set lower than the defaults', async () => {
+        const thresholds = { insideOnlyMinProducts: 3, insideOnlyShare: 0.3 };
+        const health = await m.admin.server.meshHealth({ weeks: 0, thresholds });
+        expect(patterns(health)).toEqual(['consumed-inside-only']);
+        expect(health.thresholds).toMatchObject(thresholds);
+        expect(health.diagnosis[0].evidence).toMatchObject({
+          products: ['sales/internal'],
+          numbers: { insideOnly: 1, active: 3 },
+        });
+        const unknown = await refusal(m.admin.server.meshHealth({ thresholds: { relabelingShar: 0.4 } as never }));
+        expect(unknown.message).toBe('unknown health threshold "relabelingShar"; did you mean "relabelingShare"?');
+        expect((await refusal(m.admin.server.meshHealth({ thresholds: { insideOnlyShare: 2 } }))).kind).toBe('input');
       });
 
       it('a healthy mesh: no failure pattern is reported', () => {
@@ -107,7 +124,7 @@ for (const backend of BACKENDS) {
         const left = health.diagnosis.find((f) => f.pattern === 'ownership-without-tooling')!;
         expect(left.evidence.products).toEqual(['sales/broken']);
         const breach = health.diagnosis.find((f) => f.pattern === 'sla-breach-no-follow-up')!;
-        expect(breach.evidence.products).toEqual(['analytics/usage', 'sales/orders']);
+        expect(breach.evidence.products).toEqual(['analytics/usage', 'sales/internal', 'sales/orders']);
         // One good publication, target 1d, eight days of window: fresh for 1 of 8 days.
         const orders = health.domains
           .find((d) => d.domain === 'sales')!
@@ -115,9 +132,14 @@ for (const backend of BACKENDS) {
         expect(orders.availability).toBeCloseTo(0.125, 6);
         expect(orders.windowDays).toBe(8);
         expect(orders.stale).toBe('no good publication for 8 days (freshness target 1d)');
-        expect(health.stale.map((s) => s.product)).toEqual(['analytics/usage', 'sales/broken', 'sales/orders']);
+        expect(health.stale.map((s) => s.product)).toEqual([
+          'analytics/usage',
+          'sales/broken',
+          'sales/internal',
+          'sales/orders',
+        ]);
         const card = await m.admin.server.domainScorecard('sales', { now: at, weeks: 1 });
-        expect(card.figures).toMatchObject({ products: 2, activeProducts: 1, staleProducts: 2, failingProducts: 1 });
+        expect(card.figures).toMatchObject({ products: 3, activeProducts: 2, staleProducts: 3, failingProducts: 1 });
       });
 
       it('refuses a bad time, a bad number of weeks and an unknown domain', async () => {

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { readThresholdsFile } from '../../server/health/health-thresholds.js';
 import { figureLines, healthMarkdown, scorecardMarkdown } from '../../server/health/health-markdown.js';
 import type { MeshHealth } from '../../server/health/health-records.js';
 import { MAX_WEEKS } from '../../server/health/compute-health.js';
@@ -11,6 +13,7 @@ interface HealthFlags {
   now?: string;
   weeks?: number;
   report?: boolean;
+  thresholds?: string;
   json?: boolean;
 }
 
@@ -25,10 +28,16 @@ export function registerHealthCommands(program: Command, ctx: CliContext): void 
     .option('--now <time>', 'judge the history as of this ISO time')
     .option('--weeks <n>', 'weekly points back (default 26)', wholeNumber(0, MAX_WEEKS))
     .option('--report', 'the whole report as Markdown')
+    .option('--thresholds <file>', 'a HealthThresholds YAML document overriding the diagnosis thresholds')
     .option('--json', 'machine-readable output')
     .action(async (opts: HealthFlags) => {
       const out = ctx.output(opts);
-      const health = await ctx.serverApi().meshHealth({ domain: opts.domain, now: opts.now, weeks: opts.weeks });
+      const thresholds = opts.thresholds
+        ? readThresholdsFile(resolve(ctx.cwd, opts.thresholds), opts.thresholds)
+        : undefined;
+      const health = await ctx
+        .serverApi()
+        .meshHealth({ domain: opts.domain, now: opts.now, weeks: opts.weeks, thresholds });
       if (opts.json) return out.data(health);
       if (opts.report) return ctx.streams.out(healthMarkdown(health));
       printHealth(out, health);

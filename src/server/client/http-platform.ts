@@ -215,10 +215,10 @@ export class HttpPlatform implements MeshApi, ServerApi {
   }
 
   meshHealth(options: HealthOptions = {}): Promise<MeshHealth> {
-    return this.#request('GET', '/v1/health/mesh', { query: { ...options } });
+    return this.#request('GET', '/v1/health/mesh', { query: healthQuery(options) });
   }
   domainScorecard(domain: string, options: Omit<HealthOptions, 'domain'> = {}): Promise<DomainScorecard> {
-    return this.#request('GET', `/v1/health/domains/${encodeURIComponent(domain)}`, { query: { ...options } });
+    return this.#request('GET', `/v1/health/domains/${encodeURIComponent(domain)}`, { query: healthQuery(options) });
   }
 
   // Ratings and domains.
@@ -371,6 +371,11 @@ export class HttpPlatform implements MeshApi, ServerApi {
 }
 
 /** domain/name[@version] → /v1/products/domain/name[@version]; a reference without a slash still reaches the server, which explains the mistake. */
+function healthQuery(options: HealthOptions): Query {
+  const { thresholds, ...rest } = options;
+  return { ...rest, thresholds: thresholds && JSON.stringify(thresholds) };
+}
+
 function productPath(ref: string): string {
   const slash = ref.indexOf('/');
   const [domain, name] = slash === -1 ? [ref, '-'] : [ref.slice(0, slash), ref.slice(slash + 1)];

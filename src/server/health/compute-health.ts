@@ -10,6 +10,7 @@ import type { Registry } from '../../registry/registry.js';
 import { SLA_WINDOW_MS } from '../monitor/compute-sla.js';
 import { diagnose, NOT_MEASURED } from './diagnose.js';
 import { figuresOf } from './health-figures.js';
+import { checkThresholds } from './health-thresholds.js';
 import { DAY_MS, factsAt, indexHistory, type HealthIndex, type ProductFacts } from './health-index.js';
 import {
   DEFAULT_HEALTH_THRESHOLDS,
@@ -23,12 +24,9 @@ import {
 
 export const MAX_WEEKS = 104;
 
-export async function computeMeshHealth(
-  registry: Registry,
-  options: HealthOptions = {},
-  thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS,
-): Promise<MeshHealth> {
+export async function computeMeshHealth(registry: Registry, options: HealthOptions = {}): Promise<MeshHealth> {
   const { now, weeks } = checkedOptions(options);
+  const thresholds: HealthThresholds = { ...DEFAULT_HEALTH_THRESHOLDS, ...checkThresholds(options.thresholds) };
   const since = new Date(now - weeks * 7 * DAY_MS - SLA_WINDOW_MS - DAY_MS).toISOString();
   const index = indexHistory(await loadHealthHistory(registry, since));
   const points = Array.from({ length: weeks + 1 }, (_, k) => now - (weeks - k) * 7 * DAY_MS);

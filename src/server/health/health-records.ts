@@ -11,6 +11,8 @@ export interface HealthOptions {
   readonly weeks?: number;
   /** Only this domain's scorecard (the mesh figures are still the whole mesh's). */
   readonly domain?: string;
+  /** Overrides of the diagnosis' thresholds (health-thresholds.ts: a HealthThresholds YAML document). */
+  readonly thresholds?: Partial<HealthThresholds>;
 }
 
 /** The numbers of one scope (a domain or the mesh) at one moment. */
