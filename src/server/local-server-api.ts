@@ -110,7 +110,11 @@ export class LocalServerApi implements ServerApi {
   }
 
   async domainScorecard(domain: string, options: Omit<HealthOptions, 'domain'> = {}) {
-    const health = await this.meshHealth({ ...options, domain });
+    const health = await computeMeshHealth(
+      await this.registry(),
+      { now: this.#nowIso(), ...options, domain },
+      { onlyDomain: true },
+    );
     const card = health.domains.find((d) => d.domain === domain);
     if (!card) throw new NotFoundError(`no products in domain ${domain}: nothing to score`);
     return card;

@@ -24,11 +24,16 @@ import {
 
 export const MAX_WEEKS = 104;
 
-export async function computeMeshHealth(registry: Registry, options: HealthOptions = {}): Promise<MeshHealth> {
+/** `onlyDomain`: read and judge only `options.domain` (a scorecard; the mesh figures are then that domain's). */
+export async function computeMeshHealth(
+  registry: Registry,
+  options: HealthOptions = {},
+  scope: { onlyDomain?: boolean } = {},
+): Promise<MeshHealth> {
   const { now, weeks } = checkedOptions(options);
   const thresholds: HealthThresholds = { ...DEFAULT_HEALTH_THRESHOLDS, ...checkThresholds(options.thresholds) };
   const since = new Date(now - weeks * 7 * DAY_MS - SLA_WINDOW_MS - DAY_MS).toISOString();
-  const index = indexHistory(await loadHealthHistory(registry, since));
+  const index = indexHistory(await loadHealthHistory(registry, since, scope.onlyDomain ? options.domain : undefined));
   const points = Array.from({ length: weeks + 1 }, (_, k) => now - (weeks - k) * 7 * DAY_MS);
   const factsAtPoint = points.map((at) => allFacts(index, at));
   const factsNow = factsAtPoint.at(-1)!;

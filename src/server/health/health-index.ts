@@ -16,6 +16,7 @@ import type {
 } from '../../registry/operations/health/health-history.js';
 import { freshnessTargetsOf } from '../../registry/operations/versions/list-freshness-targets.js';
 import { computeSla, SLA_WINDOW_MS } from '../monitor/compute-sla.js';
+import type { GoodPublication } from '../monitor/good-publications.js';
 import type { SlaReport } from '../server-api.js';
 
 export const DAY_MS = 86_400_000;
@@ -31,6 +32,8 @@ export interface HealthIndex {
   /** Product → the products (of any domain) whose versions read it as an input, with when. */
   readonly inputReaders: Map<string, Array<{ product: string; since: string }>>;
   readonly domains: Map<string, HealthHistory['domains'][number]>;
+  /** Good publications as compute-sla takes them, built once (not per weekly point). */
+  readonly publications: Map<string, GoodPublication[]>;
 }
 
 export interface ProductFacts {
@@ -73,6 +76,12 @@ export function indexHistory(history: HealthHistory): HealthIndex {
     reads: groupBy(history.reads, (r) => r.product),
     inputReaders,
     domains: new Map(history.domains.map((d) => [d.name, d])),
+    publications: new Map(
+      [...history.publications].map(([id, times]) => [
+        id,
+        times.map((finishedAt) => ({ runId: null, snapshotId: null, finishedAt })),
+      ]),
+    ),
   };
 }
 
@@ -82,15 +91,23 @@ export function factsAt(index: HealthIndex, product: HistoryProduct, at: number)
   const versions = (index.versions.get(product.id) ?? []).filter((v) => v.publishedAt <= iso);
   if (versions.length === 0) return undefined;
   const descriptor = inForce(versions).descriptor;
-  const publications = (index.history.publications.get(product.id) ?? []).filter((p) => p <= iso);
+  const all = index.publications.get(product.id) ?? [];
+  // Only the window and the last publication before it matter to compute-sla.
+  const until = countUpTo(all, iso, (p) => p.finishedAt);
+  const from = Math.max(0, countUpTo(all, new Date(at - SLA_WINDOW_MS).toISOString(), (p) => p.finishedAt) - 1);
+  const publications = all.slice(from, until);
   const sla = computeSla({
     product: product.id,
     descriptor,
     targets: freshnessTargetsOf(versions),
-    publications: publications.map((finishedAt) => ({ runId: null, snapshotId: null, finishedAt })),
+    publications,
     now: new Date(at),
   });
-  const runs = (index.runs.get(product.id) ?? []).filter((r) => r.startedAt <= iso);
+  const productRuns = index.runs.get(product.id) ?? [];
+  const runs = productRuns.slice(
+    0,
+    countUpTo(productRuns, iso, (r) => r.startedAt),
+  );
   const latestRun = runs.at(-1) ?? null;
   const owner = ownerTeamOf(index, product.domain);
   return {
@@ -98,7 +115,7 @@ export function factsAt(index: HealthIndex, product: HistoryProduct, at: number)
     descriptor,
     ...owner,
     sla,
-    active: publications.length > 0 && at - Date.parse(publications.at(-1)!) <= SLA_WINDOW_MS,
+    active: publications.length > 0 && at - Date.parse(publications.at(-1)!.finishedAt) <= SLA_WINDOW_MS,
     stale: staleReason(index, product, sla, at),
     latestRun,
     failingSince: failingSince(runs),
@@ -108,6 +125,18 @@ export function factsAt(index: HealthIndex, product: HistoryProduct, at: number)
       (i) => i.openedAt <= iso && Date.parse(i.openedAt) > at - SLA_WINDOW_MS,
     ),
   };
+}
+
+/** How many items of `sorted` (ascending by `key`) are at or before `iso`: a binary search. */
+function countUpTo<T>(sorted: readonly T[], iso: string, key: (item: T) => string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (key(sorted[mid]) <= iso) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The version whose promise holds: the latest of the highest major published so far. */

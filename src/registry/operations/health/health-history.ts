@@ -80,8 +80,11 @@ export interface HealthHistory {
   readonly failedChecks: Map<string, number>;
 }
 
-export async function loadHealthHistory(registry: Registry, since: string): Promise<HealthHistory> {
+/** `domain`: only that domain's products and what concerns them (a scorecard reads 1/30 of a mesh). */
+export async function loadHealthHistory(registry: Registry, since: string, domain?: string): Promise<HealthHistory> {
   const db = registry.db;
+  // Domain names are letters, digits and dashes: no LIKE wildcard can occur in them.
+  const mine = domain === undefined ? '%' : `${domain}/%`;
   const [
     products,
     versions,
@@ -96,31 +99,45 @@ export async function loadHealthHistory(registry: Registry, since: string): Prom
     ratings,
     checks,
   ] = await Promise.all([
-    db.selectFrom('products').select(['id', 'domain', 'owner', 'oncall', 'created_at']).orderBy('id').execute(),
+    db
+      .selectFrom('products')
+      .select(['id', 'domain', 'owner', 'oncall', 'created_at'])
+      .where('id', 'like', mine)
+      .orderBy('id')
+      .execute(),
     db
       .selectFrom('product_versions')
+      .where('product_id', 'like', mine)
       .select(['product_id', 'version', 'major', 'published_at', 'published_by', 'status', 'descriptor'])
       .orderBy('published_at')
       .execute(),
     db
       .selectFrom('pipeline_runs')
+      .where('product_id', 'like', mine)
       .select(['id', 'product_id', 'status', 'started_at', 'finished_at'])
       .where('started_at', '>=', since)
       .orderBy('started_at')
       .execute(),
     db
       .selectFrom('events')
+      .where('subject', 'like', mine)
       .select(['subject', 'data', 'time'])
       .where('type', '=', 'run.succeeded')
       .orderBy('id')
       .execute(),
-    db.selectFrom('incidents').select(['product_id', 'kind', 'opened_at', 'acknowledged_at', 'resolved_at']).execute(),
+    db
+      .selectFrom('incidents')
+      .select(['product_id', 'kind', 'opened_at', 'acknowledged_at', 'resolved_at'])
+      .where('product_id', 'like', mine)
+      .execute(),
     db
       .selectFrom('grants')
+      .where('product_id', 'like', mine)
       .select(['product_id', 'grantee_kind', 'grantee', 'granted_at', 'expires_at', 'revoked_at'])
       .execute(),
     db
       .selectFrom('access_log')
+      .where('product_id', 'like', mine)
       .select((eb) => ['product_id', 'team', eb.fn.countAll<number>().as('n'), eb.fn.max('time').as('last')])
       .where('allowed', '=', 1)
       .groupBy(['product_id', 'team'])
@@ -132,7 +149,7 @@ export async function loadHealthHistory(registry: Registry, since: string): Prom
       .select((eb) => ['team', eb.fn.countAll<number>().as('n')])
       .groupBy('team')
       .execute(),
-    listRatings(db, {}),
+    listRatings(db, { domain }),
     db
       .selectFrom('check_results')
       .select((eb) => ['run_id', eb.fn.countAll<number>().as('n')])
