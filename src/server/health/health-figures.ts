@@ -2,7 +2,19 @@
 import { npsOf } from '../../platform/health/nps.js';
 import { quarterOf, type RatingRecord } from '../../registry/operations/ratings/rating-records.js';
 import type { HealthFigures } from './health-records.js';
-import { DAY_MS, type HealthIndex, type ProductFacts } from './health-index.js';
+import { countUpTo, DAY_MS, type HealthIndex, type ProductFacts } from './health-index.js';
+
+/** How many of the sorted times are strictly before `iso`. */
+function countBefore(sorted: readonly string[], iso: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < iso) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
@@ -64,11 +76,16 @@ function velocity(index: HealthIndex, facts: readonly ProductFacts[], iso: strin
   const firstData: number[] = [];
   const versionToData: number[] = [];
   for (const f of facts) {
-    const pubs = (index.history.publications.get(f.product.id) ?? []).filter((p) => p <= iso);
+    const all = index.history.publications.get(f.product.id) ?? [];
+    const pubs = all.slice(
+      0,
+      countUpTo(all, iso, (p) => p),
+    );
     if (pubs[0]) firstData.push((Date.parse(pubs[0]) - Date.parse(f.product.createdAt)) / DAY_MS);
     for (const v of index.versions.get(f.product.id) ?? []) {
       if (v.publishedAt > iso) break;
-      const next = pubs.find((p) => p >= v.publishedAt);
+      // The first publication at or after the version's: past those strictly before it.
+      const next = pubs[countBefore(pubs, v.publishedAt)];
       if (next) versionToData.push((Date.parse(next) - Date.parse(v.publishedAt)) / HOUR_MS);
     }
   }

@@ -128,7 +128,7 @@ export function factsAt(index: HealthIndex, product: HistoryProduct, at: number)
 }
 
 /** How many items of `sorted` (ascending by `key`) are at or before `iso`: a binary search. */
-function countUpTo<T>(sorted: readonly T[], iso: string, key: (item: T) => string): number {
+export function countUpTo<T>(sorted: readonly T[], iso: string, key: (item: T) => string): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
