@@ -65,6 +65,9 @@ import type { LineageOptions } from '../lineage/lineage-graph-types.js';
 import { ingestLineageEvents } from '../lineage/openlineage-ingest.js';
 import { changeImpact } from '../lineage/change-impact.js';
 import { recordRunOnGraph, runSourceDatasets, writeLatestLineage } from '../lineage/lineage-store.js';
+import type { DomainChange } from '../registry/operations/domains/domains.js';
+import { getDomain, listDomains } from '../registry/operations/domains/domains.js';
+import * as ratings from './health/ratings-service.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -605,6 +608,29 @@ export class LocalPlatform implements MeshApi {
 
   async ingestLineageEvents(body: unknown) {
     return ingestLineageEvents(await this.registry(), body);
+  }
+
+  // Ratings, NPS and domains (health/ratings-service.ts holds the rules).
+  async rateProduct(scope: AccessScope, input: ratings.RatingInput) {
+    return ratings.rateProduct(await this.registry(), scope, input);
+  }
+  async listRatings(options: ratings.RatingListOptions = {}) {
+    return ratings.listProductRatings(await this.registry(), options);
+  }
+  async answerRating(scope: AccessScope, id: string, answer: string) {
+    return ratings.answerProductRating(await this.registry(), scope, id, answer);
+  }
+  async nps(options: ratings.NpsOptions = {}) {
+    return ratings.npsReport(await this.registry(), options);
+  }
+  async listDomains() {
+    return listDomains((await this.registry()).db);
+  }
+  async showDomain(name: string) {
+    return getDomain((await this.registry()).db, name);
+  }
+  async setDomain(scope: AccessScope, name: string, change: DomainChange) {
+    return ratings.changeDomain(await this.registry(), scope, name, change);
   }
 
   private async existingProductId(registry: Registry, ref: string): Promise<string> {

@@ -32,6 +32,7 @@ import type { LineageGraph, LineageOptions } from '../lineage/lineage-graph-type
 import type { LineageIngestOutcome } from '../lineage/openlineage-ingest.js';
 import type { ChangeImpact } from '../lineage/change-impact.js';
 import type { AccessScope } from '../access/principal.js';
+import type { RatingsApi } from './health/ratings-api.js';
 
 export interface CheckResult {
   readonly file: string;
@@ -56,7 +57,8 @@ export interface ProductDetail {
   readonly version: VersionDetail;
 }
 
-export interface MeshApi {
+/** Ratings, NPS and domains: see health/ratings-api.ts. */
+export interface MeshApi extends RatingsApi {
   /** Validation and governance of one bundle, without publishing. */
   check(bundle: DescriptorBundle): Promise<CheckResult>;
   publish(bundle: DescriptorBundle): Promise<PublishOutcome>;

@@ -7,6 +7,12 @@ import type { Generated } from 'kysely';
 export interface DomainTable {
   name: string;
   created_at: string;
+  /** Migration 011: the team accountable for the domain, whether it is a deliberate central core. */
+  owner_team: Generated<string | null>;
+  core: Generated<number>;
+  description: Generated<string | null>;
+  updated_by: Generated<string | null>;
+  updated_at: Generated<string | null>;
 }
 
 export interface TeamTable {
@@ -328,6 +334,22 @@ export interface LineageEdgeTable {
   updated_at: string;
 }
 
+/** A consumer team's verdict on a product for one quarter (migration 011). */
+export interface RatingTable {
+  id: string;
+  product_id: string;
+  domain: string;
+  team: string;
+  quarter: string; // 2026-Q4
+  score: number; // 0..10
+  comment: string | null;
+  rated_by: string;
+  rated_at: string;
+  answer: string | null;
+  answered_by: string | null;
+  answered_at: string | null;
+}
+
 export interface RegistryTables {
   domains: DomainTable;
   teams: TeamTable;
@@ -358,4 +380,5 @@ export interface RegistryTables {
   access_log: AccessLogTable;
   lineage_nodes: LineageNodeTable;
   lineage_edges: LineageEdgeTable;
+  ratings: RatingTable;
 }

@@ -13,10 +13,12 @@ import type { Metrics } from './ops/metrics.js';
 import { accessRoutes } from './routes/access-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
 import { lineageRoutes } from './routes/lineage-routes.js';
 import { monitorRoutes } from './routes/monitor-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
+import { ratingRoutes } from './routes/rating-routes.js';
 import { runRoutes } from './routes/run-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import { webCatalogRoutes } from './web-catalog.js';
@@ -104,6 +106,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   webhookRoutes(app);
   accessRoutes(app);
   lineageRoutes(app);
+  ratingRoutes(app);
+  healthRoutes(app);
 
   app.notFound((c) => c.json({ error: { kind: 'not-found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {

@@ -24,6 +24,7 @@ import type { CheckResultView } from '../access/check-samples.js';
 import type { AccessScope } from '../access/principal.js';
 import type { LineageGraph, LineageOptions } from '../lineage/lineage-graph-types.js';
 import type { LineageIngestOutcome } from '../lineage/openlineage-ingest.js';
+import type { DomainChange, NpsOptions, RatingInput, RatingListOptions } from '../platform/health/ratings-api.js';
 import type { StandardName } from '../standards/standard-schema.js';
 import type {
   AppliedPolicySetOutcome,
@@ -324,6 +325,28 @@ export class CachedCatalog implements MeshApi {
   }
   exportData(scope: AccessScope, ref: string, options: { format: DataFormat }) {
     return this.inner.exportData(scope, ref, options);
+  }
+  // Ratings and domains: never cached (small, and a rating must show at once).
+  rateProduct(scope: AccessScope, input: RatingInput) {
+    return this.inner.rateProduct(scope, input);
+  }
+  listRatings(options?: RatingListOptions) {
+    return this.inner.listRatings(options);
+  }
+  answerRating(scope: AccessScope, id: string, answer: string) {
+    return this.inner.answerRating(scope, id, answer);
+  }
+  nps(options?: NpsOptions) {
+    return this.inner.nps(options);
+  }
+  listDomains() {
+    return this.inner.listDomains();
+  }
+  showDomain(name: string) {
+    return this.inner.showDomain(name);
+  }
+  setDomain(scope: AccessScope, name: string, change: DomainChange) {
+    return this.inner.setDomain(scope, name, change);
   }
   listEvents(options?: { after?: number; subject?: string; limit?: number }): Promise<EventRecord[]> {
     return this.inner.listEvents(options);

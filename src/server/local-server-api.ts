@@ -20,6 +20,8 @@ import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import { computeSla, SLA_WINDOW_MS } from './monitor/compute-sla.js';
 import { listFreshnessTargets } from '../registry/operations/versions/list-freshness-targets.js';
 import { goodPublications } from './monitor/good-publications.js';
+import { computeMeshHealth } from './health/compute-health.js';
+import type { HealthOptions } from './health/health-records.js';
 import {
   ROLES,
   type IncidentStatus,
@@ -101,6 +103,26 @@ export class LocalServerApi implements ServerApi {
       now,
       openIncident: (await getOpenIncident(registry.db, id))?.id ?? null,
     });
+  }
+
+  async meshHealth(options: HealthOptions = {}) {
+    return computeMeshHealth(await this.registry(), { now: this.#nowIso(), ...options });
+  }
+
+  async domainScorecard(domain: string, options: Omit<HealthOptions, 'domain'> = {}) {
+    const health = await computeMeshHealth(
+      await this.registry(),
+      { now: this.#nowIso(), ...options, domain },
+      { onlyDomain: true },
+    );
+    const card = health.domains.find((d) => d.domain === domain);
+    if (!card) throw new NotFoundError(`no products in domain ${domain}: nothing to score`);
+    return card;
+  }
+
+  /** An injected clock (tests) is the default "now" of health; otherwise the moment of the call. */
+  #nowIso(): string {
+    return this.now().toISOString();
   }
 
   async listIncidents(options: { status?: IncidentStatus; product?: string } = {}) {

@@ -554,6 +554,174 @@ const searchParams = [
   queryParam('typos', 'false: no typo correction when nothing matches'),
 ];
 
+/** Mesh health: ratings, NPS, domains, and the health figures and diagnosis (issue 17). */
+const healthSchemas: Record<string, Json> = {
+  Rating: obj({
+    id: str(),
+    product: str(),
+    domain: str(),
+    team: str(),
+    quarter: str({ pattern: '^\\d{4}-Q[1-4]$' }),
+    score: { type: 'integer', minimum: 0, maximum: 10 },
+    comment: nullableStr(),
+    ratedBy: str(),
+    ratedAt: str(),
+    answer: nullableStr(),
+    answeredBy: nullableStr(),
+    answeredAt: nullableStr(),
+  }),
+  SavedRating: obj({ rating: ref('Rating'), replaced: { type: 'boolean' }, notified: { type: 'boolean' } }),
+  NpsFigure: obj({
+    scope: str(),
+    quarter: str(),
+    ratings: { type: 'integer' },
+    promoters: { type: 'integer' },
+    passives: { type: 'integer' },
+    detractors: { type: 'integer' },
+    nps: { type: ['number', 'null'] },
+    fewRatings: { type: 'boolean' },
+    note: nullableStr(),
+  }),
+  NpsReport: obj({
+    quarter: str(),
+    mesh: ref('NpsFigure'),
+    domains: arrayOf(ref('NpsFigure')),
+    products: arrayOf(ref('NpsFigure')),
+    trend: arrayOf(ref('NpsFigure')),
+  }),
+  Domain: obj({
+    name: str(),
+    ownerTeam: nullableStr(),
+    core: { type: 'boolean' },
+    description: nullableStr(),
+    teams: arrayOf(str()),
+    members: arrayOf(str()),
+    products: { type: 'integer' },
+    createdAt: str(),
+    updatedBy: nullableStr(),
+    updatedAt: nullableStr(),
+  }),
+  HealthFigures: {
+    type: 'object',
+    description:
+      'the figures of a domain or the mesh at one moment (see HealthFigures in src/server/health/health-records.ts)',
+  },
+  DomainScorecard: obj({
+    domain: str(),
+    ownerTeam: nullableStr(),
+    core: { type: 'boolean' },
+    members: arrayOf(str()),
+    figures: ref('HealthFigures'),
+    trend: arrayOf(ref('HealthFigures')),
+    npsTrend: arrayOf(ref('NpsFigure')),
+    products: arrayOf({ type: 'object' }),
+  }),
+  HealthFinding: obj({
+    pattern: str(),
+    severity: str({ enum: ['warn', 'error'] }),
+    summary: str(),
+    evidence: obj({ products: arrayOf(str()), domains: arrayOf(str()), numbers: { type: 'object' } }),
+    remedy: str(),
+  }),
+  MeshHealth: obj({
+    now: str(),
+    thresholds: { type: 'object' },
+    mesh: ref('HealthFigures'),
+    trend: arrayOf(ref('HealthFigures')),
+    domains: arrayOf(ref('DomainScorecard')),
+    stale: arrayOf(obj({ product: str(), reason: str() })),
+    diagnosis: arrayOf(ref('HealthFinding')),
+    notMeasured: arrayOf(str()),
+  }),
+};
+
+const healthQuery = [
+  queryParam('now', 'judge the history as of this ISO time'),
+  queryParam('weeks', 'weekly points back (0-104, default 26)', { type: 'integer' }),
+  queryParam('thresholds', 'overrides of the diagnosis thresholds, a JSON object ({"relabelingShare":0.6})'),
+];
+
+function healthPaths(): Record<string, Json> {
+  const asTeam = { as: str({ description: 'act as this team of yours only' }) };
+  return {
+    '/v1/products/{domain}/{name}/ratings': {
+      post: op(
+        'rate a product for a consumer team of yours, 0-10, once a quarter (200 when it replaced the quarter’s rating); below 7 notifies the owners',
+        'rateProduct',
+        {
+          params: productParams,
+          body: obj({ team: str(), score: { type: 'integer', minimum: 0, maximum: 10 }, comment: str(), ...asTeam }, [
+            'team',
+            'score',
+          ]),
+          ok: ref('SavedRating'),
+          okStatus: 201,
+          errors: [400, 403, 404],
+        },
+      ),
+      get: op('the ratings of a product, newest first', 'listProductRatings', {
+        params: [...productParams, queryParam('team', 'a team'), queryParam('quarter', 'e.g. 2026-Q4')],
+        ok: arrayOf(ref('Rating')),
+        errors: [400],
+      }),
+    },
+    '/v1/ratings': {
+      get: op('ratings of every product, newest first', 'listRatings', {
+        params: [queryParam('domain', 'a domain'), queryParam('team', 'a team'), queryParam('quarter', 'e.g. 2026-Q4')],
+        ok: arrayOf(ref('Rating')),
+        errors: [400],
+      }),
+    },
+    '/v1/ratings/{id}/answer': {
+      post: op('the owners’ answer to a rating (admins, members of the owning domain)', 'answerRating', {
+        params: [pathParam('id', 'rating id')],
+        body: obj({ answer: str(), ...asTeam }, ['answer']),
+        ok: ref('Rating'),
+        errors: [400, 403, 404],
+      }),
+    },
+    '/v1/nps': {
+      get: op('NPS of a quarter per product, per domain and for the mesh, with the trend', 'nps', {
+        params: [
+          queryParam('product', 'domain/name'),
+          queryParam('domain', 'a domain'),
+          queryParam('quarter', 'e.g. 2026-Q4'),
+        ],
+        ok: ref('NpsReport'),
+        errors: [400],
+      }),
+    },
+    '/v1/domains': {
+      get: op('every domain with its owning team, teams, members and core flag', 'listDomains', {
+        ok: arrayOf(ref('Domain')),
+      }),
+    },
+    '/v1/domains/{name}': {
+      get: op('one domain', 'showDomain', { params: [pathParam('name', 'domain')], ok: ref('Domain'), errors: [404] }),
+      put: op('set a domain’s owning team, core flag or description (admin)', 'setDomain', {
+        params: [pathParam('name', 'domain')],
+        body: obj({ ownerTeam: str(), core: { type: 'boolean' }, description: str() }, []),
+        ok: ref('Domain'),
+        errors: [400, 403, 404],
+      }),
+    },
+    '/v1/health/mesh': {
+      get: op('mesh health: figures, weekly trend, scorecards, stale products and the diagnosis', 'meshHealth', {
+        params: [...healthQuery, queryParam('domain', 'only this domain’s scorecard')],
+        ok: ref('MeshHealth'),
+        errors: [400, 404],
+      }),
+    },
+    '/v1/health/domains/{domain}': {
+      get: op('a domain’s scorecard', 'domainScorecard', {
+        params: [pathParam('domain', 'domain'), ...healthQuery],
+        ok: ref('DomainScorecard'),
+        errors: [400, 404],
+      }),
+    },
+  };
+}
+
 export function openApiDocument(): Json {
   return {
     openapi: '3.1.0',
@@ -962,6 +1130,7 @@ export function openApiDocument(): Json {
           errors: [403],
         }),
       },
+      ...healthPaths(),
     },
     components: {
       securitySchemes: {
@@ -971,7 +1140,7 @@ export function openApiDocument(): Json {
           description: 'an API token from `mesh token create` (or `mesh admin init`)',
         },
       },
-      schemas,
+      schemas: { ...schemas, ...healthSchemas },
       responses: Object.fromEntries(
         Object.entries(errorDescriptions).map(([s, d]) => [
           `E${s}`,

@@ -8,6 +8,7 @@ import type { Principal, Role } from '../core/principal.js';
 import type { CreatedToken, TeamRecord, TokenRecord } from '../registry/operations/identity/identity-records.js';
 import type { IncidentRecord, IncidentStatus } from '../registry/operations/incidents/incident-record.js';
 import type { DeliveryRecord, WebhookFormat, WebhookRecord } from '../registry/operations/webhooks/webhook-records.js';
+import type { HealthApi } from './health/health-records.js';
 
 // The records live below the registry operations that return them; re-exported for the shells.
 export { ROLES, type Principal, type Role } from '../core/principal.js';
@@ -40,7 +41,8 @@ export interface SlaReport {
   readonly openIncident: string | null;
 }
 
-export interface ServerApi {
+/** Mesh health (scorecards, metrics, diagnosis) is built on the SLA history: see health/health-records.ts. */
+export interface ServerApi extends HealthApi {
   whoami(): Promise<Principal>;
   createTeam(input: { name: string; domains: string[] }): Promise<TeamRecord>;
   addTeamMember(team: string, user: string): Promise<TeamRecord>;

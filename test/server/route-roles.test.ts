@@ -20,6 +20,7 @@ import { quoteLiteral } from '../../src/engine/sql-text.js';
 import { snapshotFile, writeCurrentPointer } from '../../src/ports/warehouse.js';
 import { createAccessRequest } from '../../src/registry/operations/access/create-access-request.js';
 import { decideAccessRequest } from '../../src/registry/operations/access/decide-access-request.js';
+import { saveRating } from '../../src/registry/operations/ratings/save-rating.js';
 
 /**
  * `governance-in-team` and `consumer-in-team` belong to a team owning the `sales` domain: a
@@ -98,7 +99,73 @@ const pendingRequest = async (t: TestServer) =>
     })
   ).id;
 
+/** sales/rated, published once, which hana's team (domain hr) consumes: a grant from an approved request. */
+let rated: Promise<unknown> | undefined;
+const hanaConsumes = (t: TestServer) => (rated ??= publishRated(t));
+const publishRated = async (t: TestServer) => {
+  const published = await fetch(`${t.url}/v1/products`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(productBundle({ name: 'rated', domain: 'sales' })),
+  });
+  expect(published.status).toBe(201);
+  return decideAccessRequest(t.registry, {
+    id: (
+      await createAccessRequest(t.registry, {
+        product: 'sales/rated',
+        major: null,
+        team: 'hana-team',
+        purpose: 'ratings',
+        pii: false,
+        expires: null,
+        requestedBy: 'hana',
+      })
+    ).id,
+    approve: true,
+    decidedBy: 'test',
+    reason: null,
+  });
+};
+
 const CASES: Record<string, Case> = {
+  rateProduct: {
+    // For a consumer team of one's own (admins for any): hana's; owners (sales teams) and team-less callers are refused.
+    allowed: ['admin', 'member-other'],
+    request: async (t) => {
+      await hanaConsumes(t);
+      return { method: 'POST', path: '/v1/products/sales/rated/ratings', body: { team: 'hana-team', score: 9 } };
+    },
+  },
+  listProductRatings: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/ratings' }),
+  },
+  listRatings: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/ratings?domain=sales' }) },
+  answerRating: {
+    allowed: ['admin', 'member-own'],
+    request: async (t) => {
+      const { rating } = await saveRating(t.registry, {
+        product: 'sales/orders',
+        team: `rater-${fresh()}`,
+        score: 5,
+        comment: 'slow',
+        ratedBy: 'test',
+      });
+      return { method: 'POST', path: `/v1/ratings/${rating.id}/answer`, body: { answer: 'on it' } };
+    },
+  },
+  nps: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/nps?domain=sales' }) },
+  listDomains: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/domains' }) },
+  showDomain: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/domains/sales' }) },
+  setDomain: {
+    allowed: ['admin'],
+    request: async () => ({ method: 'PUT', path: '/v1/domains/sales', body: { description: 'orders and returns' } }),
+  },
+  meshHealth: { allowed: AUTHENTICATED, request: async () => ({ method: 'GET', path: '/v1/health/mesh?weeks=2' }) },
+  domainScorecard: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/health/domains/sales?weeks=2' }),
+  },
   requestAccess: {
     // Only for a team of one's own (admins for any).
     allowed: ['admin', 'member-own'],

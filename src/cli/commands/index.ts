@@ -4,13 +4,16 @@ import { registerAccessCommands } from './access-command.js';
 import { registerAdminCommands } from './admin-command.js';
 import { registerCatalogCommands } from './catalog-command.js';
 import { registerDiffCommand } from './diff-command.js';
+import { registerDomainCommands } from './domain-command.js';
 import { registerExportDataCommand } from './export-data-command.js';
+import { registerHealthCommands } from './health-command.js';
 import { registerPolicyCommands } from './policy-command.js';
 import { registerVersionsCommands } from './versions-command.js';
 import { registerInitCommand } from './init-command.js';
 import { registerLineageCommand } from './lineage-command.js';
 import { registerIncidentCommands } from './incident-command.js';
 import { registerPublishCommand } from './publish-command.js';
+import { registerRateCommands } from './rate-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -47,4 +50,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerStandardsCommands(program, ctx);
   registerTestCommand(program, ctx);
   registerLineageCommand(program, ctx);
+  registerDomainCommands(program, ctx);
+  registerRateCommands(program, ctx);
+  registerHealthCommands(program, ctx);
 }

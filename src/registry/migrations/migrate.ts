@@ -10,6 +10,7 @@ import { m007CurrentSnapshots } from './007-current-snapshots.js';
 import { m008Access } from './008-access.js';
 import { m009CatalogSearch } from './009-catalog-search.js';
 import { m010LineageGraph } from './010-lineage-graph.js';
+import { m011MeshHealth } from './011-mesh-health.js';
 import { m012StandingGrants } from './012-standing-grants.js';
 
 /** What migrating needs of a registry (a `Registry` fits; registry.ts imports this file, so not that type). */
@@ -30,6 +31,7 @@ function allMigrations(registry: MigratableRegistry): Record<string, Migration> 
     '008-access': m008Access(registry.dialect),
     '009-catalog-search': m009CatalogSearch(registry.dialect),
     '010-lineage-graph': m010LineageGraph(registry.dialect),
+    '011-mesh-health': m011MeshHealth(registry.dialect),
     '012-standing-grants': m012StandingGrants(),
   };
 }

@@ -18,9 +18,11 @@ import { parseYamlText } from '../../descriptor/yaml-source.js';
 import type { MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
 import type { SearchOptions } from '../../registry/operations/products/search-products.js';
 import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
+import type { HealthOptions } from '../health/health-records.js';
 import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../../access/access-api.js';
 import type { AccessScope } from '../../access/principal.js';
 import type { LineageOptions } from '../../lineage/lineage-graph-types.js';
+import type { DomainChange, NpsOptions, RatingInput, RatingListOptions } from '../../platform/health/ratings-api.js';
 
 /** Every role but consumer. */
 const INSIDERS: readonly Role[] = ['admin', 'governance', 'member'];
@@ -120,11 +122,42 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   exportData(scope: AccessScope, ref: string, options: { format: DataFormat }) {
     return this.mesh.exportData(this.#scope(scope), ref, options);
   }
+  // Ratings: any role rates for a team it belongs to (the platform checks team and consumption); owners answer.
+  rateProduct(scope: AccessScope, input: RatingInput) {
+    return this.mesh.rateProduct(this.#scope(scope), input);
+  }
+  listRatings(options?: RatingListOptions) {
+    return this.mesh.listRatings(options);
+  }
+  async answerRating(scope: AccessScope, id: string, answer: string) {
+    this.#require(['admin', 'member'], 'answer ratings');
+    return this.mesh.answerRating(this.#scope(scope), id, answer);
+  }
+  nps(options?: NpsOptions) {
+    return this.mesh.nps(options);
+  }
+  listDomains() {
+    return this.mesh.listDomains();
+  }
+  showDomain(name: string) {
+    return this.mesh.showDomain(name);
+  }
+  async setDomain(scope: AccessScope, name: string, change: DomainChange) {
+    this.#require(['admin'], 'set domains');
+    return this.mesh.setDomain(this.#scope(scope), name, change);
+  }
   whoami() {
     return this.server.whoami();
   }
   productSla(ref: string) {
     return this.server.productSla(ref);
+  }
+  // Mesh health: figures of the whole mesh, readable by every role (like SLAs and incidents).
+  meshHealth(options?: HealthOptions) {
+    return this.server.meshHealth(options);
+  }
+  domainScorecard(domain: string, options?: Omit<HealthOptions, 'domain'>) {
+    return this.server.domainScorecard(domain, options);
   }
   listIncidents(options?: { status?: IncidentStatus; product?: string }) {
     return this.server.listIncidents(options);

@@ -38,6 +38,7 @@ import type {
   WebhookRecord,
 } from '../server-api.js';
 import { fromCloudEvent, type CloudEvent } from '../webhooks/cloud-event.js';
+import type { DomainScorecard, HealthOptions, MeshHealth } from '../health/health-records.js';
 import type {
   AccessDecisionOutcome,
   AccessListing,
@@ -54,6 +55,16 @@ import type { CheckResultView } from '../../access/check-samples.js';
 import type { AccessScope } from '../../access/principal.js';
 import type { LineageGraph, LineageOptions } from '../../lineage/lineage-graph-types.js';
 import type { LineageIngestOutcome } from '../../lineage/openlineage-ingest.js';
+import type {
+  DomainChange,
+  DomainRecord,
+  NpsOptions,
+  NpsReport,
+  RatingInput,
+  RatingListOptions,
+  RatingRecord,
+  SavedRating,
+} from '../../platform/health/ratings-api.js';
 
 export interface HttpPlatformOptions {
   readonly baseUrl: string;
@@ -205,6 +216,42 @@ export class HttpPlatform implements MeshApi, ServerApi {
     return this.#request('GET', '/v1/access/log', { query: { ...options, as: scope.asTeam } });
   }
 
+  meshHealth(options: HealthOptions = {}): Promise<MeshHealth> {
+    return this.#request('GET', '/v1/health/mesh', { query: healthQuery(options) });
+  }
+  domainScorecard(domain: string, options: Omit<HealthOptions, 'domain'> = {}): Promise<DomainScorecard> {
+    return this.#request('GET', `/v1/health/domains/${encodeURIComponent(domain)}`, { query: healthQuery(options) });
+  }
+
+  // Ratings and domains.
+  rateProduct(scope: AccessScope, input: RatingInput): Promise<SavedRating> {
+    const { product, ...body } = input;
+    return this.#request('POST', `${productPath(product)}/ratings`, { body: { ...body, as: scope.asTeam } });
+  }
+  listRatings(options: RatingListOptions = {}): Promise<RatingRecord[]> {
+    const { product, ...query } = options;
+    return product
+      ? this.#request('GET', `${productPath(product)}/ratings`, { query })
+      : this.#request('GET', '/v1/ratings', { query });
+  }
+  answerRating(scope: AccessScope, id: string, answer: string): Promise<RatingRecord> {
+    return this.#request('POST', `/v1/ratings/${encodeURIComponent(id)}/answer`, {
+      body: { answer, as: scope.asTeam },
+    });
+  }
+  nps(options: NpsOptions = {}): Promise<NpsReport> {
+    return this.#request('GET', '/v1/nps', { query: { ...options } });
+  }
+  listDomains(): Promise<DomainRecord[]> {
+    return this.#request('GET', '/v1/domains');
+  }
+  showDomain(name: string): Promise<DomainRecord> {
+    return this.#request('GET', `/v1/domains/${encodeURIComponent(name)}`);
+  }
+  setDomain(scope: AccessScope, name: string, change: DomainChange): Promise<DomainRecord> {
+    return this.#request('PUT', `/v1/domains/${encodeURIComponent(name)}`, { body: { ...change, as: scope.asTeam } });
+  }
+
   /** The data streams through: the body is handed over unread, the metadata comes in headers. */
   async exportData(scope: AccessScope, ref: string, options: { format: DataFormat }): Promise<DataExport> {
     const url = new URL(`${this.#base}${productPath(ref)}/data`);
@@ -343,6 +390,11 @@ export class HttpPlatform implements MeshApi, ServerApi {
 }
 
 /** domain/name[@version] → /v1/products/domain/name[@version]; a reference without a slash still reaches the server, which explains the mistake. */
+function healthQuery(options: HealthOptions): Query {
+  const { thresholds, ...rest } = options;
+  return { ...rest, thresholds: thresholds && JSON.stringify(thresholds) };
+}
+
 function productPath(ref: string): string {
   const slash = ref.indexOf('/');
   const [domain, name] = slash === -1 ? [ref, '-'] : [ref.slice(0, slash), ref.slice(slash + 1)];

@@ -20,14 +20,27 @@ export async function listFreshnessTargets(registry: Registry, productId: string
     .where('product_id', '=', productId)
     .orderBy('published_at')
     .execute();
+  return freshnessTargetsOf(
+    rows.map((row) => ({
+      major: Number(row.major),
+      publishedAt: row.published_at,
+      descriptor: JSON.parse(row.descriptor) as DataProduct,
+    })),
+  );
+}
+
+/** The same from versions already read (oldest first): the rule without the query. */
+export function freshnessTargetsOf(
+  versions: ReadonlyArray<{ major: number; publishedAt: string; descriptor: DataProduct }>,
+): FreshnessTargetChange[] {
   const changes: FreshnessTargetChange[] = [];
   let latestMajor = -1;
-  for (const row of rows) {
+  for (const row of versions) {
     if (row.major < latestMajor) continue;
     latestMajor = row.major;
-    const freshness = (JSON.parse(row.descriptor) as DataProduct).spec.freshness;
+    const freshness = row.descriptor.spec.freshness;
     changes.push({
-      from: row.published_at,
+      from: row.publishedAt,
       target: freshness?.target ?? null,
       alertAfter: freshness?.alert_after ?? null,
     });
