@@ -91,7 +91,7 @@ describe.each(BACKENDS)('registry upgrades on %s', (backend) => {
 
   it('gives the products published before access control the standing grants of their latest version per major (012)', async () => {
     const registry = await unmigrated();
-    await migrateTo(registry, '009-catalog-search');
+    await migrateTo(registry, '011-mesh-health');
     const home = mkdtempSync(join(tmpdir(), 'mesh-upgrade-home-'));
     cleanups.push(async () => rmSync(home, { recursive: true, force: true }));
     const config = { ...configFromEnv({}, home), home, warehouseDir: join(home, 'warehouse'), actor: 'test' };
