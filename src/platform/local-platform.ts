@@ -57,6 +57,9 @@ import type { AccessScope } from '../access/principal.js';
 import { syncStandingGrants } from '../registry/operations/access/sync-standing-grants.js';
 import { checkInputProducts } from './input-product-check.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
+import { DEVELOPMENT_MASKING_KEY } from '../engine/masking-key.js';
+import type { QueryGate } from '../query/query-gate.js';
+import { explainQuery, startQuery, type QueryRequest, type QueryServiceOptions } from '../query/query-service.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -72,6 +75,8 @@ export interface LocalPlatformOptions {
   readonly maskingKey?: string;
   /** A server: refuse to serve hashed columns without a real masking key. */
   readonly requireMaskingKey?: boolean;
+  /** A server's concurrency limit for consumer queries, shared by its per-request platforms. */
+  readonly queryGate?: QueryGate;
 }
 
 export class LocalPlatform implements MeshApi {
@@ -80,6 +85,7 @@ export class LocalPlatform implements MeshApi {
   readonly policies?: PoliciesInForce;
   readonly maskingKey?: string;
   readonly requireMaskingKey: boolean;
+  readonly queryGate?: QueryGate;
   #registry?: Promise<Registry>;
   readonly #ownsRegistry: boolean;
 
@@ -92,6 +98,7 @@ export class LocalPlatform implements MeshApi {
     this.#ownsRegistry = !options.registry;
     this.maskingKey = options.maskingKey ?? (process.env.MESH_MASKING_KEY || undefined);
     this.requireMaskingKey = options.requireMaskingKey ?? false;
+    this.queryGate = options.queryGate;
   }
 
   get config(): MeshConfig {
@@ -540,6 +547,24 @@ export class LocalPlatform implements MeshApi {
       hashKey: this.maskingKey,
       requireHashKey: this.requireMaskingKey,
     });
+  }
+
+  // Consumer queries (src/query/query-service.ts): the scope decides; the gate bounds a server's queries.
+  async query(scope: AccessScope, request: QueryRequest) {
+    return startQuery(await this.registry(), scope, request, this.#queryOptions());
+  }
+
+  async explainQuery(scope: AccessScope, request: QueryRequest) {
+    return explainQuery(await this.registry(), scope, request, this.#queryOptions());
+  }
+
+  #queryOptions(): QueryServiceOptions {
+    return {
+      warehouseDir: this.config.warehouseDir,
+      hashKey: this.maskingKey ?? DEVELOPMENT_MASKING_KEY,
+      requireHashKey: this.requireMaskingKey && !this.maskingKey,
+      gate: this.queryGate,
+    };
   }
 
   private async existingProductId(registry: Registry, ref: string): Promise<string> {

@@ -29,6 +29,7 @@ import type {
 } from '../access/access-api.js';
 import type { CheckResultView } from '../access/check-samples.js';
 import type { AccessScope } from '../access/principal.js';
+import type { QueryExplanation, QueryRequest, QueryResult } from '../query/query-service.js';
 
 export interface CheckResult {
   readonly file: string;
@@ -118,6 +119,14 @@ export interface MeshApi {
   accessLog(scope: AccessScope, options?: AccessLogOptions): Promise<AccessLogRecord[]>;
   /** The current snapshot of a product's major as the scope may read it (refused: NotAllowedError), streamed. */
   exportData(scope: AccessScope, ref: string, options: { format: DataFormat }): Promise<DataExport>;
+
+  // Consumer queries (src/query): SQL across the products the scope may read, masked as the
+  // decision says; every read and refusal is in the access log.
+  /** Runs one read-only SELECT: columns first, then rows (cut at the limit, said so), then the outcome. */
+  query(scope: AccessScope, request: QueryRequest): Promise<QueryResult>;
+  /** Which snapshots (product, major, snapshot id) and masked columns a query would read, without running it. */
+  explainQuery(scope: AccessScope, request: QueryRequest): Promise<QueryExplanation>;
+
   close(): Promise<void>;
 }
 
@@ -210,3 +219,4 @@ export interface RunProductRequest {
 }
 
 export type { AccessScope, CheckResultView, DataExport, DataProduct, RunOutcome };
+export type { QueryExplanation, QueryRequest, QueryResult };

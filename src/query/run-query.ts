@@ -73,8 +73,8 @@ export interface QuerySummary extends QueryPlan {
 }
 
 /** Vets the SQL and resolves what it reads, without running it (`mesh query --explain`). */
-export async function planQuery(sql: string, catalog: QueryCatalog): Promise<QueryPlan> {
-  const analysis = await parse(sql);
+export async function planQuery(sql: string, catalog: QueryCatalog, file = 'query'): Promise<QueryPlan> {
+  const analysis = await parse(sql, file);
   refuseOnErrors(analysis.diagnostics);
   const seen = new Map<string, ResolvedTable & { readonly as: string }>();
   for (const ref of analysis.references) {
@@ -93,6 +93,17 @@ export async function runQuery(
 ): Promise<QuerySummary> {
   const started = performance.now();
   const plan = await planQuery(sql, catalog);
+  return runPlanned(plan, sql, sink, limits, started);
+}
+
+/** Runs a query already vetted and resolved by `planQuery` (so a shell can audit a refusal before anything runs). */
+export async function runPlanned(
+  plan: QueryPlan,
+  sql: string,
+  sink: QuerySink,
+  limits: QueryLimits = DEFAULT_QUERY_LIMITS,
+  started = performance.now(),
+): Promise<QuerySummary> {
   const sandbox = await openSandbox(plan.tables.map(sandboxTable), limits);
   const deadline = setTimeout(() => sandbox.interrupt(), limits.timeoutMs);
   try {
@@ -169,16 +180,20 @@ function refuseOnErrors(diagnostics: readonly Diagnostic[]): void {
 function queryFailure(error: unknown, limits: QueryLimits): MeshError {
   if (error instanceof MeshError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (/interrupt/i.test(message))
-    return new InputError(
-      `the query ran past its time limit of ${limits.timeoutMs / 1000} s and was cancelled; narrow it or raise --timeout`,
-    );
+  if (/interrupt/i.test(message)) return timeLimitError(limits);
   if (/out of memory|memory limit/i.test(message))
     return new InputError(
       `the query needs more than its memory limit of ${limits.memoryLimit}; aggregate or filter more, or select fewer columns`,
     );
   if (/Catalog Error: Table with name/i.test(message)) return new NotFoundError(cleanEngineMessage(message));
   return new InputError(`the query failed: ${cleanEngineMessage(message)}`);
+}
+
+/** What a caller sees when the query (engine time and delivery together) outlived its time limit. */
+export function timeLimitError(limits: Pick<QueryLimits, 'timeoutMs'>): InputError {
+  return new InputError(
+    `the query ran past its time limit of ${limits.timeoutMs / 1000} s and was cancelled; narrow it or raise --timeout`,
+  );
 }
 
 /** DuckDB's message without its "Did you mean … system table" hints about the sandbox's own catalog. */
@@ -190,8 +205,8 @@ let parserConnection: Promise<DuckDBConnection> | undefined;
 let parsing: Promise<unknown> = Promise.resolve();
 
 /** Parses one query at a time on the shared parser connection (a connection runs one statement at once). */
-function parse(sql: string): ReturnType<typeof analyseQuery> {
-  const next = parsing.then(async () => analyseQuery(await parser(), sql));
+function parse(sql: string, file: string): ReturnType<typeof analyseQuery> {
+  const next = parsing.then(async () => analyseQuery(await parser(), sql, file));
   parsing = next.catch(() => undefined);
   return next;
 }

@@ -16,6 +16,7 @@ import { eventRoutes } from './routes/event-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
 import { monitorRoutes } from './routes/monitor-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
+import { queryRoutes } from './routes/query-routes.js';
 import { runRoutes } from './routes/run-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import type { Principal } from './server-api.js';
@@ -100,6 +101,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   runRoutes(app);
   webhookRoutes(app);
   accessRoutes(app);
+  queryRoutes(app);
 
   app.notFound((c) => c.json({ error: { kind: 'not-found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {

@@ -44,6 +44,7 @@ import { FACETS, type SearchOptions, type SearchResult } from '../registry/opera
 import type { Registry } from '../registry/registry.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import type { BackgroundService } from './background-service.js';
+import type { QueryRequest } from '../query/query-service.js';
 
 type Entry = {
   readonly kind: 'search' | 'show';
@@ -316,6 +317,13 @@ export class CachedCatalog implements MeshApi {
   }
   exportData(scope: AccessScope, ref: string, options: { format: DataFormat }) {
     return this.inner.exportData(scope, ref, options);
+  }
+  // Consumer queries read data, never the catalog cache.
+  query(scope: AccessScope, request: QueryRequest) {
+    return this.inner.query(scope, request);
+  }
+  explainQuery(scope: AccessScope, request: QueryRequest) {
+    return this.inner.explainQuery(scope, request);
   }
   listEvents(options?: { after?: number; subject?: string; limit?: number }): Promise<EventRecord[]> {
     return this.inner.listEvents(options);

@@ -10,6 +10,7 @@ import { registerVersionsCommands } from './versions-command.js';
 import { registerInitCommand } from './init-command.js';
 import { registerIncidentCommands } from './incident-command.js';
 import { registerPublishCommand } from './publish-command.js';
+import { registerQueryCommand } from './query-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -42,5 +43,6 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerIncidentCommands(program, ctx);
   registerAccessCommands(program, ctx);
   registerExportDataCommand(program, ctx);
+  registerQueryCommand(program, ctx);
   registerStandardsCommands(program, ctx);
 }

@@ -20,6 +20,7 @@ import type { SearchOptions } from '../../registry/operations/products/search-pr
 import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
 import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../../access/access-api.js';
 import type { AccessScope } from '../../access/principal.js';
+import type { QueryRequest } from '../../query/query-service.js';
 
 /** Every role but consumer. */
 const INSIDERS: readonly Role[] = ['admin', 'governance', 'member'];
@@ -109,6 +110,13 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   }
   exportData(scope: AccessScope, ref: string, options: { format: DataFormat }) {
     return this.mesh.exportData(this.#scope(scope), ref, options);
+  }
+  // Consumer queries: every role; what a query reads is decided per product with the token's scope.
+  query(scope: AccessScope, request: QueryRequest) {
+    return this.mesh.query(this.#scope(scope), request);
+  }
+  explainQuery(scope: AccessScope, request: QueryRequest) {
+    return this.mesh.explainQuery(this.#scope(scope), request);
   }
   whoami() {
     return this.server.whoami();

@@ -52,6 +52,8 @@ import type {
 } from '../../access/access-api.js';
 import type { CheckResultView } from '../../access/check-samples.js';
 import type { AccessScope } from '../../access/principal.js';
+import type { QueryExplanation, QueryRequest, QueryResult } from '../../query/query-service.js';
+import { queryOverHttp } from './http-query.js';
 
 export interface HttpPlatformOptions {
   readonly baseUrl: string;
@@ -239,6 +241,17 @@ export class HttpPlatform implements MeshApi, ServerApi {
       contentType: h('content-type'),
       body: response.body,
     };
+  }
+
+  // Consumer queries: the result streams as NDJSON and is handed over batch by batch as it arrives.
+  query(scope: AccessScope, request: QueryRequest): Promise<QueryResult> {
+    return queryOverHttp(
+      { base: this.#base, token: this.#token, fetch: this.#fetch },
+      { ...request, as: scope.asTeam },
+    );
+  }
+  explainQuery(scope: AccessScope, request: QueryRequest): Promise<QueryExplanation> {
+    return this.#request('POST', '/v1/query/explain', { body: { ...request, as: scope.asTeam } });
   }
 
   listPolicies(options: { product?: string; domain?: string } = {}): Promise<PolicyListing> {
