@@ -58,8 +58,13 @@ import { syncStandingGrants } from '../registry/operations/access/sync-standing-
 import { checkInputProducts } from './input-product-check.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
 import { DEVELOPMENT_MASKING_KEY } from '../engine/masking-key.js';
-import type { QueryGate } from '../query/query-gate.js';
-import { explainQuery, startQuery, type QueryRequest, type QueryServiceOptions } from '../query/query-service.js';
+import {
+  explainQuery,
+  startQuery,
+  type QueryCapacity,
+  type QueryRequest,
+  type QueryServiceOptions,
+} from '../query/query-service.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -75,8 +80,8 @@ export interface LocalPlatformOptions {
   readonly maskingKey?: string;
   /** A server: refuse to serve hashed columns without a real masking key. */
   readonly requireMaskingKey?: boolean;
-  /** A server's concurrency limit for consumer queries, shared by its per-request platforms. */
-  readonly queryGate?: QueryGate;
+  /** A server's concurrency limit and engine pool for consumer queries, shared by its per-request platforms. */
+  readonly queryCapacity?: QueryCapacity;
 }
 
 export class LocalPlatform implements MeshApi {
@@ -85,7 +90,7 @@ export class LocalPlatform implements MeshApi {
   readonly policies?: PoliciesInForce;
   readonly maskingKey?: string;
   readonly requireMaskingKey: boolean;
-  readonly queryGate?: QueryGate;
+  readonly queryCapacity?: QueryCapacity;
   #registry?: Promise<Registry>;
   readonly #ownsRegistry: boolean;
 
@@ -98,7 +103,7 @@ export class LocalPlatform implements MeshApi {
     this.#ownsRegistry = !options.registry;
     this.maskingKey = options.maskingKey ?? (process.env.MESH_MASKING_KEY || undefined);
     this.requireMaskingKey = options.requireMaskingKey ?? false;
-    this.queryGate = options.queryGate;
+    this.queryCapacity = options.queryCapacity;
   }
 
   get config(): MeshConfig {
@@ -563,7 +568,7 @@ export class LocalPlatform implements MeshApi {
       warehouseDir: this.config.warehouseDir,
       hashKey: this.maskingKey ?? DEVELOPMENT_MASKING_KEY,
       requireHashKey: this.requireMaskingKey && !this.maskingKey,
-      gate: this.queryGate,
+      capacity: this.queryCapacity,
     };
   }
 

@@ -12,7 +12,8 @@ import { recordAccess } from '../registry/operations/access/record-access.js';
 import type { AccessScope } from '../access/principal.js';
 import type { Registry } from '../registry/registry.js';
 import { accessQueryCatalog, type AccessCatalog, type AccessCatalogOptions } from './access-catalog.js';
-import type { QueryGate } from './query-gate.js';
+import { QueryGate, type QueryGateOptions } from './query-gate.js';
+import { SandboxPool } from './query-sandbox.js';
 import { publicSummary } from './query-formats.js';
 import { streamQuery } from './query-stream.js';
 import {
@@ -69,9 +70,22 @@ export interface QueryResult {
   cancel(): void;
 }
 
+/** A server's shared means for queries: the concurrency limit and engines made ahead of time. */
+export interface QueryCapacity {
+  readonly gate: QueryGate;
+  readonly pool: SandboxPool;
+  close(): Promise<void>;
+}
+
+/** A pool as deep as the queries that may run at once, so a burst finds its engines ready. */
+export function queryCapacity(gate: QueryGateOptions): QueryCapacity {
+  const pool = new SandboxPool(gate.running, DEFAULT_QUERY_LIMITS);
+  return { gate: new QueryGate(gate), pool, close: () => pool.close() };
+}
+
 export interface QueryServiceOptions extends AccessCatalogOptions {
-  /** The server's concurrency limit; none in-process. */
-  readonly gate?: QueryGate;
+  /** A server's concurrency limit and engine pool; none in-process. */
+  readonly capacity?: QueryCapacity;
   readonly memoryLimit?: string;
 }
 
@@ -110,14 +124,14 @@ export async function startQuery(
   options: QueryServiceOptions,
 ): Promise<QueryResult> {
   const limits = queryLimits(request, options);
-  const release = (await options.gate?.acquire()) ?? (() => undefined);
+  const release = (await options.capacity?.gate.acquire()) ?? (() => undefined);
   try {
     const started = performance.now();
     const catalog = accessQueryCatalog(registry, scope, options);
     const plan = await planAudited(registry, scope, request, catalog);
     const stream = await streamQuery(async (sink) => {
       try {
-        const summary = await runPlanned(plan, request.sql, sink, limits, started);
+        const summary = await runPlanned(plan, request.sql, sink, { limits, started, pool: options.capacity?.pool });
         await catalog.logReads({ rows: summary.rows, durationMs: summary.elapsedMs });
         return summary;
       } catch (error) {

@@ -9,7 +9,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostic.js';
 import { InputError, MeshError, NotFoundError } from '../core/errors.js';
 import { analyseQuery, type TableReference } from './query-sql.js';
-import { openSandbox, type Sandbox, type SandboxTable } from './query-sandbox.js';
+import { openSandbox, type Sandbox, type SandboxPool, type SandboxTable } from './query-sandbox.js';
 
 /** A product a query names, as the catalog resolved it for this reader. */
 export interface ResolvedTable {
@@ -93,7 +93,15 @@ export async function runQuery(
 ): Promise<QuerySummary> {
   const started = performance.now();
   const plan = await planQuery(sql, catalog);
-  return runPlanned(plan, sql, sink, limits, started);
+  return runPlanned(plan, sql, sink, { limits, started });
+}
+
+export interface RunOptions {
+  readonly limits?: QueryLimits;
+  /** When the query started (its parse and decisions count in elapsedMs). */
+  readonly started?: number;
+  /** Engines made ahead of time (a server's). */
+  readonly pool?: SandboxPool;
 }
 
 /** Runs a query already vetted and resolved by `planQuery` (so a shell can audit a refusal before anything runs). */
@@ -101,10 +109,11 @@ export async function runPlanned(
   plan: QueryPlan,
   sql: string,
   sink: QuerySink,
-  limits: QueryLimits = DEFAULT_QUERY_LIMITS,
-  started = performance.now(),
+  options: RunOptions = {},
 ): Promise<QuerySummary> {
-  const sandbox = await openSandbox(plan.tables.map(sandboxTable), limits);
+  const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
+  const started = options.started ?? performance.now();
+  const sandbox = await openSandbox(plan.tables.map(sandboxTable), limits, options.pool);
   const deadline = setTimeout(() => sandbox.interrupt(), limits.timeoutMs);
   try {
     const result = await streamInto(sandbox, sql, sink, limits.rows);
@@ -113,7 +122,8 @@ export async function runPlanned(
     throw queryFailure(error, limits);
   } finally {
     clearTimeout(deadline);
-    sandbox.close();
+    // Closing is synchronous (a few ms): after the summary has gone out, not before it.
+    setImmediate(() => sandbox.close());
   }
 }
 

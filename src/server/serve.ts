@@ -20,7 +20,8 @@ import { silentLog, type LogSink } from '../core/json-log.js';
 import { Metrics } from './ops/metrics.js';
 import type { Principal } from './server-api.js';
 import type { BackgroundService } from './background-service.js';
-import { QueryGate, type QueryGateOptions } from '../query/query-gate.js';
+import type { QueryGateOptions } from '../query/query-gate.js';
+import { queryCapacity as newQueryCapacity } from '../query/query-service.js';
 
 /**
  * Consumer queries at once per server: each holds a thread of libuv's pool (4 by default) while
@@ -80,7 +81,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return [{ value: Number(row?.n ?? 0) }];
   });
 
-  const queryGate = new QueryGate(options.queryGate ?? queryGateFromEnv(process.env));
+  const queryCapacity = newQueryCapacity(options.queryGate ?? queryGateFromEnv(process.env));
   const cache = options.cache === false ? undefined : new CatalogCache(registry);
   await cache?.start();
   const platformFor = (principal: Principal) => {
@@ -92,7 +93,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       policies: base.policies,
       maskingKey: base.maskingKey,
       requireMaskingKey: true,
-      queryGate,
+      queryCapacity,
     });
     return new AuthorizedPlatform(
       principal,
@@ -156,6 +157,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await closed;
       clearTimeout(force);
       await cache?.stop();
+      await queryCapacity.close();
       await base.close();
       log({ msg: 'stopped' });
     })());
