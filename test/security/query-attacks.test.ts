@@ -25,6 +25,7 @@ import type { Registry } from '../../src/registry/registry.js';
 import type { QueryGateOptions } from '../../src/query/query-gate.js';
 import { HttpPlatform } from '../../src/server/client/http-platform.js';
 import { pipelineBundle } from '../helpers/pipelines.js';
+import { runCli } from '../../src/cli/main.js';
 import { mesh, type CliResult } from '../helpers/run-mesh.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -84,70 +85,65 @@ async function serverMode(queryGate?: QueryGateOptions): Promise<Mode> {
   };
 }
 
+type Column = DataProduct['spec']['schema']['columns'][number];
+const column = (name: string, type: string, more: Partial<Column> = {}): Column => ({
+  name,
+  type,
+  pii: 'none',
+  ...more,
+});
+
 /** sales/orders (100 rows), identity/people (e-mail hashed for analytics), hr/salaries (no grant for analytics). */
 async function publishProducts(m: Mode, dir: string): Promise<void> {
   await createTeam(m.registry, { name: 'analytics', domains: ['analytics'] });
   await addTeamMember(m.registry, 'analytics', 'ana');
-  const csv = (name: string, text: string) => {
-    const file = join(dir, `${name}.csv`);
-    writeFileSync(file, text);
-    return file;
-  };
-  const orders = csv(
-    'orders',
-    `order_id,customer_id,amount\n${Array.from({ length: 100 }, (_, i) => `${i},${i % 3},${i * 1.5}`).join('\n')}\n`,
-  );
-  const people = csv('people', 'id,email,country\n0,ada@example.com,UK\n1,bob@example.com,US\n2,cy@example.com,FR\n');
-  const salaries = csv('salaries', 'id,salary\n0,100\n1,200\n');
-  const bundles = [
-    pipelineBundle({
-      domain: 'sales',
-      name: 'orders',
-      inputs: [{ name: 'orders', source: { type: 'file', path: orders, format: 'csv' } }],
-      sql: 'SELECT order_id, customer_id, amount FROM orders',
-      primaryKey: ['order_id'],
-      columns: [
-        { name: 'order_id', type: 'bigint', nullable: false, pii: 'none' },
-        { name: 'customer_id', type: 'bigint', pii: 'none' },
-        { name: 'amount', type: 'double', pii: 'none' },
+  const orders = Array.from({ length: 100 }, (_, i) => `${i},${i % 3},${i * 1.5}`).join('\n');
+  const products: Array<[string, string, Column[], Access?]> = [
+    [
+      'sales/orders',
+      orders,
+      [column('order_id', 'bigint'), column('customer_id', 'bigint'), column('amount', 'double')],
+    ],
+    [
+      'identity/people',
+      '0,ada@example.com,UK\n1,bob@example.com,US\n2,cy@example.com,FR',
+      [
+        column('id', 'bigint'),
+        column('email', 'varchar', { pii: 'direct', masking: 'hash' }),
+        column('country', 'varchar'),
       ],
-    }),
-    pipelineBundle({
-      domain: 'identity',
-      name: 'people',
-      inputs: [{ name: 'people', source: { type: 'file', path: people, format: 'csv' } }],
-      sql: 'SELECT id, email, country FROM people',
-      primaryKey: ['id'],
-      columns: [
-        { name: 'id', type: 'bigint', nullable: false, pii: 'none' },
-        { name: 'email', type: 'varchar', pii: 'direct', masking: 'hash' },
-        { name: 'country', type: 'varchar', pii: 'none' },
-      ],
-    }),
-    withAccess(
-      pipelineBundle({
-        domain: 'hr',
-        name: 'salaries',
-        inputs: [{ name: 'salaries', source: { type: 'file', path: salaries, format: 'csv' } }],
-        sql: 'SELECT id, salary FROM salaries',
-        primaryKey: ['id'],
-        columns: [
-          { name: 'id', type: 'bigint', nullable: false, pii: 'none' },
-          { name: 'salary', type: 'bigint', pii: 'none' },
-        ],
-      }),
+    ],
+    [
+      'hr/salaries',
+      '0,100\n1,200',
+      [column('id', 'bigint'), column('salary', 'bigint')],
       { default: 'deny', allow: [{ team: 'payroll' }] },
-    ),
+    ],
   ];
-  for (const bundle of bundles) {
-    await m.admin.publish(bundle);
-    const id = JSON.parse(bundle.yaml) as DataProduct;
-    const outcome = await m.admin.runProduct(`${id.metadata.domain}/${id.metadata.name}`);
+  for (const [id, rows, columns, access] of products) {
+    await m.admin.publish(csvProduct(dir, id, rows, columns, access));
+    const outcome = await m.admin.runProduct(id);
     expect(outcome.status, JSON.stringify(outcome)).toBe('succeeded');
   }
 }
 
-function withAccess<T extends { yaml: string }>(bundle: T, access: NonNullable<DataProduct['spec']['access']>): T {
+type Access = NonNullable<DataProduct['spec']['access']>;
+
+/** A product read from a CSV file of `rows` (the first column is the key); the default access unless `access`. */
+function csvProduct(dir: string, id: string, rows: string, columns: Column[], access?: Access) {
+  const [domain, name] = id.split('/');
+  const names = columns.map((c) => c.name);
+  const path = join(dir, `${name}.csv`);
+  writeFileSync(path, `${names.join(',')}\n${rows}\n`);
+  const bundle = pipelineBundle({
+    domain,
+    name,
+    inputs: [{ name, source: { type: 'file', path, format: 'csv' } }],
+    sql: `SELECT ${names.join(', ')} FROM ${name}`,
+    primaryKey: [names[0]],
+    columns: columns.map((c, i) => (i === 0 ? { ...c, nullable: false } : c)),
+  });
+  if (!access) return bundle;
   const product = JSON.parse(bundle.yaml) as DataProduct;
   product.spec.access = access;
   return { ...bundle, yaml: JSON.stringify(product, null, 2) };
@@ -404,6 +400,29 @@ describe.each(['local', 'server'] as const)('hostile queries, %s mode', (modeNam
       engine.close();
     }
     expect(readFileSync(join(dir, 'three.parquet')).subarray(0, 4).toString()).toBe('PAR1');
+  });
+
+  it('prints a table on a terminal, in colour only there', async () => {
+    let stdout = '';
+    const code = await runCli(
+      ['query', 'SELECT order_id, amount FROM sales.orders ORDER BY 1 LIMIT 2', '--as', 'analytics'],
+      {
+        streams: { out: (t) => void (stdout += t), err: () => undefined, isTTY: true },
+        env: { ...process.env, ...m.env },
+        cwd: dir,
+      },
+    );
+    expect(code).toBe(0);
+    const plain = stdout.replace(/\u001b\[[0-9;]*m/g, '');
+    expect(plain.split('\n').slice(0, 4)).toEqual([
+      'order_id  amount',
+      '────────  ──────',
+      '0         0',
+      '1         1.5',
+    ]);
+    expect(stdout).toContain('\u001b[1m');
+    const piped = await query(['SELECT order_id FROM sales.orders LIMIT 1', '--format', 'table']);
+    expect(piped.stdout).not.toContain('\u001b[');
   });
 
   it('gives usage errors exit code 2', async () => {
