@@ -10,6 +10,7 @@
 import { InputError, MeshError, NotAllowedError } from '../core/errors.js';
 import { recordAccess } from '../registry/operations/access/record-access.js';
 import type { AccessScope } from '../access/principal.js';
+import { resolveReader } from '../access/resolve-reader.js';
 import type { Registry } from '../registry/registry.js';
 import { accessQueryCatalog, type AccessCatalog, type AccessCatalogOptions } from './access-catalog.js';
 import { QueryGate, type QueryGateOptions } from './query-gate.js';
@@ -169,6 +170,8 @@ async function planAudited(
   request: QueryRequest,
   catalog: AccessCatalog,
 ): Promise<QueryPlan> {
+  // `--as` a team the caller is not in is refused first, so no audit row names a team unchecked.
+  await resolveReader(registry.db, scope);
   try {
     return await planQuery(request.sql, catalog, request.file);
   } catch (error) {

@@ -265,6 +265,19 @@ describe.each(['local', 'server'] as const)('hostile queries, %s mode', (modeNam
     expect(await lastLogged()).toMatchObject({ user: m.reader, product: 'hr/salaries', path: 'query', allowed: false });
   });
 
+  it.runIf(modeName === 'server')(
+    'refuses reading as a team the caller is not in, before logging anything',
+    async () => {
+      const before = await lastLogged();
+      const result = await mesh(['query', "SELECT * FROM read_csv('/etc/passwd')", '--as', 'payroll'], {
+        env: m.env,
+        cwd: dir,
+      });
+      await expectRefused(result, /ana is not a member of team payroll/);
+      expect(await lastLogged()).toEqual(before);
+    },
+  );
+
   it.each([
     [
       'a cartesian join',
