@@ -68,6 +68,14 @@ import { recordRunOnGraph, runSourceDatasets, writeLatestLineage } from '../line
 import type { DomainChange } from '../registry/operations/domains/domains.js';
 import { getDomain, listDomains } from '../registry/operations/domains/domains.js';
 import * as ratings from './health/ratings-service.js';
+import { DEVELOPMENT_MASKING_KEY } from '../engine/masking-key.js';
+import {
+  explainQuery,
+  startQuery,
+  type QueryCapacity,
+  type QueryRequest,
+  type QueryServiceOptions,
+} from '../query/query-service.js';
 
 export interface LocalPlatformOptions {
   readonly config?: MeshConfig;
@@ -83,6 +91,8 @@ export interface LocalPlatformOptions {
   readonly maskingKey?: string;
   /** A server: refuse to serve hashed columns without a real masking key. */
   readonly requireMaskingKey?: boolean;
+  /** A server's concurrency limit and engine pool for consumer queries, shared by its per-request platforms. */
+  readonly queryCapacity?: QueryCapacity;
 }
 
 export class LocalPlatform implements MeshApi {
@@ -91,6 +101,7 @@ export class LocalPlatform implements MeshApi {
   readonly policies?: PoliciesInForce;
   readonly maskingKey?: string;
   readonly requireMaskingKey: boolean;
+  readonly queryCapacity?: QueryCapacity;
   #registry?: Promise<Registry>;
   readonly #ownsRegistry: boolean;
 
@@ -103,6 +114,7 @@ export class LocalPlatform implements MeshApi {
     this.#ownsRegistry = !options.registry;
     this.maskingKey = options.maskingKey ?? (process.env.MESH_MASKING_KEY || undefined);
     this.requireMaskingKey = options.requireMaskingKey ?? false;
+    this.queryCapacity = options.queryCapacity;
   }
 
   get config(): MeshConfig {
@@ -631,6 +643,24 @@ export class LocalPlatform implements MeshApi {
   }
   async setDomain(scope: AccessScope, name: string, change: DomainChange) {
     return ratings.changeDomain(await this.registry(), scope, name, change);
+  }
+
+  // Consumer queries (src/query/query-service.ts): the scope decides; the gate bounds a server's queries.
+  async query(scope: AccessScope, request: QueryRequest) {
+    return startQuery(await this.registry(), scope, request, this.#queryOptions());
+  }
+
+  async explainQuery(scope: AccessScope, request: QueryRequest) {
+    return explainQuery(await this.registry(), scope, request, this.#queryOptions());
+  }
+
+  #queryOptions(): QueryServiceOptions {
+    return {
+      warehouseDir: this.config.warehouseDir,
+      hashKey: this.maskingKey ?? DEVELOPMENT_MASKING_KEY,
+      requireHashKey: this.requireMaskingKey && !this.maskingKey,
+      capacity: this.queryCapacity,
+    };
   }
 
   private async existingProductId(registry: Registry, ref: string): Promise<string> {

@@ -33,6 +33,7 @@ import type { LineageIngestOutcome } from '../lineage/openlineage-ingest.js';
 import type { ChangeImpact } from '../lineage/change-impact.js';
 import type { AccessScope } from '../access/principal.js';
 import type { RatingsApi } from './health/ratings-api.js';
+import type { QueryExplanation, QueryRequest, QueryResult } from '../query/query-service.js';
 
 export interface CheckResult {
   readonly file: string;
@@ -136,6 +137,14 @@ export interface MeshApi extends RatingsApi {
    * namespace/name in the graph.
    */
   ingestLineageEvents(body: unknown): Promise<LineageIngestOutcome>;
+
+  // Consumer queries (src/query): SQL across the products the scope may read, masked as the
+  // decision says; every read and refusal is in the access log.
+  /** Runs one read-only SELECT: columns first, then rows (cut at the limit, said so), then the outcome. */
+  query(scope: AccessScope, request: QueryRequest): Promise<QueryResult>;
+  /** Which snapshots (product, major, snapshot id) and masked columns a query would read, without running it. */
+  explainQuery(scope: AccessScope, request: QueryRequest): Promise<QueryExplanation>;
+
   close(): Promise<void>;
 }
 
@@ -230,3 +239,4 @@ export interface RunProductRequest {
 }
 
 export type { AccessScope, CheckResultView, DataExport, DataProduct, LineageGraph, LineageOptions, RunOutcome };
+export type { QueryExplanation, QueryRequest, QueryResult };

@@ -23,8 +23,8 @@ export interface AccessCatalogOptions {
 }
 
 export interface AccessCatalog extends QueryCatalog {
-  /** One audit row per product the query read. */
-  logReads(outcome: { rows: number; durationMs: number }): Promise<void>;
+  /** One audit row per product the query read; `failure` says why a query that read them did not finish. */
+  logReads(outcome: { rows: number; durationMs: number; failure?: string }): Promise<void>;
 }
 
 export function accessQueryCatalog(
@@ -76,11 +76,15 @@ export function accessQueryCatalog(
     },
     async logReads(outcome) {
       for (const read of reads)
-        await logRead(registry, read.decision, 'query', {
+        await logRead(registry, withFailure(read.decision, outcome.failure), 'query', {
           maskedColumns: read.masked,
           rows: outcome.rows,
           durationMs: outcome.durationMs,
         });
     },
   };
+}
+
+function withFailure(decision: ReadAllowed, failure: string | undefined): ReadAllowed {
+  return failure ? { ...decision, reason: `${decision.reason}; ${failure}` } : decision;
 }

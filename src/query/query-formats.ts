@@ -1,4 +1,9 @@
-/** How a query's rows are written out: NDJSON (columns line, row arrays, summary line) and CSV. */
+/**
+ * How a query's rows are written out: NDJSON (a columns line with names and engine types, one
+ * array per row, a summary line — or an error line when the query failed midway) and CSV (a
+ * header of names, the rows, and a last `# summary {…}` line; a field that starts with `#` is
+ * quoted, so that line is never a row).
+ */
 import type { QueryColumn, QuerySummary } from './run-query.js';
 
 export const QUERY_FORMATS = ['table', 'json', 'ndjson', 'csv'] as const;
@@ -40,8 +45,18 @@ export function csvRows(rows: readonly unknown[][]): string {
   return rows.map((row) => row.map(csvField).join(',')).join('\n') + (rows.length ? '\n' : '');
 }
 
+/** The last CSV line: the summary (rows, truncated, what was read) as JSON after `# summary `. */
+export function csvSummary(summary: object): string {
+  return `# summary ${JSON.stringify(summary)}\n`;
+}
+
+/** An NDJSON line for a failure after the columns were sent (the status line is already gone). */
+export function ndjsonError(error: { kind: string; message: string; details?: unknown }): string {
+  return `${JSON.stringify({ error })}\n`;
+}
+
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return /[",\n\r]|^#/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -29,6 +29,20 @@ export class QueryGate {
     }
   }
 
+  /**
+   * A slot held until the returned function is called (once): for work that outlives one
+   * promise, such as a result streamed to a client.
+   */
+  async acquire(): Promise<() => void> {
+    await this.#enter();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#leave();
+    };
+  }
+
   async #enter(): Promise<void> {
     if (this.#running < this.#options.running) {
       this.#running++;

@@ -11,6 +11,12 @@ export interface QueryStream {
   batches(): AsyncIterable<readonly unknown[][]>;
   /** Settles after the last batch: the row count, truncation and what was read. */
   readonly summary: Promise<QuerySummary>;
+  /**
+   * Stops the query for `reason` (the reader went away, the deadline passed): the next batch
+   * the engine hands over fails with it, so the run ends and its sandbox closes even when
+   * nobody reads any more.
+   */
+  cancel(reason: unknown): void;
 }
 
 const CAPACITY = 4;
@@ -22,15 +28,22 @@ export function streamQuery(run: (sink: QuerySink) => Promise<QuerySummary>): Pr
   let wakeWriter: (() => void) | undefined;
   let finished = false;
   let failure: unknown;
+  let cancelled: { reason: unknown } | undefined;
+  const cancel = (reason: unknown) => {
+    cancelled ??= { reason };
+    queue.length = 0;
+    wakeWriter?.();
+  };
   return new Promise<QueryStream>((resolve, reject) => {
     let started = false;
     const sink: QuerySink = {
       columns(columns) {
         started = true;
-        resolve({ columns, batches, summary });
+        resolve({ columns, batches, summary, cancel });
       },
       async rows(rows) {
-        while (queue.length >= CAPACITY) await new Promise<void>((r) => (wakeWriter = r));
+        while (queue.length >= CAPACITY && !cancelled) await new Promise<void>((r) => (wakeWriter = r));
+        if (cancelled) throw cancelled.reason;
         queue.push(rows);
         wakeReader?.();
       },

@@ -9,7 +9,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostic.js';
 import { InputError, MeshError, NotFoundError } from '../core/errors.js';
 import { analyseQuery, type TableReference } from './query-sql.js';
-import { openSandbox, type Sandbox, type SandboxTable } from './query-sandbox.js';
+import { openSandbox, type Sandbox, type SandboxPool, type SandboxTable } from './query-sandbox.js';
 
 /** A product a query names, as the catalog resolved it for this reader. */
 export interface ResolvedTable {
@@ -73,8 +73,8 @@ export interface QuerySummary extends QueryPlan {
 }
 
 /** Vets the SQL and resolves what it reads, without running it (`mesh query --explain`). */
-export async function planQuery(sql: string, catalog: QueryCatalog): Promise<QueryPlan> {
-  const analysis = await parse(sql);
+export async function planQuery(sql: string, catalog: QueryCatalog, file = 'query'): Promise<QueryPlan> {
+  const analysis = await parse(sql, file);
   refuseOnErrors(analysis.diagnostics);
   const seen = new Map<string, ResolvedTable & { readonly as: string }>();
   for (const ref of analysis.references) {
@@ -93,7 +93,27 @@ export async function runQuery(
 ): Promise<QuerySummary> {
   const started = performance.now();
   const plan = await planQuery(sql, catalog);
-  const sandbox = await openSandbox(plan.tables.map(sandboxTable), limits);
+  return runPlanned(plan, sql, sink, { limits, started });
+}
+
+export interface RunOptions {
+  readonly limits?: QueryLimits;
+  /** When the query started (its parse and decisions count in elapsedMs). */
+  readonly started?: number;
+  /** Engines made ahead of time (a server's). */
+  readonly pool?: SandboxPool;
+}
+
+/** Runs a query already vetted and resolved by `planQuery` (so a shell can audit a refusal before anything runs). */
+export async function runPlanned(
+  plan: QueryPlan,
+  sql: string,
+  sink: QuerySink,
+  options: RunOptions = {},
+): Promise<QuerySummary> {
+  const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
+  const started = options.started ?? performance.now();
+  const sandbox = await openSandbox(plan.tables.map(sandboxTable), limits, options.pool);
   const deadline = setTimeout(() => sandbox.interrupt(), limits.timeoutMs);
   try {
     const result = await streamInto(sandbox, sql, sink, limits.rows);
@@ -102,7 +122,8 @@ export async function runQuery(
     throw queryFailure(error, limits);
   } finally {
     clearTimeout(deadline);
-    sandbox.close();
+    // Closing is synchronous (a few ms): after the summary has gone out, not before it.
+    setImmediate(() => sandbox.close());
   }
 }
 
@@ -169,16 +190,20 @@ function refuseOnErrors(diagnostics: readonly Diagnostic[]): void {
 function queryFailure(error: unknown, limits: QueryLimits): MeshError {
   if (error instanceof MeshError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (/interrupt/i.test(message))
-    return new InputError(
-      `the query ran past its time limit of ${limits.timeoutMs / 1000} s and was cancelled; narrow it or raise --timeout`,
-    );
+  if (/interrupt/i.test(message)) return timeLimitError(limits);
   if (/out of memory|memory limit/i.test(message))
     return new InputError(
       `the query needs more than its memory limit of ${limits.memoryLimit}; aggregate or filter more, or select fewer columns`,
     );
   if (/Catalog Error: Table with name/i.test(message)) return new NotFoundError(cleanEngineMessage(message));
   return new InputError(`the query failed: ${cleanEngineMessage(message)}`);
+}
+
+/** What a caller sees when the query (engine time and delivery together) outlived its time limit. */
+export function timeLimitError(limits: Pick<QueryLimits, 'timeoutMs'>): InputError {
+  return new InputError(
+    `the query ran past its time limit of ${limits.timeoutMs / 1000} s and was cancelled; narrow it or raise --timeout`,
+  );
 }
 
 /** DuckDB's message without its "Did you mean … system table" hints about the sandbox's own catalog. */
@@ -190,8 +215,8 @@ let parserConnection: Promise<DuckDBConnection> | undefined;
 let parsing: Promise<unknown> = Promise.resolve();
 
 /** Parses one query at a time on the shared parser connection (a connection runs one statement at once). */
-function parse(sql: string): ReturnType<typeof analyseQuery> {
-  const next = parsing.then(async () => analyseQuery(await parser(), sql));
+function parse(sql: string, file: string): ReturnType<typeof analyseQuery> {
+  const next = parsing.then(async () => analyseQuery(await parser(), sql, file));
   parsing = next.catch(() => undefined);
   return next;
 }

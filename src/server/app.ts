@@ -19,6 +19,7 @@ import { lineageRoutes } from './routes/lineage-routes.js';
 import { monitorRoutes } from './routes/monitor-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
 import { ratingRoutes } from './routes/rating-routes.js';
+import { queryRoutes } from './routes/query-routes.js';
 import { runRoutes } from './routes/run-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import { webCatalogRoutes } from './web-catalog.js';
@@ -108,6 +109,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   lineageRoutes(app);
   ratingRoutes(app);
   healthRoutes(app);
+  queryRoutes(app);
 
   app.notFound((c) => c.json({ error: { kind: 'not-found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {

@@ -47,6 +47,7 @@ import { FACETS, type SearchOptions, type SearchResult } from '../registry/opera
 import type { Registry } from '../registry/registry.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import type { BackgroundService } from './background-service.js';
+import type { QueryRequest } from '../query/query-service.js';
 
 type Entry = {
   readonly kind: 'search' | 'show';
@@ -347,6 +348,14 @@ export class CachedCatalog implements MeshApi {
   }
   setDomain(scope: AccessScope, name: string, change: DomainChange) {
     return this.inner.setDomain(scope, name, change);
+  }
+
+  // Consumer queries read data, never the catalog cache.
+  query(scope: AccessScope, request: QueryRequest) {
+    return this.inner.query(scope, request);
+  }
+  explainQuery(scope: AccessScope, request: QueryRequest) {
+    return this.inner.explainQuery(scope, request);
   }
   listEvents(options?: { after?: number; subject?: string; limit?: number }): Promise<EventRecord[]> {
     return this.inner.listEvents(options);

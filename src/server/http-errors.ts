@@ -58,9 +58,15 @@ export function errorBody(error: MeshError): ErrorBody {
 export function errorResponse(c: Context, error: unknown): Response {
   const mesh = toMeshError(error);
   const status = httpStatusFor(mesh) as 400;
-  if (mesh.kind === 'unavailable') c.header('Retry-After', '1');
+  if (mesh.kind === 'unavailable') c.header('Retry-After', String(retryAfterSeconds(mesh)));
   // The rest of an oversized body is never read: the connection cannot be reused.
   if (mesh.kind === 'too-large') c.header('Connection', 'close');
   if (mesh.kind === 'unauthenticated') c.header('WWW-Authenticate', 'Bearer realm="meshwork"');
   return c.json(errorBody(mesh), status);
+}
+
+/** An error may say how long to wait (the query gate's "busy, retry"); a lost registry is retried after 1 s. */
+function retryAfterSeconds(error: MeshError): number {
+  const seconds = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof seconds === 'number' && Number.isInteger(seconds) && seconds > 0 ? seconds : 1;
 }

@@ -68,6 +68,28 @@ const productParams = [
 ];
 
 const schemas: Record<string, Json> = {
+  QueryRequest: obj(
+    {
+      sql: str({ description: 'exactly one SELECT (or WITH … SELECT), at most 100,000 characters' }),
+      limit: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'rows returned (default 10,000)' },
+      timeoutMs: { type: 'number', exclusiveMinimum: 0, maximum: 300_000, description: 'default 30,000' },
+      file: str({ description: 'where the SQL comes from, for file:line:col in refusals' }),
+      as: str({ description: 'read with the grants of this team of yours only' }),
+      format: str({ enum: ['ndjson', 'csv'] }),
+    },
+    ['sql'],
+  ),
+  QueryExplanation: obj({
+    tables: arrayOf(
+      obj({
+        as: str({ description: 'the name the query used' }),
+        product: str(),
+        major: { type: 'integer' },
+        snapshotId: str(),
+        maskedColumns: arrayOf(str()),
+      }),
+    ),
+  }),
   Error: obj({
     error: obj(
       {
@@ -1122,6 +1144,26 @@ export function openApiDocument(): Json {
             },
           ),
         },
+      },
+      // Consumer queries (src/query): one read-only SELECT over the products the caller may read.
+      '/v1/query': {
+        post: op(
+          'runs one read-only SELECT across data products (domain.product, or domain.product_v<major>) as the caller may read them, PII masked by the access decision; streamed. NDJSON: a {"columns":[{name,type}]} line, one JSON array per row, then {"summary":{rows,truncated,limit,elapsedMs,tables}} (or {"error":…} when the query fails midway). CSV: a header, the rows, a last "# summary {…}" line; types in X-Mesh-Column-Types. 503 with Retry-After when the server runs as many queries as it may ("busy, retry")',
+          'runQuery',
+          {
+            body: ref('QueryRequest'),
+            ok: str({ description: 'newline-delimited JSON (default) or CSV, see the summary' }),
+            contentType: 'application/x-ndjson',
+            errors: [400, 403, 404, 413, 503],
+          },
+        ),
+      },
+      '/v1/query/explain': {
+        post: op(
+          'which snapshots (product, major, snapshot id) and masked columns a query would read, vetted and decided, without running it',
+          'explainQuery',
+          { body: ref('QueryRequest'), ok: ref('QueryExplanation'), errors: [400, 403, 404, 413, 503] },
+        ),
       },
       '/v1/webhooks/{id}/deliveries': {
         get: op('deliveries of a subscription with their attempts (admin)', 'listDeliveries', {

@@ -20,6 +20,14 @@ import { silentLog, type LogSink } from '../core/json-log.js';
 import { Metrics } from './ops/metrics.js';
 import type { Principal } from './server-api.js';
 import type { BackgroundService } from './background-service.js';
+import type { QueryGateOptions } from '../query/query-gate.js';
+import { queryCapacity as newQueryCapacity } from '../query/query-service.js';
+
+/**
+ * Consumer queries at once per server: each holds a thread of libuv's pool (4 by default) while
+ * the engine runs it, so one is kept free for file I/O; past a short queue, "busy, retry".
+ */
+export const DEFAULT_QUERY_GATE: QueryGateOptions = { running: 3, queued: 32, waitMs: 10_000 };
 
 /** /readyz fails when the registry does not answer within this (a load balancer then takes the replica out). */
 const READY_TIMEOUT_MS = 1_000;
@@ -34,6 +42,8 @@ export interface StartServerOptions {
   readonly maxBodyBytes?: number;
   /** Serve catalog reads from an in-process cache (default true); see catalog-cache.ts for the consistency rules. */
   readonly cache?: boolean;
+  /** How many consumer queries run at once and wait (default DEFAULT_QUERY_GATE, or MESH_QUERY_CONCURRENCY running). */
+  readonly queryGate?: QueryGateOptions;
   /** Built once the registry is open; started after the API listens, stopped before it closes. */
   readonly background?: (registry: Registry, metrics: Metrics) => BackgroundService[];
 }
@@ -71,6 +81,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return [{ value: Number(row?.n ?? 0) }];
   });
 
+  const queryCapacity = newQueryCapacity(options.queryGate ?? queryGateFromEnv(process.env));
   const cache = options.cache === false ? undefined : new CatalogCache(registry);
   await cache?.start();
   const platformFor = (principal: Principal) => {
@@ -82,6 +93,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       policies: base.policies,
       maskingKey: base.maskingKey,
       requireMaskingKey: true,
+      queryCapacity,
     });
     return new AuthorizedPlatform(
       principal,
@@ -145,10 +157,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await closed;
       clearTimeout(force);
       await cache?.stop();
+      await queryCapacity.close();
       await base.close();
       log({ msg: 'stopped' });
     })());
   return { url, port: address.port, registry, metrics, close };
+}
+
+function queryGateFromEnv(env: NodeJS.ProcessEnv): QueryGateOptions {
+  const running = Number(env.MESH_QUERY_CONCURRENCY);
+  return Number.isInteger(running) && running > 0 ? { ...DEFAULT_QUERY_GATE, running } : DEFAULT_QUERY_GATE;
 }
 
 /** Stops the server on SIGTERM/SIGINT; a second signal exits at once. */

@@ -13,6 +13,7 @@ import type { LogSink } from '../../src/core/json-log.js';
 import type { Metrics } from '../../src/server/ops/metrics.js';
 import type { BackgroundService } from '../../src/server/background-service.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
+import type { QueryGateOptions } from '../../src/query/query-gate.js';
 import type { Role } from '../../src/server/server-api.js';
 import { createTestRegistry, type BackendName, type TestRegistry } from './registries.js';
 
@@ -35,6 +36,10 @@ export async function startTestServer(
     background?: (registry: Registry, metrics: Metrics) => BackgroundService[];
     /** The environment the server's configuration comes from (default: this process's). */
     env?: NodeJS.ProcessEnv;
+    /** The consumer-query concurrency limit (default: the server's). */
+    queryGate?: QueryGateOptions;
+    /** The server's MESH_MASKING_KEY (default: this process's). */
+    maskingKey?: string;
   } = {},
 ): Promise<TestServer> {
   const db = await createTestRegistry(backend);
@@ -47,6 +52,7 @@ export async function startTestServer(
       actor: 'server',
     },
     governance: new PolicyEngine(),
+    ...(options.maskingKey ? { maskingKey: options.maskingKey } : {}),
   });
   const server = await startServer({
     platform,
@@ -55,6 +61,7 @@ export async function startTestServer(
     log: options.log,
     maxBodyBytes: options.maxBodyBytes,
     background: options.background,
+    queryGate: options.queryGate,
   });
   const admin = await createToken(db.registry, { user: 'root', role: 'admin', createdBy: 'test' });
   return {

@@ -209,6 +209,15 @@ const CASES: Record<string, Case> = {
     allowed: ['admin', 'member-own'],
     request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/data?format=csv' }),
   },
+  runQuery: {
+    // A query reads data: the decision per product, as for a download.
+    allowed: ['admin', 'member-own'],
+    request: async () => ({ method: 'POST', path: '/v1/query', body: { sql: 'SELECT * FROM sales.orders' } }),
+  },
+  explainQuery: {
+    allowed: ['admin', 'member-own'],
+    request: async () => ({ method: 'POST', path: '/v1/query/explain', body: { sql: 'SELECT id FROM sales.orders' } }),
+  },
   healthz: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/healthz' }) },
   readyz: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/readyz' }) },
   metrics: { allowed: CALLERS, request: async () => ({ method: 'GET', path: '/metrics' }) },

@@ -14,6 +14,7 @@ import { registerLineageCommand } from './lineage-command.js';
 import { registerIncidentCommands } from './incident-command.js';
 import { registerPublishCommand } from './publish-command.js';
 import { registerRateCommands } from './rate-command.js';
+import { registerQueryCommand } from './query-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -47,6 +48,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerIncidentCommands(program, ctx);
   registerAccessCommands(program, ctx);
   registerExportDataCommand(program, ctx);
+  registerQueryCommand(program, ctx);
   registerStandardsCommands(program, ctx);
   registerTestCommand(program, ctx);
   registerLineageCommand(program, ctx);

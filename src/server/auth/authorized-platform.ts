@@ -23,6 +23,7 @@ import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataForma
 import type { AccessScope } from '../../access/principal.js';
 import type { LineageOptions } from '../../lineage/lineage-graph-types.js';
 import type { DomainChange, NpsOptions, RatingInput, RatingListOptions } from '../../platform/health/ratings-api.js';
+import type { QueryRequest } from '../../query/query-service.js';
 
 /** Every role but consumer. */
 const INSIDERS: readonly Role[] = ['admin', 'governance', 'member'];
@@ -145,6 +146,14 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   async setDomain(scope: AccessScope, name: string, change: DomainChange) {
     this.#require(['admin'], 'set domains');
     return this.mesh.setDomain(this.#scope(scope), name, change);
+  }
+
+  // Consumer queries: every role; what a query reads is decided per product with the token's scope.
+  query(scope: AccessScope, request: QueryRequest) {
+    return this.mesh.query(this.#scope(scope), request);
+  }
+  explainQuery(scope: AccessScope, request: QueryRequest) {
+    return this.mesh.explainQuery(this.#scope(scope), request);
   }
   whoami() {
     return this.server.whoami();

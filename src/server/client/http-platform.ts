@@ -65,6 +65,8 @@ import type {
   RatingRecord,
   SavedRating,
 } from '../../platform/health/ratings-api.js';
+import type { QueryExplanation, QueryRequest, QueryResult } from '../../query/query-service.js';
+import { queryOverHttp } from './http-query.js';
 
 export interface HttpPlatformOptions {
   readonly baseUrl: string;
@@ -305,6 +307,17 @@ export class HttpPlatform implements MeshApi, ServerApi {
 
   ingestLineageEvents(body: unknown): Promise<LineageIngestOutcome> {
     return this.#request('POST', '/v1/lineage/events', { body });
+  }
+
+  // Consumer queries: the result streams as NDJSON and is handed over batch by batch as it arrives.
+  query(scope: AccessScope, request: QueryRequest): Promise<QueryResult> {
+    return queryOverHttp(
+      { base: this.#base, token: this.#token, fetch: this.#fetch },
+      { ...request, as: scope.asTeam },
+    );
+  }
+  explainQuery(scope: AccessScope, request: QueryRequest): Promise<QueryExplanation> {
+    return this.#request('POST', '/v1/query/explain', { body: { ...request, as: scope.asTeam } });
   }
 
   listPolicies(options: { product?: string; domain?: string } = {}): Promise<PolicyListing> {
