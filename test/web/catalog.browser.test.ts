@@ -23,6 +23,7 @@ const SHOTS = join(REPO_ROOT, 'reports', 'screenshots');
 let server: TestServer;
 let browser: Browser;
 let consumer: string;
+let csvFile: string;
 
 async function publish(name: string, description: string, tags: string[], domain = 'sales'): Promise<void> {
   const bundle = productBundle({
@@ -34,6 +35,7 @@ async function publish(name: string, description: string, tags: string[], domain
       const email = p.spec.schema.columns.find((c) => c.type === 'varchar') ?? p.spec.schema.columns[0];
       Object.assign(email, { pii: 'direct', masking: 'hash', description: 'who placed the order' });
       Object.assign(p.spec, { retention: '365d' });
+      p.spec.inputs = [{ name: 'records', source: { type: 'file', path: csvFile, format: 'csv' } }];
     },
   });
   const res = await fetch(`${server.url}/v1/products`, {
@@ -47,7 +49,13 @@ async function publish(name: string, description: string, tags: string[], domain
 beforeAll(async () => {
   expect(existsSync(CHROMIUM), 'Debian chromium is installed (.ci/run installs it with apt)').toBe(true);
   expect(existsSync(join(WEB_DIST, 'index.html')), 'the built bundle is committed in web/dist').toBe(true);
-  server = await startTestServer('sqlite');
+  const data = mkdtempSync(join(tmpdir(), 'mesh-web-data-'));
+  csvFile = join(data, 'records.csv');
+  writeFileSync(
+    csvFile,
+    'id,label,amount,updated_at\n1,alice,1.50,2024-01-01 00:00:00\n2,bob,2.50,2024-01-02 00:00:00\n',
+  );
+  server = await startTestServer('sqlite', { maskingKey: 'web-catalog-test-masking-key-0123456789' });
   await publish('orders-daily', 'Daily orders per customer and country, for revenue reporting.', ['finance']);
   await publish('returns-weekly', 'Weekly product returns by reason, for the quality team.', ['quality']);
   await publish('customers', 'Every customer with their country and segment, the identity master.', [], 'identity');
@@ -124,7 +132,7 @@ describe('the web catalog in Chromium', () => {
     expect(await heading.textContent()).toContain('v1.0.0');
     const schema = page.getByRole('table');
     expect(await schema.textContent()).toContain('direct · masked: hash');
-    expect(await page.getByText('mesh export-data sales/orders-daily --format csv').count()).toBe(1);
+    expect(await page.getByText('mesh query "SELECT * FROM sales.orders_daily LIMIT 10"').count()).toBe(1);
     expect(await page.getByText('No runs yet').count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'product.png'), fullPage: true });
     await page.getByLabel('Team').fill('analytics');
@@ -146,6 +154,43 @@ describe('the web catalog in Chromium', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/sales\/nope: .*no product/i);
+    await page.close();
+  });
+});
+
+describe('the query snippet through the API', () => {
+  it('refuses before a grant with the command to ask, and after approval returns rows with PII masked', async () => {
+    const admin = { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' };
+    const run = await fetch(`${server.url}/v1/products/sales/returns-weekly/runs`, { method: 'POST', headers: admin });
+    expect((await run.json()).status).toBe('succeeded');
+    const page = await signedIn();
+    await page.goto(`${server.url}/#/p/sales/returns-weekly`);
+    await page.getByRole('button', { name: 'Run it here' }).click();
+    const refusal = page.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain('mesh access request sales/returns-weekly');
+    await page.getByLabel('Team').fill('analytics');
+    await page.getByLabel('Purpose').fill('returns by reason, weekly');
+    await page.getByRole('button', { name: 'Request access' }).click();
+    const state = page.getByRole('status').filter({ hasText: 'Request' });
+    await state.waitFor();
+    const id = /Request (\S+) for team/.exec((await state.textContent()) ?? '')![1];
+    const approved = await fetch(`${server.url}/v1/access/requests/${id}/approve`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ reason: 'ok' }),
+    });
+    expect(approved.status, await approved.clone().text()).toBe(200);
+    await page.getByRole('button', { name: 'Run it here' }).click();
+    const result = page.getByRole('table', { name: 'query result' });
+    await result.waitFor({ timeout: 10_000 }).catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${await page.locator('main').textContent()}`);
+    });
+    const text = (await result.textContent()) ?? '';
+    expect(text).toContain('1.5');
+    expect(text).not.toContain('alice');
+    expect(text).not.toContain('bob');
+    await page.screenshot({ path: join(SHOTS, 'query.png'), fullPage: true });
     await page.close();
   });
 });

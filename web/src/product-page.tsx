@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { api, type CheckResult, type ProductDetail, type RunRecord, type Whoami } from './api';
 import { AccessRequestForm } from './access-request';
+import { QuerySnippet } from './query-snippet';
 
 function useProduct(domain: string, name: string) {
   const [detail, setDetail] = useState<ProductDetail | null>(null);
@@ -89,7 +90,7 @@ export function ProductPage({ domain, name, me }: { domain: string; name: string
           </tbody>
         </table>
       </section>
-      <Snippet domain={product.domain} name={product.name} />
+      <QuerySnippet domain={product.domain} name={product.name} />
       <Ports inputs={spec.inputs} outputs={spec.outputPorts} />
       <Runs runs={runs} checks={checks} />
       <section aria-labelledby="versions-title">
@@ -104,21 +105,6 @@ export function ProductPage({ domain, name, me }: { domain: string; name: string
       </section>
       <AccessRequestForm product={product.id} me={me} />
     </article>
-  );
-}
-
-function Snippet({ domain, name }: { domain: string; name: string }) {
-  const command = `mesh export-data ${domain}/${name} --format csv`;
-  return (
-    <section aria-labelledby="read-title">
-      <h2 id="read-title">Read it</h2>
-      <pre className="snippet">
-        <code>{command}</code>
-      </pre>
-      <button type="button" onClick={() => void navigator.clipboard?.writeText(command)}>
-        Copy
-      </button>
-    </section>
   );
 }
 
