@@ -2,12 +2,12 @@
  * Source inputs named the OpenLineage way, resolved at run time: a PostgreSQL input is the
  * namespace `postgres://host:port` and one dataset `database.schema.table` per table its query
  * reads (MySQL/MariaDB `mysql://host:port`, `database.table`); a file is `file://` and its
- * absolute path. Tables come from DuckDB's parse of the query (`engine/sql-ast.ts`), CTE names
+ * absolute path (a path taken from the environment keeps its `${VAR}` form: no value leaves). Tables come from DuckDB's parse of the query (`engine/sql-ast.ts`), CTE names
  * left out. Only host and port leave the connection string: never a user or a password. A
  * reference the domain may not resolve, or a query the parser cannot read, names nothing.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { resolveEnvRefs } from '../core/resolve-env.js';
+import { envReferences, resolveEnvRefs } from '../core/resolve-env.js';
 import type { DataProduct } from '../descriptor/data-product-schema.js';
 import { parseSql } from '../engine/sql-ast.js';
 import { rewriteLastRun } from '../runner/last-run-param.js';
@@ -47,7 +47,11 @@ export async function resolveSourceDatasets(
 async function inputDatasets(input: InputSpec, env: NodeJS.ProcessEnv, baseDir: string): Promise<SourceDataset[]> {
   const src = input.source!;
   if (src.type === 'file') {
-    const raw = resolveEnvRefs(src.path ?? '', env, `input ${input.name}: the path`);
+    const shown = src.path ?? '';
+    // A path from the environment is named as the descriptor writes it (`${VAR}`): an
+    // environment value never leaves the run, and lineage is read by every role.
+    if (envReferences(shown).length) return [{ namespace: 'file://', name: shown }];
+    const raw = resolveEnvRefs(shown, env, `input ${input.name}: the path`);
     return [{ namespace: 'file://', name: isAbsolute(raw) ? raw : resolve(baseDir, raw) }];
   }
   const url = new URL(resolveEnvRefs(src.connection ?? '', env, `input ${input.name}: the connection`));
