@@ -1,6 +1,6 @@
 import { writeTransaction, type Registry, type RegistryTx } from '../../registry.js';
 import { datasetNodeId, jobNodeId, MESHWORK_DATASET_NAMESPACE, productNodeId } from './lineage-ids.js';
-import { ensureNodes, insertOwnedEdges, type NewLineageNode } from './write-lineage.js';
+import { ensureNodes, insertOwnedEdges, nodeRow, type NewLineageNode } from './write-lineage.js';
 
 /** What the graph keeps of one OpenLineage RunEvent. */
 export interface LineageEventRecord {
@@ -115,15 +115,4 @@ async function recordJobStatus(tx: RegistryTx, events: readonly LineageEventReco
       )
       .execute();
   }
-}
-
-function nodeRow(n: NewLineageNode) {
-  return {
-    id: n.id,
-    kind: n.kind,
-    label: n.label,
-    namespace: n.namespace ?? null,
-    name: n.name ?? null,
-    external: n.external ? 1 : 0,
-  };
 }

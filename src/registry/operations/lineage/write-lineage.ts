@@ -20,6 +20,18 @@ export interface NewLineageEdge {
 
 const CHUNK = 500;
 
+/** A node's row, without its time. */
+export function nodeRow(n: NewLineageNode) {
+  return {
+    id: n.id,
+    kind: n.kind,
+    label: n.label,
+    namespace: n.namespace ?? null,
+    name: n.name ?? null,
+    external: n.external ? 1 : 0,
+  };
+}
+
 /** Inserts nodes that do not exist yet; existing ones keep their status (and, for products, their label). */
 export async function ensureNodes(tx: RegistryTx, nodes: readonly NewLineageNode[]): Promise<void> {
   const now = new Date().toISOString();
@@ -27,17 +39,7 @@ export async function ensureNodes(tx: RegistryTx, nodes: readonly NewLineageNode
   for (let i = 0; i < unique.length; i += CHUNK) {
     await tx
       .insertInto('lineage_nodes')
-      .values(
-        unique.slice(i, i + CHUNK).map((n) => ({
-          id: n.id,
-          kind: n.kind,
-          label: n.label,
-          namespace: n.namespace ?? null,
-          name: n.name ?? null,
-          external: n.external ? 1 : 0,
-          updated_at: now,
-        })),
-      )
+      .values(unique.slice(i, i + CHUNK).map((n) => ({ ...nodeRow(n), updated_at: now })))
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
   }
