@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quarterOf } from '../../src/registry/operations/ratings/rating-records.js';
+import { WebhookDispatcher } from '../../src/server/webhooks/webhook-dispatcher.js';
+import { startReceiver } from '../helpers/http-receiver.js';
 import { productBundle } from '../helpers/products.js';
 import { BACKENDS } from '../helpers/registries.js';
 import { openMode, refusal, type Caller, type Mode, type Team } from './health-modes.js';
@@ -83,8 +85,10 @@ for (const backend of BACKENDS) {
         expect(saved.rating).toMatchObject({ team: 'finance', score: 8 });
       });
 
-      it('a rating below 7 notifies the owners with an event; an owner answers the comment', async () => {
+      it('a rating below 7 notifies the owners with an event delivered to their webhook; an owner answers the comment', async () => {
+        const hook = await startReceiver();
         const otto = as('otto');
+        await m.admin.server.addWebhook({ url: `${hook.url}/owners`, types: ['rating.*'] });
         const saved = await otto.api.rateProduct(otto.scope, {
           product: 'sales/orders',
           team: 'ops',
@@ -101,6 +105,15 @@ for (const backend of BACKENDS) {
           score: 3,
           comment: 'late twice this month',
         });
+        await new WebhookDispatcher({ registry: m.registry, maxAttempts: 1, backoffMs: () => 0 }).tick();
+        await hook.close();
+        expect(hook.received.map((r) => r.body)).toMatchObject([
+          {
+            type: 'dev.meshwork.rating.low',
+            subject: 'sales/orders',
+            data: { team: 'ops', score: 3, comment: 'late twice this month' },
+          },
+        ]);
 
         const sam = as('sam');
         const answered = await sam.api.answerRating(sam.scope, saved.rating.id, 'a new schedule from Monday');
