@@ -2,7 +2,7 @@
  * `mesh rate`, `mesh ratings`, `mesh nps`, `mesh domain`, `mesh health` and `mesh scorecard` as
  * a user runs them, on this machine and against a server: the same output and exit codes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,5 +115,32 @@ describe.each(['local', 'server'] as const)('mesh health commands (%s mode)', (m
     const stale = await run(['health', '--now', later, '--weeks', '0']);
     expect(stale.stdout).toContain('stale-products: 1 stale product(s): sales/orders (never published data in 3 days');
     expect(stale.code).toBe(0);
+  });
+
+  it('writes the report as text, JSON or one HTML file, from --since, and refuses bad flags as usage errors', async () => {
+    const text = await run(['report', '--since', new Date(Date.now() - 15 * 86_400_000).toISOString().slice(0, 10)]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^# Mesh health, /);
+    expect(text.stdout).toContain('## Weekly trend');
+    const json = JSON.parse(
+      (await run(['report', '--format', 'json', '--since', '2000-01-01T00:00:00Z', '--now', '2000-01-22T00:00:00Z']))
+        .stdout,
+    );
+    expect(json.trend).toHaveLength(4);
+    const html = await run(['report', '--format', 'html', '--out', 'health.html']);
+    expect(html).toMatchObject({ code: 0, stderr: '', stdout: 'wrote the html report to health.html\n' });
+    const page = readFileSync(join(work, 'health.html'), 'utf8');
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('<td>sales/orders</td>');
+    expect(page).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
+    const format = await run(['report', '--format', 'pdf']);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain('Allowed choices are text, json, html.');
+    const since = await run(['report', '--since', 'last spring']);
+    expect(since.code).toBe(2);
+    expect(since.stderr).toContain('invalid --since "last spring": an ISO date such as 2026-06-01');
+    const far = await run(['report', '--since', '1990-01-01']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toMatch(/--since 1990-01-01 is \d+ weeks back; the report covers at most 104 weeks/);
   });
 });

@@ -4,21 +4,18 @@
  * counts, open a product with the keyboard, see its schema with PII badges, request access and
  * see the request's state. Screenshots of the pages go to reports/screenshots/.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamMember, createTeam } from '../../src/registry/operations/identity/teams.js';
 import type { AppEnv } from '../../src/server/app-env.js';
 import { WEB_DIST, webCatalogRoutes } from '../../src/server/web-catalog.js';
-import { REPO_ROOT } from '../helpers/chinook.js';
+import { launchChromium, SHOTS } from '../helpers/browser.js';
 import { productBundle } from '../helpers/products.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(REPO_ROOT, 'reports', 'screenshots');
 
 let server: TestServer;
 let browser: Browser;
@@ -47,7 +44,6 @@ async function publish(name: string, description: string, tags: string[], domain
 }
 
 beforeAll(async () => {
-  expect(existsSync(CHROMIUM), 'Debian chromium is installed (.ci/run installs it with apt)').toBe(true);
   expect(existsSync(join(WEB_DIST, 'index.html')), 'the built bundle is committed in web/dist').toBe(true);
   const data = mkdtempSync(join(tmpdir(), 'mesh-web-data-'));
   csvFile = join(data, 'records.csv');
@@ -62,11 +58,7 @@ beforeAll(async () => {
   await createTeam(server.registry, { name: 'analytics', domains: [] });
   await addTeamMember(server.registry, 'analytics', 'carol');
   consumer = await server.token('carol', 'consumer');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-background-networking'],
-  });
-  mkdirSync(SHOTS, { recursive: true });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

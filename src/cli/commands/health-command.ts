@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { healthHtml } from '../../server/health/health-html.js';
 import { readThresholdsFile } from '../../server/health/health-thresholds.js';
 import { figureLines, healthMarkdown, scorecardMarkdown } from '../../server/health/health-markdown.js';
 import type { MeshHealth } from '../../server/health/health-records.js';
@@ -44,6 +46,7 @@ export function registerHealthCommands(program: Command, ctx: CliContext): void 
       // Exit 1 when a failure pattern of severity error is found: the checked thing failed.
       if (health.diagnosis.some((f) => f.severity === 'error')) ctx.exitCode = 1;
     });
+  registerReportCommand(program, ctx);
   program
     .command('scorecard')
     .description(
@@ -77,4 +80,64 @@ function printHealth(out: Output, health: MeshHealth): void {
     out.line(`domain ${d.domain}${d.core ? ' (core)' : ''}: owner ${d.ownerTeam ?? '(none)'}`);
     for (const line of figureLines(d.figures)) out.line(`  ${line}`);
   }
+}
+
+interface ReportFlags {
+  format: 'text' | 'json' | 'html';
+  since?: string;
+  now?: string;
+  out?: string;
+  thresholds?: string;
+  json?: boolean;
+}
+
+const WEEK_MS = 7 * 86_400_000;
+
+/** `mesh report`: the metrics, trends, scorecards and diagnosis in one text, JSON or HTML document. */
+function registerReportCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('report')
+    .description('the mesh health report: metrics, weekly trends, domain scorecards and the diagnosis in one document')
+    .addOption(
+      new Option('--format <format>', 'text (Markdown), json, or html (one self-contained file with charts)')
+        .choices(['text', 'json', 'html'])
+        .default('text'),
+    )
+    .option('--since <time>', 'the first week of the trend (ISO date; default 26 weeks back)')
+    .option('--now <time>', 'judge the history as of this ISO time')
+    .option('--out <file>', 'write the report to this file instead of standard output')
+    .option('--thresholds <file>', 'a HealthThresholds YAML document overriding the diagnosis thresholds')
+    .option('--json', 'machine-readable output (same as --format json)')
+    .action(async (opts: ReportFlags, command: Command) => {
+      const weeks = weeksSince(opts.since, opts.now);
+      if (typeof weeks === 'string') return command.error(`error: ${weeks}`);
+      const thresholds = opts.thresholds
+        ? readThresholdsFile(resolve(ctx.cwd, opts.thresholds), opts.thresholds)
+        : undefined;
+      const health = await ctx.serverApi().meshHealth({ now: opts.now, weeks, thresholds });
+      const format = opts.json ? 'json' : opts.format;
+      const text =
+        format === 'json'
+          ? `${JSON.stringify(health, null, 2)}\n`
+          : format === 'html'
+            ? healthHtml(health)
+            : healthMarkdown(health);
+      if (!opts.out) return ctx.streams.out(text);
+      const file = resolve(ctx.cwd, opts.out);
+      writeFileSync(file, text);
+      ctx.output({ json: false }).line(`wrote the ${format} report to ${opts.out}`);
+    });
+}
+
+/** Weekly points from `--since` to `--now` (the trend's length), or why the flags do not make one. */
+function weeksSince(since: string | undefined, now: string | undefined): number | undefined | string {
+  if (since === undefined) return undefined;
+  const from = Date.parse(since);
+  if (Number.isNaN(from)) return `invalid --since "${since}": an ISO date such as 2026-06-01`;
+  const to = now === undefined ? Date.now() : Date.parse(now);
+  if (Number.isNaN(to)) return `invalid --now "${now}": an ISO time such as 2026-12-01T00:00:00Z`;
+  if (from > to) return `--since ${since} is after the report's time`;
+  const weeks = Math.ceil((to - from) / WEEK_MS);
+  if (weeks > MAX_WEEKS) return `--since ${since} is ${weeks} weeks back; the report covers at most ${MAX_WEEKS} weeks`;
+  return weeks;
 }
