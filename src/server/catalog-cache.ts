@@ -43,7 +43,12 @@ import type { EventRecord } from '../registry/operations/events/list-events.js';
 import type { RunRecord } from '../registry/operations/runs/run-records.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import { getProductsByIds, listProducts, type ProductSummary } from '../registry/operations/products/read-products.js';
-import { FACETS, type SearchOptions, type SearchResult } from '../registry/operations/products/search-products.js';
+import {
+  FACETS,
+  flagStale,
+  type SearchOptions,
+  type SearchResult,
+} from '../registry/operations/products/search-products.js';
 import type { Registry } from '../registry/registry.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import type { BackgroundService } from './background-service.js';
@@ -256,10 +261,12 @@ export class CachedCatalog implements MeshApi {
     return this.cache.listPage(options);
   }
 
-  searchProducts(text: string, options: SearchOptions = {}): Promise<SearchResult> {
-    return this.cache.read(`search|${searchKey(options)}|${text}`, { kind: 'search' }, () =>
+  async searchProducts(text: string, options: SearchOptions = {}): Promise<SearchResult> {
+    const result = await this.cache.read(`search|${searchKey(options)}|${text}`, { kind: 'search' }, () =>
       this.inner.searchProducts(text, options),
     );
+    // Staleness changes with time, not with publications: judged on every read.
+    return flagStale(this.cache.registry, result);
   }
 
   exportStandard(

@@ -153,7 +153,15 @@ const schemas: Record<string, Json> = {
     latestVersion: str(),
     updatedAt: str({ format: 'date-time' }),
   }),
-  SearchHit: { allOf: [ref('ProductSummary'), obj({ score: { type: 'number' } })] },
+  SearchHit: {
+    allOf: [
+      ref('ProductSummary'),
+      obj({ score: { type: 'number' }, stale: nullableStr({ description: 'why the product is stale now, or null' }) }, [
+        'score',
+        'stale',
+      ]),
+    ],
+  },
   FacetCount: obj({ value: str(), count: { type: 'integer' } }),
   SearchResult: obj({
     query: str(),

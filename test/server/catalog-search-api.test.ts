@@ -54,6 +54,22 @@ describe.each(BACKENDS)('catalog search over the API (%s)', (backend) => {
     expect(viaClient).toEqual(body);
   });
 
+  it('flags a stale product in the hits, judged when read even if the search was cached', async () => {
+    const before = await client.searchProducts('ledger');
+    expect(before.hits.map((h) => [h.id, h.stale])).toEqual([['finance/revenue-ledger', null]]);
+    // Age the product by 100 days: published, never run, never read.
+    const aged = new Date(Date.now() - 100 * 86_400_000).toISOString();
+    await t.registry.db
+      .updateTable('products')
+      .set({ created_at: aged })
+      .where('id', '=', 'finance/revenue-ledger')
+      .execute();
+    const after = await client.searchProducts('ledger');
+    expect(after.hits[0].stale).toBe('never published data in 100 days (freshness target 1d)');
+    const { body } = await get('q=ledger');
+    expect(body.hits[0]).toMatchObject({ id: 'finance/revenue-ledger', stale: after.hits[0].stale });
+  });
+
   it('pages with the cursor and corrects typos, through the client', async () => {
     const first = await client.searchProducts('revenue', { limit: 2 });
     const second = await client.searchProducts('revenue', { limit: 2, cursor: first.nextCursor! });

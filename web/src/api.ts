@@ -68,7 +68,7 @@ export interface SearchResult {
   readonly query: string;
   readonly correctedFrom?: string;
   readonly total: number;
-  readonly hits: ReadonlyArray<ProductSummary & { score: number }>;
+  readonly hits: ReadonlyArray<ProductSummary & { score: number; stale: string | null }>;
   readonly facets: Record<string, FacetCount[]>;
   readonly nextCursor: string | null;
   readonly suggestions: string[];

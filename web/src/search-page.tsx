@@ -139,6 +139,11 @@ export function SearchPage() {
                 <a href={`#/p/${hit.id}`}>
                   <strong>{hit.name}</strong> <span className="badge">{hit.domain}</span>{' '}
                   <span className="badge">v{hit.latestVersion}</span>
+                  {hit.stale && (
+                    <span className="badge stale" title={hit.stale}>
+                      stale
+                    </span>
+                  )}
                 </a>
                 <p>{hit.description}</p>
                 <p className="meta">owner {hit.owner}</p>

@@ -173,6 +173,7 @@ function printSearch(out: Output, text: string, result: SearchResult): void {
     })),
     ['score', 'product', 'version', 'description'],
   );
+  for (const h of result.hits) if (h.stale) out.line(out.colors.yellow(`stale: ${h.id}: ${h.stale}`));
   out.line();
   out.line(`${result.total} product(s) match`);
   for (const [facet, counts] of Object.entries(result.facets)) {

@@ -4,7 +4,7 @@
  * force), whether it was active, stale, failing, and who consumed it from outside its domain.
  * Nothing after the moment counts, so a weekly point is what the mesh looked like that week.
  */
-import { parseDuration } from '../../descriptor/duration.js';
+import { staleReasonOf } from '../../registry/operations/health/stale-products.js';
 import type { DataProduct } from '../../descriptor/data-product-schema.js';
 import { parseInputProductRef } from '../../descriptor/product-ref.js';
 import type {
@@ -20,7 +20,6 @@ import type { GoodPublication } from '../monitor/good-publications.js';
 import type { SlaReport } from '../server-api.js';
 
 export const DAY_MS = 86_400_000;
-const READ_WINDOW_MS = 90 * DAY_MS;
 
 export interface HealthIndex {
   readonly history: HealthHistory;
@@ -160,25 +159,14 @@ export function ownerTeamOf(
 
 /** No good publication within twice the freshness target, or no read for 90 days (of a product older than that). */
 function staleReason(index: HealthIndex, product: HistoryProduct, sla: SlaReport, at: number): string | null {
-  const targetMs = sla.target ? parseDuration(sla.target) : undefined;
-  if (targetMs !== undefined) {
-    const since = sla.lastGoodAt ? Date.parse(sla.lastGoodAt) : Date.parse(product.createdAt);
-    if (at - since > 2 * targetMs)
-      return sla.lastGoodAt
-        ? `no good publication for ${days(at - since)} (freshness target ${sla.target})`
-        : `never published data in ${days(at - since)} (freshness target ${sla.target})`;
-  }
-  if (at - Date.parse(product.createdAt) > READ_WINDOW_MS) {
-    const last = (index.reads.get(product.id) ?? [])
-      .filter((r) => Date.parse(r.lastAt) <= at)
-      .reduce<string | null>((max, r) => (max === null || r.lastAt > max ? r.lastAt : max), null);
-    if (last === null || at - Date.parse(last) > READ_WINDOW_MS)
-      return last ? `no read for ${days(at - Date.parse(last))}` : 'never read, and older than 90 days';
-  }
-  return null;
+  const lastReadAt = (index.reads.get(product.id) ?? [])
+    .filter((r) => Date.parse(r.lastAt) <= at)
+    .reduce<string | null>((max, r) => (max === null || r.lastAt > max ? r.lastAt : max), null);
+  return staleReasonOf(
+    { createdAt: product.createdAt, target: sla.target ?? null, lastGoodAt: sla.lastGoodAt ?? null, lastReadAt },
+    at,
+  );
 }
-
-const days = (ms: number) => `${Math.floor(ms / DAY_MS)} days`;
 
 /** When the current run of failures began (after the last success); null when the latest run did not fail. */
 function failingSince(runs: readonly HistoryRun[]): string | null {

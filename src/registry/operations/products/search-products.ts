@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { InputError } from '../../../core/errors.js';
 import type { Registry, RegistryDialect } from '../../registry.js';
+import { staleReasons } from '../health/stale-products.js';
 import { getProductsByIds, type ProductSummary } from './read-products.js';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.js';
 import { correctTerms } from './search-suggest.js';
@@ -8,6 +9,8 @@ import { CLASS_POINTS, FACET_FLAGS, SEARCH_CLASSES, formatQuery, parseQuery, typ
 
 export interface SearchHit extends ProductSummary {
   readonly score: number;
+  /** Why the product is stale now (no good publication within twice its freshness target, no read for 90 days), or null. */
+  readonly stale: string | null;
 }
 
 export const FACETS = ['domain', 'tag', 'owner', 'pii', 'lifecycle'] as const;
@@ -200,7 +203,13 @@ async function assemble(
       )
     ).map((s) => [s.id, s]),
   );
-  const hits = page.filter((p) => summaries.has(p.id)).map((p) => ({ ...summaries.get(p.id)!, score: p.score }));
+  const stale = await staleReasons(
+    registry,
+    page.map((p) => p.id),
+  );
+  const hits = page
+    .filter((p) => summaries.has(p.id))
+    .map((p) => ({ ...summaries.get(p.id)!, score: p.score, stale: stale.get(p.id) ?? null }));
   const facets = Object.fromEntries(FACETS.map((f) => [f, [] as FacetCount[]])) as Record<FacetName, FacetCount[]>;
   const counts = Object.fromEntries(FACETS.map((f) => [f, new Map<string, number>()])) as Record<
     FacetName,
@@ -233,4 +242,13 @@ async function assemble(
     nextCursor: more && last ? encodeSearchCursor(last.score, last.id) : null,
     suggestions: [],
   };
+}
+
+/** The result with each hit's `stale` flag judged now (a cached result keeps its hits, not their age). */
+export async function flagStale(registry: Registry, result: SearchResult): Promise<SearchResult> {
+  const stale = await staleReasons(
+    registry,
+    result.hits.map((h) => h.id),
+  );
+  return { ...result, hits: result.hits.map((h) => ({ ...h, stale: stale.get(h.id) ?? null })) };
 }
