@@ -49,6 +49,7 @@ import { lineageEmitterFromEnv } from '../lineage/lineage-emitter.js';
 import { lineageObserver } from '../lineage/lineage-observer.js';
 import { configFromEnv, type MeshConfig } from '../core/mesh-config.js';
 import { publishRefusal } from './publish-refusal.js';
+import { recordGovernanceAttempt } from '../registry/operations/governance/governance-attempts.js';
 import type { AccessListOptions, AccessLogOptions, AccessRequestInput, DataFormat } from '../access/access-api.js';
 import { accessLog, decideAccess, listAccess, requestAccess, revokeAccess } from '../access/access-service.js';
 import { guardCheckSamples } from '../access/check-samples.js';
@@ -136,7 +137,25 @@ export class LocalPlatform implements MeshApi {
   }
 
   async check(bundle: DescriptorBundle): Promise<CheckResult> {
-    return this.checkLoaded(checkBundle(bundle));
+    const result = await this.checkLoaded(checkBundle(bundle));
+    // A check on a machine without a registry stays without one (validate has no side effects there).
+    if (this.#registryExists()) await this.#recordAttempt(result, 'check');
+    return result;
+  }
+
+  /** Records a governance check of a product for mesh health (gatekeeping, who publishes for whom). */
+  async #recordAttempt(result: CheckResult, kind: 'check' | 'publish', published = false): Promise<void> {
+    if (!result.product) return;
+    const refusing = result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
+    await recordGovernanceAttempt(await this.registry(), {
+      product: result.product.id,
+      domain: result.product.id.split('/')[0],
+      version: result.product.version,
+      kind,
+      outcome: published ? 'published' : refusing.length ? 'refused' : 'passed',
+      rules: [...new Set(refusing)].sort(),
+      actor: this.config.actor,
+    });
   }
 
   /** Governance over an already parsed bundle (the CLI parses files itself to keep their paths). */
@@ -364,6 +383,7 @@ export class LocalPlatform implements MeshApi {
     const result = await this.checkLoaded(checked);
     if (!checked.product || hasErrors(result.diagnostics)) {
       const refusal = publishRefusal(bundle.file, result.product, result.diagnostics);
+      await this.#recordAttempt(result, 'publish');
       throw await this.#withImpact(refusal, result);
     }
     const registry = await this.registry();
@@ -394,6 +414,7 @@ export class LocalPlatform implements MeshApi {
         await writeLatestLineage(tx, created, checked.product!);
       },
     );
+    await this.#recordAttempt(result, 'publish', true);
     return { ...published, diagnostics: result.diagnostics };
   }
 

@@ -334,6 +334,20 @@ export interface LineageEdgeTable {
   updated_at: string;
 }
 
+/** One governance check of a product and its outcome (migration 015). */
+export interface GovernanceAttemptTable {
+  id: string;
+  product_id: string;
+  domain: string;
+  version: string;
+  kind: 'check' | 'publish';
+  outcome: 'passed' | 'refused' | 'published';
+  rules: string; // JSON array
+  actor: string;
+  actor_teams: string; // JSON array
+  at: string;
+}
+
 /** A consumer team's verdict on a product for one quarter (migration 011). */
 export interface RatingTable {
   id: string;
@@ -381,4 +395,5 @@ export interface RegistryTables {
   lineage_nodes: LineageNodeTable;
   lineage_edges: LineageEdgeTable;
   ratings: RatingTable;
+  governance_attempts: GovernanceAttemptTable;
 }

@@ -8,7 +8,8 @@ import { loadHealthHistory } from '../../registry/operations/health/health-histo
 import type { RatingRecord } from '../../registry/operations/ratings/rating-records.js';
 import type { Registry } from '../../registry/registry.js';
 import { SLA_WINDOW_MS } from '../monitor/compute-sla.js';
-import { diagnose, NOT_MEASURED } from './diagnose.js';
+import { diagnose } from './diagnose.js';
+import { unrecorded } from './diagnose-governance.js';
 import { figuresOf } from './health-figures.js';
 import { checkThresholds } from './health-thresholds.js';
 import { DAY_MS, factsAt, indexHistory, type HealthIndex, type ProductFacts } from './health-index.js';
@@ -56,6 +57,14 @@ export async function computeMeshHealth(
       ratings: scoped,
     });
   });
+  const diagnosisInput = {
+    index,
+    facts: factsNow,
+    mesh,
+    domainFigures: scorecards.map((s) => ({ domain: s.domain, figures: s.figures })),
+    now,
+    thresholds,
+  };
   return {
     now: new Date(now).toISOString(),
     thresholds,
@@ -63,15 +72,8 @@ export async function computeMeshHealth(
     trend: points.map((at, k) => figures('mesh', factsAtPoint[k], ratings, at)),
     domains: options.domain ? scorecards.filter((s) => s.domain === options.domain) : scorecards,
     stale: factsNow.filter((f) => f.stale).map((f) => ({ product: f.product.id, reason: f.stale! })),
-    diagnosis: diagnose({
-      index,
-      facts: factsNow,
-      mesh,
-      domainFigures: scorecards.map((s) => ({ domain: s.domain, figures: s.figures })),
-      now,
-      thresholds,
-    }),
-    notMeasured: NOT_MEASURED,
+    diagnosis: diagnose(diagnosisInput),
+    notMeasured: unrecorded(diagnosisInput),
   };
 }
 

@@ -3,27 +3,16 @@
  * evidence (which products, domains, numbers) and the remedy. Silent on a healthy mesh: every
  * pattern needs its own threshold crossed, and a deliberate core domain is never relabeling.
  */
-import type { HealthFigures, HealthFinding, HealthThresholds } from './health-records.js';
-import { DAY_MS, type HealthIndex, type ProductFacts } from './health-index.js';
+import type { HealthFigures, HealthFinding } from './health-records.js';
+import { DAY_MS, type ProductFacts } from './health-index.js';
+import { gatekeeper, helpDesk } from './diagnose-governance.js';
+import type { DiagnosisInput } from './diagnosis-input.js';
+
+export type { DiagnosisInput } from './diagnosis-input.js';
 
 const HOUR_MS = 3_600_000;
 const MAX_LISTED = 20;
 const pct = (x: number) => `${Math.round(x * 100)}%`;
-
-export interface DiagnosisInput {
-  readonly index: HealthIndex;
-  /** Every product's facts at `now`. */
-  readonly facts: readonly ProductFacts[];
-  readonly mesh: HealthFigures;
-  readonly domainFigures: ReadonlyArray<{ domain: string; figures: HealthFigures }>;
-  readonly now: number;
-  readonly thresholds: HealthThresholds;
-}
-
-export const NOT_MEASURED = [
-  'governance as gatekeeper: the platform does not record validations or refused publications, so the wait between validate and publish and the refusals per rule are not measured',
-  'the platform team as help desk: who created a product for which domain is not recorded apart from the publishing user, whose team at that time is not kept',
-];
 
 export function diagnose(input: DiagnosisInput): HealthFinding[] {
   return [
@@ -35,6 +24,8 @@ export function diagnose(input: DiagnosisInput): HealthFinding[] {
     insideOnly(input),
     tooFewActive(input),
     lowNps(input),
+    gatekeeper(input),
+    helpDesk(input),
   ].filter((f): f is HealthFinding => f !== undefined);
 }
 

@@ -89,7 +89,9 @@ export type HealthPattern =
   | 'stale-products'
   | 'consumed-inside-only'
   | 'too-few-active-products'
-  | 'low-nps';
+  | 'low-nps'
+  | 'governance-as-gatekeeper'
+  | 'platform-team-as-help-desk';
 
 export interface HealthFinding {
   readonly pattern: HealthPattern;
@@ -138,6 +140,16 @@ export interface HealthThresholds {
   readonly lowNps: number;
   /** …from at least this many ratings. */
   readonly lowNpsMinRatings: number;
+  /** Governance as gatekeeper: versions wait longer than this (median hours) from first check to publication… */
+  readonly gatekeeperWaitHours: number;
+  /** …over at least this many versions published in 90 days… */
+  readonly gatekeeperMinVersions: number;
+  /** …or one rule refused at least this many product versions in 90 days. */
+  readonly gatekeeperRuleRefusals: number;
+  /** Platform team as help desk: more than this share of products first published from outside their domain… */
+  readonly helpDeskShare: number;
+  /** …and at least this many. */
+  readonly helpDeskMinProducts: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
@@ -151,6 +163,11 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   minActiveAfterMonths: 18,
   lowNps: 30,
   lowNpsMinRatings: 5,
+  gatekeeperWaitHours: 72,
+  gatekeeperMinVersions: 5,
+  gatekeeperRuleRefusals: 10,
+  helpDeskShare: 0.3,
+  helpDeskMinProducts: 4,
 };
 
 export interface HealthApi {

@@ -16,7 +16,7 @@ import { parseYamlText, readYamlFile, type YamlSource } from '../../descriptor/y
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './health-records.js';
 
 /** Keys whose value is a share, 0..1; the others are counts or durations, ≥ 0 (the NPS threshold may be negative). */
-const SHARES = new Set(['relabelingShare', 'insideOnlyShare']);
+const SHARES = new Set(['relabelingShare', 'insideOnlyShare', 'helpDeskShare']);
 
 export function checkThresholds(given: unknown): Partial<HealthThresholds> {
   if (given === undefined || given === null) return {};

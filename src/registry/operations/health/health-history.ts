@@ -5,6 +5,7 @@
  */
 import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import type { Registry } from '../../registry.js';
+import { listGovernanceAttempts, type GovernanceAttempt } from '../governance/governance-attempts.js';
 import { listDomains, type DomainRecord } from '../domains/domains.js';
 import { listRatings } from '../ratings/list-ratings.js';
 import type { RatingRecord } from '../ratings/rating-records.js';
@@ -78,6 +79,8 @@ export interface HealthHistory {
   readonly ratings: RatingRecord[];
   /** Run id → failed checks, for runs since `since`. */
   readonly failedChecks: Map<string, number>;
+  /** Every governance check of the products (validations, publications, refusals), oldest first. */
+  readonly attempts: GovernanceAttempt[];
 }
 
 /** `domain`: only that domain's products and what concerns them (a scorecard reads 1/30 of a mesh). */
@@ -98,6 +101,7 @@ export async function loadHealthHistory(registry: Registry, since: string, domai
     members,
     ratings,
     checks,
+    attempts,
   ] = await Promise.all([
     db
       .selectFrom('products')
@@ -157,6 +161,7 @@ export async function loadHealthHistory(registry: Registry, since: string, domai
       .where('time', '>=', since)
       .groupBy('run_id')
       .execute(),
+    listGovernanceAttempts(db, domain),
   ]);
   const publications = new Map<string, string[]>();
   for (const e of succeeded) {
@@ -212,5 +217,6 @@ export async function loadHealthHistory(registry: Registry, since: string, domai
     teamMembers: new Map(members.map((m) => [m.team, Number(m.n)])),
     ratings,
     failedChecks: new Map(checks.map((c) => [c.run_id, Number(c.n)])),
+    attempts,
   };
 }
