@@ -60,6 +60,7 @@ import type { AccessScope } from '../access/principal.js';
 import { syncStandingGrants } from '../registry/operations/access/sync-standing-grants.js';
 import { getGrant } from '../registry/operations/access/revoke-grant.js';
 import { checkInputProducts } from './input-product-check.js';
+import { piiFollowsData } from './pii-follows-data.js';
 import type { YamlSource } from '../descriptor/yaml-source.js';
 import { lineageGraph } from '../lineage/lineage-graph.js';
 import type { LineageOptions } from '../lineage/lineage-graph-types.js';
@@ -170,7 +171,7 @@ export class LocalPlatform implements MeshApi {
           ? undefined
           : await this.#publishedVersions(productId(product.metadata.domain, product.metadata.name));
       const previous = versions?.[0]?.descriptor;
-      diagnostics.push(...(await this.#inputProductDiagnostics(product, checked.source)));
+      diagnostics.push(...(await this.#inputProductDiagnostics(product, checked.source, checked.bundle.transformSql)));
       diagnostics.push(
         ...(await governance.check({ product, source: checked.source, previous, versions, now: new Date() })),
       );
@@ -203,9 +204,17 @@ export class LocalPlatform implements MeshApi {
   }
 
   /** Inputs naming products that are not published; without a registry there is nothing to look them up in. */
-  async #inputProductDiagnostics(product: DataProduct, source: YamlSource): Promise<Diagnostic[]> {
+  async #inputProductDiagnostics(
+    product: DataProduct,
+    source: YamlSource,
+    transformSql: string | null | undefined,
+  ): Promise<Diagnostic[]> {
     if (!product.spec.inputs.some((i) => i.product) || !this.#registryExists()) return [];
-    return checkInputProducts(await this.registry(), product, source);
+    const registry = await this.registry();
+    return [
+      ...(await checkInputProducts(registry, product, source)),
+      ...(await piiFollowsData(registry, product, transformSql, source)),
+    ];
   }
 
   #registryExists(): boolean {
