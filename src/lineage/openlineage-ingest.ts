@@ -7,6 +7,7 @@ import { InputError } from '../core/errors.js';
 import type { Registry } from '../registry/registry.js';
 import { recordLineageEvents, type LineageEventRecord } from '../registry/operations/lineage/record-lineage-events.js';
 import { runEventErrors } from './openlineage-schema.js';
+import { MESHWORK_DATASET_NAMESPACE } from '../registry/operations/lineage/lineage-ids.js';
 
 /** Events accepted in one request: a burst of more is sent as several requests. */
 export const MAX_EVENTS_PER_REQUEST = 1_000;
@@ -32,6 +33,27 @@ export async function ingestLineageEvents(registry: Registry, body: unknown): Pr
   }
   await recordLineageEvents(registry, records);
   return { accepted: records.length };
+}
+
+/**
+ * The Meshwork products a batch claims to be or to write: jobs and outputs in namespace
+ * `meshwork` (inputs only claim a read). Read defensively: the batch is not validated yet.
+ */
+export function writtenProducts(body: unknown): string[] {
+  const events = (Array.isArray(body) ? body : [body]) as Array<Partial<RunEventShape> | null>;
+  const named = (d: unknown) =>
+    d && typeof d === 'object' && (d as { namespace?: unknown }).namespace === MESHWORK_DATASET_NAMESPACE
+      ? String((d as { name?: unknown }).name ?? '')
+      : undefined;
+  const products = new Set<string>();
+  for (const e of events) {
+    if (!e || typeof e !== 'object') continue;
+    for (const d of [e.job, ...(Array.isArray(e.outputs) ? e.outputs : [])]) {
+      const name = named(d);
+      if (name !== undefined) products.add(name.split('@')[0]);
+    }
+  }
+  return [...products].sort();
 }
 
 interface RunEventShape {

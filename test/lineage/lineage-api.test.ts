@@ -122,6 +122,33 @@ describe.each(BACKENDS)('lineage over the API (%s registry)', (backend) => {
     await expect(consumer.ingestLineageEvents(runEvent('x', [], []))).rejects.toMatchObject({ kind: 'not-allowed' });
   });
 
+  it('lets a member speak only for their own domains’ products: another domain’s job or output is refused, nothing kept', async () => {
+    const member = new HttpPlatform({
+      baseUrl: t.url,
+      token: await t.token('fiona', 'member', { domains: ['finance'] }),
+      retries: 0,
+    });
+    const before = await client.lineage('sales/orders', { direction: 'both' });
+    const writes = runEvent('finance.sync', [], [{ namespace: 'meshwork', name: 'sales/orders@1' }]);
+    await expect(member.ingestLineageEvents(writes)).rejects.toMatchObject({
+      kind: 'not-allowed',
+      message:
+        'fiona may not send lineage events that write sales/orders in domain sales: not a member of a team of that domain',
+    });
+    const impersonates = { ...runEvent('x', [], []), job: { namespace: 'meshwork', name: 'sales/orders' } };
+    await expect(member.ingestLineageEvents([runEvent('ok', [], []), impersonates])).rejects.toMatchObject({
+      kind: 'not-allowed',
+    });
+    expect(await client.lineage('sales/orders', { direction: 'both' })).toEqual(before);
+    // Reading another domain's product and writing one's own are the member's to say.
+    const own = runEvent(
+      'finance.sync',
+      [{ namespace: 'meshwork', name: 'ghost/not-published' }],
+      [{ namespace: 'meshwork', name: 'finance/ledger' }],
+    );
+    expect(await member.ingestLineageEvents(own)).toEqual({ accepted: 1 });
+  });
+
   it('keeps every event of a 10,000-event burst', async () => {
     const events = Array.from({ length: 10_000 }, (_, i) =>
       runEvent(`burst.task_${i}`, [{ namespace: 'meshwork', name: 'sales/orders' }], []),

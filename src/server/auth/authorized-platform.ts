@@ -13,6 +13,7 @@
  */
 import type { StandardName } from '../../standards/standard-schema.js';
 import { InputError, NotAllowedError } from '../../core/errors.js';
+import { writtenProducts } from '../../lineage/openlineage-ingest.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parseYamlText } from '../../descriptor/yaml-source.js';
 import type { MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
@@ -88,6 +89,10 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   /** Other tools' lineage events: writers (admins and members, e.g. a scheduler's token). */
   async ingestLineageEvents(body: unknown) {
     this.#require(['admin', 'member'], 'send lineage events');
+    // A member speaks for their own domains' products only: an event that is, or writes, another
+    // domain's product would put edges into that product's lineage.
+    for (const product of writtenProducts(body))
+      this.#requireDomain(product.split('/')[0], `send lineage events that write ${product}`);
     return this.mesh.ingestLineageEvents(body);
   }
   listRuns(ref: string, options?: { limit?: number }) {
