@@ -4,11 +4,9 @@
  * team's privileges in the PostgreSQL port, so the database itself refuses the role. Real
  * timing (a 2 s expiry, a 200 ms monitor interval), observed by polling, never a timed assertion.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../src/core/mesh-config.js';
@@ -20,8 +18,7 @@ import { PEOPLE_COLUMNS, PEOPLE_SQL, writePeopleCsv } from '../helpers/people.js
 import { pipelineBundle, uniqueName } from '../helpers/pipelines.js';
 import { createTestDatabase } from '../helpers/registries.js';
 import { mesh } from '../helpers/run-mesh.js';
-
-const CLI = fileURLToPath(new URL('./fixtures/mesh-cli.ts', import.meta.url));
+import { serveEnv, startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 
 /** Polls `probe` until it returns a value (not undefined), or fails after `ms` with what it last saw. */
 async function eventually<T>(ms: number, probe: () => Promise<T | undefined>, what: string): Promise<T> {
@@ -39,26 +36,19 @@ describe('an expiring grant in a running server', () => {
   const data = mkdtempSync(join(tmpdir(), 'mesh-access-perf-expiry-data-'));
   let target: { url: string; drop: () => Promise<void> };
   let db: pg.Client;
-  let child: ChildProcess | undefined;
-  let stderr = '';
-  let url = '';
+  let serve: ServeProcess | undefined;
   const tokens = new Map<string, string>();
 
   beforeAll(async () => {
     target = await createTestDatabase('access_perf_expiry');
     db = new pg.Client({ connectionString: target.url });
     await db.connect();
-    const env = {
-      ...process.env,
-      MESH_HOME: home,
-      MESH_DATABASE_URL: '',
-      MESH_SERVER: '',
-      MESH_MONITOR_INTERVAL_MS: '200',
+    const env = serveEnv(home, {
       MESH_MASKING_KEY: 'access-perf-expiry-key-0123456789',
       MESH_DATA_ROOTS: `*=${tmpdir()}`,
       MESH_ENV_GRANTS: 'identity=ACCESS_PERF_EXPIRY_URI',
       ACCESS_PERF_EXPIRY_URI: target.url,
-    };
+    });
     const init = await mesh(['admin', 'init', '--json'], { env });
     expect(init.code, init.stderr).toBe(0);
     tokens.set('root', JSON.parse(init.stdout).token as string);
@@ -72,21 +62,10 @@ describe('an expiring grant in a running server', () => {
       tokens.set(user, (await createToken(registry, { user, role, createdBy: 'test' })).token);
     }
     await registry.close();
-    child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    url = await new Promise<string>((resolve, reject) => {
-      child!.stdout!.on('data', (d: Buffer) => {
-        const m = /listening on (http:\/\/\S+)/.exec(d.toString());
-        if (m) resolve(m[1]);
-      });
-      child!.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
+    serve = await startServeProcess(env);
   }, 60_000);
   afterAll(async () => {
-    child?.kill('SIGKILL');
+    serve?.child.kill('SIGKILL');
     await db?.end();
     await target?.drop();
     rmSync(home, { recursive: true, force: true });
@@ -107,7 +86,7 @@ describe('an expiring grant in a running server', () => {
   }
 
   it("the monitor announces it and the hook revokes it in the database: PostgreSQL refuses the team's role", async () => {
-    const api = (user: string) => new HttpPlatform({ baseUrl: url, token: tokens.get(user)! });
+    const api = (user: string) => new HttpPlatform({ baseUrl: serve!.url, token: tokens.get(user)! });
     const scope = { principal: { user: 'token', role: 'consumer' as const } };
     const name = uniqueName('people');
     const table = name.replace(/-/g, '_');
@@ -152,7 +131,8 @@ describe('an expiring grant in a running server', () => {
     expect(events.filter((e) => e.type === 'access.expired').map((e) => (e.data as { grant: string }).grant)).toEqual([
       grant!.id,
     ]);
-    const logged = stderr
+    const logged = serve!
+      .stderr()
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { msg: string; grant?: string });
