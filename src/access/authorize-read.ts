@@ -1,6 +1,6 @@
 /**
- * A read path's two calls: `authorizeRead` (resolve the reader and the target, fetch the
- * candidate grants through the index, decide) and `logRead` (the audit row). Every path —
+ * A read path's two calls: `authorizeRead` (resolve the target, then the reader and its
+ * candidate grants through the index in one registry statement, decide) and `logRead` (the audit row). Every path —
  * download, check samples, and next query, product inputs and the ports — goes through both.
  */
 import { NotAllowedError } from '../core/errors.js';
@@ -10,7 +10,7 @@ import type { Registry } from '../registry/registry.js';
 import { decideRead, readerGrantees, type ReadDecision, type ReadRefused } from './decide-read.js';
 import type { AccessScope, Reader } from './principal.js';
 import { resolveReadTarget, type ResolvedTarget } from './read-target.js';
-import { resolveReader } from './resolve-reader.js';
+import { resolveReaderFor } from './resolve-reader.js';
 
 export interface AuthorizedRead {
   readonly reader: Reader;
@@ -25,8 +25,10 @@ export async function authorizeRead(
   now: Date = new Date(),
 ): Promise<AuthorizedRead> {
   const target = await resolveReadTarget(registry, ref);
-  const reader = await resolveReader(registry.db, scope);
-  return decideFor(registry, reader, target, now);
+  // The reader's teams, domains and candidate grants in one round trip: nothing cached, so a
+  // revocation or a change of membership counts at the very next read.
+  const { reader, candidates } = await resolveReaderFor(registry.db, scope, target.product);
+  return { reader, target, decision: decideRead(reader, target, candidates, now) };
 }
 
 /** The same decision for a reader already resolved (a product reading its inputs: its domain's teams). */

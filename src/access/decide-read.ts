@@ -2,8 +2,8 @@
  * The one decision point: may this reader read this product's data, and in clear or masked?
  * Every read path asks it (download, check samples, product inputs and the SQL port's grants;
  * the query path), in local and server mode alike. It is a pure function of the reader, the
- * target and the candidate grants (those of the product for the reader's teams, domains and
- * user, fetched through the (product, grantee) index by `grantsForReader`), so it answers in
+ * target and the candidate grants (the product's grants, read with the reader's membership in
+ * one statement by `readerGrants`; it keeps those for the reader's teams, domains and user), so it answers in
  * microseconds and an expiry takes effect at the first read after it, without a restart.
  */
 import type { GrantRecord } from '../registry/operations/access/access-records.js';

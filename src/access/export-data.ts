@@ -1,8 +1,10 @@
 /**
  * The snapshot download, the first enforced read path: decide, then stream the current
- * snapshot of the major as the reader may see it. Refused reads write nothing. A masked (or
- * CSV/JSON) download is a DuckDB COPY of the masked projection to a temporary file, streamed
- * and removed once read; an unmasked parquet download streams the snapshot file itself.
+ * snapshot of the major as the reader may see it. Refused reads write nothing. A parquet
+ * download streams a file as it is: the snapshot when nothing is masked, its masked copy (written
+ * by the run that published it) otherwise. CSV and JSON — and a masked read the run wrote no
+ * copy for — are a DuckDB COPY of the masked projection to a temporary file, streamed and
+ * removed once read.
  */
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { NotFoundError, UnavailableError } from '../core/errors.js';
 import { openEngine } from '../engine/duckdb-engine.js';
 import { lockToDirectories } from '../engine/sandbox.js';
 import { maskedSelect, type MaskedSelect } from '../engine/masked-select.js';
+import { existingMaskedCopy } from '../engine/masked-copy.js';
 import { maskingKeyFromEnv } from '../engine/masking-key.js';
 import { quoteLiteral } from '../engine/sql-text.js';
 import { readCurrentSnapshot } from '../ports/warehouse.js';
@@ -62,27 +65,28 @@ export async function exportData(
   const key = options.hashKey ? { key: options.hashKey, fromEnv: true } : maskingKeyFromEnv({});
   const dir = mkdtempSync(join(tmpdir(), 'mesh-export-'));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  let written: { file: string; rows: number; masked: string[] };
+  let written: Written;
   try {
     written = await writeExport(dir, snapshot.file, options.format, (inFile) => {
-      const projection = maskedSelect(
-        `read_parquet(${quoteLiteral(snapshot.file)})`,
-        classified.filter((c) => inFile.has(c.name)),
-        { piiCleared: decision.piiCleared, hashKey: key.key },
-      );
+      const columns = classified.filter((c) => inFile.has(c.name));
+      const projection = maskedSelect(`read_parquet(${quoteLiteral(snapshot.file)})`, columns, {
+        piiCleared: decision.piiCleared,
+        hashKey: key.key,
+      });
       if (projection.hashes && options.requireHashKey && !key.fromEnv)
         throw new UnavailableError('this server has no MESH_MASKING_KEY, so it cannot serve hashed columns', {
           details: { hint: 'the operator sets MESH_MASKING_KEY (a long random secret) in the server environment' },
         });
-      return projection;
+      const copy = projection.masked.length ? existingMaskedCopy(snapshot.file, columns, key.key) : undefined;
+      return { projection, copy };
     });
   } catch (error) {
     cleanup();
     throw error;
   }
-  const direct = written.file === snapshot.file;
-  if (direct) cleanup();
-  const rows = direct ? snapshot.rows : written.rows;
+  const ours = written.file.startsWith(dir);
+  if (!ours) cleanup();
+  const rows = written.rows ?? snapshot.rows;
   await logRead(registry, decision, 'download', {
     maskedColumns: written.masked,
     rows,
@@ -97,29 +101,42 @@ export async function exportData(
     maskedColumns: written.masked,
     piiCleared: decision.piiCleared,
     contentType: CONTENT_TYPES[options.format],
-    body: streamFile(written.file, direct ? () => undefined : cleanup),
+    body: streamFile(written.file, ours ? cleanup : () => undefined),
   };
 }
 
+/** The file a download streams, its rows (null: the snapshot's) and the columns masked in it. */
+interface Written {
+  readonly file: string;
+  readonly rows: number | null;
+  readonly masked: string[];
+}
+
 /**
- * Reads the snapshot's columns, builds the projection over them, and COPYs it into `dir` —
- * unless it is an unmasked parquet download, which is the snapshot file itself.
+ * Reads the snapshot's columns and builds the projection over them. A parquet download is a
+ * file already written — the snapshot itself when nothing is masked, else the masked copy the
+ * run wrote (engine/masked-copy.ts) when it matches the classification and the key; CSV and
+ * JSON, or a masked read without such a copy (a snapshot from before it, a rotated key), are a
+ * COPY into `dir` (from the masked copy when there is one: nothing is hashed again).
  */
 async function writeExport(
   dir: string,
   snapshotFile: string,
   format: DataFormat,
-  project: (columns: ReadonlySet<string>) => MaskedSelect,
-): Promise<{ file: string; rows: number; masked: string[] }> {
+  project: (columns: ReadonlySet<string>) => { projection: MaskedSelect; copy?: string },
+): Promise<Written> {
   const engine = await openEngine({ workDir: dir });
   try {
     await lockToDirectories(engine, [dirname(snapshotFile), dir]);
     const described = await engine.rows(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(snapshotFile)})`);
-    const projection = project(new Set(described.map((r) => String(r.column_name))));
-    if (format === 'parquet' && projection.masked.length === 0) return { file: snapshotFile, rows: -1, masked: [] };
+    const { projection, copy } = project(new Set(described.map((r) => String(r.column_name))));
+    const masked = projection.masked;
+    if (format === 'parquet' && masked.length === 0) return { file: snapshotFile, rows: null, masked };
+    if (format === 'parquet' && copy) return { file: copy, rows: null, masked };
     const file = join(dir, `data.${format}`);
-    const result = await engine.rows(`COPY (${projection.sql}) TO ${quoteLiteral(file)} (${COPY_OPTIONS[format]})`);
-    return { file, rows: Number(Object.values(result[0] ?? {})[0] ?? 0), masked: projection.masked };
+    const query = copy ? `SELECT * FROM read_parquet(${quoteLiteral(copy)})` : projection.sql;
+    const result = await engine.rows(`COPY (${query}) TO ${quoteLiteral(file)} (${COPY_OPTIONS[format]})`);
+    return { file, rows: Number(Object.values(result[0] ?? {})[0] ?? 0), masked };
   } finally {
     engine.close();
   }

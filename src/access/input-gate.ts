@@ -6,7 +6,7 @@
  * decision as a download, asked when the input is read, logged (`input`, `input:dry-run`), and
  * masked unless a grant clears PII.
  */
-import { NotAllowedError } from '../core/errors.js';
+import { NotAllowedError, UnavailableError } from '../core/errors.js';
 import { maskedSelect } from '../engine/masked-select.js';
 import { maskingKeyFromEnv } from '../engine/masking-key.js';
 import { domainTeams } from '../registry/operations/access/reader-membership.js';
@@ -19,10 +19,16 @@ import { classifiedColumns } from './read-target.js';
 export interface InputGateOptions {
   /** MESH_MASKING_KEY; the development key when absent. */
   readonly hashKey?: string;
+  /**
+   * A server (or worker) run: without `hashKey`, an input whose masked columns are hashed is
+   * refused rather than hashed with the development key, as downloads and queries are.
+   */
+  readonly requireHashKey?: boolean;
 }
 
 export function productInputGate(registry: Registry, options: InputGateOptions = {}): InputReadGate {
   const hashKey = options.hashKey ?? maskingKeyFromEnv().key;
+  const refuseHashes = Boolean(options.requireHashKey && !options.hashKey);
   return {
     async open(request: InputReadRequest): Promise<InputRead> {
       const started = performance.now();
@@ -37,12 +43,15 @@ export function productInputGate(registry: Registry, options: InputGateOptions =
       }
       const classified = await classifiedColumns(registry, target, request.snapshotVersion);
       return {
-        project: (source, columns) =>
-          maskedSelect(
+        project: (source, columns) => {
+          const projection = maskedSelect(
             source,
             classified.filter((c) => columns.has(c.name)),
             { piiCleared: decision.piiCleared, hashKey },
-          ),
+          );
+          if (projection.hashes && refuseHashes) throw noKeyForInput(request);
+          return projection;
+        },
         done: (outcome) =>
           logRead(registry, decision, path, {
             maskedColumns: outcome.masked,
@@ -52,6 +61,18 @@ export function productInputGate(registry: Registry, options: InputGateOptions =
       };
     },
   };
+}
+
+/** Hashing with the development key on a server would give reversible hashes to its transform. */
+function noKeyForInput(request: InputReadRequest): UnavailableError {
+  return new UnavailableError(
+    `input ${request.input}: this server has no MESH_MASKING_KEY, so it cannot hash the PII columns of ${request.product}@${request.major} for ${request.consumer.product}`,
+    {
+      details: {
+        hint: 'the operator sets MESH_MASKING_KEY (a long random secret) in the environment of mesh serve and mesh worker',
+      },
+    },
+  );
 }
 
 /**

@@ -1,4 +1,6 @@
 import { NotAllowedError } from '../core/errors.js';
+import type { GrantRecord } from '../registry/operations/access/access-records.js';
+import { readerGrants } from '../registry/operations/access/reader-grants.js';
 import { readerMembership } from '../registry/operations/access/reader-membership.js';
 import type { RegistryTx } from '../registry/registry.js';
 import type { AccessScope, Reader } from './principal.js';
@@ -12,12 +14,34 @@ export async function resolveReader(db: RegistryTx, scope: AccessScope): Promise
   const { principal, asTeam } = scope;
   const own = await readerMembership(db, principal.user, principal.teams);
   if (!asTeam) return { user: principal.user, role: principal.role, teams: own.teams, domains: own.domains };
-  if (principal.role !== 'admin' && !own.teams.includes(asTeam))
+  const team = await readerMembership(db, principal.user, [asTeam]);
+  return asTeamReader(scope, own.teams, team.domains);
+}
+
+/**
+ * The reader and the candidate grants of one read of `product`, in one registry round trip
+ * (registry/operations/access/reader-grants.ts): what `authorizeRead` decides on.
+ */
+export async function resolveReaderFor(
+  db: RegistryTx,
+  scope: AccessScope,
+  product: string,
+): Promise<{ reader: Reader; candidates: GrantRecord[] }> {
+  const { principal, asTeam } = scope;
+  const found = await readerGrants(db, { product, user: principal.user, teams: principal.teams, asTeam });
+  const reader = asTeam
+    ? asTeamReader(scope, found.teams, found.asTeamDomains)
+    : { user: principal.user, role: principal.role, teams: found.teams, domains: found.domains };
+  return { reader, candidates: found.grants };
+}
+
+function asTeamReader(scope: AccessScope, ownTeams: readonly string[], domains: string[]): Reader {
+  const { principal, asTeam } = scope;
+  if (principal.role !== 'admin' && !ownTeams.includes(asTeam!))
     throw new NotAllowedError(`${principal.user} is not a member of team ${asTeam} and may not read as it`, {
       details: {
-        hint: own.teams.length ? `your teams: ${own.teams.join(', ')}` : 'ask an admin: mesh team add-member',
+        hint: ownTeams.length ? `your teams: ${ownTeams.join(', ')}` : 'ask an admin: mesh team add-member',
       },
     });
-  const team = await readerMembership(db, principal.user, [asTeam]);
-  return { user: principal.user, role: principal.role, teams: [asTeam], domains: team.domains, asTeam };
+  return { user: principal.user, role: principal.role, teams: [asTeam!], domains, asTeam };
 }

@@ -515,8 +515,9 @@ export class LocalPlatform implements MeshApi {
         target,
         observer: lineage ?? options.observer,
         trigger: options.trigger ?? 'manual',
-        inputGate: productInputGate(registry, { hashKey: this.maskingKey }),
+        inputGate: this.#inputGate(registry),
         portAccess: portAccessFor(registry, this.maskingKey),
+        maskedCopyKey: this.#maskedCopyKey(),
       });
       await recordRunOnGraph(registry, outcome, sources);
       return outcome;
@@ -559,9 +560,23 @@ export class LocalPlatform implements MeshApi {
         observer: options.observer,
         env: options.env,
         // A dry run reads product inputs as a run of this product would: same decision, masking and log.
-        inputGate: productInputGate(registry, { hashKey: this.maskingKey }),
+        inputGate: this.#inputGate(registry),
       },
     );
+  }
+
+  /** A server refuses what a development key would hash; this machine uses it (masking-key.ts). */
+  get #serverMode(): boolean {
+    return this.requireMaskingKey || this.config.tenancy?.mode === 'server';
+  }
+
+  #inputGate(registry: Registry) {
+    return productInputGate(registry, { hashKey: this.maskingKey, requireHashKey: this.#serverMode });
+  }
+
+  /** The key a run writes the masked copy with: none on a server without MESH_MASKING_KEY (readers refuse hashes there). */
+  #maskedCopyKey(): string | undefined {
+    return this.maskingKey ?? (this.#serverMode ? undefined : DEVELOPMENT_MASKING_KEY);
   }
 
   async listRuns(ref: string, options: { limit?: number } = {}) {

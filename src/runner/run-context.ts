@@ -52,6 +52,12 @@ export interface RunPipelineOptions {
   readonly inputGate?: InputReadGate;
   /** Who may read this major through its SQL and stream ports, as of the publication (the platform's grants). */
   readonly portAccess?: (productId: string, major: number) => Promise<PortAccess>;
+  /**
+   * The key masked values are hashed with (the platform's MESH_MASKING_KEY): with it, a run
+   * of a product with PII columns writes the snapshot's masked copy beside it (downloads stream
+   * it); without it, none is written and readers mask on the fly.
+   */
+  readonly maskedCopyKey?: string;
 }
 
 export interface RunContext {
@@ -69,6 +75,7 @@ export interface RunContext {
   readonly leaseMs: number;
   readonly inputGate?: InputReadGate;
   readonly portAccess?: RunPipelineOptions['portAccess'];
+  readonly maskedCopyKey?: string;
   readonly runId: string;
   readonly startedAt: string;
   /** The run's scratch folder (inside the warehouse for recorded runs). */
@@ -141,6 +148,7 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
     leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
     inputGate: options.inputGate,
     portAccess: options.portAccess,
+    maskedCopyKey: options.maskedCopyKey,
     runId,
     startedAt: new Date().toISOString(),
     workRoot,

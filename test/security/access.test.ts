@@ -35,6 +35,7 @@ import { pipelineBundle, uniqueName } from '../helpers/pipelines.js';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
+import { PEOPLE, PEOPLE_COLUMNS, PEOPLE_SQL } from '../helpers/people.js';
 import {
   BACKENDS,
   createTestDatabase,
@@ -45,11 +46,6 @@ import {
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const KEY = 'test-masking-key-0123456789abcdef';
-const PEOPLE = [
-  { id: 1, email: 'ada@example.com', name: 'Ada Lovelace', phone: '+44 1234', ssn: '111-22-3333', country: 'UK' },
-  { id: 2, email: 'bob@example.com', name: 'Bob Stone', phone: '+1 5550', ssn: '444-55-6666', country: 'US' },
-  { id: 3, email: 'cy@example.com', name: 'Cy', phone: '+33 777', ssn: '777-88-9999', country: 'FR' },
-];
 const CLEAR = PEOPLE.flatMap((p) => [p.email, p.name, p.phone, p.ssn]);
 /** Any clear PII value (the phones' + escaped). */
 const CLEAR_RE = new RegExp(CLEAR.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
@@ -63,16 +59,9 @@ function peopleBundle(name: string, csv: string, access: Access, version = '1.0.
     name,
     version,
     inputs: [{ name: 'people', source: { type: 'file', path: csv, format: 'csv' } }],
-    sql: 'SELECT id, email, name, phone, ssn, country FROM people',
+    sql: PEOPLE_SQL,
     primaryKey: ['id'],
-    columns: [
-      { name: 'id', type: 'bigint', nullable: false, pii: 'none' },
-      { name: 'email', type: 'varchar', pii: 'direct', masking: 'hash' },
-      { name: 'name', type: 'varchar', pii: 'direct', masking: 'partial' },
-      { name: 'phone', type: 'varchar', pii: 'direct', masking: 'redact' },
-      { name: 'ssn', type: 'varchar', pii: 'sensitive', masking: 'null' },
-      { name: 'country', type: 'varchar', pii: 'none' },
-    ],
+    columns: PEOPLE_COLUMNS,
     // A warn check failing on every row: its samples are rows of the product.
     checks: [{ type: 'accepted_values', column: 'country', values: ['XX'], severity: 'warn' }],
   });

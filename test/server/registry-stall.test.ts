@@ -6,7 +6,7 @@
  * within about a second, and both must recover when the database answers again. On SQLite
  * the stall is another process holding the write lock: a write fails after the busy timeout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../helpers/registries.js';
-import { mesh, MESH_BIN } from '../helpers/run-mesh.js';
+import { startServeProcess } from '../helpers/serve-process.js';
+import { mesh } from '../helpers/run-mesh.js';
 
 /** Forwards to PostgreSQL; `freeze()` stops forwarding both ways, leaving every socket open. */
 async function startFreezingProxy(target: URL) {
@@ -61,20 +62,7 @@ async function startFreezingProxy(target: URL) {
 }
 
 async function startServe(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [MESH_BIN, 'serve', '--port', '0'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /listening on (http:\/\/\S+)/.exec(d.toString());
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  return { child, url };
+  return startServeProcess({ ...process.env, ...env }, { built: true });
 }
 
 /** Status and how long it took; a request still hanging after `giveUpMs` counts as a hang. */

@@ -3,29 +3,21 @@
  * --server, logs one JSON line per request without secrets, and on SIGTERM stops accepting,
  * finishes the request in flight and exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { productBundle } from '../helpers/products.js';
 import { mesh } from '../helpers/run-mesh.js';
-
-const CLI = fileURLToPath(new URL('./fixtures/mesh-cli.ts', import.meta.url));
+import { serveEnv, startServeProcess } from '../helpers/serve-process.js';
 
 describe('mesh serve (process)', () => {
   const home = join(mkdtempSync(join(tmpdir(), 'mesh-serve-')), '.mesh');
-  const env = {
-    ...process.env,
-    MESH_HOME: home,
-    MESH_DATABASE_URL: '',
-    MESH_SERVER: '',
-    MESH_MONITOR_INTERVAL_MS: '200',
-  };
+  const env = serveEnv(home);
   let child: ChildProcess | undefined;
-  let stderr = '';
+  let stderr = () => '';
   afterAll(() => {
     child?.kill('SIGKILL');
   });
@@ -36,18 +28,10 @@ describe('mesh serve (process)', () => {
     const token = JSON.parse(init.stdout).token as string;
     expect((await mesh(['admin', 'init'], { env })).stderr).toContain('an admin token already exists');
 
-    child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      child!.stdout!.on('data', (d: Buffer) => {
-        const m = /listening on (http:\/\/\S+)/.exec(d.toString());
-        if (m) resolve(m[1]);
-      });
-      child!.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
+    const serve = await startServeProcess(env);
+    child = serve.child;
+    stderr = serve.stderr;
+    const url = serve.url;
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const serverEnv = { MESH_SERVER: url, MESH_TOKEN: token };
     const work = mkdtempSync(join(tmpdir(), 'p-'));
@@ -92,7 +76,7 @@ describe('mesh serve (process)', () => {
     const code = await new Promise<number | null>((resolve) => child!.once('exit', resolve));
     expect(code).toBe(0);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
-    const lines = stderr
+    const lines = stderr()
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
@@ -104,6 +88,6 @@ describe('mesh serve (process)', () => {
       status: 201,
     });
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['listening', 'shutting down', 'stopped']));
-    expect(stderr).not.toContain(token);
+    expect(stderr()).not.toContain(token);
   });
 });

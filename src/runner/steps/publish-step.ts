@@ -15,6 +15,7 @@ import type { OutputPort, PreparedPublication } from '../../ports/output-port.js
 import { recordedSnapshotIds } from '../../registry/operations/runs/current-snapshot.js';
 import type { Engine } from '../../engine/duckdb-engine.js';
 import { openPlatformEngine } from '../../engine/sandbox.js';
+import { writeMaskedCopy } from '../../engine/masked-copy.js';
 import { messageOf, type RunContext } from '../run-context.js';
 import { timedStep } from '../run-step.js';
 import { killPoint } from '../test-kill-point.js';
@@ -130,6 +131,8 @@ async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepa
   try {
     const { file, publication } = await warehouse.prepareFrom(ctx.candidateDir, base);
     prepared.push({ port: 'parquet', publication });
+    // Inside the snapshot's folder, so it is published, kept and pruned with it (engine/masked-copy.ts).
+    if (ctx.maskedCopyKey !== undefined) await writeMaskedCopy(base.engine, file, base.columns, ctx.maskedCopyKey);
     await pauseForTests(ctx.env);
     const portCtx = { ...base, snapshotFile: file };
     const { ports: own, leftTo } = otherPorts(ctx.product, def.successor);
