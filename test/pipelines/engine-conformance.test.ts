@@ -233,6 +233,43 @@ describe.each(ENGINES)('the %s engine', (engine) => {
     expect(run.error).toMatch(/transform\.sql:3:7: .*amont/);
   });
 
+  it('publishes a SQL port whose masked view is what an ungranted reader sees', async () => {
+    const table = `pg_engine_by_region_${engine}`;
+    await h.platform.publish(
+      bundle(engine, {
+        name: 'sql-port',
+        inputs: salesInput(),
+        sql: SALES_SQL,
+        columns: salesColumns,
+        ports: [
+          { name: 'files', type: 'parquet' },
+          { name: 'sql', type: 'postgres', connection: '${PG_ENGINE_SRC}', table: `public.${table}` },
+        ],
+      }),
+    );
+    const run = await h.platform.runProduct('conf/sql-port', { env });
+    expect(run.error).toBeNull();
+    const readAs = async (role: string, sql: string) => {
+      await client.query('BEGIN');
+      try {
+        await client.query(`SET LOCAL ROLE ${role}`);
+        return (await client.query(sql)).rows as Array<Record<string, unknown>>;
+      } catch (error) {
+        return (error as Error).message;
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    };
+    expect(await readAs('mesh_team_analytics', `SELECT * FROM ${table}`)).toBe(`permission denied for table ${table}`);
+    const masked = (await readAs(
+      'mesh_team_analytics',
+      `SELECT region, contact FROM ${table}_masked ORDER BY region`,
+    )) as Array<Record<string, unknown>>;
+    expect(masked.map((r) => r.region)).toEqual(['east', 'north', 'south', 'unknown', 'west']);
+    expect(JSON.stringify(masked)).not.toContain('@example.com');
+    remember('masked view', engine, masked);
+  });
+
   it('keeps the last good snapshot when a run fails its checks', async () => {
     const columns: BundleOptions['columns'] = [{ name: 'id', type: 'integer', nullable: false, pii: 'none' }];
     const publish = (max: number) =>
@@ -297,9 +334,32 @@ describe.each(ENGINES)('the %s engine', (engine) => {
   });
 });
 
+describe('the postgres engine only', () => {
+  it("reports DuckDB-only syntax with PostgreSQL's own error, located in transform.sql", async () => {
+    const h = await createPipelineHarness('sqlite');
+    try {
+      const columns: BundleOptions['columns'] = [{ name: 'id', type: 'integer', pii: 'none' }];
+      await h.platform.publish(
+        bundle('postgres', {
+          name: 'exclude',
+          inputs: salesInput(),
+          sql: 'SELECT *\n  EXCLUDE (email)\nFROM sales',
+          columns,
+        }),
+      );
+      const run = await h.platform.runProduct('conf/exclude', { env: { ...process.env, PG_ENGINE_SRC: source.url } });
+      expect(run.status).toBe('failed');
+      expect(run.error).toContain('transform.sql:2:3: syntax error at or near "EXCLUDE"');
+      expect(await stagingSchemas()).toEqual([]);
+    } finally {
+      await h.dispose();
+    }
+  });
+});
+
 describe('both engines', () => {
   it('gave the same snapshots, check results, samples, errors and watermarks', () => {
-    expect([...seen.keys()].sort()).toEqual(['checks', 'incremental', 'missing column', 'snapshot']);
+    expect([...seen.keys()].sort()).toEqual(['checks', 'incremental', 'masked view', 'missing column', 'snapshot']);
     for (const [, byEngine] of seen) expect(byEngine.get('postgres')).toEqual(byEngine.get('duckdb'));
   });
 });

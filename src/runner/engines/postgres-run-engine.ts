@@ -48,6 +48,10 @@ export function postgresRunEngine(): RunEngine {
     },
     checkEngine: async () => engine().checks,
     exportCandidate: (ctx) => exportCandidate(ctx, engine()),
+    builtIn: (ctx) => ({
+      url: resolveEnvRefs(connectionOf(ctx), ctx.env, 'the postgres engine: the connection'),
+      table: `${engine().schema}.snapshot`,
+    }),
   };
 }
 
