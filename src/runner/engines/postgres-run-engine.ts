@@ -151,6 +151,9 @@ async function buildCandidate(
     return produced;
   } catch (error) {
     await engine.query('ROLLBACK').catch(() => undefined);
+    // A failure while the rows are computed (a division by zero, a cast): the transform's, as PostgreSQL says it.
+    if ((error as { severity?: string }).severity)
+      throw new InputError(`${transformLabel(product)}: ${(error as Error).message}`);
     throw error;
   }
 }
