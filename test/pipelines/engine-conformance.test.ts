@@ -397,6 +397,22 @@ describe('the postgres engine only', () => {
     return h.platform.runProduct(`conf/${name}`, { env: { ...process.env, PG_ENGINE_SRC: source.url } });
   }
 
+  it("drops the staging schema of a run that died (its lock is free), never a live run's", async () => {
+    const live = new pg.Client({ connectionString: source.url });
+    await live.connect();
+    try {
+      await client.query('CREATE SCHEMA mesh_stage_killed_run; CREATE TABLE mesh_stage_killed_run.snapshot (id int)');
+      await live.query('CREATE SCHEMA mesh_stage_live_run');
+      await live.query(`SELECT pg_advisory_lock(${0x6d657368}, hashtext('mesh_stage_live_run'))`);
+      const run = await runTransform('cleanup', 'SELECT id FROM sales');
+      expect(run.error).toBeNull();
+      expect(await stagingSchemas()).toEqual(['mesh_stage_live_run']);
+    } finally {
+      await live.query('DROP SCHEMA IF EXISTS mesh_stage_live_run');
+      await live.end();
+    }
+  });
+
   it("reports DuckDB-only syntax with PostgreSQL's own error, located in transform.sql", async () => {
     const run = await runTransform('exclude', 'SELECT *\n  EXCLUDE (email)\nFROM sales');
     expect(run.status).toBe('failed');
