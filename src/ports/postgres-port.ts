@@ -12,37 +12,11 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { InputError, UnavailableError } from '../core/errors.js';
-import { quoteLiteral } from '../engine/sql-text.js';
+import { postgresType as pgType, quoteLiteral } from '../engine/sql-text.js';
 import { describeHost, resolveEnvRefs, scrubSecret } from '../core/resolve-env.js';
 import type { ColumnSpec, OutputPortSpec } from '../descriptor/data-product-schema.js';
 import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
 import { applyReaders, ensureReaderRoles, ident, maskedViewName, portTable } from './postgres-readers.js';
-
-function pgType(declared: string): string {
-  const m = /^([a-z]+)(\(.*\))?$/.exec(declared.trim().toLowerCase());
-  const base = m ? m[1] : declared;
-  const params = m?.[2] ?? '';
-  switch (base) {
-    case 'tinyint':
-      return 'smallint';
-    case 'hugeint':
-      return 'numeric(38,0)';
-    case 'float':
-      return 'real';
-    case 'double':
-      return 'double precision';
-    case 'decimal':
-      return `numeric${params}`;
-    case 'varchar':
-      return `varchar${params}`;
-    case 'json':
-      return 'jsonb';
-    case 'blob':
-      return 'bytea';
-    default:
-      return base!;
-  }
-}
 
 export class PostgresPort implements OutputPort {
   readonly type = 'postgres' as const;
@@ -75,17 +49,18 @@ export class PostgresPort implements OutputPort {
       await client.query(
         `CREATE TABLE ${staging} (${ctx.columns.map((c: ColumnSpec) => `${ident(c.name)} ${pgType(c.type)}${c.nullable === false ? ' NOT NULL' : ''}`).join(', ')})`,
       );
-      await ctx.engine.connection.run(
-        `COPY (SELECT * FROM read_parquet(${quoteLiteral(ctx.snapshotFile)})) TO ${quoteLiteral(csv)} (FORMAT csv, HEADER false)`,
-      );
-      await pipeline(
-        createReadStream(csv),
-        client.query(
-          copyFrom(
-            `COPY ${staging} (${ctx.columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`,
-          ),
-        ),
-      );
+      const list = ctx.columns.map((c) => ident(c.name)).join(', ');
+      if (ctx.builtIn?.url === url)
+        await client.query(`INSERT INTO ${staging} (${list}) SELECT ${list} FROM ${ctx.builtIn.table}`);
+      else {
+        await ctx.engine.connection.run(
+          `COPY (SELECT * FROM read_parquet(${quoteLiteral(ctx.snapshotFile)})) TO ${quoteLiteral(csv)} (FORMAT csv, HEADER false)`,
+        );
+        await pipeline(
+          createReadStream(csv),
+          client.query(copyFrom(`COPY ${staging} (${list}) FROM STDIN WITH (FORMAT csv)`)),
+        );
+      }
       if (ctx.access) await ensureReaderRoles(client, ctx.access.readers);
     } catch (error) {
       await rm(csv, { force: true });

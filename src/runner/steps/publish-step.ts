@@ -16,7 +16,7 @@ import { recordedSnapshotIds } from '../../registry/operations/runs/current-snap
 import type { Engine } from '../../engine/duckdb-engine.js';
 import { openPlatformEngine } from '../../engine/sandbox.js';
 import { writeMaskedCopy } from '../../engine/masked-copy.js';
-import { messageOf, type RunContext } from '../run-context.js';
+import { messageOf, runEngineOf, type RunContext } from '../run-context.js';
 import { timedStep } from '../run-step.js';
 import { killPoint } from '../test-kill-point.js';
 
@@ -31,6 +31,7 @@ export async function publishStep(ctx: RunContext): Promise<void> {
     ctx,
     'publish',
     async () => {
+      await runEngineOf(ctx).exportCandidate(ctx);
       const publishedAt = new Date().toISOString();
       const parquetSpec = ctx.product.spec.outputPorts.find((p) => p.type === 'parquet');
       const prepared = await preparePorts(ctx, publishedAt);
@@ -120,6 +121,7 @@ async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepa
     // The platform's own engine: publishing reads the warehouse, which the sandboxed one cannot.
     engine: await platformEngine(ctx),
     env: ctx.env,
+    builtIn: runEngineOf(ctx).builtIn?.(ctx),
     access: ctx.product.spec.outputPorts.some((p) => p.type !== 'parquet')
       ? await ctx.portAccess?.(def.productId, def.major)
       : undefined,
