@@ -49,6 +49,8 @@ export interface ShardedPostgres {
   readonly shards: readonly ShardInfo[];
   readonly rows: number;
   readonly stores: number;
+  /** A separate plain instance with the shards' settings, when asked for (the single-node baseline). */
+  readonly singleNodeUrl?: string;
   stopShard(index: number): Promise<void>;
   startShard(index: number): Promise<void>;
   /** Stops the coordinator at once (`immediate`: connections are cut, as in a crash) and starts it again. */
@@ -62,6 +64,8 @@ export interface ShardedOptions {
   /** Distinct store_id values, 1…stores, split in equal ranges over the shards (default 1,000). */
   readonly stores?: number;
   readonly shards?: number;
+  /** Also start a plain single-node instance (empty: load it with loadSingleNodeCopy). */
+  readonly singleNode?: boolean;
 }
 
 /**
@@ -260,16 +264,21 @@ interface Layout {
   readonly base: string;
   readonly coordinator: Instance;
   readonly shards: Instance[];
+  readonly singleNode?: Instance;
+}
+
+function instancesOf(layout: Layout): Instance[] {
+  return [layout.coordinator, ...layout.shards, ...(layout.singleNode ? [layout.singleNode] : [])];
 }
 
 export async function createShardedPostgres(options: ShardedOptions = {}): Promise<ShardedPostgres> {
   const rows = options.rows ?? 100_000;
   const stores = options.stores ?? 1_000;
-  const layout = await createLayout(options.shards ?? 2);
+  const layout = await createLayout(options.shards ?? 2, options.singleNode ?? false);
   const cleanup = guardCleanup(layout);
   try {
     await initClusters(layout);
-    await allOrFirstError([layout.coordinator, ...layout.shards].map((i) => i.start()));
+    await allOrFirstError(instancesOf(layout).map((i) => i.start()));
     const shards = shardInfos(layout, stores);
     await allOrFirstError(shards.map((s) => loadShard(s, rows, stores)));
     await wireCoordinator(layout.coordinator.url, shards);
@@ -280,7 +289,7 @@ export async function createShardedPostgres(options: ShardedOptions = {}): Promi
   }
 }
 
-async function createLayout(shardCount: number): Promise<Layout> {
+async function createLayout(shardCount: number, singleNode: boolean): Promise<Layout> {
   const base = mkdtempSync(join(tmpdir(), 'mesh-sharded-'));
   const owner = postgresOwner();
   if (owner) chownSync(base, owner.uid, owner.gid);
@@ -289,7 +298,7 @@ async function createLayout(shardCount: number): Promise<Layout> {
   const coordinator = await instance('coordinator', { ...COMMON_SETTINGS, ...COORDINATOR_SETTINGS });
   const shards: Instance[] = [];
   for (let i = 0; i < shardCount; i++) shards.push(await instance(`shard_${i}`, COMMON_SETTINGS));
-  return { base, coordinator, shards };
+  return { base, coordinator, shards, singleNode: singleNode ? await instance('single', COMMON_SETTINGS) : undefined };
 }
 
 function postgresOwner(): { uid: number; gid: number } | undefined {
@@ -300,7 +309,7 @@ function postgresOwner(): { uid: number; gid: number } | undefined {
 
 /** One initdb, copied for the other instances (a copy of a stopped cluster is a cluster). */
 async function initClusters(layout: Layout): Promise<void> {
-  const [first, ...others] = [layout.coordinator, ...layout.shards];
+  const [first, ...others] = instancesOf(layout);
   const args = [
     '-D',
     first.dir,
@@ -384,7 +393,7 @@ interface Cleanup {
  * removes the folder once this process is gone, even SIGKILLed.
  */
 function guardCleanup(layout: Layout): Cleanup {
-  const instances = [layout.coordinator, ...layout.shards];
+  const instances = instancesOf(layout);
   const stopAllSync = () => {
     for (const i of instances) i.stopSync();
     rmSync(layout.base, { recursive: true, force: true });
@@ -431,6 +440,7 @@ function harness(
   };
   return {
     coordinatorUrl: layout.coordinator.url,
+    singleNodeUrl: layout.singleNode?.url,
     shards,
     rows,
     stores,
