@@ -53,6 +53,8 @@ export interface ShardedPostgres {
   readonly singleNodeUrl?: string;
   stopShard(index: number): Promise<void>;
   startShard(index: number): Promise<void>;
+  /** The shard's server log so far (what it ran, with log_statement on). */
+  shardLog(index: number): string;
   /** Stops the coordinator at once (`immediate`: connections are cut, as in a crash) and starts it again. */
   restartCoordinator(): Promise<void>;
   dispose(): Promise<void>;
@@ -139,7 +141,7 @@ class Instance {
   constructor(
     readonly name: string,
     readonly dir: string,
-    readonly port: number,
+    public port: number,
     private readonly socketDir: string,
     private readonly settings: Record<string, string>,
   ) {}
@@ -151,6 +153,21 @@ class Instance {
   /** Running, or left so by a start that was cut short: postmaster.pid is there until it stops. */
   private get mayRun(): boolean {
     return existsSync(join(this.dir, 'postmaster.pid'));
+  }
+
+  /**
+   * The first start: a port found free can be taken by another process before the server binds
+   * it, so on "Address already in use" it tries another (its port is wired nowhere yet).
+   */
+  async startOnFreePort(attempts = 3): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.start();
+      } catch (error) {
+        if (attempt >= attempts || !/already in use|could not bind/i.test((error as Error).message)) throw error;
+        this.port = await freePort();
+      }
+    }
   }
 
   async start(): Promise<void> {
@@ -278,7 +295,7 @@ export async function createShardedPostgres(options: ShardedOptions = {}): Promi
   const cleanup = guardCleanup(layout);
   try {
     await initClusters(layout);
-    await allOrFirstError(instancesOf(layout).map((i) => i.start()));
+    await allOrFirstError(instancesOf(layout).map((i) => i.startOnFreePort()));
     const shards = shardInfos(layout, stores);
     await allOrFirstError(shards.map((s) => loadShard(s, rows, stores)));
     await wireCoordinator(layout.coordinator.url, shards);
@@ -444,6 +461,7 @@ function harness(
     shards,
     rows,
     stores,
+    shardLog: (index) => readFileSync(`${shard(index).dir}.log`, 'utf8'),
     stopShard: (index) => shard(index).stop('fast'),
     startShard: (index) => shard(index).start(),
     restartCoordinator: async () => {
