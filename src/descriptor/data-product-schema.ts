@@ -184,8 +184,17 @@ export const AccessRule = Type.Object(
   { additionalProperties: false },
 );
 
+export const ENGINES = ['duckdb', 'postgres'] as const;
+export type EngineKind = (typeof ENGINES)[number];
+
 export const DataProductSpec = Type.Object(
   {
+    engine: Type.Optional(
+      StringEnum(
+        ENGINES,
+        'where the transform and the checks run: duckdb (embedded, default) or postgres (inside the database that holds every input)',
+      ),
+    ),
     inputs: Type.Array(Input, { minItems: 1 }),
     transform: Type.Optional(
       Type.Union([

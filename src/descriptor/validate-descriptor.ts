@@ -160,6 +160,7 @@ function semanticChecks(doc: Fields, source: YamlSource, report: Report, options
   );
   const inputs = list(spec.inputs);
   checkInputs(inputs, report);
+  if (spec.engine === 'postgres') checkPostgresEngineInputs(inputs, report);
   checkPorts(list(spec.outputPorts), report);
   return checkTransform(spec.transform, inputs.length, source, report, options);
 }
@@ -390,6 +391,49 @@ function checkInputs(inputs: readonly unknown[], report: Report): void {
     }
     if (input.source && typeof input.source === 'object' && !Array.isArray(input.source))
       checkSource(fields(input.source), [...at, 'source'], report);
+  });
+}
+
+/**
+ * The postgres engine runs the transform inside the database that holds the inputs: every
+ * input must be a PostgreSQL source on one and the same connection.
+ */
+function checkPostgresEngineInputs(inputs: readonly unknown[], report: Report): void {
+  let first: { connection: string; index: number } | undefined;
+  inputs.forEach((value, i) => {
+    const input = fields(value);
+    const at = ['spec', 'inputs', i];
+    const label = text(input.name) === undefined ? `input ${i + 1}` : `input ${quote(text(input.name)!)}`;
+    const source = fields(input.source);
+    if (input.product !== undefined) {
+      report(
+        'engine-input',
+        [...at, 'product'],
+        `${label} is another data product, which the postgres engine cannot read: its snapshot is a Parquet file in the warehouse, not a table in the database`,
+        "on engine: postgres every input is a postgres source on the same connection; read the product's SQL output port table through such a source, or use engine: duckdb",
+      );
+      return;
+    }
+    if (input.source === undefined) return;
+    if (source.type !== 'postgres') {
+      report(
+        'engine-input',
+        [...at, 'source', 'type'],
+        `${label} is a ${String(source.type)} source, but engine: postgres runs the transform inside PostgreSQL, where only PostgreSQL data is`,
+        'move the data into the same PostgreSQL database, or use engine: duckdb',
+      );
+      return;
+    }
+    const connection = text(source.connection);
+    if (connection === undefined) return;
+    if (!first) first = { connection, index: i };
+    else if (connection.trim() !== first.connection.trim())
+      report(
+        'engine-input',
+        [...at, 'source', 'connection'],
+        `${label} is on connection ${quote(connection)}, but input ${first.index + 1} is on ${quote(first.connection)}: engine: postgres runs the transform in ONE database, where all of its inputs are`,
+        'give every input the same connection (one ${VAR}), or use engine: duckdb, which extracts each input',
+      );
   });
 }
 

@@ -51,7 +51,12 @@ export function castIsSafe(from: string, to: string): boolean {
   return false;
 }
 
-export function planConform(result: readonly ResultColumn[], declared: readonly ColumnSpec[]): ConformPlan {
+/** `castType`: the declared type in the engine's SQL, for the casts (DuckDB's by default). */
+export function planConform(
+  result: readonly ResultColumn[],
+  declared: readonly ColumnSpec[],
+  castType: (declared: string) => string = duckdbType,
+): ConformPlan {
   const problems: string[] = [];
   const byName = new Map(result.map((c) => [c.name, c]));
   const declaredNames = new Set(declared.map((c) => c.name));
@@ -76,7 +81,9 @@ export function planConform(result: readonly ResultColumn[], declared: readonly 
       continue;
     }
     select.push(
-      got.type === want ? quoteIdent(col.name) : `CAST(${quoteIdent(col.name)} AS ${want}) AS ${quoteIdent(col.name)}`,
+      got.type === want
+        ? quoteIdent(col.name)
+        : `CAST(${quoteIdent(col.name)} AS ${castType(col.type)}) AS ${quoteIdent(col.name)}`,
     );
   }
   const identity =

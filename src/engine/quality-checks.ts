@@ -10,6 +10,7 @@
 import type { CheckResultRecord } from '../registry/operations/runs/run-records.js';
 import type { ColumnSpec, QualityCheckSpec } from '../descriptor/data-product-schema.js';
 import { parseDuration } from '../descriptor/duration.js';
+import { duckdbCheckEngine, type CheckDialect, type CheckEngine } from './check-engine.js';
 import type { Engine } from './duckdb-engine.js';
 import { maskRows } from './mask-pii.js';
 import type { ColumnStats } from './snapshot-stats.js';
@@ -61,7 +62,7 @@ export function nullCount(column: string): string {
 
 /** Nulls per column, from the statistics where they have them, the rest in one scan of the snapshot. */
 export async function countNulls(
-  engine: Engine,
+  engine: Pick<CheckEngine, 'rows'>,
   names: readonly string[],
   stats: ReadonlyMap<string, ColumnStats>,
 ): Promise<Map<string, number>> {
@@ -81,7 +82,13 @@ export async function countNulls(
   return counts;
 }
 
-function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, columns: readonly ColumnSpec[]): Planned {
+function plan(
+  check: QualityCheckSpec,
+  position: number,
+  ctx: AuditContext,
+  columns: readonly ColumnSpec[],
+  dialect: CheckDialect,
+): Planned {
   const a = (suffix: string) => `c${position}_${suffix}`;
   const col = check.column ? quoteIdent(check.column) : '';
   const cols = (check.columns ?? (check.column ? [check.column] : [])).map(quoteIdent);
@@ -133,7 +140,7 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
         check,
         position,
         aggregates: { [a('d')]: `count(*) - count(DISTINCT ${key})` },
-        failing: `true QUALIFY count(*) OVER (PARTITION BY ${cols.join(', ')}) > 1`,
+        failing: dialect.duplicated(cols),
         judge: (v) => ({
           pass: (v[a('d')] ?? 0) === 0,
           observed: v[a('d')],
@@ -145,13 +152,12 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
     case 'accepted_values': {
       // Compared in the column's own type (1.5 accepts 1.50, '2026-01-01' a midnight timestamp);
       // a value that is not of that type can match no row (TRY_CAST gives NULL, which the list ignores).
-      const declared = columns.find((c) => c.name === check.column);
-      const type = declared ? duckdbType(declared.type) : 'VARCHAR';
+      const declared = columns.find((c) => c.name === check.column)?.type ?? 'varchar';
       const accepted = new Set((check.values ?? []).map((x) => String(x).toLowerCase()));
       // Both values a boolean can take are accepted: nothing to count.
-      const everyBoolean = type === 'BOOLEAN' && accepted.has('true') && accepted.has('false');
-      const values = (check.values ?? []).map((x) => `TRY_CAST(${quoteLiteral(String(x))} AS ${type})`).join(', ');
-      const failing = `${col} IS NOT NULL AND NOT list_contains([${values}], ${col})`;
+      const everyBoolean = duckdbType(declared) === 'BOOLEAN' && accepted.has('true') && accepted.has('false');
+      const values = (check.values ?? []).map((x) => dialect.tryCast(String(x), declared));
+      const failing = `${col} IS NOT NULL AND NOT ${dialect.inList(col, values)}`;
       return {
         check,
         position,
@@ -183,8 +189,8 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
         position,
         aggregates: {
           [a('n')]: `count(*) FILTER (WHERE ${failing})`,
-          [a('lo')]: `CAST(min(${col}) AS DOUBLE)`,
-          [a('hi')]: `CAST(max(${col}) AS DOUBLE)`,
+          [a('lo')]: `CAST(min(${col}) AS ${dialect.double})`,
+          [a('hi')]: `CAST(max(${col}) AS ${dialect.double})`,
         },
         settled: inside ? { [a('n')]: 0, [a('lo')]: known.min, [a('hi')]: known.max } : undefined,
         failing,
@@ -197,7 +203,7 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
       };
     }
     case 'regex': {
-      const failing = `${col} IS NOT NULL AND NOT regexp_matches(CAST(${col} AS VARCHAR), ${quoteLiteral(check.pattern ?? '')})`;
+      const failing = `${col} IS NOT NULL AND NOT ${dialect.matches(col, check.pattern ?? '')}`;
       return {
         check,
         position,
@@ -216,7 +222,7 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
       return {
         check,
         position,
-        aggregates: { [a('t')]: `epoch_ms(CAST(max(${col}) AS TIMESTAMP))` },
+        aggregates: { [a('t')]: dialect.epochMs(`max(${col})`) },
         judge: (v) => {
           const newest = v[a('t')];
           if (newest === null)
@@ -291,13 +297,15 @@ function plan(check: QualityCheckSpec, position: number, ctx: AuditContext, colu
   }
 }
 
+/** Every check on the relation `snapshot` of a check engine (an embedded engine is one with the DuckDB dialect). */
 export async function runQualityChecks(
-  engine: Engine,
+  on: CheckEngine | Engine,
   checks: readonly QualityCheckSpec[],
   columns: readonly ColumnSpec[],
   ctx: AuditContext,
 ): Promise<CheckOutcome[]> {
-  const planned = checks.map((check, i) => plan(check, i, ctx, columns));
+  const engine = 'dialect' in on ? on : duckdbCheckEngine(on);
+  const planned = checks.map((check, i) => plan(check, i, ctx, columns, engine.dialect));
   const broken = new Map<number, string>();
   let values = await aggregate(engine, planned);
   if (typeof values === 'string') {
@@ -345,7 +353,7 @@ export async function runQualityChecks(
     const verdict = p.judge(p.settled ? { ...values, ...p.settled } : values, rows);
     let samples: Array<Record<string, unknown>> | null = null;
     if (!verdict.pass && p.failing)
-      samples = maskRows(await firstRows(engine, `SELECT * FROM snapshot WHERE ${p.failing} LIMIT 10`), columns);
+      samples = maskRows(await engine.firstRows(`SELECT * FROM snapshot WHERE ${p.failing} LIMIT 10`), columns);
     outcomes.push({
       ...base,
       status: verdict.pass ? 'pass' : 'fail',
@@ -365,7 +373,10 @@ function selectList(aggregates: Record<string, string>): string {
 }
 
 /** Every aggregate of every check in ONE scan, or the engine's message when the query cannot run. */
-async function aggregate(engine: Engine, planned: readonly Planned[]): Promise<Record<string, number | null> | string> {
+async function aggregate(
+  engine: CheckEngine,
+  planned: readonly Planned[],
+): Promise<Record<string, number | null> | string> {
   const aggregates: Record<string, string> = { rows: 'count(*)' };
   for (const p of planned) if (!p.settled) Object.assign(aggregates, p.aggregates);
   try {
@@ -376,7 +387,7 @@ async function aggregate(engine: Engine, planned: readonly Planned[]): Promise<R
   }
 }
 
-async function runSqlCheck(engine: Engine, sql: string, columns: readonly ColumnSpec[]) {
+async function runSqlCheck(engine: CheckEngine, sql: string, columns: readonly ColumnSpec[]) {
   const query = stripTrailingSemicolon(sql);
   // Decided by the parser before anything runs: a check is one SELECT, nothing stacked after it.
   const refusal = await refusalOf(query, "the check's query");
@@ -385,7 +396,7 @@ async function runSqlCheck(engine: Engine, sql: string, columns: readonly Column
     const [count] = await engine.rows(`SELECT count(*) AS n FROM (\n${query}\n) AS failing`);
     const n = Number(count.n);
     const samples =
-      n > 0 ? maskRows(await firstRows(engine, `SELECT * FROM (\n${query}\n) AS failing LIMIT 10`), columns) : null;
+      n > 0 ? maskRows(await engine.firstRows(`SELECT * FROM (\n${query}\n) AS failing LIMIT 10`), columns) : null;
     return {
       status: n === 0 ? ('pass' as const) : ('fail' as const),
       observed: n,
@@ -401,22 +412,6 @@ async function runSqlCheck(engine: Engine, sql: string, columns: readonly Column
       message: `the check's query failed: ${firstLine((error as Error).message)}`,
       samples: null,
     };
-  }
-}
-
-/**
- * Rows of a LIMIT query in the order of its input. The engine runs without insertion order (it
- * lets big parquet writes stream), which makes a parallel scan's LIMIT return whichever rows a
- * thread reached first: samples that changed from run to run on the same data.
- */
-async function firstRows(engine: Engine, sql: string): Promise<Array<Record<string, unknown>>> {
-  const [{ value }] = await engine.rows(`SELECT current_setting('preserve_insertion_order') AS value`);
-  if (value === true) return engine.rows(sql);
-  await engine.connection.run('SET preserve_insertion_order = true');
-  try {
-    return await engine.rows(sql);
-  } finally {
-    await engine.connection.run('SET preserve_insertion_order = false');
   }
 }
 

@@ -6,6 +6,7 @@
  * column, and the known messages are reworded with a did-you-mean.
  */
 import { didYouMean } from '../core/did-you-mean.js';
+import { lineCol } from './sql-text.js';
 
 export interface SqlErrorPosition {
   readonly line: number;
@@ -17,6 +18,23 @@ export function transformSqlError(engineMessage: string, sql: string, file: stri
   const position = sqlErrorPosition(engineMessage, sql);
   const where = position ? `${file}:${position.line}:${position.col}` : file;
   return `${where}: ${rewordSqlError(engineMessage)}`;
+}
+
+/**
+ * A PostgreSQL error of the transform, located from the error's `position` (1-based, in the
+ * text sent, where the transform starts after `prefixLength` characters), with its hint.
+ */
+export function postgresTransformSqlError(
+  error: { message: string; position?: string; hint?: string },
+  sql: string,
+  file: string,
+  prefixLength: number,
+): string {
+  const offset = error.position === undefined ? undefined : Number(error.position) - 1 - prefixLength;
+  const inside = offset !== undefined && offset >= 0 && offset <= sql.length;
+  const where = inside ? `${file}:${lineCol(sql, offset).line}:${lineCol(sql, offset).col}` : file;
+  const hint = error.hint ? ` (${error.hint.replace(/\.$/, '')})` : '';
+  return `${where}: ${error.message}${hint}`;
 }
 
 /** The 1-based line and column of DuckDB's `LINE n:` and caret, in `sql`. */

@@ -12,37 +12,11 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { InputError, UnavailableError } from '../core/errors.js';
-import { quoteLiteral } from '../engine/sql-text.js';
+import { postgresType as pgType, quoteLiteral } from '../engine/sql-text.js';
 import { describeHost, resolveEnvRefs, scrubSecret } from '../core/resolve-env.js';
 import type { ColumnSpec, OutputPortSpec } from '../descriptor/data-product-schema.js';
 import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
 import { applyReaders, ensureReaderRoles, ident, maskedViewName, portTable } from './postgres-readers.js';
-
-function pgType(declared: string): string {
-  const m = /^([a-z]+)(\(.*\))?$/.exec(declared.trim().toLowerCase());
-  const base = m ? m[1] : declared;
-  const params = m?.[2] ?? '';
-  switch (base) {
-    case 'tinyint':
-      return 'smallint';
-    case 'hugeint':
-      return 'numeric(38,0)';
-    case 'float':
-      return 'real';
-    case 'double':
-      return 'double precision';
-    case 'decimal':
-      return `numeric${params}`;
-    case 'varchar':
-      return `varchar${params}`;
-    case 'json':
-      return 'jsonb';
-    case 'blob':
-      return 'bytea';
-    default:
-      return base!;
-  }
-}
 
 export class PostgresPort implements OutputPort {
   readonly type = 'postgres' as const;

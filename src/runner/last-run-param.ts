@@ -38,8 +38,5 @@ export function rewriteLastRun(query: string, replacement: string): RewrittenQue
 }
 
 /** 1-based line and column of a 0-based offset. */
-export function lineCol(text: string, offset: number): { line: number; col: number } {
-  const before = text.slice(0, Math.max(0, offset));
-  const lines = before.split('\n');
-  return { line: lines.length, col: lines[lines.length - 1].length + 1 };
-}
+
+export { lineCol } from '../engine/sql-text.js';

@@ -16,11 +16,12 @@ import type { PortAccess } from '../ports/postgres-readers.js';
 import { readCurrentPointer, readCurrentSnapshot, type CurrentSnapshot } from '../ports/warehouse.js';
 import type { RunInputRecord, RunStepRecord, SnapshotRecord } from '../registry/operations/runs/run-records.js';
 import type { Registry } from '../registry/registry.js';
-import type { DataProduct, InputSpec } from '../descriptor/data-product-schema.js';
+import type { DataProduct, EngineKind, InputSpec } from '../descriptor/data-product-schema.js';
 import type { Extracted } from './extract/extract-types.js';
 import type { InputReadGate } from './input-read-gate.js';
 import type { RunObserver } from './run-observer.js';
 import { workDirOf } from './work-dir.js';
+import type { CheckEngine } from '../engine/check-engine.js';
 
 export interface PipelineDefinition {
   readonly productId: string;
@@ -91,6 +92,9 @@ export interface RunContext {
   readonly scrub: (text: string) => string;
   /** The previous snapshot copied into the run folder, for an incremental merge. */
   mergeFile?: string;
+  /** Where the run's SQL runs (`spec.engine`), chosen when the run starts. */
+  runEngine?: RunEngine;
+  /** The embedded engine, when the run uses one. */
   engine?: Engine;
   /** The snapshot current when the run started (recorded runs). */
   previous?: CurrentSnapshot;
@@ -108,6 +112,25 @@ export interface RunContext {
   pending: Array<{ port: string; publication: PreparedPublication }>;
   publishNote?: string;
   error: string | null;
+}
+
+/**
+ * Where a run's SQL runs (engines/): the steps call these in order. `duckdb` pulls the inputs
+ * into the embedded engine, `postgres` runs the transform and checks in the database that
+ * holds them; both leave a candidate the checks read as `snapshot`, and its parquet file.
+ */
+export interface RunEngine {
+  readonly kind: EngineKind;
+  /** Makes every input readable by the transform under its name; the rows extracted. */
+  stageInputs(ctx: RunContext, sql: string): Promise<number>;
+  /** Builds the candidate snapshot, conformed to spec.schema; the rows the transform produced (before a merge). */
+  buildCandidate(ctx: RunContext, sql: string): Promise<number>;
+  /** Nulls in the candidate's columns (sets the column statistics the checks may use). */
+  countNulls(ctx: RunContext, names: readonly string[]): Promise<Map<string, number>>;
+  /** Where the quality checks run, over the relation `snapshot`. */
+  checkEngine(ctx: RunContext): Promise<CheckEngine>;
+  /** The candidate as the parquet file `ctx.candidate` (before publishing; dry runs skip it). */
+  exportCandidate(ctx: RunContext): Promise<void>;
 }
 
 const DEFAULT_LEASE_MS = 60_000;
@@ -177,6 +200,12 @@ function snapshotResolver(options: RunPipelineOptions): RunContext['resolveSnaps
 export function engineOf(ctx: RunContext): Engine {
   if (!ctx.engine) throw new Error('the run engine is not open');
   return ctx.engine;
+}
+
+/** The run's engine, once the run has chosen it. */
+export function runEngineOf(ctx: RunContext): RunEngine {
+  if (!ctx.runEngine) throw new Error('the run has no engine');
+  return ctx.runEngine;
 }
 
 export function isIncremental(input: InputSpec): boolean {

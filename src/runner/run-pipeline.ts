@@ -22,6 +22,7 @@ import {
 } from './run-context.js';
 import type { RunOutcome } from './run-outcome.js';
 import { prepareWorkDir } from './work-dir.js';
+import { selectRunEngine } from './engines/select-run-engine.js';
 import { auditStep } from './steps/audit-step.js';
 import { conformStep } from './steps/conform-step.js';
 import { extractStep } from './steps/extract-step.js';
@@ -65,6 +66,7 @@ async function runSteps(ctx: RunContext): Promise<void> {
       repairCurrentPointer(ctx.config.warehouseDir, def.productId, def.major, ctx.previous);
     }
     if (ctx.registry) ctx.lastRuns = await getWatermarks(ctx.registry, def.productId, def.major);
+    ctx.runEngine = selectRunEngine(def.product);
     const sql = transformSqlOf(def);
     await extractStep(ctx, sql);
     killPoint(ctx.env, 'after-extract');

@@ -18,6 +18,7 @@ import { CopyOutStream } from './copy-out-stream.js';
 import { csvReadOptions } from './csv-handover.js';
 import { connectError, queryError, sourceRowError } from './source-errors.js';
 import type { Engine } from '../../engine/duckdb-engine.js';
+import { duckdbTypeForOid } from '../../engine/postgres-types.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 
 const DESCRIBE_PREFIX = 'SELECT * FROM (\n';
@@ -25,46 +26,8 @@ const PIPE_BUFFER_BYTES = 4 << 20;
 /** Progress is reported every so many rows. */
 const PROGRESS_ROWS = 100_000;
 
-/** PostgreSQL type OIDs → DuckDB types (anything unknown travels as text). */
-function duckdbTypeForOid(oid: number, modifier: number): string {
-  switch (oid) {
-    case 16:
-      return 'BOOLEAN';
-    case 20:
-      return 'BIGINT';
-    case 21:
-      return 'SMALLINT';
-    case 23:
-      return 'INTEGER';
-    case 26:
-      return 'BIGINT';
-    case 700:
-      return 'FLOAT';
-    case 701:
-      return 'DOUBLE';
-    case 1700: {
-      if (modifier < 4) return 'DOUBLE';
-      const precision = ((modifier - 4) >> 16) & 0xffff;
-      const scale = (modifier - 4) & 0xffff;
-      return precision <= 38 ? `DECIMAL(${precision},${scale})` : 'DOUBLE';
-    }
-    case 1082:
-      return 'DATE';
-    case 1083:
-      return 'TIME';
-    case 1114:
-      return 'TIMESTAMP';
-    case 1184:
-      return 'TIMESTAMP WITH TIME ZONE';
-    case 2950:
-      return 'UUID';
-    default:
-      return 'VARCHAR';
-  }
-}
-
 /** The SQL type the :last_run session variable is cast to, from the watermark column's type. */
-function pgCastForOid(oid: number | undefined): { cast: string; initial: string } {
+export function pgCastForOid(oid: number | undefined): { cast: string; initial: string } {
   switch (oid) {
     case 20:
     case 21:

@@ -2,8 +2,7 @@
 import { MeshError } from '../../core/errors.js';
 import { runQualityChecks } from '../../engine/quality-checks.js';
 import { recentRowCounts } from '../../registry/operations/runs/recent-row-counts.js';
-import { openAuditEngine } from '../../engine/sandbox.js';
-import type { RunContext } from '../run-context.js';
+import { runEngineOf, type RunContext } from '../run-context.js';
 import { timedStep } from '../run-step.js';
 import { sumRowsIn } from './extract-step.js';
 
@@ -11,11 +10,8 @@ export async function auditStep(ctx: RunContext): Promise<void> {
   const { def, registry } = ctx;
   await timedStep(ctx, 'audit', async () => {
     const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
-    // A fresh engine, locked like the transform's, that keeps insertion order for sample rows.
-    const auditEngine = await openAuditEngine(ctx.workRoot, ctx.candidate);
-    ctx.closers.push(async () => auditEngine.close());
     ctx.checks = await runQualityChecks(
-      auditEngine,
+      await runEngineOf(ctx).checkEngine(ctx),
       ctx.product.spec.quality?.checks ?? [],
       ctx.product.spec.schema.columns,
       {

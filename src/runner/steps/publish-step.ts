@@ -15,7 +15,7 @@ import type { OutputPort, PreparedPublication } from '../../ports/output-port.js
 import { recordedSnapshotIds } from '../../registry/operations/runs/current-snapshot.js';
 import type { Engine } from '../../engine/duckdb-engine.js';
 import { openPlatformEngine } from '../../engine/sandbox.js';
-import { messageOf, type RunContext } from '../run-context.js';
+import { messageOf, runEngineOf, type RunContext } from '../run-context.js';
 import { timedStep } from '../run-step.js';
 import { killPoint } from '../test-kill-point.js';
 
@@ -30,6 +30,7 @@ export async function publishStep(ctx: RunContext): Promise<void> {
     ctx,
     'publish',
     async () => {
+      await runEngineOf(ctx).exportCandidate(ctx);
       const publishedAt = new Date().toISOString();
       const parquetSpec = ctx.product.spec.outputPorts.find((p) => p.type === 'parquet');
       const prepared = await preparePorts(ctx, publishedAt);
