@@ -13,11 +13,19 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { InputError } from '../core/errors.js';
 import type { CheckDialect, CheckEngine } from './check-engine.js';
 import type { ResultColumn } from './conform-schema.js';
+import {
+  claimStaging,
+  dropAbandonedStaging,
+  postgresFailure,
+  readForeignServers,
+  type ForeignServer,
+} from './postgres-failures.js';
 import { duckdbTypeForOid } from './postgres-types.js';
 import { postgresType, quoteIdent, quoteLiteral } from './sql-text.js';
 import { postgresTransformSqlError } from './transform-sql-error.js';
 
 const DESCRIBE_PREFIX = 'SELECT * FROM (\n';
+const STAGING_PREFIX = 'mesh_stage_';
 
 export interface PostgresEngine {
   /** The run's staging schema (quoted). */
@@ -42,16 +50,24 @@ export function postgresCastType(declared: string): string {
 }
 
 export async function openPostgresEngine(client: pg.Client, runId: string): Promise<PostgresEngine> {
-  const schema = quoteIdent(`mesh_stage_${runId.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`);
+  const name = `${STAGING_PREFIX}${runId.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  const schema = quoteIdent(name);
   await client.query(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3`);
   const [{ path }] = (await client.query(`SELECT current_setting('search_path') AS path`)).rows;
+  // Staging left by runs whose session is gone (a restarted database) goes; this run's is claimed first.
+  await dropAbandonedStaging(client, STAGING_PREFIX);
+  await claimStaging(client, name);
   await client.query(`CREATE SCHEMA ${schema}`);
   await client.query(tryCastFunction(schema));
   const inStaging = `SET search_path TO ${schema}, ${path as string}`;
   await client.query(inStaging);
+  // A foreign server (a shard) or the database going away is named in the error: see postgres-failures.ts.
+  const servers = await readForeignServers(client);
   // Always the extended protocol: a text holding the user's SQL can be one statement only.
   const query = (text: string, values?: unknown[]) =>
-    client.query({ text, values, queryMode: 'extended' } as pg.QueryConfig);
+    client.query({ text, values, queryMode: 'extended' } as pg.QueryConfig).catch((error: unknown) => {
+      throw postgresFailure(error, servers, client) ?? error;
+    });
   return {
     schema,
     checks: postgresCheckEngine(client, schema),
@@ -62,7 +78,7 @@ export async function openPostgresEngine(client: pg.Client, runId: string): Prom
       await query(`CREATE VIEW ${schema}.${quoteIdent(name)} AS ${sql}`);
       await client.query(inStaging);
     },
-    describe: (sql, file) => describeQuery(client, sql, file),
+    describe: (sql, file) => describeQuery(client, sql, file, servers),
     async build(select) {
       const result = await query(`CREATE TABLE ${schema}.snapshot AS ${select}`);
       return result.rowCount ?? 0;
@@ -74,12 +90,19 @@ export async function openPostgresEngine(client: pg.Client, runId: string): Prom
 }
 
 /** Binds the transform with the extended protocol (one statement only), without running it. */
-async function describeQuery(client: pg.Client, sql: string, file: string): Promise<ResultColumn[]> {
+async function describeQuery(
+  client: pg.Client,
+  sql: string,
+  file: string,
+  servers: readonly ForeignServer[],
+): Promise<ResultColumn[]> {
   try {
     const text = `${DESCRIBE_PREFIX}${sql}\n) AS mesh_transform LIMIT 0`;
     const { fields } = await client.query({ text, queryMode: 'extended' } as pg.QueryConfig);
     return fields.map((f) => ({ name: f.name, type: duckdbTypeForOid(f.dataTypeID, f.dataTypeModifier) }));
   } catch (error) {
+    const unavailable = postgresFailure(error, servers, client);
+    if (unavailable) throw unavailable;
     const e = error as { message: string; position?: string; hint?: string };
     throw new InputError(postgresTransformSqlError(e, sql, file, DESCRIBE_PREFIX.length));
   }

@@ -101,24 +101,6 @@ export async function withClient<T>(url: string, use: (c: pg.Client) => Promise<
   }
 }
 
-/**
- * When `error` is a shard that could not be reached or went away, a message that names it (server
- * name and host:port); undefined otherwise. postgres_fdw names the server when it cannot connect,
- * and only the remote SQL (`… FROM public.sales_shard_1 …`) when a connection breaks mid-query.
- */
-export function shardFailureMessage(error: unknown, shards: readonly ShardInfo[]): string | undefined {
-  const e = error as { message?: string; detail?: string; where?: string };
-  const text = [e.message, e.detail, e.where].filter(Boolean).join('\n');
-  const shard = shards.find(
-    (s) =>
-      text.includes(`server "${s.server}"`) ||
-      text.includes(`"${s.host}", port ${s.port} `) ||
-      new RegExp(`remote SQL command: .*\\b${s.partition}\\b`).test(text),
-  );
-  if (!shard) return undefined;
-  return `shard ${shard.server} at ${shard.host}:${shard.port} is unavailable: ${e.message ?? String(error)}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // One PostgreSQL instance of the harness.
 

@@ -12,11 +12,18 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localScope } from '../../src/access/principal.js';
+import { UnavailableError } from '../../src/core/errors.js';
+import type { DataProduct, EngineKind } from '../../src/descriptor/data-product-schema.js';
+import { openEngine } from '../../src/engine/duckdb-engine.js';
+import { foreignServerFailure, readForeignServers, type ForeignServer } from '../../src/engine/postgres-failures.js';
+import type { DescriptorBundle } from '../../src/platform/descriptor-bundle.js';
+import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { createPipelineHarness, pipelineBundle, type PipelineHarness } from '../helpers/pipelines.js';
 import {
   createShardedPostgres,
   FACT_TABLE,
   loadSingleNodeCopy,
-  shardFailureMessage,
   withClient,
   type ShardedPostgres,
   type ShardInfo,
@@ -128,6 +135,7 @@ describe('a sharded PostgreSQL: coordinator and two shards over postgres_fdw asy
   let cluster: ShardedPostgres;
   let coordinator: pg.Client;
   let singleNode: unknown[];
+  let servers: ForeignServer[];
 
   beforeAll(async () => {
     cluster = await createShardedPostgres({ rows: ROWS, stores: STORES });
@@ -135,6 +143,7 @@ describe('a sharded PostgreSQL: coordinator and two shards over postgres_fdw asy
     coordinator = new pg.Client({ connectionString: cluster.coordinatorUrl });
     await coordinator.connect();
     singleNode = (await coordinator.query(aggregateSql(SINGLE_NODE))).rows;
+    servers = await readForeignServers(coordinator);
   });
   afterAll(async () => {
     await coordinator?.end().catch(() => undefined);
@@ -159,6 +168,15 @@ describe('a sharded PostgreSQL: coordinator and two shards over postgres_fdw asy
     expect(rows.reduce((sum, r) => sum + r.n, 0)).toBe(ROWS);
     const ports = new Set([new URL(cluster.coordinatorUrl).port, ...cluster.shards.map((s) => String(s.port))]);
     expect(ports.size).toBe(3);
+    // What the engine reads of the coordinator's catalog to name a failed shard.
+    expect(servers).toEqual(
+      cluster.shards.map((s) => ({
+        name: s.server,
+        address: `${s.host}:${s.port}`,
+        remoteTables: [`public.${s.partition}`],
+        localTables: [`public.${s.partition}`],
+      })),
+    );
   });
 
   it('pushes the aggregate down to every shard as an Async Foreign Scan of the aggregate', async () => {
@@ -233,8 +251,10 @@ describe('a sharded PostgreSQL: coordinator and two shards over postgres_fdw asy
       );
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toContain(`"${down.server}"`);
-      expect(shardFailureMessage(error, cluster.shards)).toBe(
-        `shard ${down.server} at ${down.host}:${down.port} is unavailable: could not connect to server "${down.server}"`,
+      const mapped = foreignServerFailure(error, servers, 'the query');
+      expect(mapped).toBeInstanceOf(UnavailableError);
+      expect(mapped!.message).toBe(
+        `the query: foreign server "${down.server}" at ${down.host}:${down.port} cannot be reached: could not connect to server "${down.server}"; Connection refused`,
       );
     } finally {
       await cluster.startShard(1);
@@ -254,10 +274,19 @@ describe('a sharded PostgreSQL: coordinator and two shards over postgres_fdw asy
       await cluster.stopShard(1);
       const error = await result;
       expect(error).toBeInstanceOf(Error);
-      expect(shardFailureMessage(error, cluster.shards)).toMatch(
-        new RegExp(`^shard ${down.server} at ${down.host}:${down.port} is unavailable: `),
+      // PostgreSQL's message names no server here: the remote SQL in its context names the shard's table.
+      expect((error as Error).message).not.toContain(down.server);
+      expect(foreignServerFailure(error, servers, 'the query')?.message).toMatch(
+        new RegExp(`^the query: foreign server "${down.server}" at ${down.host}:${down.port} broke off mid-query: \\S`),
       );
-      expect(shardFailureMessage(error, [cluster.shards[0]])).toBeUndefined();
+      expect(
+        foreignServerFailure(
+          error,
+          servers.filter((s) => s.name !== down.server),
+        ),
+      ).toBeUndefined();
+      // A shard's own SQL error is the query's, not an unavailable shard.
+      expect(foreignServerFailure({ ...(error as object), code: '42703' }, servers)).toBeUndefined();
     } finally {
       await cluster.startShard(1);
       await gate.restore();
@@ -278,3 +307,228 @@ describe('a sharded PostgreSQL: coordinator and two shards over postgres_fdw asy
 async function setAsync(c: pg.Client, shards: readonly ShardInfo[], on: boolean): Promise<void> {
   for (const s of shards) await c.query(`ALTER SERVER ${s.server} OPTIONS (SET async_capable '${on}')`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The postgres engine on the sharded coordinator: a data product whose input is the partitioned
+// fact table, run where its data is.
+
+const PRODUCT_SQL = `SELECT store_id, count(*) AS sales, sum(quantity) AS units, sum(amount) AS revenue,
+    min(sold_on) AS first_sale, max(sold_on) AS last_sale
+  FROM sales GROUP BY store_id`;
+
+/** One descriptor for every side: only the engine and the connection its input reads differ. */
+function storeTotals(name: string, engine: EngineKind, connectionVar: string): DescriptorBundle {
+  const bundle = pipelineBundle({
+    domain: 'sharded',
+    name,
+    inputs: [
+      { name: 'sales', source: { type: 'postgres', connection: `\${${connectionVar}}`, query: 'SELECT * FROM sales' } },
+    ],
+    sql: PRODUCT_SQL,
+    columns: [
+      { name: 'store_id', type: 'integer', nullable: false, pii: 'none' },
+      { name: 'sales', type: 'bigint', nullable: false, pii: 'none' },
+      { name: 'units', type: 'bigint', nullable: false, pii: 'none' },
+      { name: 'revenue', type: 'decimal(14,2)', nullable: false, pii: 'none' },
+      { name: 'first_sale', type: 'date', nullable: false, pii: 'none' },
+      { name: 'last_sale', type: 'date', nullable: false, pii: 'none' },
+    ],
+    primaryKey: ['store_id'],
+    checks: [
+      { type: 'row_count', min: 1 },
+      { type: 'range', column: 'revenue', min: 0 },
+    ],
+  });
+  const product = JSON.parse(bundle.yaml) as DataProduct;
+  product.spec.engine = engine;
+  return { ...bundle, yaml: JSON.stringify(product, null, 2) };
+}
+
+describe('the postgres engine on the sharded coordinator', () => {
+  let cluster: ShardedPostgres;
+  let h: PipelineHarness;
+  let env: NodeJS.ProcessEnv;
+  const SHARDED = 'sharded/store-totals';
+
+  beforeAll(async () => {
+    cluster = await createShardedPostgres({ rows: ROWS, stores: STORES, singleNode: true });
+    // The single node holds the same rows in one plain table of the same name: the same descriptor reads it.
+    await loadSingleNodeCopy(cluster.singleNodeUrl!, FACT_TABLE, ROWS, STORES);
+    h = await createPipelineHarness('sqlite');
+    env = { ...process.env, SHARDED_COORDINATOR_URI: cluster.coordinatorUrl, SINGLE_NODE_URI: cluster.singleNodeUrl };
+    await h.platform.publish(storeTotals('store-totals', 'postgres', 'SHARDED_COORDINATOR_URI'));
+  });
+  afterAll(async () => {
+    await h?.dispose();
+    await cluster?.dispose();
+  });
+
+  const current = (product: string) =>
+    readCurrentSnapshot(h.registry.registry, h.platform.config.warehouseDir, product, 1);
+
+  /** The published snapshot's rows, read from its parquet file. */
+  async function published(product: string): Promise<Record<string, unknown>[]> {
+    const file = (await current(product))?.file;
+    if (!file) return [];
+    const engine = await openEngine();
+    try {
+      return await engine.rows(`SELECT * FROM read_parquet('${file}') ORDER BY store_id`);
+    } finally {
+      engine.close();
+    }
+  }
+
+  /** What a consumer downloading the product is served now (the current snapshot, through the access decision). */
+  async function served(product: string): Promise<{ snapshotId: string; rows: number; lines: string[] }> {
+    const exported = await h.platform.exportData(localScope('test:pipelines'), product, { format: 'json' });
+    const text = await new Response(exported.body).text();
+    return { snapshotId: exported.snapshotId, rows: exported.rows, lines: text.trim().split('\n').sort() };
+  }
+
+  async function stagingSchemas(): Promise<string[]> {
+    return withClient(cluster.coordinatorUrl, async (c) => {
+      const { rows } = await c.query<{ nspname: string }>(
+        `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'mesh_stage_%' ORDER BY 1`,
+      );
+      return rows.map((r) => r.nspname);
+    });
+  }
+
+  it("publishes the single-node product's result, computed on both shards at once", async () => {
+    const gates: Gate[] = [];
+    let outcome;
+    try {
+      for (const shard of cluster.shards) gates.push(await gateShard(shard));
+      const run = h.platform.runProduct(SHARDED, { env });
+      // The run's CREATE TABLE … AS the transform has both shards computing before either answers.
+      await until('both shards compute the run', async () =>
+        (await Promise.all(cluster.shards.map(waitingAtGate))).every(Boolean),
+      );
+      for (const gate of gates) await gate.open();
+      outcome = await run;
+    } finally {
+      for (const gate of gates) await gate.restore();
+    }
+    expect(outcome.error).toBeNull();
+    expect(outcome.rowsOut).toBe(STORES);
+
+    for (const [name, engine] of [
+      ['single-postgres', 'postgres'],
+      ['single-duckdb', 'duckdb'],
+    ] as const) {
+      await h.platform.publish(storeTotals(name, engine, 'SINGLE_NODE_URI'));
+      const single = await h.platform.runProduct(`sharded/${name}`, { env });
+      expect(single.error).toBeNull();
+      expect(await published(SHARDED)).toEqual(await published(`sharded/${name}`));
+    }
+    const rows = await published(SHARDED);
+    expect(rows).toHaveLength(STORES);
+    expect(rows.reduce((n, r) => n + Number(r.sales), 0)).toBe(ROWS);
+    expect(await stagingSchemas()).toEqual([]);
+  });
+
+  it('sends each shard the aggregate, not its rows', async () => {
+    await setShardLogging('all');
+    try {
+      const before = cluster.shards.map((_, i) => cluster.shardLog(i).length);
+      const outcome = await h.platform.runProduct(SHARDED, { env });
+      expect(outcome.error).toBeNull();
+      cluster.shards.forEach((shard, i) => {
+        const ran = cluster.shardLog(i).slice(before[i]);
+        expect(ran).toMatch(
+          new RegExp(
+            `DECLARE c\\d+ CURSOR FOR\\s+SELECT store_id, count\\(\\*\\), .* FROM public\\.${shard.partition} GROUP BY 1`,
+          ),
+        );
+        expect(ran).not.toMatch(new RegExp(`CURSOR FOR\\s+SELECT [^\\n]* FROM public\\.${shard.partition}\\s*\\n`));
+      });
+    } finally {
+      await setShardLogging('none');
+    }
+  });
+
+  it('a shard down: the run fails naming the shard, and the last good snapshot stays current and served', async () => {
+    const good = await current(SHARDED);
+    const servedBefore = await served(SHARDED);
+    expect(servedBefore).toMatchObject({ snapshotId: good!.snapshotId, rows: STORES });
+    const down = cluster.shards[1];
+    await cluster.stopShard(1);
+    try {
+      const outcome = await h.platform.runProduct(SHARDED, { env });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toBe(
+        `the postgres engine: foreign server "${down.server}" at ${down.host}:${down.port} cannot be reached: could not connect to server "${down.server}"; Connection refused`,
+      );
+      expect(await current(SHARDED)).toEqual(good);
+      expect(await served(SHARDED)).toEqual(servedBefore);
+    } finally {
+      await cluster.startShard(1);
+    }
+    expect(await stagingSchemas()).toEqual([]);
+  });
+
+  it('a shard that goes down during the run: the run fails naming it, the last good snapshot stays current and served', async () => {
+    const good = await current(SHARDED);
+    const servedBefore = await served(SHARDED);
+    const down = cluster.shards[1];
+    const gate = await gateShard(down);
+    try {
+      const run = h.platform.runProduct(SHARDED, { env });
+      await until(`${down.server} computes the run`, () => waitingAtGate(down));
+      await cluster.stopShard(1);
+      const outcome = await run;
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toBe(
+        `the postgres engine: foreign server "${down.server}" at ${down.host}:${down.port} broke off mid-query: terminating connection due to administrator command; server closed the connection unexpectedly`,
+      );
+      expect(await current(SHARDED)).toEqual(good);
+      expect(await served(SHARDED)).toEqual(servedBefore);
+    } finally {
+      await cluster.startShard(1);
+      await gate.restore();
+    }
+    expect(await stagingSchemas()).toEqual([]);
+  });
+
+  it('the coordinator restarted mid-run: the run fails cleanly, nothing is half-visible, and a retry publishes', async () => {
+    const good = await current(SHARDED);
+    const servedBefore = await served(SHARDED);
+    const gate = await gateShard(cluster.shards[0]);
+    try {
+      const run = h.platform.runProduct(SHARDED, { env });
+      await until('the run computes on the shards', () => waitingAtGate(cluster.shards[0]));
+      await cluster.restartCoordinator();
+      const outcome = await run;
+      expect(outcome.status).toBe('failed');
+      const { hostname, port } = new URL(cluster.coordinatorUrl);
+      expect(outcome.error).toBe(
+        `the postgres engine: the connection to PostgreSQL at ${hostname}:${port} was lost mid-run: Connection terminated unexpectedly`,
+      );
+      expect(await current(SHARDED)).toEqual(good);
+      expect(await served(SHARDED)).toEqual(servedBefore);
+      // The failed run could not drop its staging schema (its database went away under it) …
+      expect(await stagingSchemas()).toHaveLength(1);
+    } finally {
+      await gate.restore();
+    }
+    // … the next run drops it (the session that claimed it is gone) and publishes.
+    const retry = await h.platform.runProduct(SHARDED, { env });
+    expect(retry.error).toBeNull();
+    const now = await current(SHARDED);
+    expect(now!.snapshotId).not.toBe(good!.snapshotId);
+    expect(await served(SHARDED)).toMatchObject({
+      snapshotId: now!.snapshotId,
+      rows: STORES,
+      lines: servedBefore.lines,
+    });
+    expect(await stagingSchemas()).toEqual([]);
+  });
+
+  async function setShardLogging(level: 'all' | 'none'): Promise<void> {
+    for (const shard of cluster.shards)
+      await withClient(shard.url, async (c) => {
+        await c.query(`ALTER SYSTEM SET log_statement = '${level}'`);
+        await c.query('SELECT pg_reload_conf()');
+      });
+  }
+});
