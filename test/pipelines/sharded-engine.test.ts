@@ -339,6 +339,10 @@ function storeTotals(name: string, engine: EngineKind, connectionVar: string): D
       { type: 'range', column: 'revenue', min: 0 },
     ],
   });
+  return onEngine(bundle, engine);
+}
+
+function onEngine(bundle: DescriptorBundle, engine: EngineKind): DescriptorBundle {
   const product = JSON.parse(bundle.yaml) as DataProduct;
   product.spec.engine = engine;
   return { ...bundle, yaml: JSON.stringify(product, null, 2) };
@@ -521,6 +525,47 @@ describe('the postgres engine on the sharded coordinator', () => {
       rows: STORES,
       lines: servedBefore.lines,
     });
+    expect(await stagingSchemas()).toEqual([]);
+  });
+
+  it("another run on the coordinator leaves a running run's staging schema alone", async () => {
+    await h.platform.publish(
+      onEngine(
+        pipelineBundle({
+          domain: 'sharded',
+          name: 'numbers',
+          inputs: [
+            {
+              name: 'numbers',
+              source: {
+                type: 'postgres',
+                connection: '${SHARDED_COORDINATOR_URI}',
+                query: 'SELECT g AS n FROM generate_series(1, 10) AS g',
+              },
+            },
+          ],
+          sql: 'SELECT n FROM numbers',
+          columns: [{ name: 'n', type: 'integer', nullable: false, pii: 'none' }],
+          primaryKey: ['n'],
+        }),
+        'postgres',
+      ),
+    );
+    const gate = await gateShard(cluster.shards[1]);
+    try {
+      const held = h.platform.runProduct(SHARDED, { env });
+      await until('the run computes on the shards', () => waitingAtGate(cluster.shards[1]));
+      const staging = await stagingSchemas();
+      expect(staging).toHaveLength(1);
+      // The other run sweeps abandoned staging when it opens: the held run's session is alive, so its schema stays.
+      const other = await h.platform.runProduct('sharded/numbers', { env });
+      expect(other.error).toBeNull();
+      expect(await stagingSchemas()).toEqual(staging);
+      await gate.open();
+      expect((await held).error).toBeNull();
+    } finally {
+      await gate.restore();
+    }
     expect(await stagingSchemas()).toEqual([]);
   });
 
