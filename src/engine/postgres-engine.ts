@@ -13,19 +13,15 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { InputError } from '../core/errors.js';
 import type { CheckDialect, CheckEngine } from './check-engine.js';
 import type { ResultColumn } from './conform-schema.js';
-import {
-  claimStaging,
-  dropAbandonedStaging,
-  postgresFailure,
-  readForeignServers,
-  type ForeignServer,
-} from './postgres-failures.js';
+import { postgresFailure, readForeignServers, type ForeignServer } from './postgres-failures.js';
 import { duckdbTypeForOid } from './postgres-types.js';
 import { postgresType, quoteIdent, quoteLiteral } from './sql-text.js';
 import { postgresTransformSqlError } from './transform-sql-error.js';
 
 const DESCRIBE_PREFIX = 'SELECT * FROM (\n';
-const STAGING_PREFIX = 'mesh_stage_';
+const STAGE_PREFIX = 'mesh_stage_';
+/** The first key of the staging schemas' advisory locks ('mesh'), apart from other users of advisory locks. */
+const LOCK_SPACE = 0x6d657368;
 
 export interface PostgresEngine {
   /** The run's staging schema (quoted). */
@@ -50,13 +46,13 @@ export function postgresCastType(declared: string): string {
 }
 
 export async function openPostgresEngine(client: pg.Client, runId: string): Promise<PostgresEngine> {
-  const name = `${STAGING_PREFIX}${runId.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  const name = `${STAGE_PREFIX}${runId.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
   const schema = quoteIdent(name);
   await client.query(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3`);
   const [{ path }] = (await client.query(`SELECT current_setting('search_path') AS path`)).rows;
-  // Staging left by runs whose session is gone (a restarted database) goes; this run's is claimed first.
-  await dropAbandonedStaging(client, STAGING_PREFIX);
-  await claimStaging(client, name);
+  await dropOrphanedSchemas(client);
+  // Held by this session while the run lives: a run killed before its cleanup is known by the lock it lost.
+  await client.query(`SELECT pg_advisory_lock(${LOCK_SPACE}, hashtext($1))`, [name]);
   await client.query(`CREATE SCHEMA ${schema}`);
   await client.query(tryCastFunction(schema));
   const inStaging = `SET search_path TO ${schema}, ${path as string}`;
@@ -87,6 +83,24 @@ export async function openPostgresEngine(client: pg.Client, runId: string): Prom
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Staging schemas of runs that died before dropping theirs (SIGKILL, a lost worker): their
+ * session lock is free. A live run's schema is left alone, whichever worker runs it.
+ */
+async function dropOrphanedSchemas(client: pg.Client): Promise<void> {
+  const { rows } = await client.query(`SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)`, [
+    STAGE_PREFIX,
+  ]);
+  for (const { nspname } of rows as Array<{ nspname: string }>) {
+    const [{ free }] = (
+      await client.query(`SELECT pg_try_advisory_lock(${LOCK_SPACE}, hashtext($1)) AS free`, [nspname])
+    ).rows as Array<{ free: boolean }>;
+    if (!free) continue;
+    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(nspname)} CASCADE`).catch(() => undefined);
+    await client.query(`SELECT pg_advisory_unlock(${LOCK_SPACE}, hashtext($1))`, [nspname]);
+  }
 }
 
 /** Binds the transform with the extended protocol (one statement only), without running it. */

@@ -9,10 +9,6 @@
  * context) when a connection breaks mid-query. The servers and the remote tables of their
  * foreign tables are read once, when the engine opens (a failed transaction cannot read the
  * catalog), and a failure is mapped to an UnavailableError naming the server and its host:port.
- *
- * A run whose database restarted (or whose worker died) cannot drop its staging schema. Each run
- * holds a session advisory lock named by its schema, taken before the schema is created, so the
- * next run finds a schema whose lock is free and drops it: its run is gone.
  */
 import type pg from 'pg';
 import { UnavailableError } from '../core/errors.js';
@@ -178,33 +174,4 @@ function unavailable(
     cause,
     details: { server: server.name, address: server.address, hint: `is the server up${tables}?` },
   });
-}
-
-/** Takes the run's lock on its staging schema (before creating it): held until the session ends. */
-export async function claimStaging(client: pg.Client, name: string): Promise<void> {
-  await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [name]);
-}
-
-/** Drops the staging schemas (`prefix…`) whose run's session is gone; returns their names. */
-export async function dropAbandonedStaging(client: pg.Client, prefix: string): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1) ORDER BY 1`,
-    [prefix],
-  );
-  const dropped: string[] = [];
-  for (const { name } of rows) {
-    const free = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [
-      name,
-    ]);
-    if (!free.rows[0].ok) continue;
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS "${name.replace(/"/g, '""')}" CASCADE`);
-      dropped.push(name);
-    } catch {
-      // Another role's schema, or one being dropped: left as it is.
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [name]);
-    }
-  }
-  return dropped;
 }

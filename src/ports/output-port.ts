@@ -28,6 +28,11 @@ export interface PublishContext {
   readonly columns: readonly ColumnSpec[];
   readonly primaryKey?: readonly string[];
   readonly engine: Engine;
+  /**
+   * The candidate as a table of the database the run built it in (the postgres engine): a SQL
+   * port in that same database loads from it in place, no row leaving the database.
+   */
+  readonly builtIn?: { readonly url: string; readonly table: string };
   readonly env: NodeJS.ProcessEnv;
   /** Who may read the major now (SQL port privileges, stream masking); absent: no platform, nothing granted. */
   readonly access?: PortAccess;

@@ -49,17 +49,18 @@ export class PostgresPort implements OutputPort {
       await client.query(
         `CREATE TABLE ${staging} (${ctx.columns.map((c: ColumnSpec) => `${ident(c.name)} ${pgType(c.type)}${c.nullable === false ? ' NOT NULL' : ''}`).join(', ')})`,
       );
-      await ctx.engine.connection.run(
-        `COPY (SELECT * FROM read_parquet(${quoteLiteral(ctx.snapshotFile)})) TO ${quoteLiteral(csv)} (FORMAT csv, HEADER false)`,
-      );
-      await pipeline(
-        createReadStream(csv),
-        client.query(
-          copyFrom(
-            `COPY ${staging} (${ctx.columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`,
-          ),
-        ),
-      );
+      const list = ctx.columns.map((c) => ident(c.name)).join(', ');
+      if (ctx.builtIn?.url === url)
+        await client.query(`INSERT INTO ${staging} (${list}) SELECT ${list} FROM ${ctx.builtIn.table}`);
+      else {
+        await ctx.engine.connection.run(
+          `COPY (SELECT * FROM read_parquet(${quoteLiteral(ctx.snapshotFile)})) TO ${quoteLiteral(csv)} (FORMAT csv, HEADER false)`,
+        );
+        await pipeline(
+          createReadStream(csv),
+          client.query(copyFrom(`COPY ${staging} (${list}) FROM STDIN WITH (FORMAT csv)`)),
+        );
+      }
       if (ctx.access) await ensureReaderRoles(client, ctx.access.readers);
     } catch (error) {
       await rm(csv, { force: true });

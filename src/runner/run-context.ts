@@ -131,6 +131,8 @@ export interface RunEngine {
   checkEngine(ctx: RunContext): Promise<CheckEngine>;
   /** The candidate as the parquet file `ctx.candidate` (before publishing; dry runs skip it). */
   exportCandidate(ctx: RunContext): Promise<void>;
+  /** The candidate as a table of the engine's database (resolved URL and qualified name), when it is one. */
+  builtIn?(ctx: RunContext): { url: string; table: string } | undefined;
 }
 
 const DEFAULT_LEASE_MS = 60_000;

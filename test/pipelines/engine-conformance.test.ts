@@ -30,6 +30,8 @@ const SALES_SQL = `SELECT region, count(*) AS orders, sum(amount) AS revenue, ma
 FROM sales GROUP BY region ORDER BY region`;
 
 let source: { url: string; drop: () => Promise<void> };
+/** A second database holding one partition of `facts`, reached through postgres_fdw. */
+let shard: { url: string; drop: () => Promise<void> };
 let client: pg.Client;
 /** What each engine's runs gave, compared at the end. */
 const seen = new Map<string, Map<EngineKind, unknown>>();
@@ -51,10 +53,27 @@ beforeAll(async () => {
       FROM generate_series(1, 400) AS i;
     INSERT INTO sales VALUES (401, 'unknown', NULL, NULL, NULL);
     CREATE TABLE events (id integer NOT NULL, changed_at timestamp NOT NULL);`);
+  shard = await createTestDatabase('pg_engine_shard');
+  const shardClient = new pg.Client({ connectionString: shard.url });
+  await shardClient.connect();
+  await shardClient.query(`CREATE TABLE facts_remote AS
+    SELECT i AS id, 'r' || (i % 3) AS region, (i % 10)::numeric(10,2) AS amount FROM generate_series(1000, 1999) AS i`);
+  await shardClient.end();
+  await client.query(`
+    CREATE EXTENSION postgres_fdw;
+    CREATE SERVER pg_engine_shard FOREIGN DATA WRAPPER postgres_fdw
+      OPTIONS (host '127.0.0.1', port '5432', dbname '${new URL(shard.url).pathname.slice(1)}');
+    CREATE USER MAPPING FOR CURRENT_USER SERVER pg_engine_shard OPTIONS (user 'postgres');
+    CREATE TABLE facts (id integer, region text, amount numeric(10,2)) PARTITION BY RANGE (id);
+    CREATE TABLE facts_local PARTITION OF facts FOR VALUES FROM (0) TO (1000);
+    CREATE FOREIGN TABLE facts_remote PARTITION OF facts FOR VALUES FROM (1000) TO (2000)
+      SERVER pg_engine_shard OPTIONS (table_name 'facts_remote', async_capable 'true');
+    INSERT INTO facts_local SELECT i, 'r' || (i % 3), (i % 10) FROM generate_series(0, 999) AS i;`);
 });
 afterAll(async () => {
   await client?.end();
   await source?.drop();
+  await shard?.drop();
 });
 
 function bundle(engine: EngineKind, o: Omit<BundleOptions, 'domain'>) {
@@ -136,6 +155,34 @@ describe.each(ENGINES)('the %s engine', (engine) => {
     ]);
     remember('snapshot', engine, snapshot);
     expect(await stagingSchemas()).toEqual([]);
+  });
+
+  it('aggregates a partitioned table whose partitions are postgres_fdw foreign tables', async () => {
+    const columns: BundleOptions['columns'] = [
+      { name: 'region', type: 'text', nullable: false, pii: 'none' },
+      { name: 'rows', type: 'bigint', pii: 'none' },
+      { name: 'total', type: 'decimal(14,2)', pii: 'none' },
+    ];
+    const sql = 'SELECT region, count(*) AS rows, sum(amount) AS total FROM facts GROUP BY region';
+    await h.platform.publish(
+      bundle(engine, {
+        name: 'sharded',
+        inputs: [
+          { name: 'facts', source: { type: 'postgres', connection: '${PG_ENGINE_SRC}', query: 'SELECT * FROM facts' } },
+        ],
+        sql,
+        columns,
+        checks: [{ type: 'unique', column: 'region' }],
+      }),
+    );
+    const run = await h.platform.runProduct('conf/sharded', { env });
+    expect(run.error).toBeNull();
+    const { rows: expected } = await client.query(
+      `SELECT region, count(*)::text AS rows, sum(amount)::text AS total FROM facts GROUP BY region ORDER BY region`,
+    );
+    const got = (await snapshotOf(h, 'conf/sharded')).sort((a, b) => String(a.region).localeCompare(String(b.region)));
+    expect(got).toEqual(expected);
+    expect(expected.reduce((n: number, r: { rows: string }) => n + Number(r.rows), 0)).toBe(2000);
   });
 
   it('runs every check type, with the same results and masked samples', async () => {
@@ -233,6 +280,43 @@ describe.each(ENGINES)('the %s engine', (engine) => {
     expect(run.error).toMatch(/transform\.sql:3:7: .*amont/);
   });
 
+  it('publishes a SQL port whose masked view is what an ungranted reader sees', async () => {
+    const table = `pg_engine_by_region_${engine}`;
+    await h.platform.publish(
+      bundle(engine, {
+        name: 'sql-port',
+        inputs: salesInput(),
+        sql: SALES_SQL,
+        columns: salesColumns,
+        ports: [
+          { name: 'files', type: 'parquet' },
+          { name: 'sql', type: 'postgres', connection: '${PG_ENGINE_SRC}', table: `public.${table}` },
+        ],
+      }),
+    );
+    const run = await h.platform.runProduct('conf/sql-port', { env });
+    expect(run.error).toBeNull();
+    const readAs = async (role: string, sql: string) => {
+      await client.query('BEGIN');
+      try {
+        await client.query(`SET LOCAL ROLE ${role}`);
+        return (await client.query(sql)).rows as Array<Record<string, unknown>>;
+      } catch (error) {
+        return (error as Error).message;
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    };
+    expect(await readAs('mesh_team_analytics', `SELECT * FROM ${table}`)).toBe(`permission denied for table ${table}`);
+    const masked = (await readAs(
+      'mesh_team_analytics',
+      `SELECT region, contact FROM ${table}_masked ORDER BY region`,
+    )) as Array<Record<string, unknown>>;
+    expect(masked.map((r) => r.region)).toEqual(['east', 'north', 'south', 'unknown', 'west']);
+    expect(JSON.stringify(masked)).not.toContain('@example.com');
+    remember('masked view', engine, masked);
+  });
+
   it('keeps the last good snapshot when a run fails its checks', async () => {
     const columns: BundleOptions['columns'] = [{ name: 'id', type: 'integer', nullable: false, pii: 'none' }];
     const publish = (max: number) =>
@@ -297,9 +381,57 @@ describe.each(ENGINES)('the %s engine', (engine) => {
   });
 });
 
+describe('the postgres engine only', () => {
+  let h: PipelineHarness;
+  beforeAll(async () => {
+    h = await createPipelineHarness('sqlite');
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  /** A run of a one-column product with this transform, on the postgres engine. */
+  async function runTransform(name: string, sql: string): Promise<RunOutcome> {
+    const columns: BundleOptions['columns'] = [{ name: 'id', type: 'integer', pii: 'none' }];
+    await h.platform.publish(bundle('postgres', { name, inputs: salesInput(), sql, columns }));
+    return h.platform.runProduct(`conf/${name}`, { env: { ...process.env, PG_ENGINE_SRC: source.url } });
+  }
+
+  it("drops the staging schema of a run that died (its lock is free), never a live run's", async () => {
+    const live = new pg.Client({ connectionString: source.url });
+    await live.connect();
+    try {
+      await client.query('CREATE SCHEMA mesh_stage_killed_run; CREATE TABLE mesh_stage_killed_run.snapshot (id int)');
+      await live.query('CREATE SCHEMA mesh_stage_live_run');
+      await live.query(`SELECT pg_advisory_lock(${0x6d657368}, hashtext('mesh_stage_live_run'))`);
+      const run = await runTransform('cleanup', 'SELECT id FROM sales');
+      expect(run.error).toBeNull();
+      expect(await stagingSchemas()).toEqual(['mesh_stage_live_run']);
+    } finally {
+      await live.query('DROP SCHEMA IF EXISTS mesh_stage_live_run');
+      await live.end();
+    }
+  });
+
+  it("reports DuckDB-only syntax with PostgreSQL's own error, located in transform.sql", async () => {
+    const run = await runTransform('exclude', 'SELECT *\n  EXCLUDE (email)\nFROM sales');
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain('transform.sql:2:3: syntax error at or near "EXCLUDE"');
+    expect(await stagingSchemas()).toEqual([]);
+  });
+
+  it("fails a transform failing on its data naming transform.sql with PostgreSQL's message, dropping the staging schema", async () => {
+    const run = await runTransform('bad-cast', 'SELECT CAST(region AS integer) AS id FROM sales');
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain('transform.sql: invalid input syntax for type integer');
+    expect(run.snapshotId).toBeNull();
+    expect(await stagingSchemas()).toEqual([]);
+  });
+});
+
 describe('both engines', () => {
   it('gave the same snapshots, check results, samples, errors and watermarks', () => {
-    expect([...seen.keys()].sort()).toEqual(['checks', 'incremental', 'missing column', 'snapshot']);
+    expect([...seen.keys()].sort()).toEqual(['checks', 'incremental', 'masked view', 'missing column', 'snapshot']);
     for (const [, byEngine] of seen) expect(byEngine.get('postgres')).toEqual(byEngine.get('duckdb'));
   });
 });

@@ -48,6 +48,10 @@ export function postgresRunEngine(): RunEngine {
     },
     checkEngine: async () => engine().checks,
     exportCandidate: (ctx) => exportCandidate(ctx, engine()),
+    builtIn: (ctx) => ({
+      url: resolveEnvRefs(connectionOf(ctx), ctx.env, 'the postgres engine: the connection'),
+      table: `${engine().schema}.snapshot`,
+    }),
   };
 }
 
@@ -148,6 +152,9 @@ async function buildCandidate(
     return produced;
   } catch (error) {
     await engine.query('ROLLBACK').catch(() => undefined);
+    // A failure while the rows are computed (a division by zero, a cast): the transform's, as PostgreSQL says it.
+    if ((error as { severity?: string }).severity)
+      throw new InputError(`${transformLabel(product)}: ${(error as Error).message}`);
     throw error;
   }
 }

@@ -120,6 +120,7 @@ async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepa
     // The platform's own engine: publishing reads the warehouse, which the sandboxed one cannot.
     engine: await platformEngine(ctx),
     env: ctx.env,
+    builtIn: runEngineOf(ctx).builtIn?.(ctx),
     access: ctx.product.spec.outputPorts.some((p) => p.type !== 'parquet')
       ? await ctx.portAccess?.(def.productId, def.major)
       : undefined,
