@@ -391,11 +391,20 @@ describe('the postgres engine only', () => {
   });
 
   /** A run of a one-column product with this transform, on the postgres engine. */
-  async function runTransform(name: string, sql: string): Promise<RunOutcome> {
+  async function runTransform(name: string, sql: string, extra: NodeJS.ProcessEnv = {}): Promise<RunOutcome> {
     const columns: BundleOptions['columns'] = [{ name: 'id', type: 'integer', pii: 'none' }];
     await h.platform.publish(bundle('postgres', { name, inputs: salesInput(), sql, columns }));
-    return h.platform.runProduct(`conf/${name}`, { env: { ...process.env, PG_ENGINE_SRC: source.url } });
+    return h.platform.runProduct(`conf/${name}`, { env: { ...process.env, PG_ENGINE_SRC: source.url, ...extra } });
   }
+
+  it('cuts a statement off after MESH_SOURCE_TIMEOUT_MS, as a source query is', async () => {
+    const run = await runTransform('slow', 'SELECT id FROM sales WHERE pg_sleep(0.01) IS NOT NULL', {
+      MESH_SOURCE_TIMEOUT_MS: '300',
+    });
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain('transform.sql: canceling statement due to statement timeout');
+    expect(await stagingSchemas()).toEqual([]);
+  });
 
   it("drops the staging schema of a run that died (its lock is free), never a live run's", async () => {
     const live = new pg.Client({ connectionString: source.url });

@@ -17,7 +17,7 @@ import { countNulls } from '../../engine/quality-checks.js';
 import { assertOneSelect } from '../../engine/sql-statement.js';
 import { duckdbType, quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../../engine/sql-text.js';
 import type { InputSpec } from '../../descriptor/data-product-schema.js';
-import { connectPostgresStream, pgCastForOid } from '../extract/extract-postgres.js';
+import { connectPostgresStream, pgCastForOid, sourceTimeoutMs } from '../extract/extract-postgres.js';
 import { connectError, queryError } from '../extract/source-errors.js';
 import { rewriteLastRun } from '../last-run-param.js';
 import { isIncremental, recordInput, type RunContext } from '../run-context.js';
@@ -77,6 +77,8 @@ async function connect(ctx: RunContext): Promise<PostgresEngine> {
     throw connectError(error, what, 'PostgreSQL', describeHost(url), url);
   }
   try {
+    // Each statement (the build, a check) is cut off like a source's: MESH_SOURCE_TIMEOUT_MS.
+    await client.query(`SET statement_timeout = ${sourceTimeoutMs(ctx.env)}`);
     const engine = await openPostgresEngine(client, ctx.runId);
     // The staging schema goes with the run, whatever happened; a failed run leaves the last good snapshot alone.
     ctx.closers.push(async () => {

@@ -64,7 +64,7 @@ interface PostgresSource {
 const DEFAULT_SOURCE_TIMEOUT_MS = 3_600_000;
 
 /** Each statement on a source is cut off after MESH_SOURCE_TIMEOUT_MS (default one hour). */
-function sourceTimeoutMs(env: NodeJS.ProcessEnv): number {
+export function sourceTimeoutMs(env: NodeJS.ProcessEnv): number {
   const ms = Number(env.MESH_SOURCE_TIMEOUT_MS);
   return Number.isInteger(ms) && ms > 0 ? ms : DEFAULT_SOURCE_TIMEOUT_MS;
 }
