@@ -13,6 +13,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { InputError } from '../core/errors.js';
 import type { CheckDialect, CheckEngine } from './check-engine.js';
 import type { ResultColumn } from './conform-schema.js';
+import { postgresFailure, readForeignServers, type ForeignServer } from './postgres-failures.js';
 import { duckdbTypeForOid } from './postgres-types.js';
 import { postgresType, quoteIdent, quoteLiteral } from './sql-text.js';
 import { postgresTransformSqlError } from './transform-sql-error.js';
@@ -56,9 +57,13 @@ export async function openPostgresEngine(client: pg.Client, runId: string): Prom
   await client.query(tryCastFunction(schema));
   const inStaging = `SET search_path TO ${schema}, ${path as string}`;
   await client.query(inStaging);
+  // A foreign server (a shard) or the database going away is named in the error: see postgres-failures.ts.
+  const servers = await readForeignServers(client);
   // Always the extended protocol: a text holding the user's SQL can be one statement only.
   const query = (text: string, values?: unknown[]) =>
-    client.query({ text, values, queryMode: 'extended' } as pg.QueryConfig);
+    client.query({ text, values, queryMode: 'extended' } as pg.QueryConfig).catch((error: unknown) => {
+      throw postgresFailure(error, servers, client) ?? error;
+    });
   return {
     schema,
     checks: postgresCheckEngine(client, schema),
@@ -69,7 +74,7 @@ export async function openPostgresEngine(client: pg.Client, runId: string): Prom
       await query(`CREATE VIEW ${schema}.${quoteIdent(name)} AS ${sql}`);
       await client.query(inStaging);
     },
-    describe: (sql, file) => describeQuery(client, sql, file),
+    describe: (sql, file) => describeQuery(client, sql, file, servers),
     async build(select) {
       const result = await query(`CREATE TABLE ${schema}.snapshot AS ${select}`);
       return result.rowCount ?? 0;
@@ -99,12 +104,19 @@ async function dropOrphanedSchemas(client: pg.Client): Promise<void> {
 }
 
 /** Binds the transform with the extended protocol (one statement only), without running it. */
-async function describeQuery(client: pg.Client, sql: string, file: string): Promise<ResultColumn[]> {
+async function describeQuery(
+  client: pg.Client,
+  sql: string,
+  file: string,
+  servers: readonly ForeignServer[],
+): Promise<ResultColumn[]> {
   try {
     const text = `${DESCRIBE_PREFIX}${sql}\n) AS mesh_transform LIMIT 0`;
     const { fields } = await client.query({ text, queryMode: 'extended' } as pg.QueryConfig);
     return fields.map((f) => ({ name: f.name, type: duckdbTypeForOid(f.dataTypeID, f.dataTypeModifier) }));
   } catch (error) {
+    const unavailable = postgresFailure(error, servers, client);
+    if (unavailable) throw unavailable;
     const e = error as { message: string; position?: string; hint?: string };
     throw new InputError(postgresTransformSqlError(e, sql, file, DESCRIBE_PREFIX.length));
   }

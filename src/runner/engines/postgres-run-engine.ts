@@ -8,7 +8,7 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { InputError } from '../../core/errors.js';
+import { InputError, UnavailableError } from '../../core/errors.js';
 import { describeHost, resolveEnvRefs } from '../../core/resolve-env.js';
 import { planConform } from '../../engine/conform-schema.js';
 import { openEngine } from '../../engine/duckdb-engine.js';
@@ -103,6 +103,7 @@ async function stageInput(ctx: RunContext, engine: PostgresEngine, input: InputS
     const text = `${DESCRIBE_PREFIX}${probe.text}\n) AS mesh_source LIMIT 0`;
     fields = (await engine.query(text)).fields;
   } catch (error) {
+    if (error instanceof UnavailableError) throw error; // a foreign server down: not the query's fault
     const pos = (error as { position?: string }).position;
     const offset = pos === undefined ? undefined : probe.originalOffset(Number(pos) - 1 - DESCRIBE_PREFIX.length);
     throw queryError(error, what, 'PostgreSQL', userQuery, '', offset);
