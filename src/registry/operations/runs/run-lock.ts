@@ -23,6 +23,8 @@ export interface LockOptions {
   readonly leaseMs: number;
   /** A holder whose worker has not beaten for this long is dead (default WORKER_DEAD_AFTER_MS). */
   readonly deadAfterMs?: number;
+  /** When the taking run starts: the end recorded for a run taken over (so the two never overlap). Default: now. */
+  readonly takenAt?: string;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function acquireRunLock(
         ? 'abandoned: its lock lease expired'
         : await deathOf(tx, holder, new Date(now.getTime() - (options.deadAfterMs ?? WORKER_DEAD_AFTER_MS)));
     if (!reason) throw alreadyRunning(productId, row);
-    await abandonLock(tx, productId, row.run_id, reason);
+    await abandonLock(tx, productId, row.run_id, reason, options.takenAt ?? now.toISOString());
   }
   await tx
     .insertInto('run_locks')
@@ -93,11 +95,17 @@ function alreadyRunning(productId: string, row: { run_id: string; acquired_at: s
   );
 }
 
-/** Marks the lock's run failed with `reason` (if still running) and removes the lock. */
-async function abandonLock(tx: RegistryTx, productId: string, runId: string, reason: string): Promise<void> {
+/** Marks the lock's run failed with `reason` (if still running), ended `at`, and removes the lock. */
+async function abandonLock(
+  tx: RegistryTx,
+  productId: string,
+  runId: string,
+  reason: string,
+  at: string,
+): Promise<void> {
   await tx
     .updateTable('pipeline_runs')
-    .set({ status: 'failed', finished_at: new Date().toISOString(), error: reason })
+    .set({ status: 'failed', finished_at: at, error: reason })
     .where('id', '=', runId)
     .where('status', '=', 'running')
     .execute();
@@ -122,6 +130,7 @@ export async function abandonRunsOfWorkers(registry: Registry, workers: readonly
         row.product_id,
         row.run_id,
         `abandoned: its worker on ${worker.host} (pid ${worker.pid}) was declared dead, silent since ${worker.heartbeatAt}`,
+        new Date().toISOString(),
       );
       freed.push(row.product_id);
     }

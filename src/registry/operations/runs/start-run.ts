@@ -44,7 +44,11 @@ export async function startRun(registry: Registry, run: NewRun): Promise<string>
 }
 
 async function recordStart(tx: RegistryTx, run: NewRun, startedAt: string): Promise<void> {
-  await acquireRunLock(tx, run.productId, run.id, { leaseMs: run.leaseMs, deadAfterMs: run.deadAfterMs });
+  await acquireRunLock(tx, run.productId, run.id, {
+    leaseMs: run.leaseMs,
+    deadAfterMs: run.deadAfterMs,
+    takenAt: startedAt,
+  });
   if (run.scheduledAt) await refuseSecondRunOfInstant(tx, run.productId, run.scheduledAt);
   await tx
     .insertInto('pipeline_runs')
