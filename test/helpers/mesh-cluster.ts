@@ -114,8 +114,14 @@ async function startProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const p: MeshProcess = { kind, host, child, stderr: '' };
+  // A test process that exits without its afterAll leaves no process behind (registered before the hosts' own cleanup runs).
+  const orphan = () => child.kill('SIGKILL');
+  process.prependOnceListener('exit', orphan);
   child.stderr!.on('data', (d: Buffer) => (p.stderr += d.toString()));
-  child.once('exit', () => (p.exited = true));
+  child.once('exit', () => {
+    p.exited = true;
+    process.off('exit', orphan);
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

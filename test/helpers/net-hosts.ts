@@ -44,9 +44,12 @@ export function createNetHosts(count: number, label = 'host'): NetHosts {
   const bridge = `mhbr${tag}`;
   const hosts: NetHost[] = [];
   const dispose = () => {
+    process.off('exit', dispose);
     for (const h of hosts) quietly(() => ip('netns', 'del', h.ns));
     quietly(() => ip('link', 'del', bridge));
   };
+  // Also when the test process exits without its afterAll (a crash, a signal): every step is synchronous.
+  process.once('exit', dispose);
   try {
     ip('link', 'add', bridge, 'type', 'bridge');
     ip('addr', 'add', `10.77.${third}.1/24`, 'dev', bridge);
@@ -147,9 +150,11 @@ export async function startPrivatePostgres(addresses: readonly string[], subnet:
   const asPostgres = (bin: string, args: string[]) =>
     execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args], { stdio: 'pipe', cwd: dir });
   const stop = () => {
+    process.off('exit', stop);
     quietly(() => asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']));
     rmSync(dir, { recursive: true, force: true });
   };
+  process.once('exit', stop);
   try {
     asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
     appendFileSync(join(data, 'pg_hba.conf'), `host all all ${subnet} trust\n`);
