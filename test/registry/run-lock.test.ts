@@ -14,7 +14,7 @@ import { listRuns } from '../../src/registry/operations/runs/list-runs.js';
 import { startRun } from '../../src/registry/operations/runs/start-run.js';
 import { runPipeline } from '../../src/runner/run-pipeline.js';
 import { runOnAnotherHost } from '../helpers/foreign-run.js';
-import { pipelineBundle } from '../helpers/pipelines.js';
+import { slowSourceBundle } from '../helpers/pipelines.js';
 import { BACKENDS, createTestDatabase, createTestRegistry, type TestRegistry } from '../helpers/registries.js';
 
 const base = { version: '1.0.0', trigger: 'manual', actor: 'test:alice' };
@@ -90,20 +90,8 @@ describe.each(BACKENDS)('run lock leases on %s', (backend) => {
 
   it('keeps the lock of a run longer than its lease: the runner renews it', async () => {
     const leaseMs = 1500; // renewed every max(1 s, lease / 3)
-    const bundle = pipelineBundle({
-      domain: 'sales',
-      name: 'slow',
-      inputs: [
-        {
-          name: 'slow',
-          // Takes 4 s in PostgreSQL: well past the 1.5 s lease.
-          source: { type: 'postgres', connection: source.url, query: 'SELECT 1 AS id FROM pg_sleep(4)' },
-        },
-      ],
-      sql: 'SELECT id FROM slow',
-      columns: [{ name: 'id', type: 'integer', nullable: false, pii: 'none' }],
-      primaryKey: ['id'],
-    });
+    // Takes 4 s in PostgreSQL: well past the 1.5 s lease.
+    const bundle = slowSourceBundle('slow', source.url, 4);
     const checked = checkBundle(bundle);
     expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     let started: () => void = () => undefined;

@@ -12,13 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/core/errors.js';
 import { configFromEnv } from '../../src/core/mesh-config.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
+import { checkBundle } from '../../src/platform/descriptor-bundle.js';
 import { listRuns } from '../../src/registry/operations/runs/list-runs.js';
+import { runPipeline } from '../../src/runner/run-pipeline.js';
 import { alreadyRanIn, startRun } from '../../src/registry/operations/runs/start-run.js';
+import { InProcessScheduler } from '../../src/server/scheduler/in-process-scheduler.js';
 import { enqueueDueRuns, QueueScheduler } from '../../src/server/scheduler/queue-scheduler.js';
 import { platformRunExecutor } from '../../src/server/scheduler/run-executor.js';
 import { runOnAnotherHost } from '../helpers/foreign-run.js';
+import { slowSourceBundle } from '../helpers/pipelines.js';
 import { productBundle } from '../helpers/products.js';
-import { BACKENDS, createTestRegistry, type TestRegistry } from '../helpers/registries.js';
+import { BACKENDS, createTestDatabase, createTestRegistry, type TestRegistry } from '../helpers/registries.js';
 
 const OTHER_HOST = 'mh-other-host.example';
 const OTHER_PID = 4242;
@@ -30,17 +34,82 @@ const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const runOnOtherHost = (t: TestRegistry, productId: string, runId: string, heartbeatAgoMs: number) =>
   runOnAnotherHost(t.registry, { productId, runId, host: OTHER_HOST, pid: OTHER_PID, leaseMs: 60_000, heartbeatAgoMs });
 
+/** A platform over `t` with a one-row CSV in a folder of its own (data/records.csv), for file-template products. */
+function csvPlatform(t: TestRegistry): { dir: string; platform: LocalPlatform } {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-liveness-'));
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data', 'records.csv'), 'id,label,amount,updated_at\n1,a,1.50,2026-01-01T00:00:00Z\n');
+  const platform = new LocalPlatform({
+    registry: t.registry,
+    config: { ...configFromEnv({}, dir), warehouseDir: join(dir, 'warehouse'), actor: 'scheduler' },
+  });
+  return { dir, platform };
+}
+
 async function forgetOtherHost(t: TestRegistry): Promise<void> {
   await t.registry.db.deleteFrom('mesh_workers').where('host', '=', OTHER_HOST).execute();
 }
 
 describe.each(BACKENDS)('run lock and worker liveness on %s', (backend) => {
   let t: TestRegistry;
+  let source: { url: string; drop: () => Promise<void> };
+  let home: string;
   beforeAll(async () => {
     t = await createTestRegistry(backend);
+    source = await createTestDatabase('multi_host_src');
+    home = mkdtempSync(join(tmpdir(), 'mesh-zombie-'));
   });
   afterAll(async () => {
     await t?.dispose();
+    await source?.drop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a run whose worker was declared dead while it still ran commits nothing over its successor', async () => {
+    const bundle = slowSourceBundle('zombie', source.url, 2);
+    const checked = checkBundle(bundle);
+    let started: (runId: string) => void = () => undefined;
+    const running = new Promise<string>((r) => (started = r));
+    const config = { ...configFromEnv({}, home), home, warehouseDir: join(home, 'warehouse'), actor: 'test:zombie' };
+    const run = runPipeline(
+      {
+        productId: 'sales/zombie',
+        version: '1.0.0',
+        major: 1,
+        product: checked.product!,
+        transformSql: checked.bundle.transformSql,
+        baseDir: home,
+      },
+      { registry: t.registry, config, observer: { onStart: (e) => started(e.runId) } },
+    ).catch((e: unknown) => e);
+    const runId = await running;
+    // While its extract waits, its worker is declared dead (as a pause past the dead-after would
+    // make it), and another run takes the product.
+    await t.registry.db
+      .updateTable('pipeline_runs')
+      .set({ status: 'failed', finished_at: ago(0), error: 'abandoned: its worker was declared dead' })
+      .where('id', '=', runId)
+      .execute();
+    await t.registry.db.deleteFrom('run_locks').where('run_id', '=', runId).execute();
+    await startRun(t.registry, {
+      ...base,
+      id: 'successor',
+      productId: 'sales/zombie',
+      startedAt: ago(0),
+      leaseMs: 30_000,
+    });
+    const outcome = await run;
+    expect(outcome).toBeInstanceOf(ConflictError);
+    expect((outcome as Error).message).toBe(
+      `run ${runId} of sales/zombie lost its run lock (its worker was declared dead): nothing recorded`,
+    );
+    const runs = await listRuns(t.registry, 'sales/zombie');
+    expect(runs.map((r) => [r.id, r.status, r.snapshotId, r.error])).toEqual([
+      ['successor', 'running', null, null],
+      [runId, 'failed', null, 'abandoned: its worker was declared dead'],
+    ]);
+    const current = await t.registry.db.selectFrom('current_snapshots').selectAll().execute();
+    expect(current.filter((c) => c.product_id === 'sales/zombie')).toEqual([]);
   });
 
   it('takes over at once a run whose worker on another host the registry has declared dead', async () => {
@@ -128,13 +197,7 @@ describe('the queue and the run lock agree (PostgreSQL, the real runner)', () =>
 
   beforeAll(async () => {
     t = await createTestRegistry('postgres');
-    dir = mkdtempSync(join(tmpdir(), 'mesh-liveness-'));
-    mkdirSync(join(dir, 'data'));
-    writeFileSync(join(dir, 'data', 'records.csv'), 'id,label,amount,updated_at\n1,a,1.50,2026-01-01T00:00:00Z\n');
-    platform = new LocalPlatform({
-      registry: t.registry,
-      config: { ...configFromEnv({}, dir), warehouseDir: join(dir, 'warehouse'), actor: 'scheduler' },
-    });
+    ({ dir, platform } = csvPlatform(t));
     for (const [name, schedule] of [
       ['orphaned', '0 * * * *'],
       ['contended', '30 * * * *'],
@@ -229,5 +292,64 @@ describe('the queue and the run lock agree (PostgreSQL, the real runner)', () =>
       ['succeeded', null],
     ]);
     expect(logs.filter((l) => l.msg === 'scheduled run failed')).toEqual([]);
+  });
+});
+
+describe('the in-process scheduler meets a live lock (SQLite)', () => {
+  let t: TestRegistry;
+  let dir: string;
+  let platform: LocalPlatform;
+  beforeAll(async () => {
+    t = await createTestRegistry('sqlite');
+    ({ dir, platform } = csvPlatform(t));
+    await platform.publish(
+      productBundle({
+        name: 'every-second',
+        edit: (p) => {
+          p.spec.schedule = '* * * * * *';
+          p.spec.inputs[0].source!.path = join(dir, 'data', 'records.csv');
+        },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await platform?.close();
+    await t?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('waits for a lock held on another host until its lease ends, spending no attempt', async () => {
+    // Held by a runner that never beats (a manual run on another machine): only its 3 s lease frees it.
+    await runOnAnotherHost(t.registry, {
+      productId: 'sales/every-second',
+      runId: 'manual-1',
+      host: OTHER_HOST,
+      pid: OTHER_PID,
+      leaseMs: 3_000,
+    });
+    const logs: Array<Record<string, unknown>> = [];
+    const scheduler = new InProcessScheduler({
+      registry: t.registry,
+      executor: platformRunExecutor(platform, process.env),
+      syncIntervalMs: 200,
+      log: (line) => logs.push(line),
+    });
+    await scheduler.start();
+    let runs;
+    try {
+      const deadline = Date.now() + 20_000;
+      do {
+        await sleep(200);
+        runs = await platform.listRuns('sales/every-second');
+      } while (!runs.some((r) => r.status === 'succeeded') && Date.now() < deadline);
+    } finally {
+      await scheduler.stop();
+    }
+    const held = runs.find((r) => r.id === 'manual-1')!;
+    expect(held).toMatchObject({ status: 'failed', error: 'abandoned: its lock lease expired' });
+    const first = runs.filter((r) => r.id !== 'manual-1').at(-1)!;
+    expect(first).toMatchObject({ status: 'succeeded', trigger: 'schedule' });
+    expect(first.startedAt >= held.finishedAt!).toBe(true);
+    expect(logs.filter((l) => String(l.msg).startsWith('scheduled run failed'))).toEqual([]);
   });
 });
