@@ -15,7 +15,9 @@ import { LocalPlatform } from '../../src/platform/local-platform.js';
 import { checkBundle } from '../../src/platform/descriptor-bundle.js';
 import { listRuns } from '../../src/registry/operations/runs/list-runs.js';
 import { runPipeline } from '../../src/runner/run-pipeline.js';
+import { abandonRunsOfWorkers } from '../../src/registry/operations/runs/run-lock.js';
 import { alreadyRanIn, startRun } from '../../src/registry/operations/runs/start-run.js';
+import { silentWorkers } from '../../src/registry/operations/workers/worker-heartbeats.js';
 import { InProcessScheduler } from '../../src/server/scheduler/in-process-scheduler.js';
 import { enqueueDueRuns, QueueScheduler } from '../../src/server/scheduler/queue-scheduler.js';
 import { platformRunExecutor } from '../../src/server/scheduler/run-executor.js';
@@ -162,6 +164,25 @@ describe.each(BACKENDS)('run lock and worker liveness on %s', (backend) => {
     expect(waited).toBeGreaterThanOrEqual(1_000);
     expect(waited).toBeLessThan(10_000);
     expect((await listRuns(t.registry, 'sales/dying-host')).find((r) => r.id === 'y1')?.status).toBe('failed');
+  });
+
+  it('frees the locks of a worker declared dead, but not those a live worker with its host and pid may hold', async () => {
+    await forgetOtherHost(t);
+    await runOnOtherHost(t, 'sales/restarted', 'r1', 40_000);
+    const dead = await silentWorkers(t.registry, ago(30_000));
+    expect(dead.map((w) => w.id)).toEqual(['worker-r1']);
+    // The same container restarted: same hostname, pid 1 again, a new worker id, beating.
+    await t.registry.db
+      .insertInto('mesh_workers')
+      .values({ id: 'worker-new', host: OTHER_HOST, pid: OTHER_PID, started_at: ago(0), heartbeat_at: ago(0) })
+      .execute();
+    expect(await abandonRunsOfWorkers(t.registry, dead)).toEqual([]);
+    await t.registry.db.deleteFrom('mesh_workers').where('id', '=', 'worker-new').execute();
+    expect(await abandonRunsOfWorkers(t.registry, dead)).toEqual(['sales/restarted']);
+    expect((await listRuns(t.registry, 'sales/restarted'))[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^abandoned: its worker on mh-other-host\.example \(pid 4242\) was declared dead/),
+    });
   });
 
   it('never runs a scheduled instant twice: a second start for it names the run that covered it', async () => {

@@ -115,16 +115,21 @@ async function abandonLock(
 /**
  * Frees the run locks held by workers just declared dead (before their queue jobs are
  * released, so the next attempt finds the product free): their runs are recorded failed.
- * Returns the products freed.
+ * A lock whose (host, pid) is also a live worker's (a restarted container keeps its hostname
+ * and pid 1) is left to its lease: it may be the live one's. Returns the products freed.
  */
 export async function abandonRunsOfWorkers(registry: Registry, workers: readonly WorkerIdentity[]): Promise<string[]> {
   if (!workers.length) return [];
   return writeTransaction(registry, async (tx) => {
+    const dead = new Set(workers.map((w) => w.id));
+    const live = (await tx.selectFrom('mesh_workers').select(['id', 'host', 'pid']).execute()).filter(
+      (w) => !dead.has(w.id),
+    );
     const freed: string[] = [];
     for (const row of await tx.selectFrom('run_locks').selectAll().execute()) {
       const holder = JSON.parse(row.holder) as LockHolder;
       const worker = workers.find((w) => w.host === holder.host && w.pid === holder.pid);
-      if (!worker) continue;
+      if (!worker || live.some((w) => w.host === holder.host && Number(w.pid) === holder.pid)) continue;
       await abandonLock(
         tx,
         row.product_id,
