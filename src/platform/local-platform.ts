@@ -18,7 +18,7 @@ import { PoliciesInForce, storedSetLabel } from './policies-in-force.js';
 import { listEvents } from '../registry/operations/events/list-events.js';
 import { listCheckResults } from '../registry/operations/runs/list-check-results.js';
 import { listRuns } from '../registry/operations/runs/list-runs.js';
-import { runPipeline } from '../runner/run-pipeline.js';
+import { runPipeline, type RunLockOptions } from '../runner/run-pipeline.js';
 import { preflightDiagnostics } from '../runner/run-preflight.js';
 import { resolveRunTarget, runPublishedProduct } from '../runner/run-product.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
@@ -493,7 +493,7 @@ export class LocalPlatform implements MeshApi {
   /** Runs `domain/name` (its latest version) or `domain/name@major` (an older major, until its sunset). */
   async runProduct(
     ref: string,
-    options: RunProductRequest & { baseDir?: string; env?: NodeJS.ProcessEnv } = {},
+    options: RunProductRequest & RunLockOptions & { baseDir?: string; env?: NodeJS.ProcessEnv } = {},
   ): Promise<RunOutcome> {
     const parsed = parseProductRef(ref);
     if (!parsed || parsed.version)

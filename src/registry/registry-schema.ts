@@ -103,6 +103,8 @@ export interface PipelineRunTable {
   inputs: string;
   error: string | null;
   actor: string | null;
+  /** The cron instant of a scheduled run (ISO; migration 013), null for other runs. */
+  scheduled_at: string | null;
 }
 
 export interface CheckResultTable {

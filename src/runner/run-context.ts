@@ -16,6 +16,7 @@ import type { PortAccess } from '../ports/postgres-readers.js';
 import { readCurrentPointer, readCurrentSnapshot, type CurrentSnapshot } from '../ports/warehouse.js';
 import type { RunInputRecord, RunStepRecord, SnapshotRecord } from '../registry/operations/runs/run-records.js';
 import type { Registry } from '../registry/registry.js';
+import { DEFAULT_RUN_LEASE_MS } from '../registry/operations/runs/run-lock.js';
 import type { DataProduct, EngineKind, InputSpec } from '../descriptor/data-product-schema.js';
 import type { Extracted } from './extract/extract-types.js';
 import type { InputReadGate } from './input-read-gate.js';
@@ -47,8 +48,14 @@ export interface RunPipelineOptions {
   readonly trigger?: 'manual' | 'schedule' | 'api';
   readonly dryRun?: boolean;
   readonly observer?: RunObserver;
-  /** Run-lock lease; renewed every third of it while the run is alive. */
+  /** Run-lock lease (default DEFAULT_RUN_LEASE_MS); renewed every third of it while the run is alive. */
   readonly leaseMs?: number;
+  /** How a live lock of the product is met: waited for this long (the scheduler: a lease), or refused at once (0, the default). */
+  readonly lockWaitMs?: number;
+  /** A lock holder whose worker has been silent this long is dead (the queue's own setting). */
+  readonly workerDeadAfterMs?: number;
+  /** The cron instant of a scheduled run: recorded on the run, and never run twice. */
+  readonly scheduledAt?: string;
   /** How product inputs are read (the platform's access decision); without it a run reads none. */
   readonly inputGate?: InputReadGate;
   /** Who may read this major through its SQL and stream ports, as of the publication (the platform's grants). */
@@ -60,6 +67,9 @@ export interface RunPipelineOptions {
    */
   readonly maskedCopyKey?: string;
 }
+
+/** How a run takes its product's lock: what the scheduler sets on the runs it starts. */
+export type RunLockOptions = Pick<RunPipelineOptions, 'lockWaitMs' | 'workerDeadAfterMs' | 'scheduledAt'>;
 
 export interface RunContext {
   readonly def: PipelineDefinition;
@@ -74,11 +84,14 @@ export interface RunContext {
   readonly trigger: 'manual' | 'schedule' | 'api';
   readonly observer: RunObserver;
   readonly leaseMs: number;
+  /** How the run lock is taken (see RunPipelineOptions). */
+  readonly lock: RunLockOptions;
   readonly inputGate?: InputReadGate;
   readonly portAccess?: RunPipelineOptions['portAccess'];
   readonly maskedCopyKey?: string;
   readonly runId: string;
-  readonly startedAt: string;
+  /** When the run started: moved to the instant it took the lock when it had to wait for it. */
+  startedAt: string;
   /** The run's scratch folder (inside the warehouse for recorded runs). */
   readonly workRoot: string;
   readonly stagingDir: string;
@@ -142,8 +155,6 @@ export interface RunEngine {
   builtIn?(ctx: RunContext): { url: string; table: string } | undefined;
 }
 
-const DEFAULT_LEASE_MS = 60_000;
-
 export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:.]/g, '').replace('T', 't').toLowerCase()}-${Math.random().toString(36).slice(2, 8)}`;
 }
@@ -170,7 +181,12 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
     resolveSnapshot: snapshotResolver(options),
     trigger: options.trigger ?? 'manual',
     observer: options.observer ?? {},
-    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    leaseMs: options.leaseMs ?? DEFAULT_RUN_LEASE_MS,
+    lock: {
+      lockWaitMs: options.lockWaitMs,
+      workerDeadAfterMs: options.workerDeadAfterMs,
+      scheduledAt: options.scheduledAt,
+    },
     inputGate: options.inputGate,
     portAccess: options.portAccess,
     maskedCopyKey: options.maskedCopyKey,

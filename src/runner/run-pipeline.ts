@@ -31,7 +31,7 @@ import { recordCompletion, recordRun, runOutcomeOf } from './steps/record-step.j
 import { killPoint } from './test-kill-point.js';
 import { transformSqlOf, transformStep } from './steps/transform-step.js';
 
-export { newRunId, type PipelineDefinition, type RunPipelineOptions } from './run-context.js';
+export { newRunId, type PipelineDefinition, type RunLockOptions, type RunPipelineOptions } from './run-context.js';
 
 export async function runPipeline(def: PipelineDefinition, options: RunPipelineOptions): Promise<RunOutcome> {
   const ctx = createRunContext(def, options);
@@ -108,7 +108,7 @@ async function commitRun(ctx: RunContext): Promise<RunOutcome> {
 async function beginRun(ctx: RunContext): Promise<void> {
   const { def, product } = ctx;
   if (ctx.registry) {
-    await startRun(ctx.registry, {
+    ctx.startedAt = await startRun(ctx.registry, {
       id: ctx.runId,
       productId: def.productId,
       version: def.version,
@@ -116,6 +116,9 @@ async function beginRun(ctx: RunContext): Promise<void> {
       actor: ctx.config.actor,
       startedAt: ctx.startedAt,
       leaseMs: ctx.leaseMs,
+      waitMs: ctx.lock.lockWaitMs,
+      deadAfterMs: ctx.lock.workerDeadAfterMs,
+      scheduledAt: ctx.lock.scheduledAt,
     });
   }
   ctx.observer.onStart?.({

@@ -377,6 +377,7 @@ const schemas: Record<string, Json> = {
       inputs: arrayOf(ref('RunInput')),
       error: nullableStr(),
       actor: nullableStr(),
+      scheduledAt: str({ description: 'the cron instant a scheduled run covered (each runs once)' }),
     },
     ['id', 'product', 'status', 'startedAt'],
   ),

@@ -92,3 +92,20 @@ export function pipelineBundle(o: BundleOptions): DescriptorBundle {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** sales/<name>: one row whose extract waits `seconds` in PostgreSQL (`sourceUrl`), to hold a run open. */
+export function slowSourceBundle(name: string, sourceUrl: string, seconds: number): DescriptorBundle {
+  return pipelineBundle({
+    domain: 'sales',
+    name,
+    inputs: [
+      {
+        name: 'slow',
+        source: { type: 'postgres', connection: sourceUrl, query: `SELECT 1 AS id FROM pg_sleep(${seconds})` },
+      },
+    ],
+    sql: 'SELECT id FROM slow',
+    columns: [{ name: 'id', type: 'integer', nullable: false, pii: 'none' }],
+    primaryKey: ['id'],
+  });
+}

@@ -13,7 +13,8 @@ import { configFromEnv } from '../../src/core/mesh-config.js';
 import { listRuns } from '../../src/registry/operations/runs/list-runs.js';
 import { startRun } from '../../src/registry/operations/runs/start-run.js';
 import { runPipeline } from '../../src/runner/run-pipeline.js';
-import { pipelineBundle } from '../helpers/pipelines.js';
+import { runOnAnotherHost } from '../helpers/foreign-run.js';
+import { slowSourceBundle } from '../helpers/pipelines.js';
 import { BACKENDS, createTestDatabase, createTestRegistry, type TestRegistry } from '../helpers/registries.js';
 
 const base = { version: '1.0.0', trigger: 'manual', actor: 'test:alice' };
@@ -22,37 +23,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A pid that exists nowhere here: on this host, such a holder would count as dead. */
 const NO_SUCH_PID = 2 ** 22 + 4321;
 
-/** Writes a running run and its lock row as a runner on another machine would. */
-async function lockFromAnotherHost(t: TestRegistry, productId: string, runId: string, leaseMs: number) {
-  await t.registry.db
-    .insertInto('pipeline_runs')
-    .values({
-      id: runId,
-      product_id: productId,
-      version: '1.0.0',
-      trigger: 'schedule',
-      status: 'running',
-      started_at: now(),
-      finished_at: null,
-      snapshot_id: null,
-      rows_out: null,
-      steps: '[]',
-      inputs: '[]',
-      error: null,
-      actor: null,
-    })
-    .execute();
-  await t.registry.db
-    .insertInto('run_locks')
-    .values({
-      product_id: productId,
-      run_id: runId,
-      holder: JSON.stringify({ host: 'worker-7.other-host.example', pid: NO_SUCH_PID }),
-      acquired_at: now(),
-      expires_at: new Date(Date.now() + leaseMs).toISOString(),
-    })
-    .execute();
-}
+/** A running run and its lock row, as a runner on another machine would write them. */
+const lockFromAnotherHost = (t: TestRegistry, productId: string, runId: string, leaseMs: number) =>
+  runOnAnotherHost(t.registry, { productId, runId, host: 'worker-7.other-host.example', pid: NO_SUCH_PID, leaseMs });
 
 describe.each(BACKENDS)('run lock leases on %s', (backend) => {
   let t: TestRegistry;
@@ -111,26 +84,14 @@ describe.each(BACKENDS)('run lock leases on %s', (backend) => {
     expect((refused as ConflictError).details).toEqual({
       product: 'sales/held',
       runId: 'h1',
-      hint: `the lock is a lease until ${row.expires_at}; a killed run releases it then`,
+      hint: `the lock is a lease until ${row.expires_at}, renewed while the run lives; a killed run releases it then, or when its worker is declared dead`,
     });
   });
 
   it('keeps the lock of a run longer than its lease: the runner renews it', async () => {
     const leaseMs = 1500; // renewed every max(1 s, lease / 3)
-    const bundle = pipelineBundle({
-      domain: 'sales',
-      name: 'slow',
-      inputs: [
-        {
-          name: 'slow',
-          // Takes 4 s in PostgreSQL: well past the 1.5 s lease.
-          source: { type: 'postgres', connection: source.url, query: 'SELECT 1 AS id FROM pg_sleep(4)' },
-        },
-      ],
-      sql: 'SELECT id FROM slow',
-      columns: [{ name: 'id', type: 'integer', nullable: false, pii: 'none' }],
-      primaryKey: ['id'],
-    });
+    // Takes 4 s in PostgreSQL: well past the 1.5 s lease.
+    const bundle = slowSourceBundle('slow', source.url, 4);
     const checked = checkBundle(bundle);
     expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     let started: () => void = () => undefined;

@@ -12,6 +12,7 @@ import { m009CatalogSearch } from './009-catalog-search.js';
 import { m010LineageGraph } from './010-lineage-graph.js';
 import { m011MeshHealth } from './011-mesh-health.js';
 import { m012StandingGrants } from './012-standing-grants.js';
+import { m013ScheduledInstants } from './013-scheduled-instants.js';
 import { m015GovernanceAttempts } from './015-governance-attempts.js';
 
 /** What migrating needs of a registry (a `Registry` fits; registry.ts imports this file, so not that type). */
@@ -34,6 +35,7 @@ function allMigrations(registry: MigratableRegistry): Record<string, Migration> 
     '010-lineage-graph': m010LineageGraph(registry.dialect),
     '011-mesh-health': m011MeshHealth(registry.dialect),
     '012-standing-grants': m012StandingGrants(),
+    '013-scheduled-instants': m013ScheduledInstants(),
     '015-governance-attempts': m015GovernanceAttempts(),
   };
 }

@@ -7,6 +7,7 @@
  */
 import { Cron } from 'croner';
 import type { Registry } from '../../registry/registry.js';
+import { DEFAULT_RUN_LEASE_MS } from '../../registry/operations/runs/run-lock.js';
 import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { BackgroundService } from '../background-service.js';
@@ -148,7 +149,9 @@ export class InProcessScheduler implements BackgroundService {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       let error: string | undefined;
       try {
-        const outcome = await this.options.executor(productId, { reason: 'schedule', scheduledAt, attempt });
+        // A live lock (a manual run) is waited for, up to a lease, rather than spending an attempt.
+        const lock = { lockWaitMs: DEFAULT_RUN_LEASE_MS };
+        const outcome = await this.options.executor(productId, { reason: 'schedule', scheduledAt, attempt, lock });
         if (outcome.status === 'succeeded') {
           this.options.metrics?.runs.inc({ outcome: 'succeeded' });
           return;

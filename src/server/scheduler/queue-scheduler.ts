@@ -8,8 +8,12 @@
  *    even if a tick were replayed) and a queue per product, so a product's runs are serial: they never overlap, however many a process
  *    runs at once (`concurrency`, `mesh worker --concurrency`).
  *  - A failed run throws, and graphile retries it with exponential backoff.
- *  - Each process beats in mesh_workers; a process silent for `deadAfterMs` is presumed dead
- *    and its locked jobs are force-unlocked, so a killed worker's run is picked up elsewhere.
+ *  - Each process beats in mesh_workers; a process silent for `deadAfterMs` is declared dead:
+ *    the run locks it holds are freed (its runs recorded failed), then its locked jobs are
+ *    force-unlocked, so a killed worker's run is picked up elsewhere at once, on any host.
+ *  - A run that meets a live lock of its product (a manual run, or a holder not yet declared
+ *    dead) waits for it, up to a lease, instead of failing and spending an attempt; the run
+ *    lock judges a holder dead by the same heartbeat rule.
  */
 import { EventEmitter } from 'node:events';
 import { Cron } from 'croner';
@@ -23,7 +27,13 @@ import {
   type WorkerEvents,
   type WorkerUtils,
 } from 'graphile-worker';
-import { beat, forgetWorkers, silentWorkers } from '../../registry/operations/workers/worker-heartbeats.js';
+import {
+  beat,
+  forgetWorkers,
+  silentWorkers,
+  WORKER_DEAD_AFTER_MS,
+} from '../../registry/operations/workers/worker-heartbeats.js';
+import { abandonRunsOfWorkers, DEFAULT_RUN_LEASE_MS } from '../../registry/operations/runs/run-lock.js';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { nowIso, writeTransaction, type Registry } from '../../registry/registry.js';
@@ -116,6 +126,7 @@ export class QueueScheduler implements BackgroundService {
   async start(): Promise<void> {
     const o = this.options;
     const log = o.log ?? silentLog;
+    const deadAfterMs = o.deadAfterMs ?? WORKER_DEAD_AFTER_MS;
     // Our own pool, so a database restart surfaces as retried queries, never as an unhandled 'error' event.
     const concurrency = o.concurrency ?? 1;
     const pool = new pg.Pool({ connectionString: o.connectionString, max: concurrency + 3 });
@@ -132,7 +143,12 @@ export class QueueScheduler implements BackgroundService {
     };
     const runTask: Task = async (payload, helpers) => {
       const { productId, scheduledAt } = payload as RunJobPayload;
-      const outcome = await o.executor(productId, { reason: 'schedule', scheduledAt, attempt: helpers.job.attempts });
+      const outcome = await o.executor(productId, {
+        reason: 'schedule',
+        scheduledAt,
+        attempt: helpers.job.attempts,
+        lock: { lockWaitMs: DEFAULT_RUN_LEASE_MS, workerDeadAfterMs: deadAfterMs },
+      });
       o.metrics?.runs.inc({ outcome: outcome.status });
       if (outcome.status !== 'succeeded') {
         log({
@@ -174,13 +190,16 @@ export class QueueScheduler implements BackgroundService {
     });
     const heartbeat = async () => {
       await beat(o.registry, this.workerId);
-      const dead = (
-        await silentWorkers(o.registry, new Date(Date.now() - (o.deadAfterMs ?? 30_000)).toISOString())
-      ).filter((id) => id !== this.workerId);
+      const dead = (await silentWorkers(o.registry, new Date(Date.now() - deadAfterMs).toISOString())).filter(
+        (w) => w.id !== this.workerId,
+      );
       if (dead.length) {
-        await utils.forceUnlockWorkers(dead);
-        await forgetWorkers(o.registry, dead);
-        log({ level: 'warn', msg: 'released the jobs of silent workers', workers: dead });
+        // Locks first: the released jobs must find their products free.
+        const freed = await abandonRunsOfWorkers(o.registry, dead);
+        const ids = dead.map((w) => w.id);
+        await utils.forceUnlockWorkers(ids);
+        await forgetWorkers(o.registry, ids);
+        log({ level: 'warn', msg: 'released the runs and jobs of silent workers', workers: ids, products: freed });
       }
     };
     const loop = () => {

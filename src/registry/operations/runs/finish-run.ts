@@ -1,7 +1,8 @@
 import { nowIso, writeTransaction, type Registry } from '../../registry.js';
 import { appendEvent, type NewEvent } from '../events/append-event.js';
 import type { CheckResultRecord, RunInputRecord, RunStepRecord, SnapshotRecord } from './run-records.js';
-import { releaseRunLock } from './run-lock.js';
+import { ConflictError } from '../../../core/errors.js';
+import { holdsRunLock, releaseRunLock } from './run-lock.js';
 import { setCurrentSnapshot } from './current-snapshot.js';
 
 export interface FinishedRun {
@@ -31,11 +32,17 @@ export interface FinishedRun {
  * snapshot, the product's current-snapshot pointer and the advanced watermarks (only when it
  * published), its events, and releases the lock. This transaction is the commit point of a
  * publication: readers resolve "current" through the pointer, so the run's success, the data
- * served and the watermark change together or not at all.
+ * served and the watermark change together or not at all. A run that no longer holds its lock
+ * (its worker was declared dead and the run taken over) commits nothing: ConflictError.
  */
 export async function finishRun(registry: Registry, run: FinishedRun): Promise<void> {
   const now = nowIso();
   await writeTransaction(registry, async (tx) => {
+    if (!(await holdsRunLock(tx, run.productId, run.id)))
+      throw new ConflictError(
+        `run ${run.id} of ${run.productId} lost its run lock (its worker was declared dead): nothing recorded`,
+        { details: { product: run.productId, runId: run.id } },
+      );
     await tx
       .updateTable('pipeline_runs')
       .set({

@@ -28,5 +28,6 @@ export async function listRuns(
     inputs: JSON.parse(r.inputs),
     error: r.error,
     actor: r.actor,
+    ...(r.scheduled_at ? { scheduledAt: r.scheduled_at } : {}),
   }));
 }

@@ -38,6 +38,8 @@ export interface RunRecord {
   readonly inputs: RunInputRecord[];
   readonly error: string | null;
   readonly actor: string | null;
+  /** The cron instant a scheduled run covered (scheduled runs only). */
+  readonly scheduledAt?: string;
 }
 
 export interface CheckResultRecord {

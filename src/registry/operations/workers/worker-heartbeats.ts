@@ -1,6 +1,20 @@
 import { hostname } from 'node:os';
 import { nowIso, type Registry } from '../../registry.js';
 
+/**
+ * A worker silent this long is declared dead: its queue jobs are released and the run locks
+ * it holds are freed (runs/run-lock.ts judges a lock's holder by the same rule).
+ */
+export const WORKER_DEAD_AFTER_MS = 30_000;
+
+/** A process that beats in mesh_workers, as run locks name their holder (host, pid). */
+export interface WorkerIdentity {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly heartbeatAt: string;
+}
+
 export async function beat(registry: Registry, id: string): Promise<void> {
   const now = nowIso();
   await registry.db
@@ -11,9 +25,13 @@ export async function beat(registry: Registry, id: string): Promise<void> {
 }
 
 /** Workers that have not beaten since `before`: presumed dead. */
-export async function silentWorkers(registry: Registry, before: string): Promise<string[]> {
-  const rows = await registry.db.selectFrom('mesh_workers').select('id').where('heartbeat_at', '<', before).execute();
-  return rows.map((r) => r.id);
+export async function silentWorkers(registry: Registry, before: string): Promise<WorkerIdentity[]> {
+  const rows = await registry.db
+    .selectFrom('mesh_workers')
+    .select(['id', 'host', 'pid', 'heartbeat_at'])
+    .where('heartbeat_at', '<', before)
+    .execute();
+  return rows.map((r) => ({ id: r.id, host: r.host, pid: Number(r.pid), heartbeatAt: r.heartbeat_at }));
 }
 
 export async function forgetWorkers(registry: Registry, ids: readonly string[]): Promise<void> {
