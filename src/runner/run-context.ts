@@ -253,6 +253,18 @@ export function recordInput(ctx: RunContext, input: InputSpec, extracted: Extrac
   }
 }
 
+/** File system failures a worker's storage can cause, said as what happened to which file. */
+const STORAGE_FAILURES: Record<string, string> = {
+  EROFS: 'the file system is mounted read-only',
+  ENOSPC: 'the file system is full',
+  EDQUOT: 'the disk quota is used up',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const { code, path } = error as NodeJS.ErrnoException;
+  const why = code ? STORAGE_FAILURES[code] : undefined;
+  return why && path ? `cannot write ${path}: ${why} (${code})` : error.message;
 }

@@ -60,6 +60,8 @@ export async function runPipeline(def: PipelineDefinition, options: RunPipelineO
 async function runSteps(ctx: RunContext): Promise<void> {
   const { def } = ctx;
   try {
+    // Inside the recorded run: a warehouse that cannot be written fails the run, which frees its lock.
+    if (ctx.registry) prepareWorkDir(ctx.config.warehouseDir, def.productId, ctx.runId);
     mkdirSync(ctx.stagingDir, { recursive: true });
     if (!ctx.dryRun) {
       ctx.previous = await ctx.resolveSnapshot(def.productId, def.major);
@@ -135,10 +137,7 @@ async function beginRun(ctx: RunContext): Promise<void> {
     })),
     outputPorts: product.spec.outputPorts.map((p) => ({ name: p.name, type: p.type })),
   });
-  if (ctx.registry) {
-    prepareWorkDir(ctx.config.warehouseDir, def.productId, ctx.runId);
-    killPoint(ctx.env, 'after-start');
-  }
+  if (ctx.registry) killPoint(ctx.env, 'after-start');
 }
 
 async function releaseResources(ctx: RunContext): Promise<void> {

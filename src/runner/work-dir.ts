@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -7,6 +7,8 @@ import { join } from 'node:path';
  * the lock, so no live run owns them) are removed first.
  */
 export function prepareWorkDir(warehouseDir: string, productId: string, runId: string): string {
+  // Said as the mount's problem (EROFS, EACCES), not as the ENOENT a recursive mkdir reports there.
+  if (existsSync(warehouseDir)) accessSync(warehouseDir, constants.W_OK);
   const root = join(warehouseDir, '.work');
   const prefix = workDirPrefix(productId);
   if (existsSync(root)) {
