@@ -66,10 +66,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function signedIn(): Promise<Page> {
+async function signedIn(token = consumer): Promise<Page> {
   const page = await browser.newPage();
   await page.goto(server.url);
-  await page.getByLabel('API token').fill(consumer);
+  await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect.poll(() => page.getByRole('combobox').count()).toBe(1);
   return page;
@@ -184,6 +184,49 @@ describe('the query snippet through the API', () => {
     expect(text).not.toContain('bob');
     await page.screenshot({ path: join(SHOTS, 'query.png'), fullPage: true });
     await page.close();
+  });
+});
+
+describe('the access inbox', () => {
+  it('lets the owning domain approve a pending request in place; a consumer who may not decide is told so', async () => {
+    const asked = await fetch(`${server.url}/v1/access/requests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${consumer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ product: 'identity/customers', team: 'analytics', purpose: 'churn model features' }),
+    });
+    expect(asked.status, await asked.clone().text()).toBe(201);
+    const label = 'identity/customers for team analytics';
+
+    const outsider = await signedIn();
+    await outsider.getByRole('link', { name: 'Access requests' }).click();
+    const row = outsider.getByRole('listitem', { name: label });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('“churn model features” — asked by carol');
+    await row.getByRole('button', { name: 'Approve' }).click();
+    const refused = outsider.getByRole('alert');
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(/carol .*may not/);
+    await outsider.close();
+
+    const owner = await signedIn(await server.token('ivy', 'member', { domains: ['identity'] }));
+    await owner.goto(`${server.url}/#/access`);
+    const pending = owner.getByRole('listitem', { name: label });
+    await pending.waitFor();
+    await pending.getByLabel('Reason').fill('features for the churn model are fine');
+    await pending.getByRole('button', { name: 'Approve' }).click();
+    const decided = owner.getByRole('list', { name: 'decided requests' });
+    await decided.waitFor();
+    expect(await decided.textContent()).toMatch(
+      /identity\/customers for team analytics: approved \(grant [\w-]+\) — features for the churn model are fine/,
+    );
+    expect(await owner.getByRole('listitem', { name: label }).count()).toBe(0);
+    await owner.screenshot({ path: join(SHOTS, 'access-inbox.png'), fullPage: true });
+    await owner.close();
+    const grants = await fetch(`${server.url}/v1/access?product=identity/customers`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    const listing = (await grants.json()) as { grants: Array<{ grantee: string; origin: string }> };
+    expect(listing.grants.filter((g) => g.origin === 'request').map((g) => g.grantee)).toEqual(['analytics']);
   });
 });
 

@@ -124,7 +124,28 @@ export interface CheckResult {
 export interface AccessRequest {
   readonly id: string;
   readonly product: string;
+  readonly major?: number | null;
   readonly team: string;
+  readonly purpose?: string;
+  readonly pii?: boolean;
+  readonly expires?: string | null;
+  readonly requestedBy?: string;
+  readonly requestedAt?: string;
   readonly status: string;
+  readonly decidedBy?: string | null;
   readonly reason: string | null;
+  readonly grantId?: string | null;
+}
+
+export interface Grant {
+  readonly id: string;
+  readonly product: string;
+  readonly major: number | null;
+  readonly granteeKind: string;
+  readonly grantee: string;
+  readonly pii: boolean;
+  readonly origin: string;
+  readonly grantedAt: string;
+  readonly expiresAt?: string | null;
+  readonly revokedAt?: string | null;
 }

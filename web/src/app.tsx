@@ -1,6 +1,7 @@
 /** The shell: sign-in with a token (kept in this browser session), then hash-routed pages. */
 import { useEffect, useState } from 'react';
 import { api, ApiError, saveToken, savedToken, type Whoami } from './api';
+import { AccessInbox } from './access-inbox';
 import { ProductPage } from './product-page';
 import { SearchPage } from './search-page';
 
@@ -34,6 +35,9 @@ export function App() {
         <a href="#/" className="brand">
           Meshwork
         </a>
+        <nav aria-label="pages">
+          <a href="#/">Search</a> <a href="#/access">Access requests</a>
+        </nav>
         <span className="who" aria-label="signed in as">
           {me.user} · {me.role}
         </span>
@@ -50,6 +54,8 @@ export function App() {
       <main>
         {product ? (
           <ProductPage domain={decodeURIComponent(product[1])} name={decodeURIComponent(product[2])} me={me} />
+        ) : route === '/access' ? (
+          <AccessInbox />
         ) : (
           <SearchPage />
         )}
