@@ -37,11 +37,13 @@ export async function portReaders(
   return [...wanted].map(([team, pii]) => ({ team, pii }));
 }
 
+/** `requireHashKey`: a server, where no key means hashing is refused (never the public development key). */
 export function portAccessFor(
   registry: Registry,
   hashKey?: string,
+  requireHashKey = false,
 ): (product: string, major: number) => Promise<PortAccess> {
-  const key = hashKey ?? maskingKeyFromEnv().key;
+  const key = hashKey ?? (requireHashKey ? undefined : maskingKeyFromEnv().key);
   return async (product, major) => ({ readers: await portReaders(registry, product, major), hashKey: key });
 }
 
@@ -54,11 +56,11 @@ export async function syncSqlPorts(
   registry: Registry,
   config: MeshConfig,
   grant: { product: string; major: number | null },
-  options: { hashKey?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { hashKey?: string; requireHashKey?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<number> {
   const majors = grant.major === null ? await publishedMajors(registry, grant.product) : [grant.major];
   const env = tenantEnvironment(options.env ?? process.env, runTenancy(config, grant.product.split('/')[0]));
-  const access = portAccessFor(registry, options.hashKey);
+  const access = portAccessFor(registry, options.hashKey, options.requireHashKey);
   let synced = 0;
   for (const major of majors) {
     const version = await getVersion(registry, grant.product, { major });

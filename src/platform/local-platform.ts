@@ -516,7 +516,7 @@ export class LocalPlatform implements MeshApi {
         observer: lineage ?? options.observer,
         trigger: options.trigger ?? 'manual',
         inputGate: this.#inputGate(registry),
-        portAccess: portAccessFor(registry, this.maskingKey),
+        portAccess: portAccessFor(registry, this.maskingKey, this.#serverMode),
         maskedCopyKey: this.#maskedCopyKey(),
       });
       await recordRunOnGraph(registry, outcome, sources);
@@ -629,7 +629,10 @@ export class LocalPlatform implements MeshApi {
   /** The PostgreSQL ports' own permissions follow a grant change at once (GRANT / REVOKE in the database). */
   async #followSqlPorts(grant: { id: string; product: string; major: number | null }, done: string): Promise<void> {
     try {
-      await syncSqlPorts(await this.registry(), this.config, grant, { hashKey: this.maskingKey });
+      await syncSqlPorts(await this.registry(), this.config, grant, {
+        hashKey: this.maskingKey,
+        requireHashKey: this.#serverMode,
+      });
     } catch (error) {
       throw new UnavailableError(
         `grant ${grant.id} is ${done} (reads through Meshwork follow it now), but a SQL port of ${grant.product} was not updated: ${(error as Error).message}`,

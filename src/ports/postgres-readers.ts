@@ -28,7 +28,16 @@ export interface SqlReader {
 /** What a port publishes for whom: the readers as of now, and the key masked hashes use. */
 export interface PortAccess {
   readonly readers: readonly SqlReader[];
-  readonly hashKey: string;
+  /** The key hashes are computed with; undefined on a server without MESH_MASKING_KEY (hashing is refused). */
+  readonly hashKey: string | undefined;
+}
+
+/** A port asked to hash PII on a server that has no key of its own (the development key is public). */
+export function noKeyForPort(what: string): UnavailableError {
+  return new UnavailableError(
+    `${what}: this server has no MESH_MASKING_KEY, so it cannot hash the PII columns its readers get masked`,
+    { details: { hint: 'set MESH_MASKING_KEY (a long random secret) in the server and workers, then run again' } },
+  );
 }
 
 export interface SqlTable {
@@ -68,7 +77,10 @@ export async function applyReaders(client: pg.Client, t: SqlTable, access: PortA
   const live = `${ident(t.schema)}.${ident(t.table)}`;
   const view = `${ident(t.schema)}.${ident(maskedViewName(t.table))}`;
   const masked = piiColumns(t.columns);
-  if (masked.some((c) => maskingOf(c) === 'hash')) await storeKey(client, access.hashKey);
+  if (masked.some((c) => maskingOf(c) === 'hash')) {
+    if (access.hashKey === undefined) throw noKeyForPort(`the SQL port ${t.schema}.${t.table}`);
+    await storeKey(client, access.hashKey);
+  }
   await client.query(`DROP VIEW IF EXISTS ${view}`);
   await client.query(
     `CREATE VIEW ${view} WITH (security_barrier) AS SELECT ${t.columns.map((c) => `${pgMask(c)} AS ${ident(c.name)}`).join(', ')} FROM ${live}`,

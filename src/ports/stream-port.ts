@@ -12,6 +12,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from '../core/errors.js';
 import { maskedSelect } from '../engine/masked-select.js';
+import { noKeyForPort } from './postgres-readers.js';
 import { maskingKeyFromEnv } from '../engine/masking-key.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql-text.js';
 import type { DataProduct, OutputPortSpec } from '../descriptor/data-product-schema.js';
@@ -141,8 +142,10 @@ export class StreamPort implements OutputPort {
   private masked(ctx: PublishContext, query: string, only?: readonly string[]): string {
     if (this.spec.readers === 'pii-cleared') return query;
     const columns = only?.length ? ctx.columns.filter((c) => only.includes(c.name)) : ctx.columns;
-    const hashKey = ctx.access?.hashKey ?? maskingKeyFromEnv(ctx.env).key;
-    return maskedSelect(`(${query})`, columns, { piiCleared: false, hashKey }).sql;
+    const hashKey = ctx.access ? ctx.access.hashKey : maskingKeyFromEnv(ctx.env).key;
+    const select = maskedSelect(`(${query})`, columns, { piiCleared: false, hashKey: hashKey ?? '' });
+    if (select.hashes && hashKey === undefined) throw noKeyForPort(`the stream port ${this.spec.name}`);
+    return select.sql;
   }
 
   private headers(ctx: PublishContext, change?: 'upsert' | 'delete') {

@@ -18,6 +18,7 @@ import { HttpPlatform } from '../../src/server/client/http-platform.js';
 import { PEOPLE, PEOPLE_COLUMNS, PEOPLE_SQL, writePeopleCsv } from '../helpers/people.js';
 import { pipelineBundle, uniqueName } from '../helpers/pipelines.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { createTestDatabase } from '../helpers/registries.js';
 import type { MeshApi } from '../../src/platform/mesh-api.js';
 import { openEngine } from '../../src/engine/duckdb-engine.js';
 import { quoteLiteral } from '../../src/engine/sql-text.js';
@@ -147,6 +148,59 @@ describe('product inputs on a server without MESH_MASKING_KEY', () => {
     const dry = await worker.dryRun(bundle);
     expect(dry.status).toBe('failed');
     expect(dry.error).toMatch(new RegExp(`^input src: ${NO_KEY} ${people}@1 for growth/reach-`));
+  });
+});
+
+describe('output ports on a server without MESH_MASKING_KEY', () => {
+  let t: TestServer;
+  let home: string;
+  let data: string;
+  let db: { url: string; drop: () => Promise<void> };
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'mesh-nokey-port-'));
+    data = mkdtempSync(join(tmpdir(), 'mesh-nokey-port-data-'));
+    db = await createTestDatabase('mesh_nokey_port');
+    process.env.NOKEY_PORT_DB = db.url; // runs resolve connections from the process environment
+    t = await withoutKey(() =>
+      startTestServer('sqlite', {
+        env: { ...process.env, MESH_HOME: home, NOKEY_PORT_DB: db.url, MESH_ENV_GRANTS: 'identity=NOKEY_PORT_DB' },
+      }),
+    );
+    await addTeams(t.registry);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+    delete process.env.NOKEY_PORT_DB;
+    rmSync(home, { recursive: true, force: true });
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it('fails a run whose SQL port would hash PII with the development key, naming MESH_MASKING_KEY; nothing is published', async () => {
+    const admin = new HttpPlatform({ baseUrl: t.url, token: t.adminToken });
+    const name = uniqueName('people');
+    await admin.publish(
+      pipelineBundle({
+        domain: 'identity',
+        name,
+        inputs: [{ name: 'people', source: { type: 'file', path: writePeopleCsv(data), format: 'csv' } }],
+        sql: PEOPLE_SQL,
+        primaryKey: ['id'],
+        columns: PEOPLE_COLUMNS,
+        access: { default: 'deny', allow: [{ team: 'growth' }] },
+        ports: [
+          { name: 'files', type: 'parquet' },
+          { name: 'sql', type: 'postgres', connection: '${NOKEY_PORT_DB}', table: 'mart.people' },
+        ],
+      }),
+    );
+    const run = await admin.runProduct(`identity/${name}`);
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain(
+      'the SQL port mart.people: this server has no MESH_MASKING_KEY, so it cannot hash the PII columns its readers get masked',
+    );
+    expect(readCurrentPointer(join(home, 'warehouse'), `identity/${name}`, 1)).toBeUndefined();
   });
 });
 
