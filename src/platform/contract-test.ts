@@ -23,7 +23,7 @@ import { extractFile } from '../runner/extract/extract-file.js';
 import { extractMysql } from '../runner/extract/extract-mysql.js';
 import { extractPostgres } from '../runner/extract/extract-postgres.js';
 import type { ExtractContext } from '../runner/extract/extract-types.js';
-import { importOdcs, type ImportedProperty, type OdcsImport } from '../standards/odcs/import-odcs.js';
+import { importOdcs, schemaObjectsOf, type ImportedProperty, type OdcsImport } from '../standards/odcs/import-odcs.js';
 
 export interface ContractCheck {
   readonly kind: 'schema' | 'quality';
@@ -61,18 +61,63 @@ export interface ContractTestOptions {
 
 const INPUT = 'contract_source';
 
+/** One schema object's part of the report (`object`: the product name it imported as). */
+type ObjectReport = Omit<ContractTestReport, 'durationMs' | 'passed' | 'contract'> & { readonly object?: string };
+
+/**
+ * Tests every schema object of the contract that has properties against the server (one
+ * table each); a contract of several objects reports each object's checks under its name.
+ */
 export async function testContract(source: YamlSource, options: ContractTestOptions = {}): Promise<ContractTestReport> {
   const started = performance.now();
-  const imported = importOdcs(source, { server: options.server });
-  const base = { rows: 0, checks: [] as ContractCheck[] };
-  const done = (report: Omit<ContractTestReport, 'durationMs' | 'passed' | 'contract'>): ContractTestReport => ({
+  const objects = schemaObjectsOf(source.value);
+  const parts: ObjectReport[] = [];
+  if (objects.length <= 1) parts.push(await testObject(source, options, undefined));
+  else for (const i of objects) parts.push(await testObject(source, options, i));
+  const { object: _object, ...report } = parts.length === 1 ? parts[0] : mergeObjects(parts);
+  return {
     contract: source.file,
     ...report,
     passed: !hasErrors(report.diagnostics) && !report.checks.some((c) => c.status === 'fail' && c.severity === 'error'),
     durationMs: Math.round(performance.now() - started),
-  });
+  };
+}
+
+/** The objects' reports as one: checks named by their object, rows summed, diagnostics once each. */
+function mergeObjects(parts: readonly ObjectReport[]): ObjectReport {
+  const seen = new Set<string>();
+  const diagnostics = parts
+    .flatMap((p) => p.diagnostics)
+    .filter((d) => {
+      const key = `${d.code}|${d.path ?? ''}|${d.message}`;
+      return !seen.has(key) && Boolean(seen.add(key));
+    });
+  return {
+    server: parts.find((p) => p.server)?.server,
+    source: parts.flatMap((p) => (p.source ? [p.source] : [])).join('; ') || undefined,
+    rows: parts.reduce((n, p) => n + p.rows, 0),
+    checks: parts.flatMap((p) => p.checks.map((c) => ({ ...c, name: `${p.object}: ${c.name}` }))),
+    diagnostics,
+  };
+}
+
+/** A schema object's `name` (its index when it has none): how its checks are named. */
+function objectName(doc: unknown, index: number): string {
+  const objects = (doc as { schema?: Array<{ name?: unknown }> }).schema;
+  const name = objects?.[index]?.name;
+  return typeof name === 'string' && name ? name : `schema[${index}]`;
+}
+
+async function testObject(
+  source: YamlSource,
+  options: ContractTestOptions,
+  schemaObject: number | undefined,
+): Promise<ObjectReport> {
+  const imported = importOdcs(source, { server: options.server, schemaObject });
+  const object = schemaObject === undefined ? undefined : objectName(source.value, schemaObject);
+  const base = { rows: 0, checks: [] as ContractCheck[], object };
   const refusal = untestable(imported, source);
-  if (refusal) return done({ ...base, diagnostics: [...imported.diagnostics, refusal] });
+  if (refusal) return { ...base, diagnostics: [...imported.diagnostics, refusal] };
   const product = imported.product!;
   const input = wholeTable(product.spec.inputs[0], imported.server?.table);
   const resolved = new ResolvedValues();
@@ -88,19 +133,20 @@ export async function testContract(source: YamlSource, options: ContractTestOpti
       const message = resolved.scrub(error instanceof Error ? error.message : String(error));
       const at = source.locate(['servers']);
       const failed: Diagnostic = { code: 'contract-source', severity: 'error', message, location: at, path: 'servers' };
-      return done({ ...base, server: imported.server?.name, diagnostics: [...imported.diagnostics, failed] });
+      return { ...base, server: imported.server?.name, diagnostics: [...imported.diagnostics, failed] };
     }
     const checks = (await checkContract(engine, work, product, imported.properties ?? [], rows)).map((c) =>
       // Positions only for what is reported: locating parses the contract a second time.
       c.status === 'fail' && c.path ? { ...c, location: source.locate(pathOf(c.path)) } : c,
     );
-    return done({
+    return {
+      object,
       server: imported.server?.name,
       source: describeSource(input),
       rows,
       checks,
       diagnostics: imported.diagnostics,
-    });
+    };
   } finally {
     engine.close();
     rmSync(work, { recursive: true, force: true });

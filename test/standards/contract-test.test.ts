@@ -168,6 +168,26 @@ describe('mesh test: a contract against the server it names', () => {
     expect(junit).toContain('<failure message="no column status in the source');
   });
 
+  it('tests every schema object of a contract, each against its own table, the checks named by object', async () => {
+    // The bad table's object, as the one-object contract describes it, after the good one.
+    const second = CONTRACT('bad').split('schema:\n')[1];
+    writeFileSync(join(cwd, 'two.odcs.yaml'), CONTRACT('good') + second);
+    const r = await mesh(['test', 'two.odcs.yaml', '--json'], { cwd, env });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.rows).toBe(6);
+    const status = statusOf(report);
+    expect(status['good: required(customer_email)']).toBe('pass');
+    expect(status['good: primaryKey(order_id)']).toBe('pass');
+    expect(status['bad: required(customer_email)']).toBe('fail');
+    expect(status['bad: primaryKey(order_id)']).toBe('fail');
+    expect(report.checks.find((c) => c.name === 'bad: required(customer_email)')?.location).toMatchObject({
+      file: 'two.odcs.yaml',
+      line: 57,
+    });
+    expect(report.diagnostics.map((d) => d.message).join('\n')).not.toContain('only one schema object');
+  });
+
   it('runs the quality rules: a MariaDB row with a null amount fails its nullValues rule', async () => {
     const r = await mesh(['test', 'good.odcs.yaml', '--server', 'shop-maria', '--json'], { cwd, env });
     expect(r.code, r.stderr).toBe(1);

@@ -30,6 +30,14 @@ export interface OdcsImportOptions {
   readonly owner?: string;
   /** The server (its `server` name) the input reads; default: the first one Meshwork reads. */
   readonly server?: string;
+  /** The schema object (its index) that becomes the product; default: the first with properties. */
+  readonly schemaObject?: number;
+}
+
+/** The indexes of a contract's schema objects that have properties (each can become a product). */
+export function schemaObjectsOf(doc: unknown): number[] {
+  const objects = isObj(doc) && Array.isArray(doc.schema) ? (doc.schema as unknown[]) : [];
+  return objects.flatMap((o, i) => (isObj(o) && Array.isArray(o.properties) && o.properties.length > 0 ? [i] : []));
 }
 
 /** A contract property as the product's column: its name in the source, and its path in the contract. */
@@ -114,8 +122,9 @@ class ContractReader {
     l.use('apiVersion');
     l.use('kind');
     const objects = Array.isArray(this.doc.schema) ? (this.doc.schema as unknown[]) : [];
-    const first = objects.findIndex((o) => isObj(o) && Array.isArray(o.properties) && o.properties.length > 0);
-    if (first < 0) {
+    const chosen = this.options.schemaObject;
+    const first = chosen ?? schemaObjectsOf(this.doc)[0] ?? -1;
+    if (first < 0 || !schemaObjectsOf(this.doc).includes(first)) {
       this.diagnostics.push({
         code: 'odcs-no-schema',
         severity: 'error',
@@ -127,7 +136,9 @@ class ContractReader {
       return { documentation: [], diagnostics: this.diagnostics };
     }
     objects.forEach((_o, i) => {
-      if (i !== first)
+      // A caller choosing the object (a contract test of each) covers the others itself.
+      if (i !== first && chosen !== undefined) l.use('schema', i);
+      else if (i !== first)
         l.explain(
           ['schema', i],
           `only one schema object becomes the product (schema[${first}]); this one is not carried over — split the contract to import it`,
