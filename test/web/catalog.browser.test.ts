@@ -230,6 +230,31 @@ describe('the access inbox', () => {
   });
 });
 
+describe('the mesh health page', () => {
+  it('shows the mesh figures, the failure patterns with their remedy, and each domain', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Mesh health' }).click();
+    const figures = page.getByRole('list', { name: 'mesh figures' });
+    await figures.waitFor();
+    expect(await figures.textContent()).toMatch(/3 products: 1 active, \d+ stale, 0 failing/);
+    const api = await fetch(`${server.url}/v1/health/mesh?weeks=0`, {
+      headers: { authorization: `Bearer ${consumer}` },
+    });
+    const health = (await api.json()) as { diagnosis: Array<{ pattern: string; remedy: string }> };
+    for (const f of health.diagnosis) {
+      const finding = page.getByRole('article', { name: f.pattern });
+      expect(await finding.textContent()).toContain(`remedy: ${f.remedy}`);
+    }
+    const domains = page.getByRole('table', { name: 'domains' });
+    expect(await domains.locator('tbody tr').allTextContents()).toEqual([
+      expect.stringMatching(/^identity/),
+      expect.stringMatching(/^sales/),
+    ]);
+    await page.screenshot({ path: join(SHOTS, 'health.png'), fullPage: true });
+    await page.close();
+  });
+});
+
 describe('serving the bundle', () => {
   it('serves only the files of the build, with a strict Content Security Policy', async () => {
     const index = await fetch(`${server.url}/`);

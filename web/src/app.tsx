@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError, saveToken, savedToken, type Whoami } from './api';
 import { AccessInbox } from './access-inbox';
+import { HealthPage } from './health-page';
 import { ProductPage } from './product-page';
 import { SearchPage } from './search-page';
 
@@ -36,7 +37,7 @@ export function App() {
           Meshwork
         </a>
         <nav aria-label="pages">
-          <a href="#/">Search</a> <a href="#/access">Access requests</a>
+          <a href="#/">Search</a> <a href="#/access">Access requests</a> <a href="#/health">Mesh health</a>
         </nav>
         <span className="who" aria-label="signed in as">
           {me.user} · {me.role}
@@ -56,6 +57,8 @@ export function App() {
           <ProductPage domain={decodeURIComponent(product[1])} name={decodeURIComponent(product[2])} me={me} />
         ) : route === '/access' ? (
           <AccessInbox />
+        ) : route === '/health' ? (
+          <HealthPage />
         ) : (
           <SearchPage />
         )}
