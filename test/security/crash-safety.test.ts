@@ -255,11 +255,16 @@ describe.each(BACKENDS)(
     });
 
     it(`${RANDOM_KILLS_PER_BACKEND} SIGKILLs at random instants keep the invariant after each`, async () => {
-      await addSourceRows();
-      const started = Date.now();
-      const clean = await runProcess({});
-      expect(clean.signal).toBeNull();
-      const runMs = Date.now() - started;
+      // The instants are drawn within a warm run's length: the first run of a process on a fresh
+      // registry is slower (migrations), and instants past a run's end kill nothing.
+      let runMs = Infinity;
+      for (let warm = 0; warm < 2; warm++) {
+        await addSourceRows();
+        const started = Date.now();
+        const clean = await runProcess({});
+        expect(clean.signal).toBeNull();
+        runMs = Math.min(runMs, Date.now() - started);
+      }
       let before = await served();
       let killed = 0;
       for (let i = 0; i < RANDOM_KILLS_PER_BACKEND; i++) {
