@@ -64,6 +64,11 @@ export interface SearchDocumentTable {
   tags: string | string[];
   /** PII classes and version statuses present, as bits (FACET_FLAGS). */
   flags: number;
+  /** Epoch ms: the product's creation, its freshness target, its last good publication and last allowed read (the SLA and stale facets). */
+  created_ms: Generated<number>;
+  target_ms: number | null;
+  good_ms: number | null;
+  read_ms: number | null;
 }
 
 /** The facet values of each indexed product: domain, owner, lifecycle, tag, pii. */

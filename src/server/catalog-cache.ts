@@ -58,7 +58,15 @@ type Entry = {
   readonly kind: 'search' | 'show';
   readonly product?: string;
   readonly value: unknown;
+  /** When it was read from the registry (epoch ms). */
+  readonly readAt?: number;
 };
+
+/**
+ * A search's SLA and stale counts move with the clock, not only with events: a cached search
+ * is read again once this old.
+ */
+const SEARCH_MAX_AGE_MS = 60_000;
 
 /** How many recent invalidations a racing read is checked against. */
 const INVALIDATION_LOG = 256;
@@ -113,7 +121,8 @@ export class CatalogCache implements BackgroundService {
 
   async read<T>(key: string, describe: Omit<Entry, 'value'>, load: () => Promise<T>): Promise<T> {
     const hit = this.#entries.get(key);
-    if (hit) {
+    if (hit && hit.kind === 'search' && Date.now() - (hit.readAt ?? 0) > SEARCH_MAX_AGE_MS) this.#delete(key);
+    else if (hit) {
       // LRU: re-insert to mark as recently used.
       this.#entries.delete(key);
       this.#entries.set(key, hit);
@@ -121,7 +130,7 @@ export class CatalogCache implements BackgroundService {
     }
     const epoch = this.#epoch;
     const value = await load();
-    const entry: Entry = { ...describe, value };
+    const entry: Entry = { ...describe, value, readAt: Date.now() };
     if (this.#survived(epoch, entry)) {
       if (this.#entries.size >= (this.options.maxEntries ?? 5_000)) this.#delete(this.#entries.keys().next().value!);
       this.#delete(key);
@@ -236,13 +245,16 @@ export class CatalogCache implements BackgroundService {
     if (rows.length === 0) return;
     this.#cursor = Number(rows.at(-1)!.id);
     const remote = new Set<string>();
+    let ran = false;
     for (const r of rows) {
+      if (r.type === 'run.succeeded') ran = true; // SLA and stale facets changed
       if (r.type === 'product.retired') remote.add(r.subject); // its lifecycle facet and page changed
       if (r.type !== 'product.published') continue;
       const { version } = JSON.parse(r.data) as { version?: string };
       if (!this.#local.delete(`${r.subject}@${version}`)) remote.add(r.subject);
     }
     if (rows.length === 1000) this.#clear();
+    else if (ran && !remote.size) this.#invalidate((e) => e.kind === 'search');
     else if (remote.size) {
       this.#invalidate((e) => e.kind !== 'show' || remote.has(e.product!));
       await this.refreshProducts([...remote]);

@@ -156,10 +156,32 @@ const schemas: Record<string, Json> = {
   SearchHit: {
     allOf: [
       ref('ProductSummary'),
-      obj({ score: { type: 'number' }, stale: nullableStr({ description: 'why the product is stale now, or null' }) }, [
-        'score',
-        'stale',
-      ]),
+      obj(
+        {
+          score: { type: 'number' },
+          stale: nullableStr({ description: 'why the product is stale now, or null' }),
+          freshness: obj(
+            {
+              target: nullableStr(),
+              lastGoodAt: nullableStr(),
+              sla: { type: 'string', enum: ['met', 'breached', 'none'] },
+            },
+            ['target', 'lastGoodAt', 'sla'],
+          ),
+          lastRun: { oneOf: [obj({ status: str(), startedAt: str() }), { type: 'null' }] },
+          rating: {
+            oneOf: [
+              obj({ quarter: str(), nps: { type: 'number' }, ratings: { type: 'integer' }, note: nullableStr() }, [
+                'quarter',
+                'nps',
+                'ratings',
+              ]),
+              { type: 'null' },
+            ],
+          },
+        },
+        ['score', 'stale', 'freshness', 'lastRun', 'rating'],
+      ),
     ],
   },
   FacetCount: obj({ value: str(), count: { type: 'integer' } }),
@@ -174,6 +196,8 @@ const schemas: Record<string, Json> = {
       owner: arrayOf(ref('FacetCount')),
       pii: arrayOf(ref('FacetCount')),
       lifecycle: arrayOf(ref('FacetCount')),
+      sla: arrayOf(ref('FacetCount')),
+      stale: arrayOf(ref('FacetCount')),
     }),
     nextCursor: nullableStr(),
     suggestions: arrayOf(str()),
@@ -580,6 +604,11 @@ const searchParams = [
   queryParam('owner', 'only these owner teams'),
   queryParam('pii', 'only products with a column of one of these PII classes'),
   queryParam('lifecycle', 'active | deprecated | retired: products with a version in that state'),
+  queryParam('sla', 'met | breached | none: products whose freshness target is met or breached now, or that have none'),
+  queryParam(
+    'stale',
+    'yes | no: products with no good publication within twice their freshness target or no read for 90 days',
+  ),
   queryParam('limit', 'at most this many hits (1-200, default 20)', { type: 'integer' }),
   queryParam('cursor', 'nextCursor of the previous page'),
   queryParam('typos', 'false: no typo correction when nothing matches'),

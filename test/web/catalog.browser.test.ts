@@ -97,9 +97,14 @@ describe('the web catalog in Chromium', () => {
     const options = page.getByRole('option');
     await expect.poll(() => options.count()).toBe(1);
     expect(await options.first().textContent()).toContain('orders-daily');
+    // At a glance: owner, freshness against its target, last run, rating.
+    expect(await options.first().locator('.meta').textContent()).toMatch(
+      /^owner \S+@\S+ · no data yet \(target 1d\) · never run · not rated$/,
+    );
     expect(await page.getByRole('status').first().textContent()).toContain('1 product');
     const filters = page.getByRole('complementary', { name: 'filters' });
     expect(await filters.textContent()).toMatch(/Domain\s*sales\s*1/);
+    expect(await filters.textContent()).toMatch(/Freshness SLA\s*met\s*1.*Stale\s*no\s*1/s);
     await page.screenshot({ path: join(SHOTS, 'search.png'), fullPage: true });
     // Widen the search, then narrow it with a facet.
     await page.getByRole('combobox').fill('');

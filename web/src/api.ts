@@ -48,6 +48,23 @@ export interface Whoami {
   readonly domains: readonly string[];
 }
 
+/** What a search hit shows at a glance (the API's SearchHit beside the summary). */
+export interface HitGlance {
+  readonly stale: string | null;
+  readonly freshness: {
+    readonly target: string | null;
+    readonly lastGoodAt: string | null;
+    readonly sla: 'met' | 'breached' | 'none';
+  };
+  readonly lastRun: { readonly status: string; readonly startedAt: string } | null;
+  readonly rating: {
+    readonly quarter: string;
+    readonly nps: number;
+    readonly ratings: number;
+    readonly note: string | null;
+  } | null;
+}
+
 export interface FacetCount {
   readonly value: string;
   readonly count: number;
@@ -68,7 +85,7 @@ export interface SearchResult {
   readonly query: string;
   readonly correctedFrom?: string;
   readonly total: number;
-  readonly hits: ReadonlyArray<ProductSummary & { score: number; stale: string | null }>;
+  readonly hits: ReadonlyArray<ProductSummary & { score: number } & HitGlance>;
   readonly facets: Record<string, FacetCount[]>;
   readonly nextCursor: string | null;
   readonly suggestions: string[];

@@ -1,6 +1,7 @@
 /** Search as you type, with facet counts and filters; keyboard first (`/` focuses, arrows move, Enter opens). */
 import { useEffect, useRef, useState } from 'react';
 import { api, type SearchResult } from './api';
+import { HitMeta } from './hit-meta';
 
 const FACET_LABELS: Record<string, string> = {
   domain: 'Domain',
@@ -8,6 +9,8 @@ const FACET_LABELS: Record<string, string> = {
   owner: 'Owner',
   pii: 'PII',
   lifecycle: 'Lifecycle',
+  sla: 'Freshness SLA',
+  stale: 'Stale',
 };
 
 type Filters = Record<string, string[]>;
@@ -146,7 +149,7 @@ export function SearchPage() {
                   )}
                 </a>
                 <p>{hit.description}</p>
-                <p className="meta">owner {hit.owner}</p>
+                <HitMeta hit={hit} />
               </li>
             ))}
           </ul>

@@ -44,6 +44,18 @@ export function registerCatalogCommands(program: Command, ctx: CliContext): void
       collect,
       [],
     )
+    .option(
+      '--sla <status>',
+      'only products whose freshness target is now: met, breached, none (no target)',
+      collect,
+      [],
+    )
+    .option(
+      '--stale <yes|no>',
+      'only stale products (no good publication within twice the freshness target, or no read for 90 days), or only the others',
+      collect,
+      [],
+    )
     .option('--limit <n>', 'at most this many results', wholeNumber(1, 200), 20)
     .option('--cursor <cursor>', 'the next page: the cursor the previous page printed')
     .option('--no-typos', 'no typo correction when nothing matches')
@@ -60,7 +72,8 @@ suggested.
 Examples:
   mesh catalog search revenue --domain sales --tag finance
   mesh catalog search '"daily invoice" totals'
-  mesh catalog search --pii direct --json`,
+  mesh catalog search --pii direct --json
+  mesh catalog search --sla breached --domain sales`,
     )
     .action(async (words: string[], opts: SearchFlags) => {
       const out = ctx.output(opts);
@@ -71,6 +84,8 @@ Examples:
         owner: opts.owner,
         pii: opts.pii,
         lifecycle: opts.lifecycle,
+        sla: opts.sla,
+        stale: opts.stale,
         limit: opts.limit,
         cursor: opts.cursor,
         typos: opts.typos,
@@ -146,6 +161,8 @@ interface SearchFlags {
   owner: string[];
   pii: string[];
   lifecycle: string[];
+  sla: string[];
+  stale: string[];
   limit: number;
   cursor?: string;
   typos: boolean;
@@ -169,9 +186,11 @@ function printSearch(out: Output, text: string, result: SearchResult): void {
       score: h.score.toFixed(0),
       product: h.id,
       version: h.latestVersion,
-      description: truncate(h.description, 60),
+      sla: h.freshness.sla,
+      'last run': h.lastRun?.status ?? 'never',
+      description: truncate(h.description, 50),
     })),
-    ['score', 'product', 'version', 'description'],
+    ['score', 'product', 'version', 'sla', 'last run', 'description'],
   );
   for (const h of result.hits) if (h.stale) out.line(out.colors.yellow(`stale: ${h.id}: ${h.stale}`));
   out.line();

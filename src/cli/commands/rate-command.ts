@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { RatingRecord } from '../../platform/health/ratings-api.js';
-import { npsText, type NpsFigure } from '../../platform/health/nps.js';
+import { npsText, type NpsFigure } from '../../registry/operations/ratings/nps.js';
 import type { CliContext } from '../cli-context.js';
 import { wholeNumber } from '../flag-values.js';
 

@@ -33,4 +33,4 @@ export type {
   RatingRecord,
   SavedRating,
 };
-export type { NpsFigure } from './nps.js';
+export type { NpsFigure } from '../../registry/operations/ratings/nps.js';

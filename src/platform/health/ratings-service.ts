@@ -16,7 +16,7 @@ import { saveRating, type SavedRating } from '../../registry/operations/ratings/
 import { nowIso, type Registry } from '../../registry/registry.js';
 import { setDomain, type DomainChange, type DomainRecord } from '../../registry/operations/domains/domains.js';
 import { NAME_PATTERN } from '../../descriptor/data-product-schema.js';
-import { npsBy, npsOf, type NpsFigure } from './nps.js';
+import { npsBy, npsOf, type NpsFigure } from '../../registry/operations/ratings/nps.js';
 
 export const MAX_COMMENT = 2000;
 const DOMAIN_NAME = new RegExp(NAME_PATTERN);

@@ -16,7 +16,7 @@ export function m009CatalogSearch(dialect: RegistryDialect): Migration {
         facet text not null, value text not null, doc_id integer not null,
         primary key (facet, value, doc_id))`.execute(db);
       await sql`create index search_facets_by_doc on search_facets (doc_id, facet, value)`.execute(db);
-      await rebuildSearchIndex(db as unknown as RegistryTx, dialect);
+      await rebuildSearchIndex(db as unknown as RegistryTx, dialect, { activity: false }); // 018 adds the rest
       await sql`drop table search_terms`.execute(db);
     },
   };

@@ -14,6 +14,7 @@ import { m011MeshHealth } from './011-mesh-health.js';
 import { m012StandingGrants } from './012-standing-grants.js';
 import { m013ScheduledInstants } from './013-scheduled-instants.js';
 import { m015GovernanceAttempts } from './015-governance-attempts.js';
+import { m018SearchActivity } from './018-search-activity.js';
 
 /** What migrating needs of a registry (a `Registry` fits; registry.ts imports this file, so not that type). */
 interface MigratableRegistry {
@@ -37,6 +38,7 @@ function allMigrations(registry: MigratableRegistry): Record<string, Migration> 
     '012-standing-grants': m012StandingGrants(),
     '013-scheduled-instants': m013ScheduledInstants(),
     '015-governance-attempts': m015GovernanceAttempts(),
+    '018-search-activity': m018SearchActivity(registry.dialect),
   };
 }
 

@@ -3,7 +3,7 @@
  * back, grouped into the mesh's and each domain's figures, the scorecards, and the diagnosis.
  */
 import { InputError, NotFoundError } from '../../core/errors.js';
-import { npsOf, type NpsFigure } from '../../platform/health/nps.js';
+import { npsOf, type NpsFigure } from '../../registry/operations/ratings/nps.js';
 import { loadHealthHistory } from '../../registry/operations/health/health-history.js';
 import type { RatingRecord } from '../../registry/operations/ratings/rating-records.js';
 import type { Registry } from '../../registry/registry.js';

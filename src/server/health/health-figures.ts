@@ -1,5 +1,5 @@
 /** The figures of a set of products (a domain, the mesh) at one moment, from their facts. */
-import { npsOf } from '../../platform/health/nps.js';
+import { npsOf } from '../../registry/operations/ratings/nps.js';
 import { quarterOf, type RatingRecord } from '../../registry/operations/ratings/rating-records.js';
 import type { HealthFigures } from './health-records.js';
 import { countUpTo, DAY_MS, type HealthIndex, type ProductFacts } from './health-index.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { npsText } from '../../platform/health/nps.js';
+import { npsText } from '../../registry/operations/ratings/nps.js';
 import { figureLines, percent } from './health-markdown.js';
 import type { DomainScorecard, HealthFinding, MeshHealth } from './health-records.js';
 

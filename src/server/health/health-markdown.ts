@@ -1,5 +1,5 @@
 /** Mesh health as one Markdown report: figures, weekly trend, scorecards and the diagnosis with evidence. */
-import { npsText } from '../../platform/health/nps.js';
+import { npsText } from '../../registry/operations/ratings/nps.js';
 import type { DomainScorecard, HealthFigures, MeshHealth } from './health-records.js';
 
 export const percent = (x: number | null) => (x === null ? '–' : `${Math.round(x * 1000) / 10}%`);

@@ -2,7 +2,7 @@
  * Mesh health as the API returns it: figures per domain and for the mesh (now and as weekly
  * points), domain scorecards with their products, stale products, and the diagnosis.
  */
-import type { NpsFigure } from '../../platform/health/nps.js';
+import type { NpsFigure } from '../../registry/operations/ratings/nps.js';
 
 export interface HealthOptions {
   /** Judge the history as of this ISO time (default now); nothing after it counts. */

@@ -1,3 +1,4 @@
+import { noteRead } from '../products/search-index.js';
 import { nowIso, type Registry } from '../../registry.js';
 
 export interface AccessLogEntry {
@@ -16,10 +17,11 @@ export interface AccessLogEntry {
 
 /** Appends one read (or refusal) to the audit log: who, what, why, how much — never values. */
 export async function recordAccess(registry: Registry, entry: AccessLogEntry): Promise<void> {
+  const time = nowIso();
   await registry.db
     .insertInto('access_log')
     .values({
-      time: nowIso(),
+      time,
       user_name: entry.user,
       team: entry.team,
       product_id: entry.product,
@@ -33,4 +35,5 @@ export async function recordAccess(registry: Registry, entry: AccessLogEntry): P
       duration_ms: entry.durationMs === null ? null : Math.round(entry.durationMs * 10) / 10,
     })
     .execute();
+  if (entry.allowed) await noteRead(registry.db, entry.product, Date.parse(time));
 }

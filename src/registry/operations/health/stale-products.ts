@@ -3,6 +3,7 @@
  * read for 90 days (once older than that). One rule for the health report (over recorded
  * history, as of any moment) and for the catalog's `stale` flag (now, for a page of products).
  */
+import { sql, type RawBuilder } from 'kysely';
 import { parseDuration } from '../../../descriptor/duration.js';
 import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import type { Registry } from '../../registry.js';
@@ -38,14 +39,51 @@ export function staleReasonOf(facts: StaleFacts, at: number): string | null {
   return null;
 }
 
-/** The stale reason (or null) of each of `ids` now, in three queries whatever their number. */
+/**
+ * The same rule in SQL, over a search document `d` (its created_ms, target_ms, good_ms and
+ * read_ms, epoch ms) at `at`: 1 when stale, else 0. Kept beside `staleReasonOf` so the two
+ * change together; a test compares them on the same products.
+ */
+export function staleSql(at: number): RawBuilder<number> {
+  const now = sql.lit(Math.floor(at));
+  const window = sql.lit(READ_WINDOW_MS);
+  return sql<number>`(case when (d.target_ms is not null and ${now} - coalesce(d.good_ms, d.created_ms) > 2 * d.target_ms)
+    or (${now} - d.created_ms > ${window} and (d.read_ms is null or ${now} - d.read_ms > ${window})) then 1 else 0 end)`;
+}
+
+/** Freshness SLA status codes: no target, target met now, target breached now (no good publication within it). */
+export const SLA_CODES = { none: 0, met: 1, breached: 2 } as const;
+export type SlaStatus = keyof typeof SLA_CODES;
+
+/** A search document's SLA status code at `at` (see SLA_CODES). */
+export function slaSql(at: number): RawBuilder<number> {
+  const now = sql.lit(Math.floor(at));
+  return sql<number>`(case when d.target_ms is null then ${sql.lit(SLA_CODES.none)}
+    when ${now} - coalesce(d.good_ms, d.created_ms) > d.target_ms then ${sql.lit(SLA_CODES.breached)}
+    else ${sql.lit(SLA_CODES.met)} end)`;
+}
+
+/** A product's SLA status at `at`: its freshness target met (a good publication within it) or breached, or none set. */
+export function slaStatusOf(facts: StaleFacts, at: number): SlaStatus {
+  const targetMs = facts.target ? parseDuration(facts.target) : undefined;
+  if (targetMs === undefined) return 'none';
+  return at - Date.parse(facts.lastGoodAt ?? facts.createdAt) > targetMs ? 'breached' : 'met';
+}
+
+/** The stale reason (or null) of each of `ids` at `at`. */
 export async function staleReasons(
   registry: Registry,
   ids: readonly string[],
   at = Date.now(),
 ): Promise<Map<string, string | null>> {
-  const reasons = new Map<string, string | null>();
-  if (ids.length === 0) return reasons;
+  const facts = await staleFacts(registry, ids);
+  return new Map([...facts].map(([id, f]) => [id, staleReasonOf(f, at)]));
+}
+
+/** What the stale and SLA judgements of each of `ids` rest on, in three queries whatever their number. */
+export async function staleFacts(registry: Registry, ids: readonly string[]): Promise<Map<string, StaleFacts>> {
+  const facts = new Map<string, StaleFacts>();
+  if (ids.length === 0) return facts;
   const db = registry.db;
   const [products, good, reads] = await Promise.all([
     db
@@ -74,13 +112,12 @@ export async function staleReasons(
   const lastRead = new Map(reads.map((r) => [r.product_id, String(r.last)]));
   for (const p of products) {
     const descriptor = JSON.parse(p.descriptor) as DataProduct;
-    const facts: StaleFacts = {
+    facts.set(p.id, {
       createdAt: p.created_at,
       target: descriptor.spec.freshness?.target ?? null,
       lastGoodAt: lastGood.get(p.id) ?? null,
       lastReadAt: lastRead.get(p.id) ?? null,
-    };
-    reasons.set(p.id, staleReasonOf(facts, at));
+    });
   }
-  return reasons;
+  return facts;
 }

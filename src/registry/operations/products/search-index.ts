@@ -8,7 +8,8 @@
  * A product is indexed as its latest version, in the transaction that publishes it, so the
  * index is never behind the catalog; `rebuildSearchIndex` recomputes it from the versions.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import { parseDuration } from '../../../descriptor/duration.js';
 import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import type { Registry, RegistryDialect, RegistryTx } from '../../registry-handle.js';
 import { FACET_FLAGS, PII_MASK, searchDocument, searchFacets, tokenize } from './search-text.js';
@@ -20,17 +21,33 @@ export interface IndexedProduct {
 
 const BATCH = 400;
 
+export interface IndexOptions {
+  /** The index holds none of these products yet (a rebuild): nothing to delete first. */
+  readonly fresh?: boolean;
+  /**
+   * false: leave out what the SLA and stale facets are judged from (migration 009 builds the
+   * index as it was before migration 018 added those columns). Default true.
+   */
+  readonly activity?: boolean;
+}
+
 /** (Re)indexes products, replacing what the index held for them. */
 export async function indexProducts(
   tx: RegistryTx,
   dialect: RegistryDialect,
   products: readonly IndexedProduct[],
-  options: { fresh?: boolean } = {},
+  options: IndexOptions = {},
 ): Promise<void> {
   for (let i = 0; i < products.length; i += BATCH) {
     const batch = products.slice(i, i + BATCH);
     const docIds = await upsertDocuments(tx, dialect, batch, options);
     await replaceFacets(tx, batch, docIds, options);
+    if (options.activity !== false)
+      await refreshSearchActivity(
+        tx,
+        dialect,
+        batch.map((p) => p.productId),
+      );
     await refreshSearchLifecycle(
       tx,
       batch.map((p) => p.productId),
@@ -48,20 +65,23 @@ async function upsertDocuments(
   tx: RegistryTx,
   dialect: RegistryDialect,
   batch: readonly IndexedProduct[],
-  options: { fresh?: boolean },
+  options: IndexOptions,
 ): Promise<Map<string, number>> {
   const docs = batch.map((p) => ({
     id: p.productId,
+    descriptor: p.descriptor,
     doc: searchDocument(p.descriptor),
     facets: searchFacets(p.descriptor),
   }));
-  const row = ({ id, doc, facets }: (typeof docs)[number]) => {
+  const row = ({ id, doc, facets, descriptor }: (typeof docs)[number]) => {
     const tags = dialect === 'postgres' ? facets.tag : JSON.stringify(facets.tag);
-    return sql`${id}, ${` ${doc.a} `}, ${` ${doc.b} `}, ${` ${doc.c} `}, ${facets.domain}, ${facets.owner}, ${tags}, ${piiFlags(facets.pii)}`;
+    const target = activity ? sql`, ${freshnessTargetMs(descriptor)}` : sql``;
+    return sql`${id}, ${` ${doc.a} `}, ${` ${doc.b} `}, ${` ${doc.c} `}, ${facets.domain}, ${facets.owner}, ${tags}, ${piiFlags(facets.pii)}${target}`;
   };
-  const columns = sql`product_id, a, b, c, domain, owner, tags, flags`;
+  const activity = options.activity !== false;
+  const columns = sql`product_id, a, b, c, domain, owner, tags, flags${activity ? sql`, target_ms` : sql``}`;
   const update = sql`a = excluded.a, b = excluded.b, c = excluded.c, domain = excluded.domain, owner = excluded.owner,
-    tags = excluded.tags, flags = excluded.flags`;
+    tags = excluded.tags, flags = excluded.flags${activity ? sql`, target_ms = excluded.target_ms` : sql``}`;
   if (dialect === 'postgres') {
     const values = docs.map(
       (d) =>
@@ -86,6 +106,54 @@ async function upsertDocuments(
   return docIds;
 }
 
+/** The freshness target in ms, or null when the product promises none (or an unreadable one: validation refuses those). */
+function freshnessTargetMs(product: DataProduct): number | null {
+  const target = product.spec.freshness?.target;
+  return target ? (parseDuration(target) ?? null) : null;
+}
+
+/** An ISO time column as epoch milliseconds, in SQL. */
+function epochMs(dialect: RegistryDialect, column: RawBuilder<unknown>): RawBuilder<number> {
+  return dialect === 'postgres'
+    ? sql<number>`cast(round(extract(epoch from cast(${column} as timestamptz)) * 1000) as bigint)`
+    : sql<number>`cast(round(unixepoch(${column}, 'subsec') * 1000) as integer)`;
+}
+
+/**
+ * Re-reads what the SLA and stale facets are judged from: each product's creation, last good
+ * publication (its newest current snapshot) and last allowed read. Kept current between
+ * rebuilds by `noteGoodPublication` and `noteRead`.
+ */
+export async function refreshSearchActivity(
+  tx: RegistryTx,
+  dialect: RegistryDialect,
+  productIds: readonly string[],
+): Promise<void> {
+  if (productIds.length === 0) return;
+  const ms = (column: string) => epochMs(dialect, sql.raw(column));
+  await sql`update search_documents set
+      created_ms = coalesce((select ${ms('p.created_at')} from products p where p.id = search_documents.product_id), 0),
+      good_ms = (select ${ms('max(cs.published_at)')} from current_snapshots cs where cs.product_id = search_documents.product_id),
+      read_ms = (select ${ms('max(al.time)')} from access_log al
+        where al.product_id = search_documents.product_id and al.allowed = 1)
+    where product_id in (${sql.join([...new Set(productIds)])})`.execute(tx);
+}
+
+/** A good publication of the product at `atMs` (in the transaction that makes it current). */
+export async function noteGoodPublication(tx: RegistryTx, productId: string, atMs: number): Promise<void> {
+  await sql`update search_documents set good_ms = ${atMs}
+    where product_id = ${productId} and (good_ms is null or good_ms < ${atMs})`.execute(tx);
+}
+
+/** Reads move the product's last-read time at most once a minute (the stale facet counts in days). */
+const READ_NOTE_SLACK_MS = 60_000;
+
+/** An allowed read of the product at `atMs`. */
+export async function noteRead(tx: RegistryTx, productId: string, atMs: number): Promise<void> {
+  await sql`update search_documents set read_ms = ${atMs}
+    where product_id = ${productId} and (read_ms is null or read_ms < ${atMs - READ_NOTE_SLACK_MS})`.execute(tx);
+}
+
 function piiFlags(classes: readonly string[]): number {
   return classes.reduce((bits, c) => bits | (FACET_FLAGS.pii[c] ?? 0), 0);
 }
@@ -94,7 +162,7 @@ async function replaceFacets(
   tx: RegistryTx,
   batch: readonly IndexedProduct[],
   docIds: Map<string, number>,
-  options: { fresh?: boolean },
+  options: IndexOptions,
 ) {
   if (!options.fresh)
     await sql`delete from search_facets where doc_id in (${sql.join([...docIds.values()])})`.execute(tx);
@@ -161,6 +229,7 @@ export async function refreshSearchLifecycle(tx: RegistryTx, productIds: readonl
 export async function rebuildSearchIndex(
   db: RegistryTx,
   dialect: RegistryDialect,
+  options: Pick<IndexOptions, 'activity'> = {},
 ): Promise<{ products: number; ms: number }> {
   const started = performance.now();
   const run = async (tx: RegistryTx) => {
@@ -185,7 +254,7 @@ export async function rebuildSearchIndex(
           productId: r.id,
           descriptor: JSON.parse(r.descriptor) as DataProduct,
         })),
-        { fresh: true },
+        { ...options, fresh: true },
       );
     }
     return count;

@@ -1,19 +1,18 @@
 import { sql, type RawBuilder } from 'kysely';
 import { InputError } from '../../../core/errors.js';
 import type { Registry, RegistryDialect } from '../../registry.js';
-import { staleReasons } from '../health/stale-products.js';
+import { SLA_CODES, slaSql, staleSql, type SlaStatus } from '../health/stale-products.js';
+import { hitGlances, type HitGlance } from './search-glance.js';
 import { getProductsByIds, type ProductSummary } from './read-products.js';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.js';
 import { correctTerms } from './search-suggest.js';
 import { CLASS_POINTS, FACET_FLAGS, SEARCH_CLASSES, formatQuery, parseQuery, type QueryTerm } from './search-text.js';
 
-export interface SearchHit extends ProductSummary {
+export interface SearchHit extends ProductSummary, HitGlance {
   readonly score: number;
-  /** Why the product is stale now (no good publication within twice its freshness target, no read for 90 days), or null. */
-  readonly stale: string | null;
 }
 
-export const FACETS = ['domain', 'tag', 'owner', 'pii', 'lifecycle'] as const;
+export const FACETS = ['domain', 'tag', 'owner', 'pii', 'lifecycle', 'sla', 'stale'] as const;
 export type FacetName = (typeof FACETS)[number];
 
 /** What a search may be narrowed by: within a facet any of the values, across facets all. */
@@ -51,7 +50,15 @@ export interface SearchResult {
 const ENUM_FACETS: Partial<Record<FacetName, readonly string[]>> = {
   pii: ['none', 'indirect', 'direct', 'sensitive'],
   lifecycle: ['active', 'deprecated', 'retired'],
+  sla: Object.keys(SLA_CODES),
+  stale: ['yes', 'no'],
 };
+/** Facets judged at search time from each product's activity (not kept in search_facets). */
+const TIMED_FACETS: ReadonlySet<FacetName> = new Set(['sla', 'stale']);
+const SLA_NAMES = Object.fromEntries(Object.entries(SLA_CODES).map(([name, code]) => [code, name])) as Record<
+  number,
+  SlaStatus
+>;
 const MAX_FACET_VALUES = 25;
 
 /**
@@ -80,6 +87,8 @@ export async function searchProducts(
 interface SearchRequest {
   readonly filters: Array<{ facet: FacetName; values: readonly string[] }>;
   readonly limit: number;
+  /** The moment the SLA and stale facets are judged at (epoch ms). */
+  readonly at: number;
   readonly after?: { score: number; id: string };
 }
 
@@ -100,10 +109,10 @@ function readRequest(options: SearchOptions): SearchRequest {
     }
     filters.push({ facet, values });
   }
-  return { filters, limit, after: options.cursor ? decodeSearchCursor(options.cursor) : undefined };
+  return { filters, limit, at: Date.now(), after: options.cursor ? decodeSearchCursor(options.cursor) : undefined };
 }
 
-type Row = { part: number; k: string | null; v: string | null; f: number | null; n: number | string };
+type Row = { part: number; k: string | null; v: string | null; f: number | null; s: number | null; n: number | string };
 
 async function runSearch(registry: Registry, terms: readonly QueryTerm[], request: SearchRequest) {
   const matching = matchingSet(registry.dialect, terms, request);
@@ -112,16 +121,18 @@ async function runSearch(registry: Registry, terms: readonly QueryTerm[], reques
     : sql``;
   const tags =
     registry.dialect === 'postgres'
-      ? sql`select 1, t, cast(null as text), 0, count(*) from m, unnest(m.tags) t group by t`
-      : sql`select 1, j.value, cast(null as text), 0, count(*) from m, json_each(m.tags) j group by j.value`;
-  // Three passes over the matching set: the page; the tags; and the (domain, owner, flags)
-  // combinations, which the domain, owner, PII and lifecycle counts are sums of.
+      ? sql`select 1, t, cast(null as text), 0, 0, count(*) from m, unnest(m.tags) t group by t`
+      : sql`select 1, j.value, cast(null as text), 0, 0, count(*) from m, json_each(m.tags) j group by j.value`;
+  // Three passes over the matching set: the page; the tags; and the (domain, owner, flags,
+  // SLA and stale) combinations, which the other facets' counts are sums of.
   const result = await sql<Row>`
     with m as materialized (${matching})
-    select 0 as part, product_id as k, cast(null as text) as v, 0 as f, score as n from (
+    select 0 as part, product_id as k, cast(null as text) as v, 0 as f, 0 as s, score as n from (
       select product_id, score from m ${after} order by score desc, product_id limit ${request.limit + 1}) page
     union all ${tags}
-    union all select 2, domain, owner, flags, count(*) from m group by domain, owner, flags`.execute(registry.db);
+    union all select 2, domain, owner, flags, sla * 2 + st, count(*) from m group by domain, owner, flags, sla, st`.execute(
+    registry.db,
+  );
   return assemble(registry, terms, request, result.rows);
 }
 
@@ -132,13 +143,14 @@ function matchingSet(
   request: SearchRequest,
 ): RawBuilder<unknown> {
   // Further restrictions (e.g. what the caller may see) go here, as more conditions on d.doc_id.
-  const restrictions = request.filters.map(
-    ({ facet, values }) =>
-      sql`d.doc_id in (select doc_id from search_facets where facet = ${facet} and value in (${sql.join(values)}))`,
+  const restrictions = request.filters.map(({ facet, values }) =>
+    TIMED_FACETS.has(facet)
+      ? timedRestriction(facet, values, request.at)
+      : sql`d.doc_id in (select doc_id from search_facets where facet = ${facet} and value in (${sql.join(values)}))`,
   );
   const where = (conditions: RawBuilder<unknown>[]) =>
     conditions.length ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
-  const columns = sql`d.product_id, d.domain, d.owner, d.tags, d.flags`;
+  const columns = sql`d.product_id, d.domain, d.owner, d.tags, d.flags, ${slaSql(request.at)} as sla, ${staleSql(request.at)} as st`;
   if (terms.length === 0) return sql`select ${columns}, 0 as score from search_documents d ${where(restrictions)}`;
   const score = sql.join(
     terms.map((t) => termPoints(dialect, t)),
@@ -150,6 +162,16 @@ function matchingSet(
   return sql`select ${columns}, ${score} as score
     from search_fts join search_documents d on d.doc_id = search_fts.rowid
     ${where([sql`search_fts match ${ftsQuery(terms)}`, ...restrictions])}`;
+}
+
+/** A filter on a facet judged now: the SLA status codes or the stale flag. */
+function timedRestriction(facet: FacetName, values: readonly string[], at: number): RawBuilder<unknown> {
+  if (facet === 'stale') {
+    const codes = values.map((v) => sql.lit(v === 'yes' ? 1 : 0));
+    return sql`${staleSql(at)} in (${sql.join(codes)})`;
+  }
+  const codes = values.map((v) => sql.lit(SLA_CODES[v as SlaStatus]));
+  return sql`${slaSql(at)} in (${sql.join(codes)})`;
 }
 
 /**
@@ -203,13 +225,14 @@ async function assemble(
       )
     ).map((s) => [s.id, s]),
   );
-  const stale = await staleReasons(
+  const glances = await hitGlances(
     registry,
     page.map((p) => p.id),
+    request.at,
   );
   const hits = page
-    .filter((p) => summaries.has(p.id))
-    .map((p) => ({ ...summaries.get(p.id)!, score: p.score, stale: stale.get(p.id) ?? null }));
+    .filter((p) => summaries.has(p.id) && glances.has(p.id))
+    .map((p) => ({ ...summaries.get(p.id)!, score: p.score, ...glances.get(p.id)! }));
   const facets = Object.fromEntries(FACETS.map((f) => [f, [] as FacetCount[]])) as Record<FacetName, FacetCount[]>;
   const counts = Object.fromEntries(FACETS.map((f) => [f, new Map<string, number>()])) as Record<
     FacetName,
@@ -225,6 +248,9 @@ async function assemble(
     total += n;
     add('domain', r.k!, n);
     add('owner', r.v!, n);
+    const state = Number(r.s);
+    add('sla', SLA_NAMES[state >> 1], n);
+    add('stale', state & 1 ? 'yes' : 'no', n);
     for (const facet of ['pii', 'lifecycle'] as const)
       for (const [value, bit] of Object.entries(FACET_FLAGS[facet])) if (Number(r.f) & bit) add(facet, value, n);
   }
@@ -244,11 +270,11 @@ async function assemble(
   };
 }
 
-/** The result with each hit's `stale` flag judged now (a cached result keeps its hits, not their age). */
+/** The result with each hit's glance (stale, freshness, last run, rating) read now: a cached result keeps its hits, not their state. */
 export async function flagStale(registry: Registry, result: SearchResult): Promise<SearchResult> {
-  const stale = await staleReasons(
+  const glances = await hitGlances(
     registry,
     result.hits.map((h) => h.id),
   );
-  return { ...result, hits: result.hits.map((h) => ({ ...h, stale: stale.get(h.id) ?? null })) };
+  return { ...result, hits: result.hits.map((h) => ({ ...h, ...glances.get(h.id) })) };
 }

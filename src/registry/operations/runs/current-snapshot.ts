@@ -1,3 +1,4 @@
+import { noteGoodPublication } from '../products/search-index.js';
 import type { Registry, RegistryTx } from '../../registry.js';
 
 /** The snapshot readers of a product's major get, as the registry committed it. */
@@ -50,6 +51,7 @@ export async function setCurrentSnapshot(
     .values({ product_id: productId, major, ...values })
     .onConflict((oc) => oc.columns(['product_id', 'major']).doUpdateSet(values))
     .execute();
+  await noteGoodPublication(tx, productId, Date.parse(current.publishedAt));
 }
 
 /**
