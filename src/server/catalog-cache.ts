@@ -92,7 +92,13 @@ export class CatalogCache implements BackgroundService {
 
   constructor(
     readonly registry: Registry,
-    readonly options: { pollMs?: number; maxEntries?: number; maxProducts?: number } = {},
+    readonly options: {
+      pollMs?: number;
+      maxEntries?: number;
+      maxProducts?: number;
+      /** A cached search is read again once this old (default SEARCH_MAX_AGE_MS). */
+      searchMaxAgeMs?: number;
+    } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -121,7 +127,8 @@ export class CatalogCache implements BackgroundService {
 
   async read<T>(key: string, describe: Omit<Entry, 'value'>, load: () => Promise<T>): Promise<T> {
     const hit = this.#entries.get(key);
-    if (hit && hit.kind === 'search' && Date.now() - (hit.readAt ?? 0) > SEARCH_MAX_AGE_MS) this.#delete(key);
+    const maxAge = this.options.searchMaxAgeMs ?? SEARCH_MAX_AGE_MS;
+    if (hit && hit.kind === 'search' && Date.now() - (hit.readAt ?? 0) > maxAge) this.#delete(key);
     else if (hit) {
       // LRU: re-insert to mark as recently used.
       this.#entries.delete(key);

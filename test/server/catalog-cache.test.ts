@@ -12,6 +12,7 @@ import { productBundle } from '../helpers/products.js';
 import { createTestRegistry, type TestRegistry } from '../helpers/registries.js';
 import { createToken } from '../../src/registry/operations/identity/tokens.js';
 import { listProducts } from '../../src/registry/operations/products/read-products.js';
+import { appendEvent } from '../../src/registry/operations/events/append-event.js';
 
 describe('catalog cache across two replicas (PostgreSQL)', () => {
   let t: TestRegistry;
@@ -174,6 +175,32 @@ describe('catalog cache invalidation', () => {
     await show('sales/orders');
     await show('sales/payments');
     expect(loads.sort()).toEqual(['search inv', 'search ord', 'search pay', 'show sales/orders']);
+  });
+
+  it('reads a search again after a run succeeds anywhere, and once it is older than its age limit (SLA and stale move with time)', async () => {
+    cache = new CatalogCache(t.registry, { pollMs: 20, searchMaxAgeMs: 300 });
+    await cache.start();
+    try {
+      loads = [];
+      await search('ord', hits('sales/orders'));
+      await show('sales/orders');
+      await search('ord', hits('sales/orders'));
+      expect(loads).toEqual(['search ord', 'show sales/orders']);
+      await appendEvent(t.registry.db, { type: 'run.succeeded', subject: 'sales/orders', data: {} });
+      await expect
+        .poll(async () => {
+          await search('ord', hits('sales/orders'));
+          return loads.filter((l) => l === 'search ord').length;
+        })
+        .toBe(2);
+      await show('sales/orders');
+      expect(loads.filter((l) => l === 'show sales/orders')).toHaveLength(1); // a run changes no product page
+      await new Promise((r) => setTimeout(r, 350));
+      await search('ord', hits('sales/orders'));
+      expect(loads.filter((l) => l === 'search ord')).toHaveLength(3);
+    } finally {
+      await cache.stop();
+    }
   });
 
   it('keeps a read that raced with a publication only when that publication could not have changed it', async () => {
