@@ -286,6 +286,7 @@ const schemas: Record<string, Json> = {
     windowStart: str(),
     windowMs: { type: 'number' },
     openIncident: nullableStr(),
+    daily: arrayOf(obj({ day: str(), availability: { type: ['number', 'null'] } })),
   }),
   RunStep: obj(
     {

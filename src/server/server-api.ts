@@ -39,6 +39,8 @@ export interface SlaReport {
   /** The window's length in milliseconds: shorter than 30 days for a young product. */
   readonly windowMs: number;
   readonly openIncident: string | null;
+  /** The last 30 UTC days, oldest first (today so far last): each one's share within target, null when not judged. */
+  readonly daily: ReadonlyArray<{ readonly day: string; readonly availability: number | null }>;
 }
 
 /** Mesh health (scorecards, metrics, diagnosis) is built on the SLA history: see health/health-records.ts. */

@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator } from 'playwright-core';
 import { expect } from 'vitest';
 import { REPO_ROOT } from './chinook.js';
 
@@ -19,4 +19,17 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-background-networking'],
   });
+}
+
+/** How many pixels of each canvas matched by `canvases` are painted (not fully transparent): a chart was drawn. */
+export function paintedPixels(canvases: Locator): Promise<number[]> {
+  return canvases.evaluateAll((all) =>
+    all.map((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let drawn = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) drawn++;
+      return drawn;
+    }),
+  );
 }

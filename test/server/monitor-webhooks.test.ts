@@ -317,6 +317,25 @@ describe('availability over the rolling window', () => {
     expect(sla).toMatchObject({ state: 'breached', ageMs: 5 * HOUR, lastGoodAt: at(5), windowMs: 10 * HOUR });
   });
 
+  it('gives each of the last 30 days its own share within target, for the product page chart', () => {
+    // Target 12h; good publications at day 0 00:00 and day 2 06:00; now day 3 12:00.
+    const day = 24;
+    const sla = computeSla({
+      product: 'sales/x',
+      descriptor: descriptor({ target: '12h' }),
+      publications: [pub(0), pub(2 * day + 6)],
+      now: new Date(t0 + (3 * day + 12) * HOUR),
+    });
+    expect(sla.daily).toHaveLength(30);
+    expect(sla.daily.slice(-4)).toEqual([
+      { day: '2026-01-01', availability: 0.5 }, // fresh 00–12h
+      { day: '2026-01-02', availability: 0 },
+      { day: '2026-01-03', availability: 0.5 }, // fresh 06–18h
+      { day: '2026-01-04', availability: 0 }, // 12 hours so far, all late
+    ]);
+    expect(sla.daily[0]).toEqual({ day: '2025-12-06', availability: null }); // before the first good publication
+  });
+
   it('counts from the first good publication, not from when the product was published', () => {
     // Published at 0h, first run 3 minutes later, fresh ever since: 100%, over a window that says it is 57 minutes.
     const sla = computeSla({

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamMember, createTeam } from '../../src/registry/operations/identity/teams.js';
 import type { AppEnv } from '../../src/server/app-env.js';
 import { WEB_DIST, webCatalogRoutes } from '../../src/server/web-catalog.js';
-import { launchChromium, SHOTS } from '../helpers/browser.js';
+import { launchChromium, paintedPixels, SHOTS } from '../helpers/browser.js';
+import { saveRating } from '../../src/registry/operations/ratings/save-rating.js';
 import { productBundle } from '../helpers/products.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -142,6 +143,45 @@ describe('the web catalog in Chromium', () => {
       headers: { authorization: `Bearer ${server.adminToken}` },
     });
     expect(await pending.text()).toContain('weekly revenue dashboard');
+    await page.close();
+  });
+
+  it('shows freshness with a 30-day SLA chart, the check history, ratings and the ODCS contract', async () => {
+    for (let i = 0; i < 2; i++) {
+      const run = await fetch(`${server.url}/v1/products/sales/returns-weekly/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.adminToken}` },
+      });
+      expect(run.status, await run.clone().text()).toBe(201);
+    }
+    await saveRating(server.registry, {
+      product: 'sales/returns-weekly',
+      team: 'analytics',
+      score: 9,
+      comment: 'exactly what the dashboard needs',
+      ratedBy: 'carol',
+    });
+    const page = await signedIn();
+    await page.goto(`${server.url}/#/p/sales/returns-weekly`);
+    const freshness = page.getByRole('region', { name: 'Freshness and SLA' });
+    await expect.poll(() => freshness.textContent()).toMatch(/Now: fresh · target 1d/);
+    expect(await freshness.textContent()).toContain('Last 30 days: 100% within target');
+    const sla = freshness.getByRole('img', { name: /Share of each of the last 30 days/ });
+    expect(await sla.getAttribute('aria-label')).toMatch(/\d{4}-\d\d-\d\d 100%$/);
+    const checks = page.getByRole('region', { name: 'Check history' });
+    await checks.getByRole('img').waitFor();
+    expect(await checks.getByRole('img').getAttribute('aria-label')).toMatch(
+      /^Checks passed and failed in each of the last 2 runs: (\d+) passed, 0 failed; \1 passed, 0 failed$/,
+    );
+    for (const n of await paintedPixels(page.locator('canvas'))) expect(n).toBeGreaterThan(200);
+    expect(await page.getByRole('list', { name: 'ratings' }).textContent()).toBe(
+      `9/10 from analytics (${new Date().getUTCFullYear()}-Q${Math.floor(new Date().getUTCMonth() / 3) + 1}): “exactly what the dashboard needs”`,
+    );
+    await page.getByRole('button', { name: 'ODCS data contract' }).click();
+    const contract = page.getByLabel('ODCS document');
+    await contract.waitFor();
+    expect(await contract.textContent()).toContain('kind: DataContract');
+    await page.screenshot({ path: join(SHOTS, 'product-insights.png'), fullPage: true });
     await page.close();
   });
 

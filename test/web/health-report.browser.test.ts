@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../src/core/mesh-config.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
-import { launchChromium, SHOTS } from '../helpers/browser.js';
+import { launchChromium, SHOTS, paintedPixels } from '../helpers/browser.js';
 import { productBundle } from '../helpers/products.js';
 import { mesh } from '../helpers/run-mesh.js';
 
@@ -54,15 +54,7 @@ describe('the HTML health report in Chromium', () => {
 
     const canvases = page.locator('canvas');
     expect(await canvases.count()).toBe(4);
-    const inked = await canvases.evaluateAll((all) =>
-      all.map((c) => {
-        const canvas = c as HTMLCanvasElement;
-        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-        let drawn = 0;
-        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) drawn++;
-        return drawn;
-      }),
-    );
+    const inked = await paintedPixels(canvases);
     for (const n of inked) expect(n).toBeGreaterThan(500);
 
     const diagnosis = page.locator('section', { has: page.getByRole('heading', { name: 'Diagnosis' }) });

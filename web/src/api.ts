@@ -166,3 +166,24 @@ export interface Grant {
   readonly expiresAt?: string | null;
   readonly revokedAt?: string | null;
 }
+
+export interface SlaReport {
+  readonly target: string | null;
+  readonly lastGoodAt: string | null;
+  readonly state: 'fresh' | 'late' | 'breached' | 'never-published' | 'no-target';
+  readonly availability: number | null;
+  readonly objective: number | null;
+  readonly openIncident: string | null;
+  readonly daily: ReadonlyArray<{ readonly day: string; readonly availability: number | null }>;
+}
+
+export interface Rating {
+  readonly id: string;
+  readonly team: string;
+  readonly quarter: string;
+  readonly score: number;
+  readonly comment: string | null;
+  readonly ratedAt: string;
+  readonly answer: string | null;
+  readonly answeredBy: string | null;
+}

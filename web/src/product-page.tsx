@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { api, type CheckResult, type ProductDetail, type RunRecord, type Whoami } from './api';
 import { AccessRequestForm } from './access-request';
 import { QuerySnippet } from './query-snippet';
+import { ProductInsights } from './product-insights';
 
 function useProduct(domain: string, name: string) {
   const [detail, setDetail] = useState<ProductDetail | null>(null);
@@ -93,6 +94,7 @@ export function ProductPage({ domain, name, me }: { domain: string; name: string
       <QuerySnippet domain={product.domain} name={product.name} />
       <Ports inputs={spec.inputs} outputs={spec.outputPorts} />
       <Runs runs={runs} checks={checks} />
+      <ProductInsights domain={product.domain} name={product.name} />
       <section aria-labelledby="versions-title">
         <h2 id="versions-title">Versions</h2>
         <ul>

@@ -49,7 +49,32 @@ export function computeSla(input: SlaInput): SlaReport {
     windowStart: new Date(windowStart).toISOString(),
     windowMs: now - windowStart,
     openIncident: input.openIncident ?? null,
+    daily: dailyAvailability(times, input.targets, freshness?.target ?? null, windowStart, now),
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Each of the last 30 days (UTC, oldest first, today so far last): its share within target,
+ * or null for a day before the first good publication or without a target in force.
+ */
+function dailyAvailability(
+  times: readonly number[],
+  changes: readonly FreshnessTargetChange[] | undefined,
+  current: string | null,
+  windowStart: number,
+  now: number,
+): SlaReport['daily'] {
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  return Array.from({ length: 30 }, (_, i) => {
+    const dayStart = today - (29 - i) * DAY_MS;
+    const from = Math.max(dayStart, windowStart);
+    const until = Math.min(dayStart + DAY_MS, now);
+    const segments = until > from && times.length ? targetSegments(changes, current, from, until) : [];
+    const judged = segments.some((t) => t.targetMs !== null);
+    return { day: new Date(dayStart).toISOString().slice(0, 10), availability: judged ? availability(times, segments) : null };
+  });
 }
 
 function freshnessState(
