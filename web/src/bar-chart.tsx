@@ -1,8 +1,29 @@
-/** A bar chart drawn by Chart.js on a canvas, with the same figures as text for screen readers. */
+/** A bar or line chart drawn by Chart.js on a canvas, with the same figures as text for screen readers. */
 import { useEffect, useRef } from 'react';
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LineController,
+  LineElement,
+  LinearScale,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
+Chart.register(
+  BarController,
+  BarElement,
+  LineController,
+  LineElement,
+  PointElement,
+  CategoryScale,
+  LinearScale,
+  Tooltip,
+  Legend,
+);
 
 export interface Series {
   readonly label: string;
@@ -16,6 +37,7 @@ export function BarChart({
   summary,
   stacked = false,
   max,
+  type = 'bar',
 }: {
   labels: readonly string[];
   series: readonly Series[];
@@ -23,15 +45,21 @@ export function BarChart({
   summary: string;
   stacked?: boolean;
   max?: number;
+  type?: 'bar' | 'line';
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!canvas.current) return;
     const chart = new Chart(canvas.current, {
-      type: 'bar',
+      type,
       data: {
         labels: [...labels],
-        datasets: series.map((s) => ({ label: s.label, data: [...s.values], backgroundColor: s.color })),
+        datasets: series.map((s) => ({
+          label: s.label,
+          data: [...s.values],
+          backgroundColor: s.color,
+          borderColor: s.color,
+        })),
       },
       options: {
         animation: false,
@@ -42,7 +70,7 @@ export function BarChart({
       },
     });
     return () => chart.destroy();
-  }, [labels, series, stacked, max]);
+  }, [labels, series, stacked, max, type]);
   return (
     <div className="chart">
       <canvas ref={canvas} role="img" aria-label={summary} />

@@ -1,10 +1,11 @@
 /**
  * Mesh health in the catalog: the mesh's figures now, the failure patterns found with their
  * evidence and remedy, and each domain's figures (GET /v1/health/mesh, the same report as
- * `mesh health`; `mesh report --format html` has the weekly charts).
+ * `mesh health`), with the last 12 weeks' trend as charts.
  */
 import { useEffect, useState } from 'react';
 import { api } from './api';
+import { HealthTrend, type TrendPoint } from './health-trend';
 
 interface Figures {
   readonly products: number;
@@ -35,6 +36,7 @@ interface MeshHealth {
   }>;
   readonly diagnosis: Finding[];
   readonly notMeasured: string[];
+  readonly trend: readonly TrendPoint[];
 }
 
 const percent = (x: number | null) => (x === null ? '–' : `${Math.round(x * 1000) / 10}%`);
@@ -43,7 +45,7 @@ export function HealthPage() {
   const [health, setHealth] = useState<MeshHealth | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<MeshHealth>('/v1/health/mesh?weeks=0')
+    api<MeshHealth>('/v1/health/mesh?weeks=12')
       .then(setHealth)
       .catch((e: Error) => setError(e.message));
   }, []);
@@ -73,6 +75,7 @@ export function HealthPage() {
           NPS {m.nps.nps ?? '–'} from {m.nps.ratings} rating(s)
         </li>
       </ul>
+      <HealthTrend trend={health.trend} />
       <h2>Diagnosis</h2>
       {health.diagnosis.length === 0 ? (
         <p role="status">No failure pattern found.</p>
