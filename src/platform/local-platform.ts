@@ -11,6 +11,7 @@ import { InputError, NotFoundError, UnavailableError } from '../core/errors.js';
 import { noGovernance, type Governance } from '../governance/governance.js';
 import { effectiveSeverity, GLOBAL_SCOPE, PolicyEngine, type RuleInForce } from '../governance/policy-engine.js';
 import { checkVersioning } from '../governance/version-bump.js';
+import { classifyChanges, compatibilityMode } from '../governance/compatibility.js';
 import { applyPolicySet } from '../registry/operations/policies/apply-policy-set.js';
 import { removePolicySet } from '../registry/operations/policies/remove-policy-set.js';
 import { retireExpiredVersions } from '../registry/operations/versions/retire-expired-versions.js';
@@ -44,6 +45,7 @@ import type {
   PublishOutcome,
   RemovedPolicySetOutcome,
   RunProductRequest,
+  VersionChanges,
 } from './mesh-api.js';
 import { lineageEmitterFromEnv } from '../lineage/lineage-emitter.js';
 import { lineageObserver } from '../lineage/lineage-observer.js';
@@ -442,6 +444,23 @@ export class LocalPlatform implements MeshApi {
 
   async searchProducts(text: string, options: SearchOptions = {}) {
     return searchProducts(await this.registry(), text, options);
+  }
+
+  async versionChanges(ref: string): Promise<VersionChanges[]> {
+    const registry = await this.registry();
+    const versions = await listVersionDescriptors(registry, await this.existingProductId(registry, ref));
+    return versions.map((v, i) => {
+      const previous = versions[i + 1]; // newest first
+      const mode = compatibilityMode(v.descriptor);
+      const changes = previous ? classifyChanges(previous.descriptor, v.descriptor, mode) : [];
+      return {
+        version: v.version,
+        status: v.status,
+        previous: previous?.version ?? null,
+        mode,
+        changes: changes.map(({ category, subject, breaking, bump, reason }) => ({ category, subject, breaking, bump, reason })),
+      };
+    });
   }
 
   async exportStandard(

@@ -103,6 +103,8 @@ export interface MeshApi extends RatingsApi {
   removePolicySet(name: string): Promise<RemovedPolicySetOutcome>;
   /** The classified changes of a bundle against its published versions and the bump they need. */
   diff(bundle: DescriptorBundle, options?: { against?: string }): Promise<DiffResult>;
+  /** Every published version of a product, newest first, with its changes classified against the version before it. */
+  versionChanges(ref: string): Promise<VersionChanges[]>;
   /** Retires deprecated versions whose sunset has passed (`now`: an ISO time to act as of). */
   retireExpiredVersions(options?: { now?: string }): Promise<{ retired: RetiredVersion[] }>;
 
@@ -230,6 +232,16 @@ export interface DiffResult {
   readonly diagnostics: Diagnostic[];
   /** With a breaking change: the consuming products and grant-holding teams of the major compared with. */
   readonly impact?: ChangeImpact;
+}
+
+export interface VersionChanges {
+  readonly version: string;
+  readonly status: string;
+  /** The version compared with; null for the first. */
+  readonly previous: string | null;
+  /** The compatibility mode the version declared, under which its changes were classified. */
+  readonly mode: CompatibilityMode;
+  readonly changes: ReadonlyArray<Omit<DiffChange, 'location'>>;
 }
 
 export interface RunProductRequest {

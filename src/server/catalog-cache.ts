@@ -36,6 +36,7 @@ import type {
   PublishOutcome,
   RemovedPolicySetOutcome,
   RunProductRequest,
+  VersionChanges,
 } from '../platform/mesh-api.js';
 import type { RetiredVersion } from '../registry/operations/versions/retire-expired-versions.js';
 import type { DescriptorBundle } from '../platform/descriptor-bundle.js';
@@ -288,6 +289,9 @@ export class CachedCatalog implements MeshApi {
     return flagStale(this.cache.registry, result);
   }
 
+  versionChanges(ref: string): Promise<VersionChanges[]> {
+    return this.inner.versionChanges(ref);
+  }
   exportStandard(
     ref: string,
     standard: StandardName,

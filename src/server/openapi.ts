@@ -185,6 +185,21 @@ const schemas: Record<string, Json> = {
     ],
   },
   FacetCount: obj({ value: str(), count: { type: 'integer' } }),
+  VersionChanges: obj({
+    version: str(),
+    status: str(),
+    previous: nullableStr(),
+    mode: str({ enum: ['backward', 'backward_transitive', 'forward', 'full', 'none'] }),
+    changes: arrayOf(
+      obj({
+        category: str(),
+        subject: str(),
+        breaking: { type: 'boolean' },
+        bump: str({ enum: ['major', 'minor', 'patch'] }),
+        reason: str(),
+      }),
+    ),
+  }),
   SearchResult: obj({
     query: str(),
     correctedFrom: str(),
@@ -864,6 +879,13 @@ export function openApiDocument(): Json {
           params: productParams,
           errors: [400, 404],
         }),
+      },
+      '/v1/products/{domain}/{name}/changes': {
+        get: op(
+          'every published version, newest first, with its changes classified against the version before it',
+          'versionChanges',
+          { ok: arrayOf(ref('VersionChanges')), params: productParams, errors: [400, 404] },
+        ),
       },
       '/v1/products/{domain}/{name}/odps': {
         get: op('the product (latest, or name@version) as an ODPS v1.0.0 data product', 'exportOdps', {

@@ -245,6 +245,10 @@ const CASES: Record<string, Case> = {
     allowed: AUTHENTICATED,
     request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/odcs' }),
   },
+  versionChanges: {
+    allowed: AUTHENTICATED,
+    request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/changes' }),
+  },
   exportOdps: {
     allowed: AUTHENTICATED,
     request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/odps' }),

@@ -23,10 +23,11 @@ let browser: Browser;
 let consumer: string;
 let csvFile: string;
 
-async function publish(name: string, description: string, tags: string[], domain = 'sales'): Promise<void> {
+async function publish(name: string, description: string, tags: string[], domain = 'sales', version = '1.0.0') {
   const bundle = productBundle({
     name,
     domain,
+    version,
     description,
     tags,
     edit: (p) => {
@@ -177,6 +178,21 @@ describe('the web catalog in Chromium', () => {
     expect(await page.getByRole('list', { name: 'ratings' }).textContent()).toBe(
       `9/10 from analytics (${new Date().getUTCFullYear()}-Q${Math.floor(new Date().getUTCMonth() / 3) + 1}): “exactly what the dashboard needs”`,
     );
+    // A documentation-only release shows in the history, classified against the version before.
+    await publish(
+      'returns-weekly',
+      'Weekly product returns by reason and channel, for the quality team.',
+      ['quality'],
+      'sales',
+      '1.0.1',
+    );
+    await page.reload();
+    const versions = page.getByRole('list', { name: 'versions' });
+    await versions.waitFor();
+    expect(await versions.locator(':scope > li').allTextContents()).toEqual([
+      expect.stringMatching(/^v1\.0\.1 active.*patch metadata\.description: only documentation and contacts changed/),
+      'v1.0.0 active · first version',
+    ]);
     await page.getByRole('button', { name: 'ODCS data contract' }).click();
     const contract = page.getByLabel('ODCS document');
     await contract.waitFor();

@@ -187,3 +187,17 @@ export interface Rating {
   readonly answer: string | null;
   readonly answeredBy: string | null;
 }
+
+export interface VersionChanges {
+  readonly version: string;
+  readonly status: string;
+  readonly previous: string | null;
+  readonly mode: string;
+  readonly changes: ReadonlyArray<{
+    category: string;
+    subject: string;
+    breaking: boolean;
+    bump: string;
+    reason: string;
+  }>;
+}

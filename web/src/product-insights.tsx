@@ -1,6 +1,6 @@
 /** A product page's trust signals: freshness and 30-day SLA, check history, consumer ratings, and its standard documents. */
 import { useEffect, useMemo, useState } from 'react';
-import { api, type CheckResult, type Rating, type SlaReport } from './api';
+import { api, type CheckResult, type Rating, type SlaReport, type VersionChanges } from './api';
 import { stringify } from 'yaml';
 import { BarChart } from './bar-chart';
 
@@ -184,5 +184,48 @@ export function ProductInsights({ domain, name }: { domain: string; name: string
       <RatingsSection base={base} />
       <StandardsSection base={base} />
     </>
+  );
+}
+
+/** The published versions, newest first, each with its changes against the one before, breaking ones marked. */
+export function VersionHistory({ domain, name }: { domain: string; name: string }) {
+  const versions = useJson<VersionChanges[]>(
+    `/v1/products/${encodeURIComponent(domain)}/${encodeURIComponent(name)}/changes`,
+  );
+  return (
+    <section aria-labelledby="versions-title">
+      <h2 id="versions-title">Versions</h2>
+      {versions === 'error' ? (
+        <p className="error">The version history could not be read.</p>
+      ) : !versions ? (
+        <p className="status">Loading…</p>
+      ) : (
+        <ul aria-label="versions">
+          {versions.map((v) => (
+            <li key={v.version}>
+              <strong>v{v.version}</strong> <span className={`badge ${v.status}`}>{v.status}</span>
+              {v.previous === null ? (
+                ' · first version'
+              ) : v.changes.length === 0 ? (
+                ` · no change from v${v.previous}`
+              ) : (
+                <ul aria-label={`changes from v${v.previous}`}>
+                  {v.changes.map((c) => (
+                    <li key={`${c.category}-${c.subject}`}>
+                      {c.breaking ? (
+                        <span className="badge breaking">breaking</span>
+                      ) : (
+                        <span className="badge">{c.bump}</span>
+                      )}{' '}
+                      <code>{c.subject}</code>: {c.reason}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { api, type CheckResult, type ProductDetail, type RunRecord, type Whoami } from './api';
 import { AccessRequestForm } from './access-request';
 import { QuerySnippet } from './query-snippet';
-import { ProductInsights } from './product-insights';
+import { ProductInsights, VersionHistory } from './product-insights';
 
 function useProduct(domain: string, name: string) {
   const [detail, setDetail] = useState<ProductDetail | null>(null);
@@ -42,7 +42,7 @@ export function ProductPage({ domain, name, me }: { domain: string; name: string
         Loading {domain}/{name}…
       </p>
     );
-  const { product, version, versions } = detail;
+  const { product, version } = detail;
   const spec = version.descriptor.spec;
   return (
     <article className="product" aria-labelledby="product-name">
@@ -95,16 +95,7 @@ export function ProductPage({ domain, name, me }: { domain: string; name: string
       <Ports inputs={spec.inputs} outputs={spec.outputPorts} />
       <Runs runs={runs} checks={checks} />
       <ProductInsights domain={product.domain} name={product.name} />
-      <section aria-labelledby="versions-title">
-        <h2 id="versions-title">Versions</h2>
-        <ul>
-          {versions.map((v) => (
-            <li key={v.version}>
-              v{v.version} · {v.status} · {new Date(v.publishedAt).toLocaleString()}
-            </li>
-          ))}
-        </ul>
-      </section>
+      <VersionHistory domain={product.domain} name={product.name} />
       <AccessRequestForm product={product.id} me={me} />
     </article>
   );

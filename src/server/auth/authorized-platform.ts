@@ -76,6 +76,9 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   showProduct(ref: string) {
     return this.mesh.showProduct(ref);
   }
+  versionChanges(ref: string) {
+    return this.mesh.versionChanges(ref);
+  }
   exportStandard(ref: string, standard: StandardName, options?: { baseUrl?: string }) {
     return this.mesh.exportStandard(ref, standard, options);
   }

@@ -16,6 +16,7 @@ import type {
   ProductDetail,
   PublishOutcome,
   RemovedPolicySetOutcome,
+  VersionChanges,
 } from '../../platform/mesh-api.js';
 import type { RetiredVersion } from '../../registry/operations/versions/retire-expired-versions.js';
 import type { EventRecord } from '../../registry/operations/events/list-events.js';
@@ -166,6 +167,9 @@ export class HttpPlatform implements MeshApi, ServerApi {
     return this.#request('GET', productPath(ref));
   }
   /** The server fills the management ports' URLs with its own address. */
+  versionChanges(ref: string): Promise<VersionChanges[]> {
+    return this.#request('GET', `${productPath(ref)}/changes`);
+  }
   exportStandard(ref: string, standard: StandardName): Promise<Record<string, unknown>> {
     return this.#request('GET', `${productPath(ref)}/${standard}`);
   }

@@ -60,6 +60,9 @@ export function catalogRoutes(app: Hono<AppEnv>): void {
   app.get('/v1/products/:domain/:name/odcs', async (c) =>
     c.json(await c.var.api.exportStandard(`${c.req.param('domain')}/${c.req.param('name')}`, 'odcs')),
   );
+  app.get('/v1/products/:domain/:name/changes', async (c) =>
+    c.json(await c.var.api.versionChanges(`${c.req.param('domain')}/${c.req.param('name')}`)),
+  );
   app.get('/v1/products/:domain/:name/odps', async (c) =>
     c.json(
       await c.var.api.exportStandard(`${c.req.param('domain')}/${c.req.param('name')}`, 'odps', {
