@@ -253,6 +253,37 @@ describe.each(BACKENDS)('monitor and webhooks on %s', (backend) => {
     expect(flaky.received).toHaveLength(3);
     await flaky.close();
   });
+  it('waits 1 s, 2 s, then 4 s between attempts by default (exponential backoff), and does not retry early', async () => {
+    const flaky = await startReceiver();
+    flaky.status = 500;
+    const backoff = new WebhookDispatcher({ registry: t.registry }); // the defaults a server runs with
+    const hook = await api.addWebhook({ url: flaky.url, types: ['product.published'] });
+    await platform.publish(productBundle({ name: 'backoff-target' }));
+    const delivery = async () => (await api.listDeliveries(hook.id))[0];
+    for (const [attempt, waitMs] of [
+      [1, 1000],
+      [2, 2000],
+      [3, 4000],
+    ] as const) {
+      const before = Date.now();
+      await backoff.tick();
+      const after = Date.now();
+      const d = await delivery();
+      expect(d).toMatchObject({ status: 'pending', attempts: attempt, lastError: 'HTTP 500' });
+      const next = Date.parse(d.nextAttemptAt);
+      expect(next).toBeGreaterThanOrEqual(before + waitMs);
+      expect(next).toBeLessThanOrEqual(after + waitMs);
+      await backoff.tick(); // not due yet: no attempt
+      expect((await delivery()).attempts).toBe(attempt);
+      await new Promise((r) => setTimeout(r, next - Date.now() + 20));
+    }
+    expect(flaky.received).toHaveLength(3);
+    flaky.status = 200;
+    await backoff.tick();
+    expect(await delivery()).toMatchObject({ status: 'delivered', attempts: 4 });
+    await flaky.close();
+  }, 30_000);
+
   it('judges history by the freshness target each version promised, from the first good publication', async () => {
     const young = (version: string, target: string) =>
       productBundle({
