@@ -292,6 +292,32 @@ ${GLOBAL_CEL}`,
     expect(d.message).toContain('the limit is 1,000,000');
   });
 
+  it('reports a rule that stays within the step bound but takes longer than 250 ms on a product, with the time it took', () => {
+    const engine = engineFrom({
+      'g.yaml': policySet(
+        'global',
+        'global',
+        `
+    - id: slow-pairs
+      cel: product.spec.schema.columns.all(a, product.spec.schema.columns.all(b, (a.name + '-' + b.name).matches('^[a-z0-9_]+-[a-z0-9_]+$')))
+      message: never false
+`,
+      ),
+    });
+    expect(codes(runRules(engine))).not.toContain('slow-pairs');
+    // 990 columns: 990² ≈ 980,000 comprehension steps, under the 1,000,000 bound, each a concatenation and a regex.
+    const wide = runRules(engine, {
+      edit: (p) => {
+        for (let i = 0; i < 990 - p.spec.schema.columns.length; i++)
+          p.spec.schema.columns.push({ name: `c${i}`, type: 'integer', pii: 'none' });
+      },
+    });
+    const d = wide.find((x) => x.code === 'slow-pairs')!;
+    expect(d.severity).toBe('error');
+    expect(d.message).toMatch(/the rule took \d+ ms on this product; the limit is 250 ms/);
+    expect(Number(/took (\d+) ms/.exec(d.message)![1])).toBeGreaterThan(250);
+  });
+
   it('reports structural mistakes in the policy file with positions', () => {
     const engine = engineFrom({
       'p.yaml': policySet('global', 'global', '    - { id: tags-present, cell: "true" }').replace('owner:', 'ownr:'),
