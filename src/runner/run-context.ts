@@ -192,7 +192,7 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
     leaseMs: options.leaseMs ?? DEFAULT_RUN_LEASE_MS,
     lock: {
       lockWaitMs: options.lockWaitMs,
-      workerDeadAfterMs: options.workerDeadAfterMs,
+      workerDeadAfterMs: options.workerDeadAfterMs ?? options.config.workerLiveness?.deadAfterMs,
       scheduledAt: options.scheduledAt,
     },
     inputGate: options.inputGate,
