@@ -44,7 +44,7 @@ export class LocalWarehouseStore implements WarehouseStore {
     const target = this.pathOf(key);
     const part = await this.newPart(key);
     try {
-      await pipeline(createReadStream(localFile), createWriteStream(part, { flags: 'wx' }));
+      await fillPart(localFile, part);
       await syncFile(part);
       await mkdir(dirname(target), { recursive: true });
       await this.linkOnce(part, target, key);
@@ -161,6 +161,22 @@ export class LocalWarehouseStore implements WarehouseStore {
         throw new ConflictError(`${key} already exists in the warehouse with other content (objects are immutable)`);
     }
   }
+}
+
+/**
+ * The part's bytes: a hard link to the finished file when both are on one filesystem (the
+ * default, MESH_HOME holding the warehouse: as cheap as the rename it replaces), else a copy.
+ */
+async function fillPart(localFile: string, part: string): Promise<void> {
+  if ((await stat(localFile)).isFile()) {
+    try {
+      await link(localFile, part);
+      return;
+    } catch {
+      /* another filesystem (EXDEV), or one without links: copy, which also says a write failure as it is */
+    }
+  }
+  await pipeline(createReadStream(localFile), createWriteStream(part, { flags: 'wx' }));
 }
 
 async function syncFile(path: string): Promise<void> {

@@ -26,7 +26,8 @@ export interface WarehouseStore {
   /**
    * Publishes a finished local file under an immutable key: the object is whole or absent,
    * never partial, whatever happens to the writer. The same content again is a no-op (a
-   * retried upload); other content under an existing key is refused (ConflictError).
+   * retried upload); other content under an existing key is refused (ConflictError). The
+   * local file is handed over: it must not be changed after (a store may link it, not copy).
    */
   putFile(key: string, localFile: string): Promise<void>;
   /** A local file path holding the object, for DuckDB (the object itself on a filesystem; a cached download elsewhere). */
