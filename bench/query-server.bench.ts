@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { openEngine } from '../src/engine/duckdb-engine.js';
 import { quoteLiteral } from '../src/engine/sql-text.js';
 import { readCurrentSnapshot } from '../src/ports/warehouse.js';
+import { LocalWarehouseStore } from '../src/ports/warehouse/local-warehouse-store.js';
 import { addTeamMember, createTeam } from '../src/registry/operations/identity/teams.js';
 import { createToken } from '../src/registry/operations/identity/tokens.js';
 import { HttpPlatform } from '../src/server/client/http-platform.js';
@@ -170,7 +171,8 @@ async function publishOrders(t: TestServer, dir: string): Promise<string> {
   } finally {
     rmSync(csv, { force: true });
   }
-  return (await readCurrentSnapshot(t.registry, join(dir, 'warehouse'), 'sales/orders', 1))!.file;
+  return (await readCurrentSnapshot(t.registry, new LocalWarehouseStore(join(dir, 'warehouse')), 'sales/orders', 1))!
+    .file;
 }
 
 function p95(values: readonly number[]): number {

@@ -7,6 +7,7 @@
  * removed once read.
  */
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import type { Readable as NodeReadable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,10 +15,11 @@ import { NotFoundError, UnavailableError } from '../core/errors.js';
 import { openEngine } from '../engine/duckdb-engine.js';
 import { lockToDirectories } from '../engine/sandbox.js';
 import { maskedSelect, type MaskedSelect } from '../engine/masked-select.js';
-import { existingMaskedCopy } from '../engine/masked-copy.js';
 import { maskingKeyFromEnv } from '../engine/masking-key.js';
 import { quoteLiteral } from '../engine/sql-text.js';
-import { readCurrentSnapshot } from '../ports/warehouse.js';
+import { findMaskedCopy, readCurrentSnapshot, type CurrentSnapshot } from '../ports/warehouse.js';
+import { openWarehouseStore } from '../ports/warehouse/open-warehouse-store.js';
+import type { WarehouseStore } from '../ports/warehouse/warehouse-store.js';
 import type { Registry } from '../registry/registry.js';
 import type { DataExport, DataFormat } from './access-api.js';
 import { authorizeRead, logRead, readRefusal } from './authorize-read.js';
@@ -56,7 +58,8 @@ export async function exportData(
     await logRead(registry, decision, 'download', { durationMs: performance.now() - started });
     throw readRefusal(decision);
   }
-  const snapshot = await readCurrentSnapshot(registry, options.warehouseDir, target.product, target.major);
+  const store = openWarehouseStore(options.warehouseDir);
+  const snapshot = await readCurrentSnapshot(registry, store, target.product, target.major);
   if (!snapshot)
     throw new NotFoundError(`${target.product}@${target.major} has no snapshot yet`, {
       details: { hint: `mesh run ${target.product} publishes one` },
@@ -67,7 +70,7 @@ export async function exportData(
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   let written: Written;
   try {
-    written = await writeExport(dir, snapshot.file, options.format, (inFile) => {
+    written = await writeExport(store, dir, snapshot, options.format, async (inFile) => {
       const columns = classified.filter((c) => inFile.has(c.name));
       const projection = maskedSelect(`read_parquet(${quoteLiteral(snapshot.file)})`, columns, {
         piiCleared: decision.piiCleared,
@@ -77,15 +80,14 @@ export async function exportData(
         throw new UnavailableError('this server has no MESH_MASKING_KEY, so it cannot serve hashed columns', {
           details: { hint: 'the operator sets MESH_MASKING_KEY (a long random secret) in the server environment' },
         });
-      const copy = projection.masked.length ? existingMaskedCopy(snapshot.file, columns, key.key) : undefined;
-      return { projection, copy };
+      const copyKey = projection.masked.length ? await findMaskedCopy(store, snapshot, columns, key.key) : undefined;
+      return { projection, copyKey };
     });
   } catch (error) {
     cleanup();
     throw error;
   }
-  const ours = written.file.startsWith(dir);
-  if (!ours) cleanup();
+  if (written.stored) cleanup();
   const rows = written.rows ?? snapshot.rows;
   await logRead(registry, decision, 'download', {
     maskedColumns: written.masked,
@@ -101,13 +103,19 @@ export async function exportData(
     maskedColumns: written.masked,
     piiCleared: decision.piiCleared,
     contentType: CONTENT_TYPES[options.format],
-    body: streamFile(written.file, ours ? cleanup : () => undefined),
+    body: streamOf(
+      written.stored ? await store.openRead(written.stored) : createReadStream(written.file!),
+      written.stored ? () => undefined : cleanup,
+    ),
   };
 }
 
 /** The file a download streams, its rows (null: the snapshot's) and the columns masked in it. */
 interface Written {
-  readonly file: string;
+  /** A file of the export's own (in its temporary folder). */
+  readonly file?: string;
+  /** Or an object of the store streamed as it is (the snapshot or its masked copy). */
+  readonly stored?: string;
   readonly rows: number | null;
   readonly masked: string[];
 }
@@ -120,19 +128,22 @@ interface Written {
  * COPY into `dir` (from the masked copy when there is one: nothing is hashed again).
  */
 async function writeExport(
+  store: WarehouseStore,
   dir: string,
-  snapshotFile: string,
+  snapshot: CurrentSnapshot,
   format: DataFormat,
-  project: (columns: ReadonlySet<string>) => { projection: MaskedSelect; copy?: string },
+  project: (columns: ReadonlySet<string>) => Promise<{ projection: MaskedSelect; copyKey?: string }>,
 ): Promise<Written> {
+  const snapshotFile = snapshot.file;
   const engine = await openEngine({ workDir: dir });
   try {
-    await lockToDirectories(engine, [dirname(snapshotFile), dir]);
     const described = await engine.rows(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(snapshotFile)})`);
-    const { projection, copy } = project(new Set(described.map((r) => String(r.column_name))));
+    const { projection, copyKey } = await project(new Set(described.map((r) => String(r.column_name))));
     const masked = projection.masked;
-    if (format === 'parquet' && masked.length === 0) return { file: snapshotFile, rows: null, masked };
-    if (format === 'parquet' && copy) return { file: copy, rows: null, masked };
+    if (format === 'parquet' && masked.length === 0) return { stored: snapshot.key, rows: null, masked };
+    if (format === 'parquet' && copyKey) return { stored: copyKey, rows: null, masked };
+    const copy = copyKey ? await store.localPath(copyKey) : undefined;
+    await lockToDirectories(engine, [...new Set([dirname(snapshotFile), ...(copy ? [dirname(copy)] : []), dir])]);
     const file = join(dir, `data.${format}`);
     const query = copy ? `SELECT * FROM read_parquet(${quoteLiteral(copy)})` : projection.sql;
     const result = await engine.rows(`COPY (${query}) TO ${quoteLiteral(file)} (${COPY_OPTIONS[format]})`);
@@ -142,8 +153,7 @@ async function writeExport(
   }
 }
 
-function streamFile(file: string, cleanup: () => void): ReadableStream<Uint8Array> {
-  const stream = createReadStream(file);
+function streamOf(stream: NodeReadable, cleanup: () => void): ReadableStream<Uint8Array> {
   stream.once('close', cleanup);
   return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
 }

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { userInfo } from 'node:os';
+import { workerLivenessFromEnv, type WorkerLiveness } from './worker-liveness.js';
 
 export interface MeshConfig {
   readonly home: string;
@@ -12,6 +13,8 @@ export interface MeshConfig {
   readonly sqlitePath: string;
   readonly warehouseDir: string;
   readonly actor: string;
+  /** MESH_WORKER_DEAD_AFTER_SECONDS / MESH_WORKER_HEARTBEAT_SECONDS (absent: the defaults). */
+  readonly workerLiveness?: WorkerLiveness;
   /**
    * How far a product's descriptor reaches on this machine (core/env-scope.ts,
    * runner/file-roots.ts): `server` on `mesh serve` / `mesh worker`, where the grants and data
@@ -42,6 +45,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
     sqlitePath: resolve(home, 'registry.sqlite'),
     warehouseDir: resolve(home, env.MESH_WAREHOUSE || 'warehouse'),
     actor,
+    workerLiveness: workerLivenessFromEnv(env),
     tenancy: { mode: 'local', envGrants: env.MESH_ENV_GRANTS, dataRoots: env.MESH_DATA_ROOTS },
   };
 }

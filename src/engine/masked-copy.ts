@@ -9,7 +9,7 @@
  * held it).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ColumnSpec } from '../descriptor/data-product-schema.js';
 import type { Engine } from './duckdb-engine.js';
@@ -22,51 +22,40 @@ export function maskingKeyFingerprint(key: string): string {
 }
 
 /**
- * Where the masked copy of `snapshotFile` for these columns (those the file holds) and key is,
- * or would be; undefined when no column is masked.
+ * The masked copy's file name for these columns (those the snapshot holds) and key, beside
+ * the snapshot's `data.parquet`; undefined when no column is masked.
  */
-export function maskedCopyPath(
-  snapshotFile: string,
-  columns: readonly ColumnSpec[],
-  hashKey: string,
-): string | undefined {
+export function maskedCopyName(columns: readonly ColumnSpec[], hashKey: string): string | undefined {
   const masks = piiColumns(columns)
     .map((c) => [c.name, maskingOf(c)] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (masks.length === 0) return undefined;
   const key = masks.some(([, m]) => m === 'hash') ? maskingKeyFingerprint(hashKey) : null;
   const fingerprint = createHash('sha256').update(JSON.stringify({ masks, key })).digest('hex').slice(0, 16);
-  return join(dirname(snapshotFile), `masked-${fingerprint}.parquet`);
-}
-
-/** The masked copy, when one was written for exactly these columns and this key. */
-export function existingMaskedCopy(
-  snapshotFile: string,
-  columns: readonly ColumnSpec[],
-  hashKey: string,
-): string | undefined {
-  const path = maskedCopyPath(snapshotFile, columns, hashKey);
-  return path && existsSync(path) ? path : undefined;
+  return `masked-${fingerprint}.parquet`;
 }
 
 /**
- * Writes the masked copy of a snapshot with `engine` (the platform's, which may read the
- * warehouse): the masked projection every read path uses, so its values are those of a masked
- * query, input read, stream message and SQL port view. Written under a temporary name and
- * renamed, so a copy under its final name is always whole. Returns its path, or undefined when
- * the snapshot has no PII column.
+ * Writes the masked copy of a snapshot file into `dir` (by default beside it) with `engine`
+ * (the platform's, which may read the file): the masked projection every read path uses, so
+ * its values are those of a masked query, input read, stream message and SQL port view.
+ * Written under a temporary name and renamed, so a copy under its final name is always whole;
+ * a run writes it in its work folder and publishes it with the snapshot. Returns its path, or
+ * undefined when the snapshot has no PII column.
  */
 export async function writeMaskedCopy(
   engine: Engine,
   snapshotFile: string,
   columns: readonly ColumnSpec[],
   hashKey: string,
+  dir = dirname(snapshotFile),
 ): Promise<string | undefined> {
   const source = `read_parquet(${quoteLiteral(snapshotFile)})`;
   const present = new Set((await engine.rows(`DESCRIBE SELECT * FROM ${source}`)).map((r) => String(r.column_name)));
   const inFile = columns.filter((c) => present.has(c.name));
-  const path = maskedCopyPath(snapshotFile, inFile, hashKey);
-  if (!path) return undefined;
+  const name = maskedCopyName(inFile, hashKey);
+  if (!name) return undefined;
+  const path = join(dir, name);
   const projection = maskedSelect(source, inFile, { piiCleared: false, hashKey });
   const tmp = `${path}.${process.pid}.tmp`;
   try {

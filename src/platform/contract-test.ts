@@ -203,7 +203,6 @@ async function extract(
     workDir: work,
     env,
     baseDir,
-    warehouseDir: work,
     resolveSnapshot: async () => undefined,
   };
   const type = input.source?.type;

@@ -10,6 +10,7 @@
 import type { Engine } from '../engine/duckdb-engine.js';
 import type { ColumnSpec, OutputPortSpec } from '../descriptor/data-product-schema.js';
 import type { PortAccess } from './postgres-readers.js';
+import type { WarehouseStore } from './warehouse/warehouse-store.js';
 
 export interface PublishContext {
   readonly productId: string;
@@ -23,8 +24,10 @@ export interface PublishContext {
   readonly snapshotFile: string;
   /** The previous current snapshot, for change detection. */
   readonly previousFile?: string;
-  /** The warehouse root (ports that look up older snapshots by id). */
-  readonly warehouseDir: string;
+  /** The run's local work folder: a port's scratch files go there, never into the warehouse. */
+  readonly workDir: string;
+  /** The warehouse store (ports that look up older snapshots by id). */
+  readonly store: WarehouseStore;
   readonly columns: readonly ColumnSpec[];
   readonly primaryKey?: readonly string[];
   readonly engine: Engine;

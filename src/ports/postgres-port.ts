@@ -7,7 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -42,7 +42,7 @@ export class PostgresPort implements OutputPort {
     const live = `${ident(schema)}.${ident(table)}`;
     const stagingName = `${table}__mesh_staging`;
     const staging = `${ident(schema)}.${ident(stagingName)}`;
-    const csv = join(dirname(ctx.snapshotFile), '..', `.${ctx.snapshotId}-${this.name}.csv`);
+    const csv = join(ctx.workDir, `${ctx.snapshotId}-${this.name}.csv`);
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
       await client.query(`DROP TABLE IF EXISTS ${staging}`);

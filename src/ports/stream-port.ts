@@ -7,7 +7,6 @@
  * consumer can replay from any sequence and rebuild the snapshot exactly.
  * Publishes go out in windows of acks in flight (awaiting each alone is ~5x slower).
  */
-import { existsSync } from 'node:fs';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from '../core/errors.js';
@@ -17,7 +16,7 @@ import { maskingKeyFromEnv } from '../engine/masking-key.js';
 import { quoteIdent, quoteLiteral } from '../engine/sql-text.js';
 import type { DataProduct, OutputPortSpec } from '../descriptor/data-product-schema.js';
 import type { OutputPort, PreparedPublication, PublishContext } from './output-port.js';
-import { productWarehouseDir, snapshotFile } from './warehouse.js';
+import { snapshotKey } from './warehouse.js';
 
 const WINDOW = 256;
 
@@ -174,8 +173,8 @@ export class StreamPort implements OutputPort {
     if (!last) return undefined;
     const { snapshotId } = last.json<{ snapshotId?: string }>();
     if (!snapshotId) return undefined;
-    const file = snapshotFile(productWarehouseDir(ctx.warehouseDir, ctx.productId, ctx.major), snapshotId);
-    return existsSync(file) ? file : undefined;
+    const key = snapshotKey(ctx.productId, ctx.major, snapshotId);
+    return (await ctx.store.stat(key)) ? ctx.store.localPath(key) : undefined;
   }
 
   /** Sends every row the query yields as one JSON message on `subject`, a window of acks in flight; returns how many. */

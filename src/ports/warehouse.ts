@@ -1,92 +1,96 @@
 /**
- * The warehouse layout: `<warehouse>/<domain>/<name>/v<major>/snapshots/<snapshotId>/data.parquet`
- * (immutable once written). Which snapshot is current is the registry's to say
- * (`current_snapshots`, moved in the transaction that records the run's success), so every
- * reader resolves it with `readCurrentSnapshot`. `current.json` beside `snapshots/` follows
- * it as a convenience for tools that read the folder; it is written after the registry
- * commit (write-to-temp + fsync + rename) and repaired by the next run.
+ * The warehouse layout, as keys of the store (warehouse/warehouse-store.ts):
+ * `<domain>/<name>/v<major>/snapshots/<snapshotId>/data.parquet` (immutable once put; its masked
+ * copies beside it). Which snapshot is current is the registry's to say (`current_snapshots`,
+ * moved in the transaction that records the run's success), so every reader resolves it with
+ * `readCurrentSnapshot`. `current.json` beside `snapshots/` follows it as a convenience for
+ * tools that read the folder; it is written after the registry commit and repaired by the
+ * next run.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { getCurrentSnapshot } from '../registry/operations/runs/current-snapshot.js';
+import type { ColumnSpec } from '../descriptor/data-product-schema.js';
+import { maskedCopyName } from '../engine/masked-copy.js';
 import type { Registry } from '../registry/registry.js';
+import type { WarehouseStore } from './warehouse/warehouse-store.js';
+import { pointerKey, pointerText, snapshotKey, type SnapshotPointer } from './warehouse/warehouse-layout.js';
 
-export interface CurrentSnapshot {
-  readonly snapshotId: string;
-  readonly version: string;
-  readonly runId: string;
-  readonly rows: number;
-  readonly publishedAt: string;
-  /** Absolute path of the snapshot's parquet file (resolved on read). */
+export {
+  pointerKey,
+  productPrefix,
+  snapshotKey,
+  snapshotPrefix,
+  snapshotsPrefix,
+  type SnapshotPointer,
+} from './warehouse/warehouse-layout.js';
+
+// The local store's layout read and written directly, for tests and tools over a local warehouse folder.
+export {
+  productWarehouseDir,
+  readCurrentPointer,
+  snapshotFile,
+  writeCurrentPointer,
+} from './warehouse/local-warehouse-store.js';
+
+export interface CurrentSnapshot extends SnapshotPointer {
+  /** The snapshot's key in the store. */
+  readonly key: string;
+  /** A local path of the snapshot's parquet file, for DuckDB (the store's `localPath`, resolved on read). */
   readonly file: string;
-}
-
-export function productWarehouseDir(warehouseDir: string, productId: string, major: number): string {
-  const [domain, name] = productId.split('/');
-  return join(warehouseDir, domain, name, `v${major}`);
-}
-
-export function snapshotFile(dir: string, snapshotId: string): string {
-  return join(dir, 'snapshots', snapshotId, 'data.parquet');
 }
 
 /** The current snapshot of a product's major as the registry committed it (undefined before the first publication). */
 export async function readCurrentSnapshot(
   registry: Registry,
-  warehouseDir: string,
+  store: WarehouseStore,
   productId: string,
   major: number,
 ): Promise<CurrentSnapshot | undefined> {
   const current = await getCurrentSnapshot(registry, productId, major);
-  if (!current) return undefined;
-  return { ...current, file: snapshotFile(productWarehouseDir(warehouseDir, productId, major), current.snapshotId) };
+  return current ? located(store, productId, major, current) : undefined;
 }
 
 /** What `current.json` says: a convenience copy of the registry's pointer, which may lag it after a crash. */
-export function readCurrentPointer(
-  warehouseDir: string,
+export async function readPointer(
+  store: WarehouseStore,
   productId: string,
   major: number,
-): CurrentSnapshot | undefined {
-  const dir = productWarehouseDir(warehouseDir, productId, major);
-  let text: string;
-  try {
-    text = readFileSync(join(dir, 'current.json'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const pointer = JSON.parse(text) as Omit<CurrentSnapshot, 'file'>;
-  return { ...pointer, file: snapshotFile(dir, pointer.snapshotId) };
+): Promise<CurrentSnapshot | undefined> {
+  const text = await store.readText(pointerKey(productId, major));
+  return text === undefined ? undefined : located(store, productId, major, JSON.parse(text) as SnapshotPointer);
 }
 
-export function writeCurrentPointer(dir: string, pointer: Omit<CurrentSnapshot, 'file'>): void {
-  const tmp = join(dir, `current.json.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(
-      fd,
-      JSON.stringify(
-        {
-          snapshotId: pointer.snapshotId,
-          version: pointer.version,
-          runId: pointer.runId,
-          rows: pointer.rows,
-          publishedAt: pointer.publishedAt,
-        },
-        null,
-        2,
-      ),
-    );
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dir, 'current.json'));
-  try {
-    const dirFd = openSync(dir, 'r');
-    fsyncSync(dirFd);
-    closeSync(dirFd);
-  } catch {
-    /* directory fsync is not supported everywhere; the rename is still atomic */
-  }
+export async function writePointer(
+  store: WarehouseStore,
+  productId: string,
+  major: number,
+  pointer: SnapshotPointer,
+): Promise<void> {
+  await store.replaceText(pointerKey(productId, major), pointerText(pointer));
+}
+
+/**
+ * The key of the snapshot's masked copy for exactly these columns and this key, when its run
+ * wrote one (engine/masked-copy.ts); a copy under another key or classification is not found.
+ */
+export async function findMaskedCopy(
+  store: WarehouseStore,
+  snapshot: CurrentSnapshot,
+  columns: readonly ColumnSpec[],
+  hashKey: string,
+): Promise<string | undefined> {
+  const name = maskedCopyName(columns, hashKey);
+  if (!name) return undefined;
+  const key = `${snapshot.key.slice(0, snapshot.key.lastIndexOf('/') + 1)}${name}`;
+  return (await store.stat(key)) ? key : undefined;
+}
+
+async function located(
+  store: WarehouseStore,
+  productId: string,
+  major: number,
+  pointer: SnapshotPointer,
+): Promise<CurrentSnapshot> {
+  const key = snapshotKey(productId, major, pointer.snapshotId);
+  const { snapshotId, version, runId, rows, publishedAt } = pointer;
+  return { snapshotId, version, runId, rows, publishedAt, key, file: await store.localPath(key) };
 }

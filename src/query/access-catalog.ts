@@ -10,6 +10,7 @@ import type { ReadAllowed } from '../access/decide-read.js';
 import type { AccessScope } from '../access/principal.js';
 import { maskedSelect } from '../engine/masked-select.js';
 import { readCurrentSnapshot } from '../ports/warehouse.js';
+import { openWarehouseStore } from '../ports/warehouse/open-warehouse-store.js';
 import type { Registry } from '../registry/registry.js';
 import { parquetRelation } from './query-sandbox.js';
 import type { QueryCatalog, ResolvedTable, TableCandidate } from './run-query.js';
@@ -47,7 +48,12 @@ export function accessQueryCatalog(
           await logRead(registry, decision, 'query');
           throw readRefusal(decision);
         }
-        const snapshot = await readCurrentSnapshot(registry, options.warehouseDir, target.product, target.major);
+        const snapshot = await readCurrentSnapshot(
+          registry,
+          openWarehouseStore(options.warehouseDir),
+          target.product,
+          target.major,
+        );
         if (!snapshot)
           throw new NotFoundError(`${written}: ${target.product}@${target.major} has no snapshot yet`, {
             details: { hint: `mesh run ${target.product} publishes one` },

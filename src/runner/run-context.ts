@@ -13,7 +13,9 @@ import { runTenancy, tenantEnvironment, type RunTenancy } from './run-tenancy.js
 import type { MeshConfig } from '../core/mesh-config.js';
 import type { PortLocation, PreparedPublication } from '../ports/output-port.js';
 import type { PortAccess } from '../ports/postgres-readers.js';
-import { readCurrentPointer, readCurrentSnapshot, type CurrentSnapshot } from '../ports/warehouse.js';
+import { readCurrentSnapshot, readPointer, type CurrentSnapshot } from '../ports/warehouse.js';
+import { openWarehouseStore } from '../ports/warehouse/open-warehouse-store.js';
+import type { WarehouseStore } from '../ports/warehouse/warehouse-store.js';
 import type { RunInputRecord, RunStepRecord, SnapshotRecord } from '../registry/operations/runs/run-records.js';
 import type { Registry } from '../registry/registry.js';
 import { DEFAULT_RUN_LEASE_MS } from '../registry/operations/runs/run-lock.js';
@@ -66,6 +68,8 @@ export interface RunPipelineOptions {
    * it); without it, none is written and readers mask on the fly.
    */
   readonly maskedCopyKey?: string;
+  /** Where snapshots are kept (default: the store of config.warehouseDir). */
+  readonly store?: WarehouseStore;
 }
 
 /** How a run takes its product's lock: what the scheduler sets on the runs it starts. */
@@ -79,6 +83,8 @@ export interface RunContext {
   readonly dryRun: boolean;
   /** Where the run is recorded; absent in dry runs. */
   readonly registry?: Registry;
+  /** The warehouse: the run reads and publishes snapshots only through it. */
+  readonly store: WarehouseStore;
   /** The current snapshot of a product's major, as the registry committed it (dry runs read it too). */
   readonly resolveSnapshot: (productId: string, major: number) => Promise<CurrentSnapshot | undefined>;
   readonly trigger: 'manual' | 'schedule' | 'api';
@@ -92,10 +98,10 @@ export interface RunContext {
   readonly runId: string;
   /** When the run started: moved to the instant it took the lock when it had to wait for it. */
   startedAt: string;
-  /** The run's scratch folder (inside the warehouse for recorded runs). */
+  /** The run's scratch folder, on local disk (under MESH_HOME for recorded runs), never in the warehouse. */
   readonly workRoot: string;
   readonly stagingDir: string;
-  /** Holds the candidate `data.parquet` until the publish step moves it into place. */
+  /** Holds the candidate `data.parquet` (and its masked copy) until the publish step puts them in the store. */
   readonly candidateDir: string;
   readonly candidate: string;
   readonly steps: RunStepRecord[];
@@ -165,7 +171,8 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
   // A recorded run's folder is created once it holds the run lock (prepareWorkDir).
   const workRoot = dryRun
     ? mkdtempSync(join(tmpdir(), 'mesh-run-'))
-    : workDirOf(options.config.warehouseDir, def.productId, runId);
+    : workDirOf(options.config.home, def.productId, runId);
+  const store = options.store ?? openWarehouseStore(options.config.warehouseDir);
   const candidateDir = join(workRoot, 'snapshot');
   // Scoped to the product's domain; every value resolved through it is scrubbed from what the run records.
   const tenancy = runTenancy(options.config, def.product.metadata.domain);
@@ -178,13 +185,14 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
     scrub: (text) => tenancy.resolved.scrub(text),
     dryRun,
     registry: dryRun ? undefined : options.registry,
-    resolveSnapshot: snapshotResolver(options),
+    store,
+    resolveSnapshot: snapshotResolver(options.registry, store),
     trigger: options.trigger ?? 'manual',
     observer: options.observer ?? {},
     leaseMs: options.leaseMs ?? DEFAULT_RUN_LEASE_MS,
     lock: {
       lockWaitMs: options.lockWaitMs,
-      workerDeadAfterMs: options.workerDeadAfterMs,
+      workerDeadAfterMs: options.workerDeadAfterMs ?? options.config.workerLiveness?.deadAfterMs,
       scheduledAt: options.scheduledAt,
     },
     inputGate: options.inputGate,
@@ -215,11 +223,10 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
  * Readers resolve "current" through the registry. Only a run given no registry at all (a
  * dry run of the library without a catalog) falls back to the `current.json` files.
  */
-function snapshotResolver(options: RunPipelineOptions): RunContext['resolveSnapshot'] {
-  const { registry, config } = options;
+function snapshotResolver(registry: Registry | undefined, store: WarehouseStore): RunContext['resolveSnapshot'] {
   return registry
-    ? (productId, major) => readCurrentSnapshot(registry, config.warehouseDir, productId, major)
-    : async (productId, major) => readCurrentPointer(config.warehouseDir, productId, major);
+    ? (productId, major) => readCurrentSnapshot(registry, store, productId, major)
+    : (productId, major) => readPointer(store, productId, major);
 }
 
 /** The engine, once the extract step has opened it. */

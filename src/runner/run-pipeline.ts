@@ -61,11 +61,14 @@ async function runSteps(ctx: RunContext): Promise<void> {
   const { def } = ctx;
   try {
     // Inside the recorded run: a warehouse that cannot be written fails the run, which frees its lock.
-    if (ctx.registry) prepareWorkDir(ctx.config.warehouseDir, def.productId, ctx.runId);
+    if (ctx.registry) {
+      await ctx.store.checkWritable();
+      prepareWorkDir(ctx.config.home, def.productId, ctx.runId);
+    }
     mkdirSync(ctx.stagingDir, { recursive: true });
     if (!ctx.dryRun) {
       ctx.previous = await ctx.resolveSnapshot(def.productId, def.major);
-      repairCurrentPointer(ctx.config.warehouseDir, def.productId, def.major, ctx.previous);
+      await repairCurrentPointer(ctx.store, def.productId, def.major, ctx.previous);
     }
     if (ctx.registry) ctx.lastRuns = await getWatermarks(ctx.registry, def.productId, def.major);
     ctx.runEngine = selectRunEngine(def.product);

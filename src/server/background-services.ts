@@ -2,6 +2,7 @@
  * What runs beside the API in `mesh serve`: the scheduler, the freshness monitor and the
  * webhook dispatcher, each a BackgroundService started after the API listens.
  */
+import { workerLivenessFromEnv } from '../core/worker-liveness.js';
 import { InputError } from '../core/errors.js';
 import { wholeNumberIn } from '../core/whole-number.js';
 import type { Registry } from '../registry/registry.js';
@@ -48,6 +49,7 @@ export function scheduler(options: BackgroundOptions): BackgroundService {
       executor,
       maxAttempts,
       concurrency,
+      ...workerLivenessFromEnv(env),
       metrics,
       log,
     });

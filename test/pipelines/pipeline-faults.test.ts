@@ -488,7 +488,10 @@ describe('pipeline faults', () => {
       expect(outcome.status).toBe('failed');
       expect(outcome.error).toMatch(/No space left on device|ENOSPC|disk/i);
       expect(readCurrentPointer(warehouse, 'faults/full', 1)!.snapshotId).toBe(good);
-      expect(readdirSync(join(warehouse, '.work'))).toEqual([]);
+      // No partial object in the store, and no scratch folder of the run left behind.
+      expect(readdirSync(join(warehouse, '.incomplete'))).toEqual([]);
+      expect(readdirSync(join(warehouse, 'faults', 'full', 'v1', 'snapshots'))).toEqual([good]);
+      expect(readdirSync(join(home, 'work'))).toEqual([]);
     } finally {
       spawnSync('umount', [warehouse]);
       rmSync(home, { recursive: true, force: true });

@@ -19,6 +19,7 @@ import { openEngine } from '../../src/engine/duckdb-engine.js';
 import { foreignServerFailure, readForeignServers, type ForeignServer } from '../../src/engine/postgres-failures.js';
 import type { DescriptorBundle } from '../../src/platform/descriptor-bundle.js';
 import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { LocalWarehouseStore } from '../../src/ports/warehouse/local-warehouse-store.js';
 import { createPipelineHarness, pipelineBundle, type PipelineHarness } from '../helpers/pipelines.js';
 import {
   createShardedPostgres,
@@ -368,7 +369,7 @@ describe('the postgres engine on the sharded coordinator', () => {
   });
 
   const current = (product: string) =>
-    readCurrentSnapshot(h.registry.registry, h.platform.config.warehouseDir, product, 1);
+    readCurrentSnapshot(h.registry.registry, new LocalWarehouseStore(h.platform.config.warehouseDir), product, 1);
 
   /** The published snapshot's rows, read from its parquet file. */
   async function published(product: string): Promise<Record<string, unknown>[]> {

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/engine/duckdb-engine.js';
 import { quoteLiteral } from '../../src/engine/sql-text.js';
 import { readCurrentPointer, readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { LocalWarehouseStore } from '../../src/ports/warehouse/local-warehouse-store.js';
 import { getWatermarks } from '../../src/registry/operations/runs/get-watermarks.js';
 import { openRegistry, type Registry } from '../../src/registry/registry.js';
 import { KILL_POINTS } from '../../src/runner/test-kill-point.js';
@@ -165,7 +166,7 @@ describe.each(BACKENDS)(
         .orderBy('started_at', 'desc')
         .orderBy('id', 'desc')
         .executeTakeFirstOrThrow();
-      const current = await readCurrentSnapshot(registry, join(home, 'warehouse'), PRODUCT, 1);
+      const current = await readCurrentSnapshot(registry, new LocalWarehouseStore(join(home, 'warehouse')), PRODUCT, 1);
       const watermark = (await getWatermarks(registry, PRODUCT, 1)).get('events');
       return {
         status: run.status,
@@ -205,7 +206,12 @@ describe.each(BACKENDS)(
         expect(now.watermark, `${what}: and the old watermark`).toBe(before.watermark);
       }
       if (now.snapshotId) {
-        const current = (await readCurrentSnapshot(registry, join(home, 'warehouse'), PRODUCT, 1))!;
+        const current = (await readCurrentSnapshot(
+          registry,
+          new LocalWarehouseStore(join(home, 'warehouse')),
+          PRODUCT,
+          1,
+        ))!;
         const facts = await fileFacts(current.file);
         expect(facts.rows, `${what}: the served snapshot holds what the registry says`).toBe(now.rows);
         expect(facts.distinct, `${what}: no row twice`).toBe(facts.rows);
@@ -283,7 +289,9 @@ describe.each(BACKENDS)(
       expect(run.signal, run.stderr).toBeNull();
       const now = await served();
       expect(now.status).toBe('succeeded');
-      const facts = await fileFacts((await readCurrentSnapshot(registry, join(home, 'warehouse'), PRODUCT, 1))!.file);
+      const facts = await fileFacts(
+        (await readCurrentSnapshot(registry, new LocalWarehouseStore(join(home, 'warehouse')), PRODUCT, 1))!.file,
+      );
       expect(facts).toEqual({ rows: nextId, distinct: nextId, newest: now.watermark });
       expect(await tableRows()).toBe(nextId);
       expect(readCurrentPointer(join(home, 'warehouse'), PRODUCT, 1)!.snapshotId).toBe(now.snapshotId);

@@ -19,6 +19,7 @@ import { quoteLiteral } from '../../src/engine/sql-text.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
 import type { MeshApi } from '../../src/platform/mesh-api.js';
 import { readCurrentSnapshot } from '../../src/ports/warehouse.js';
+import { LocalWarehouseStore } from '../../src/ports/warehouse/local-warehouse-store.js';
 import { addTeamMember, createTeam } from '../../src/registry/operations/identity/teams.js';
 import { createToken } from '../../src/registry/operations/identity/tokens.js';
 import type { Registry } from '../../src/registry/registry.js';
@@ -160,7 +161,8 @@ describe.each(['local', 'server'] as const)('hostile queries, %s mode', (modeNam
     m = modeName === 'local' ? await localMode() : await serverMode();
     dir = mkdtempSync(join(tmpdir(), 'mesh-query-attacks-data-'));
     await publishProducts(m, dir);
-    salariesFile = (await readCurrentSnapshot(m.registry, m.warehouseDir, 'hr/salaries', 1))!.file;
+    salariesFile = (await readCurrentSnapshot(m.registry, new LocalWarehouseStore(m.warehouseDir), 'hr/salaries', 1))!
+      .file;
   }, 120_000);
   afterAll(async () => {
     await m?.close();

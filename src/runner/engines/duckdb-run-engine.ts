@@ -57,7 +57,6 @@ export function extractContextOf(
     workDir: ctx.stagingDir,
     env: ctx.env,
     baseDir: ctx.def.baseDir,
-    warehouseDir: ctx.config.warehouseDir,
     registry: ctx.registry,
     resolveSnapshot: ctx.resolveSnapshot,
     lastRun: isIncremental(input) ? ctx.lastRuns.get(input.name) : undefined,

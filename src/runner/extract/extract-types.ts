@@ -15,7 +15,6 @@ export interface ExtractContext {
   readonly env: NodeJS.ProcessEnv;
   /** Relative file paths resolve here. */
   readonly baseDir: string;
-  readonly warehouseDir: string;
   /** The registry of a recorded run (absent in dry runs): product inputs check their major is not retired. */
   readonly registry?: Registry;
   /** The current snapshot of another product's major, as the registry committed it. */

@@ -115,7 +115,8 @@ async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepa
     rows: ctx.rowsOut ?? 0,
     publishedAt,
     previousFile: ctx.previous?.file,
-    warehouseDir: ctx.config.warehouseDir,
+    store: ctx.store,
+    workDir: ctx.workRoot,
     columns: ctx.product.spec.schema.columns,
     primaryKey: ctx.product.spec.schema.primaryKey,
     // The platform's own engine: publishing reads the warehouse, which the sandboxed one cannot.
@@ -128,13 +129,19 @@ async function preparePorts(ctx: RunContext, publishedAt: string): Promise<Prepa
   };
   const parquetSpec = ctx.product.spec.outputPorts.find((p) => p.type === 'parquet');
   const recorded = await recordedSnapshotIds(ctx.registry!, def.productId);
-  const warehouse = new ParquetPort(ctx.config.warehouseDir, parquetSpec, recorded);
+  const warehouse = new ParquetPort(ctx.store, parquetSpec, recorded);
   const prepared: Prepared = [];
   try {
-    const { file, publication } = await warehouse.prepareFrom(ctx.candidateDir, base);
+    // Published with the snapshot under its prefix, so it is kept and pruned with it (engine/masked-copy.ts).
+    const masked =
+      ctx.maskedCopyKey === undefined
+        ? undefined
+        : await writeMaskedCopy(base.engine, ctx.candidate, base.columns, ctx.maskedCopyKey);
+    const { file, publication } = await warehouse.prepareFrom(
+      { data: ctx.candidate, beside: masked ? [masked] : [] },
+      base,
+    );
     prepared.push({ port: 'parquet', publication });
-    // Inside the snapshot's folder, so it is published, kept and pruned with it (engine/masked-copy.ts).
-    if (ctx.maskedCopyKey !== undefined) await writeMaskedCopy(base.engine, file, base.columns, ctx.maskedCopyKey);
     await pauseForTests(ctx.env);
     const portCtx = { ...base, snapshotFile: file };
     const { ports: own, leftTo } = otherPorts(ctx.product, def.successor);

@@ -15,6 +15,7 @@
  *    dead) waits for it, up to a lease, instead of failing and spending an attempt; the run
  *    lock judges a holder dead by the same heartbeat rule.
  */
+import { DEFAULT_WORKER_LIVENESS } from '../../core/worker-liveness.js';
 import { EventEmitter } from 'node:events';
 import { Cron } from 'croner';
 import {
@@ -208,7 +209,7 @@ export class QueueScheduler implements BackgroundService {
           void heartbeat()
             .catch((e) => log({ level: 'warn', msg: 'heartbeat failed', error: (e as Error).message }))
             .finally(() => this.#runner && loop()),
-        o.heartbeatMs ?? 5_000,
+        o.heartbeatMs ?? DEFAULT_WORKER_LIVENESS.heartbeatMs,
       );
     };
     await beat(o.registry, this.workerId);

@@ -1,11 +1,13 @@
 import { hostname } from 'node:os';
+import { DEFAULT_WORKER_LIVENESS } from '../../../core/worker-liveness.js';
 import { nowIso, type Registry } from '../../registry.js';
 
 /**
- * A worker silent this long is declared dead: its queue jobs are released and the run locks
- * it holds are freed (runs/run-lock.ts judges a lock's holder by the same rule).
+ * A worker silent this long is declared dead by default (MESH_WORKER_DEAD_AFTER_SECONDS sets
+ * it): its queue jobs are released and the run locks it holds are freed (runs/run-lock.ts
+ * judges a lock's holder by the same rule).
  */
-export const WORKER_DEAD_AFTER_MS = 30_000;
+export const WORKER_DEAD_AFTER_MS = DEFAULT_WORKER_LIVENESS.deadAfterMs;
 
 /** A process that beats in mesh_workers, as run locks name their holder (host, pid). */
 export interface WorkerIdentity {
