@@ -2,6 +2,9 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError, saveToken, savedToken, type Whoami } from './api';
 import { AccessInbox } from './access-inbox';
+import { DomainPage, DomainsPage } from './domain-pages';
+import { GovernancePage } from './governance-page';
+import { NewProductPage } from './new-product-page';
 import { HealthPage } from './health-page';
 import { ProductPage } from './product-page';
 import { SearchPage } from './search-page';
@@ -30,6 +33,7 @@ export function App() {
   if (checking) return <p className="status">Signing in…</p>;
   if (!me) return <SignIn onSignedIn={setMe} />;
   const product = /^\/p\/([^/]+)\/([^/]+)$/.exec(route);
+  const domain = /^\/domains\/([^/]+)$/.exec(route);
   return (
     <div className="shell">
       <header className="top">
@@ -37,7 +41,8 @@ export function App() {
           Meshwork
         </a>
         <nav aria-label="pages">
-          <a href="#/">Search</a> <a href="#/access">Access requests</a> <a href="#/health">Mesh health</a>
+          <a href="#/">Search</a> <a href="#/access">Access requests</a> <a href="#/health">Mesh health</a>{' '}
+          <a href="#/domains">Domains</a> <a href="#/governance">Governance</a> <a href="#/new">New product</a>
         </nav>
         <span className="who" aria-label="signed in as">
           {me.user} · {me.role}
@@ -59,6 +64,14 @@ export function App() {
           <AccessInbox />
         ) : route === '/health' ? (
           <HealthPage />
+        ) : route === '/new' ? (
+          <NewProductPage me={me} />
+        ) : route === '/domains' ? (
+          <DomainsPage />
+        ) : domain ? (
+          <DomainPage name={decodeURIComponent(domain[1])} />
+        ) : route === '/governance' ? (
+          <GovernancePage />
         ) : (
           <SearchPage />
         )}

@@ -1,0 +1,131 @@
+/**
+ * Governance (#/governance): the rules in force with their severity today, scope and source,
+ * the policy sets they come from (GET /v1/policies, as `mesh policy list`), problems in the
+ * sets themselves, and the governance findings of the mesh health diagnosis (GET /v1/health/mesh).
+ */
+import { Loading, useGet } from './domain-pages';
+
+interface Rule {
+  readonly id: string;
+  readonly kind: string;
+  readonly severity: string;
+  readonly effectiveSeverity: string;
+  readonly enforceFrom: string | null;
+  readonly message: string;
+  readonly rationale: string | null;
+  readonly source: string;
+  readonly scope: string;
+}
+
+interface Listing {
+  readonly sets: ReadonlyArray<{ name: string; scope: string; owner: string; origin: string; rules: number }>;
+  readonly rules: Rule[];
+  readonly diagnostics: ReadonlyArray<{ code: string; severity: string; message: string }>;
+}
+
+interface Finding {
+  readonly pattern: string;
+  readonly severity: string;
+  readonly summary: string;
+  readonly evidence: { readonly products: string[] };
+  readonly remedy: string;
+}
+
+const GOVERNANCE_PATTERNS = new Set(['governance-as-gatekeeper', 'platform-team-as-help-desk']);
+
+function RulesTable({ rules }: { rules: Rule[] }) {
+  return (
+    <div className="table-scroll">
+      <table aria-label="rules in force">
+        <thead>
+          <tr>
+            <th>rule</th>
+            <th>severity</th>
+            <th>scope</th>
+            <th>source</th>
+            <th>what it asks</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rules.map((r) => (
+            <tr key={`${r.scope}/${r.id}`}>
+              <td>
+                <code>{r.id}</code> <span className="badge">{r.kind}</span>
+              </td>
+              <td>
+                {r.effectiveSeverity}
+                {r.enforceFrom && r.effectiveSeverity !== r.severity ? ` (${r.severity} from ${r.enforceFrom})` : ''}
+              </td>
+              <td>{r.scope}</td>
+              <td>{r.source}</td>
+              <td>
+                {r.message}
+                {r.rationale && <span className="hint"> — {r.rationale}</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function MeshFindings() {
+  const { data, error } = useGet<{ diagnosis: Finding[] }>('/v1/health/mesh?weeks=0');
+  if (!data) return <Loading error={error} />;
+  const findings = data.diagnosis.filter((f) => GOVERNANCE_PATTERNS.has(f.pattern));
+  return findings.length === 0 ? (
+    <p role="status">No governance finding across the mesh: no gatekeeping, no help desk.</p>
+  ) : (
+    <>
+      {findings.map((f) => (
+        <article key={f.pattern} className="hit" aria-label={f.pattern}>
+          <h3>
+            {f.pattern} <span className="badge">{f.severity}</span>
+          </h3>
+          <p>{f.summary}</p>
+          {f.evidence.products.length > 0 && <p className="meta">products: {f.evidence.products.join(', ')}</p>}
+          <p className="meta">remedy: {f.remedy}</p>
+        </article>
+      ))}
+    </>
+  );
+}
+
+export function GovernancePage() {
+  const { data, error } = useGet<Listing>('/v1/policies');
+  return (
+    <section aria-labelledby="gov-title">
+      <h1 id="gov-title">Governance</h1>
+      <h2>Rules in force</h2>
+      {data ? <RulesTable rules={data.rules} /> : <Loading error={error} />}
+      {data && (
+        <>
+          <h2>Policy sets</h2>
+          {data.sets.length === 0 ? (
+            <p role="status">No policy set: the built-in rules apply with their defaults.</p>
+          ) : (
+            <ul aria-label="policy sets">
+              {data.sets.map((s) => (
+                <li key={`${s.scope}/${s.name}`}>
+                  <strong>{s.name}</strong> ({s.scope}, {s.rules} rule(s), owner {s.owner}, from {s.origin})
+                </li>
+              ))}
+            </ul>
+          )}
+          {data.diagnostics.length > 0 && (
+            <ul aria-label="policy set problems">
+              {data.diagnostics.map((d, i) => (
+                <li key={i} className="error">
+                  {d.severity} {d.code}: {d.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      <h2>Findings across the mesh</h2>
+      <MeshFindings />
+    </section>
+  );
+}
