@@ -3,6 +3,7 @@
  * the policy sets they come from (GET /v1/policies, as `mesh policy list`), problems in the
  * sets themselves, and the governance findings of the mesh health diagnosis (GET /v1/health/mesh).
  */
+import { useState } from 'react';
 import { Loading, useGet } from './domain-pages';
 
 interface Rule {
@@ -92,12 +93,31 @@ function MeshFindings() {
   );
 }
 
+function ScopeChoice({ scope, onChange }: { scope: string; onChange: (scope: string) => void }) {
+  const domains = useGet<Array<{ name: string }>>('/v1/domains');
+  return (
+    <p className="inline">
+      <label htmlFor="gov-scope">Rules in force for</label>
+      <select id="gov-scope" value={scope} onChange={(e) => onChange(e.target.value)}>
+        <option value="">every domain (global)</option>
+        {(domains.data ?? []).map((d) => (
+          <option key={d.name} value={d.name}>
+            domain {d.name}
+          </option>
+        ))}
+      </select>
+    </p>
+  );
+}
+
 export function GovernancePage() {
-  const { data, error } = useGet<Listing>('/v1/policies');
+  const [scope, setScope] = useState('');
+  const { data, error } = useGet<Listing>(scope ? `/v1/policies?domain=${encodeURIComponent(scope)}` : '/v1/policies');
   return (
     <section aria-labelledby="gov-title">
       <h1 id="gov-title">Governance</h1>
       <h2>Rules in force</h2>
+      <ScopeChoice scope={scope} onChange={setScope} />
       {data ? <RulesTable rules={data.rules} /> : <Loading error={error} />}
       {data && (
         <>
