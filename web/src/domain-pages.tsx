@@ -3,6 +3,7 @@
  * /v1/domains), and one domain's teams, members and scorecard (#/domains/<name>: GET
  * /v1/domains/:name and /v1/health/domains/:domain, the same scorecard as `mesh health`).
  */
+import { ScrollRegion } from './scroll-region';
 import { useEffect, useState } from 'react';
 import { api } from './api';
 
@@ -75,7 +76,7 @@ export function DomainsPage() {
       {data.length === 0 ? (
         <p role="status">No domain yet: a domain appears with its first team or product.</p>
       ) : (
-        <div className="table-scroll">
+        <ScrollRegion label="domains (scrolls)">
           <table aria-label="domains">
             <thead>
               <tr>
@@ -100,7 +101,7 @@ export function DomainsPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </section>
   );
@@ -123,7 +124,7 @@ function ScorecardTable({ card }: { card: Scorecard }) {
         </li>
       </ul>
       <h2>Products</h2>
-      <div className="table-scroll">
+      <ScrollRegion label="products (scrolls)">
         <table aria-label="products">
           <thead>
             <tr>
@@ -152,7 +153,7 @@ function ScorecardTable({ card }: { card: Scorecard }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </>
   );
 }

@@ -3,6 +3,7 @@
  * the policy sets they come from (GET /v1/policies, as `mesh policy list`), problems in the
  * sets themselves, and the governance findings of the mesh health diagnosis (GET /v1/health/mesh).
  */
+import { ScrollRegion } from './scroll-region';
 import { useState } from 'react';
 import { Loading, useGet } from './domain-pages';
 
@@ -36,7 +37,7 @@ const GOVERNANCE_PATTERNS = new Set(['governance-as-gatekeeper', 'platform-team-
 
 function RulesTable({ rules }: { rules: Rule[] }) {
   return (
-    <div className="table-scroll">
+    <ScrollRegion label="rules in force (scrolls)">
       <table aria-label="rules in force">
         <thead>
           <tr>
@@ -67,7 +68,7 @@ function RulesTable({ rules }: { rules: Rule[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 

@@ -1,4 +1,5 @@
 /** The new-product form's sections: who owns it, where the data comes from, its columns, and its promises. */
+import { ScrollRegion } from './scroll-region';
 import type { ReactNode } from 'react';
 import {
   COLUMN_TYPES,
@@ -262,7 +263,7 @@ export function ColumnFields({ form, update }: { form: ProductForm; update: Upda
           <option key={t} value={t} />
         ))}
       </datalist>
-      <div className="table-scroll">
+      <ScrollRegion label="columns (scrolls)">
         <table aria-label="columns">
           <thead>
             <tr>
@@ -283,7 +284,7 @@ export function ColumnFields({ form, update }: { form: ProductForm; update: Upda
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
       <button type="button" onClick={() => update((f) => ({ ...f, columns: [...f.columns, emptyColumn()] }))}>
         Add a column
       </button>

@@ -135,8 +135,10 @@ export function SearchPage() {
                 role="option"
                 aria-selected={i === selected}
                 className={i === selected ? 'hit selected' : 'hit'}
+                // An option holds no link (axe: nested-interactive): a click opens it, as Enter does.
+                onClick={() => (window.location.hash = `#/p/${hit.id}`)}
               >
-                <a href={`#/p/${hit.id}`}>
+                <span className="hit-title">
                   <strong>{hit.name}</strong> <span className="badge">{hit.domain}</span>{' '}
                   <span className="badge">v{hit.latestVersion}</span>
                   {hit.stale && (
@@ -144,7 +146,7 @@ export function SearchPage() {
                       stale
                     </span>
                   )}
-                </a>
+                </span>
                 <p>{hit.description}</p>
                 <p className="meta">owner {hit.owner}</p>
               </li>
