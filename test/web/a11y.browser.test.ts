@@ -1,7 +1,7 @@
 /**
  * The catalog's main pages under axe-core (its own script injected into the page, nothing
- * fetched): no serious or critical violation on search, product, access inbox, health, new
- * product, domain and governance, in the light and the dark theme and at a phone's width.
+ * fetched): no serious or critical violation on search, product, access inbox, my access,
+ * health, new product, domain and governance, in the light and the dark theme and at a phone's width.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,6 +22,7 @@ const PAGES: ReadonlyArray<{ name: string; hash: string; ready: string }> = [
   { name: 'search', hash: '/', ready: 'orders-daily' },
   { name: 'product', hash: '/p/sales/orders-daily', ready: 'Request access' },
   { name: 'access inbox', hash: '/access', ready: 'weekly revenue dashboard' },
+  { name: 'my access', hash: '/my-access', ready: 'Grants' },
   { name: 'health', hash: '/health', ready: 'Diagnosis' },
   { name: 'new product', hash: '/new', ready: 'Validation and governance' },
   { name: 'domain', hash: '/domains/sales', ready: 'Scorecard' },
@@ -111,4 +112,24 @@ describe('accessibility of the main pages (axe-core)', () => {
       await context.close();
     }, 60_000);
   }
+
+  it('switches the theme from the header, and keeps the choice across a reload', async () => {
+    const context = await browser.newContext({ colorScheme: 'light' });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const toggle = page.getByRole('button', { name: /^Theme:/ });
+    await toggle.waitFor();
+    expect(await background()).toBe('rgb(255, 255, 255)');
+    await toggle.click(); // system → light
+    await toggle.click(); // light → dark
+    expect(await toggle.textContent()).toBe('Theme: dark');
+    expect(await background()).toBe('rgb(13, 17, 23)');
+    await page.reload();
+    await toggle.waitFor();
+    expect(await background()).toBe('rgb(13, 17, 23)');
+    await context.close();
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * A consumer's access request on the product page follows the owner's decision: pending when
- * sent, approved (with the reason) once the owner approves, without reloading the page.
+ * sent, approved (with the reason) once the owner approves, without reloading the page; and
+ * My access then lists the request and the grant it gave.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +55,17 @@ describe('an access request on the product page', () => {
     });
     expect(approved.status, await approved.text()).toBe(200);
     await expect.poll(() => state.textContent(), { timeout: 10_000 }).toMatch(/: approved \(dashboards are fine\)$/);
+
+    // My access lists the request as decided and the grant it gave the team.
+    await page.getByRole('link', { name: 'My access' }).click();
+    const requests = page.getByRole('table', { name: 'my requests' }).locator('tbody tr');
+    await requests.first().waitFor();
+    expect(await requests.allTextContents()).toEqual([
+      'sales/orders-daily (every major)analyticsweekly revenue dashboardapproveddashboards are fine',
+    ]);
+    expect(await page.getByRole('list', { name: 'my grants' }).textContent()).toMatch(
+      /^sales\/orders-daily \(every major\) for team analytics, PII masked, until \d{4}-\d{2}-\d{2}$/,
+    );
     await page.close();
   });
 });

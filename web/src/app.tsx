@@ -4,10 +4,12 @@ import { api, ApiError, saveToken, savedToken, type Whoami } from './api';
 import { AccessInbox } from './access-inbox';
 import { DomainPage, DomainsPage } from './domain-pages';
 import { GovernancePage } from './governance-page';
+import { MyAccessPage } from './my-access-page';
 import { NewProductPage } from './new-product-page';
 import { HealthPage } from './health-page';
 import { ProductPage } from './product-page';
 import { SearchPage } from './search-page';
+import { ThemeToggle } from './theme-toggle';
 
 function useHashRoute(): string {
   const [hash, setHash] = useState(() => window.location.hash);
@@ -41,12 +43,14 @@ export function App() {
           Meshwork
         </a>
         <nav aria-label="pages">
-          <a href="#/">Search</a> <a href="#/access">Access requests</a> <a href="#/health">Mesh health</a>{' '}
-          <a href="#/domains">Domains</a> <a href="#/governance">Governance</a> <a href="#/new">New product</a>
+          <a href="#/">Search</a> <a href="#/access">Access requests</a> <a href="#/my-access">My access</a>{' '}
+          <a href="#/health">Mesh health</a> <a href="#/domains">Domains</a> <a href="#/governance">Governance</a>{' '}
+          <a href="#/new">New product</a>
         </nav>
         <span className="who" aria-label="signed in as">
           {me.user} · {me.role}
         </span>
+        <ThemeToggle />
         <button
           type="button"
           onClick={() => {
@@ -70,6 +74,8 @@ export function App() {
           <DomainsPage />
         ) : domain ? (
           <DomainPage name={decodeURIComponent(domain[1])} />
+        ) : route === '/my-access' ? (
+          <MyAccessPage me={me} />
         ) : route === '/governance' ? (
           <GovernancePage />
         ) : (
