@@ -1,9 +1,10 @@
 /**
  * New product without YAML, in Chromium against a real server: a domain member fills in the
  * form, proposes the columns from a CSV file, sees a live governance finding, fixes it and
- * publishes; the downloaded descriptor passes the core validator; a consumer is told why they
+ * publishes; the downloaded descriptor (alone or in the folder's .zip) passes the core validator; a consumer is told why they
  * may not publish.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,14 @@ describe('a new product from the form', () => {
     const checked = checkBundle({ file: 'product.yaml', yaml });
     expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(checked.product?.spec.schema.columns[1]).toMatchObject({ name: 'email', pii: 'direct', masking: 'hash' });
+
+    const zipped = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download the folder (.zip)' }).click();
+    const zip = (await (await zipped).path())!;
+    const listing = execFileSync('unzip', ['-l', zip], { encoding: 'utf8' });
+    expect(listing).toContain('sales/daily-orders/product.yaml');
+    expect(listing).toContain('sales/daily-orders/README.md');
+    expect(execFileSync('unzip', ['-p', zip, 'sales/daily-orders/product.yaml'], { encoding: 'utf8' })).toBe(yaml);
 
     await page.getByRole('button', { name: 'Publish sales/daily-orders' }).click();
     const done = page.getByRole('status').filter({ hasText: 'Published' });

@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError, type Whoami } from './api';
 import { AboutFields, ColumnFields, PromiseFields, SourceFields, type Update } from './new-product-fields';
+import { zipFiles } from './zip-folder';
 import { descriptorYaml, folderFiles, folderPath, initialForm, type ProductForm } from './new-product-form';
 
 interface Diagnostic {
@@ -88,18 +89,34 @@ function Findings({ state }: { state: CheckState }) {
   );
 }
 
+function useObjectUrls(blobs: readonly Blob[]): string[] {
+  const urls = useMemo(() => blobs.map((b) => URL.createObjectURL(b)), [blobs]);
+  useEffect(() => () => urls.forEach((u) => URL.revokeObjectURL(u)), [urls]);
+  return urls;
+}
+
 function Downloads({ form }: { form: ProductForm }) {
   const files = useMemo(() => folderFiles(form), [form]);
-  const urls = useMemo(
-    () => files.map((f) => URL.createObjectURL(new Blob([f.text], { type: 'text/plain' }))),
-    [files],
+  const blobs = useMemo(
+    () => [
+      new Blob([zipFiles(files.map((f) => ({ name: `${folderPath(form)}/${f.name}`, text: f.text })))], {
+        type: 'application/zip',
+      }),
+      ...files.map((f) => new Blob([f.text], { type: 'text/plain' })),
+    ],
+    [files, form],
   );
-  useEffect(() => () => urls.forEach((u) => URL.revokeObjectURL(u)), [urls]);
+  const [zip, ...urls] = useObjectUrls(blobs);
   return (
     <section aria-labelledby="download-title">
       <h2 id="download-title">Download the folder</h2>
-      <p className="hint">Put these files in {folderPath(form)}/ in your repository, then commit them.</p>
+      <p className="hint">Unpack it at the root of your repository (it makes {folderPath(form)}/), then commit it.</p>
       <ul aria-label="files">
+        <li>
+          <a href={zip} download={`${form.name.trim() || 'product'}.zip`}>
+            Download the folder (.zip)
+          </a>
+        </li>
         {files.map((f, i) => (
           <li key={f.name}>
             <a href={urls[i]} download={f.name}>
