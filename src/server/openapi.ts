@@ -779,6 +779,7 @@ export function openApiDocument(): Json {
       '/openapi.json': { get: op('this document', 'openapi', { ok: { type: 'object' }, publicRoute: true }) },
       '/v1/check': {
         post: op('validate a descriptor bundle and run governance, without publishing', 'checkBundle', {
+          params: [queryParam('draft', 'true: a draft being written, not recorded as a governance attempt')],
           body: ref('DescriptorBundle'),
           ok: ref('CheckResult'),
           errors: [400, 413],

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBundle } from '../../src/platform/descriptor-bundle.js';
+import { listGovernanceAttempts } from '../../src/registry/operations/governance/governance-attempts.js';
 import { launchChromium, SHOTS } from '../helpers/browser.js';
+import { productBundle } from '../helpers/products.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let server: TestServer;
@@ -107,6 +109,11 @@ describe('a new product from the form', () => {
       headers: { authorization: `Bearer ${server.adminToken}` },
     });
     expect(shown.status).toBe(200);
+    // The checks made while typing were drafts: mesh health sees the publication, not the keystrokes.
+    const attempts = (await listGovernanceAttempts(server.registry.db)).map(
+      (a) => `${a.product} ${a.kind} ${a.outcome}`,
+    );
+    expect(attempts).toEqual(['sales/daily-orders publish published']);
     await page.close();
   });
 
@@ -137,5 +144,21 @@ describe('a new product from the form', () => {
     expect(await alert.textContent()).toMatch(/Not published: carol \(consumer\) may not publish/);
     expect(await page.getByRole('link', { name: 'Download README.md' }).count()).toBe(1);
     await page.close();
+  });
+
+  it('records a check that is not a draft as a governance attempt, as mesh validate does', async () => {
+    const bundle = productBundle({ name: 'checked-once' });
+    for (const query of ['?draft=true', '']) {
+      const res = await fetch(`${server.url}/v1/check${query}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(bundle),
+      });
+      expect(res.status).toBe(200);
+    }
+    const attempts = (await listGovernanceAttempts(server.registry.db)).filter(
+      (a) => a.product === 'sales/checked-once',
+    );
+    expect(attempts.map((a) => `${a.kind} ${a.outcome}`)).toEqual(['check passed']);
   });
 });

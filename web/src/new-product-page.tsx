@@ -47,7 +47,7 @@ function useLiveCheck(form: ProductForm): CheckState {
     let stale = false;
     const timer = setTimeout(() => {
       setState({ kind: 'checking' });
-      api<{ diagnostics: Diagnostic[] }>('/v1/check', { method: 'POST', body: bundleOf(form) })
+      api<{ diagnostics: Diagnostic[] }>('/v1/check?draft=true', { method: 'POST', body: bundleOf(form) })
         .then((r) => !stale && setState({ kind: 'checked', diagnostics: r.diagnostics }))
         .catch((e: unknown) => !stale && setState({ kind: 'refused', message: refusal(e) }));
     }, CHECK_DELAY_MS);

@@ -9,6 +9,7 @@ import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parse } from 'yaml';
 import type {
   AppliedPolicySetOutcome,
+  CheckOptions,
   CheckResult,
   DiffResult,
   MeshApi,
@@ -147,8 +148,8 @@ export class HttpPlatform implements MeshApi, ServerApi {
     }
   }
 
-  check(bundle: DescriptorBundle): Promise<CheckResult> {
-    return this.#request('POST', '/v1/check', { body: bundle });
+  check(bundle: DescriptorBundle, options: CheckOptions = {}): Promise<CheckResult> {
+    return this.#request('POST', '/v1/check', { body: bundle, query: { draft: options.draft ? 'true' : undefined } });
   }
   publish(bundle: DescriptorBundle): Promise<PublishOutcome> {
     return this.#request('POST', '/v1/products', { body: bundle });
