@@ -49,6 +49,13 @@ beforeAll(async () => {
   for (const name of ['orders-daily', 'returns-weekly']) await call('POST', '/v1/products', productBundle({ name }));
   await call('POST', '/v1/products', productBundle({ name: 'customers', domain: 'identity' }));
   await call('PUT', '/v1/policy-sets/sales-rules', { yaml: POLICY_SET });
+  // A publication governance refuses: no on-call.
+  const refused = await fetch(`${server.url}/v1/products`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(productBundle({ name: 'unowned', edit: (p) => delete p.metadata.oncall })),
+  });
+  expect(refused.status).toBe(400);
   browser = await launchChromium();
 }, 60_000);
 
@@ -107,6 +114,11 @@ describe('domain and governance pages in Chromium', () => {
     expect(await page.getByRole('list', { name: 'policy sets' }).textContent()).toContain(
       'sales-rules (sales, 1 rule(s), owner sales-governance@company.com, from registry)',
     );
+    const held = page.getByRole('list', { name: 'refused versions' });
+    await held.waitFor();
+    expect(await held.locator('li').allTextContents()).toEqual([
+      expect.stringMatching(/^sales\/unowned@1\.0\.0 refused at publish by oncall-assigned \(root, /),
+    ]);
     const health = (await call('GET', '/v1/health/mesh?weeks=0')) as { diagnosis: Array<{ pattern: string }> };
     const governance = health.diagnosis.filter(
       (f) => f.pattern.startsWith('governance') || f.pattern.startsWith('platform'),

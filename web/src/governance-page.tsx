@@ -1,7 +1,8 @@
 /**
  * Governance (#/governance): the rules in force with their severity today, scope and source,
  * the policy sets they come from (GET /v1/policies, as `mesh policy list`), problems in the
- * sets themselves, and the governance findings of the mesh health diagnosis (GET /v1/health/mesh).
+ * sets themselves, the versions governance holds back (GET /v1/governance/refusals) and the
+ * governance findings of the mesh health diagnosis (GET /v1/health/mesh).
  */
 import { ScrollRegion } from './scroll-region';
 import { useState } from 'react';
@@ -31,6 +32,36 @@ interface Finding {
   readonly summary: string;
   readonly evidence: { readonly products: string[] };
   readonly remedy: string;
+}
+
+interface Refusal {
+  readonly product: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly rules: string[];
+  readonly actor: string;
+  readonly at: string;
+}
+
+function Refusals({ scope }: { scope: string }) {
+  const { data, error } = useGet<Refusal[]>(
+    `/v1/governance/refusals${scope ? `?domain=${encodeURIComponent(scope)}` : ''}`,
+  );
+  if (!data) return <Loading error={error} />;
+  return data.length === 0 ? (
+    <p role="status">No product version is held back by governance.</p>
+  ) : (
+    <ul aria-label="refused versions">
+      {data.map((r) => (
+        <li key={`${r.product}@${r.version}`}>
+          <a href={`#/p/${r.product}`}>
+            {r.product}@{r.version}
+          </a>{' '}
+          refused at {r.kind} by {r.rules.join(', ')} ({r.actor}, {r.at.slice(0, 16).replace('T', ' ')})
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 const GOVERNANCE_PATTERNS = new Set(['governance-as-gatekeeper', 'platform-team-as-help-desk']);
@@ -146,6 +177,10 @@ export function GovernancePage() {
         </>
       )}
       <h2>Findings across the mesh</h2>
+      <h3>Versions held back</h3>
+      <p className="hint">Their latest check or publication was refused; a later pass or publication clears them.</p>
+      <Refusals scope={scope} />
+      <h3>Patterns</h3>
       <MeshFindings />
     </section>
   );

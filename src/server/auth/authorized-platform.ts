@@ -193,6 +193,10 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
     this.#require(INSIDERS, 'list policies');
     return this.mesh.listPolicies(options);
   }
+  async listGovernanceRefusals(options?: { domain?: string }) {
+    this.#require(INSIDERS, 'list governance refusals');
+    return this.server.listGovernanceRefusals(options);
+  }
   async listTeams() {
     this.#require(INSIDERS, 'list teams');
     return this.server.listTeams();

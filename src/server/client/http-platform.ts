@@ -40,6 +40,7 @@ import type {
 } from '../server-api.js';
 import { fromCloudEvent, type CloudEvent } from '../webhooks/cloud-event.js';
 import type { DomainScorecard, HealthOptions, MeshHealth } from '../health/health-records.js';
+import type { GovernanceRefusal } from '../../registry/operations/governance/governance-attempts.js';
 import type {
   AccessDecisionOutcome,
   AccessListing,
@@ -219,6 +220,9 @@ export class HttpPlatform implements MeshApi, ServerApi {
     return this.#request('GET', '/v1/access/log', { query: { ...options, as: scope.asTeam } });
   }
 
+  listGovernanceRefusals(options: { domain?: string } = {}): Promise<GovernanceRefusal[]> {
+    return this.#request('GET', '/v1/governance/refusals', { query: options });
+  }
   meshHealth(options: HealthOptions = {}): Promise<MeshHealth> {
     return this.#request('GET', '/v1/health/mesh', { query: healthQuery(options) });
   }
