@@ -54,9 +54,9 @@ function Refusals({ scope }: { scope: string }) {
     <ul aria-label="refused versions">
       {data.map((r) => (
         <li key={`${r.product}@${r.version}`}>
-          <a href={`#/p/${r.product}`}>
+          <strong>
             {r.product}@{r.version}
-          </a>{' '}
+          </strong>{' '}
           refused at {r.kind} by {r.rules.join(', ')} ({r.actor}, {r.at.slice(0, 16).replace('T', ' ')})
         </li>
       ))}
