@@ -38,6 +38,7 @@ import type {
   AppliedPolicySetOutcome,
   CheckResult,
   DiffResult,
+  CheckOptions,
   MeshApi,
   PolicyListing,
   PolicySetInfo,
@@ -139,10 +140,11 @@ export class LocalPlatform implements MeshApi {
     return this.#registry;
   }
 
-  async check(bundle: DescriptorBundle): Promise<CheckResult> {
+  async check(bundle: DescriptorBundle, options: CheckOptions = {}): Promise<CheckResult> {
     const result = await this.checkLoaded(checkBundle(bundle));
-    // A check on a machine without a registry stays without one (validate has no side effects there).
-    if (this.#registryExists()) await this.#recordAttempt(result, 'check');
+    // A check on a machine without a registry stays without one (validate has no side effects there);
+    // a draft's keystrokes are not attempts (they would read as refusals to mesh health's gatekeeper).
+    if (this.#registryExists() && !options.draft) await this.#recordAttempt(result, 'check');
     return result;
   }
 
@@ -458,7 +460,13 @@ export class LocalPlatform implements MeshApi {
         status: v.status,
         previous: previous?.version ?? null,
         mode,
-        changes: changes.map(({ category, subject, breaking, bump, reason }) => ({ category, subject, breaking, bump, reason })),
+        changes: changes.map(({ category, subject, breaking, bump, reason }) => ({
+          category,
+          subject,
+          breaking,
+          bump,
+          reason,
+        })),
       };
     });
   }

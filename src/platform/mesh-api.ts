@@ -41,6 +41,10 @@ export interface CheckResult {
   readonly diagnostics: Diagnostic[];
 }
 
+export interface CheckOptions {
+  readonly draft?: boolean;
+}
+
 export interface PublishOutcome {
   readonly status: 'created' | 'unchanged';
   readonly product: string;
@@ -60,8 +64,11 @@ export interface ProductDetail {
 
 /** Ratings, NPS and domains: see health/ratings-api.ts. */
 export interface MeshApi extends RatingsApi {
-  /** Validation and governance of one bundle, without publishing. */
-  check(bundle: DescriptorBundle): Promise<CheckResult>;
+  /**
+   * Validation and governance of one bundle, without publishing. A `draft` check (a form
+   * checking as its user types) is not recorded as a governance attempt for mesh health.
+   */
+  check(bundle: DescriptorBundle, options?: CheckOptions): Promise<CheckResult>;
   publish(bundle: DescriptorBundle): Promise<PublishOutcome>;
   listProducts(options?: { domain?: string; limit?: number; offset?: number }): Promise<ProductSummary[]>;
   /**

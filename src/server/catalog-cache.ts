@@ -28,6 +28,7 @@ import type { DomainChange, NpsOptions, RatingInput, RatingListOptions } from '.
 import type { StandardName } from '../standards/standard-schema.js';
 import type {
   AppliedPolicySetOutcome,
+  CheckOptions,
   CheckResult,
   DiffResult,
   MeshApi,
@@ -317,8 +318,8 @@ export class CachedCatalog implements MeshApi {
     return outcome;
   }
 
-  check(bundle: DescriptorBundle): Promise<CheckResult> {
-    return this.inner.check(bundle);
+  check(bundle: DescriptorBundle, options?: CheckOptions): Promise<CheckResult> {
+    return this.inner.check(bundle, options);
   }
   runProduct(ref: string, options?: RunProductRequest): Promise<RunOutcome> {
     return this.inner.runProduct(ref, options);

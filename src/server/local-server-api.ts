@@ -15,6 +15,7 @@ import { createToken, listTokens, revokeToken } from '../registry/operations/ide
 import { getProduct, getVersion } from '../registry/operations/products/read-products.js';
 import { addWebhook, listDeliveries, listWebhooks, removeWebhook } from '../registry/operations/webhooks/webhooks.js';
 import type { Registry } from '../registry/registry.js';
+import { listGovernanceRefusals } from '../registry/operations/governance/governance-attempts.js';
 import { NAME_PATTERN } from '../descriptor/data-product-schema.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
 import { computeSla, SLA_WINDOW_MS } from './monitor/compute-sla.js';
@@ -103,6 +104,10 @@ export class LocalServerApi implements ServerApi {
       now,
       openIncident: (await getOpenIncident(registry.db, id))?.id ?? null,
     });
+  }
+
+  async listGovernanceRefusals(options: { domain?: string } = {}) {
+    return listGovernanceRefusals((await this.registry()).db, options.domain);
   }
 
   async meshHealth(options: HealthOptions = {}) {

@@ -665,6 +665,15 @@ const healthSchemas: Record<string, Json> = {
     products: arrayOf(ref('NpsFigure')),
     trend: arrayOf(ref('NpsFigure')),
   }),
+  GovernanceRefusal: obj({
+    product: str(),
+    domain: str(),
+    version: str(),
+    kind: str({ enum: ['check', 'publish'] }),
+    rules: arrayOf(str()),
+    actor: str(),
+    at: str(),
+  }),
   Domain: obj({
     name: str(),
     ownerTeam: nullableStr(),
@@ -824,6 +833,7 @@ export function openApiDocument(): Json {
       '/openapi.json': { get: op('this document', 'openapi', { ok: { type: 'object' }, publicRoute: true }) },
       '/v1/check': {
         post: op('validate a descriptor bundle and run governance, without publishing', 'checkBundle', {
+          params: [queryParam('draft', 'true: a draft being written, not recorded as a governance attempt')],
           body: ref('DescriptorBundle'),
           ok: ref('CheckResult'),
           errors: [400, 413],
@@ -969,6 +979,17 @@ export function openApiDocument(): Json {
                 'an OpenLineage RunEvent (https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent) or an array of them',
             },
             errors: [400, 403, 413],
+          },
+        ),
+      },
+      '/v1/governance/refusals': {
+        get: op(
+          'product versions whose latest governance check or publication was refused, with the rules, newest first',
+          'listGovernanceRefusals',
+          {
+            ok: arrayOf(ref('GovernanceRefusal')),
+            params: [queryParam('domain', "only this domain's products")],
+            errors: [400],
           },
         ),
       },

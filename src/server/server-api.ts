@@ -5,6 +5,7 @@
  * against a server and on this machine.
  */
 import type { Principal, Role } from '../core/principal.js';
+import type { GovernanceRefusal } from '../registry/operations/governance/governance-attempts.js';
 import type { CreatedToken, TeamRecord, TokenRecord } from '../registry/operations/identity/identity-records.js';
 import type { IncidentRecord, IncidentStatus } from '../registry/operations/incidents/incident-record.js';
 import type { DeliveryRecord, WebhookFormat, WebhookRecord } from '../registry/operations/webhooks/webhook-records.js';
@@ -66,4 +67,6 @@ export interface ServerApi extends HealthApi {
   listWebhooks(): Promise<WebhookRecord[]>;
   removeWebhook(id: string): Promise<void>;
   listDeliveries(webhookId: string): Promise<DeliveryRecord[]>;
+  /** Product versions whose latest governance check or publication was refused (of one domain's, with `domain`). */
+  listGovernanceRefusals(options?: { domain?: string }): Promise<GovernanceRefusal[]>;
 }

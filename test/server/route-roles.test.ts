@@ -336,6 +336,10 @@ const CASES: Record<string, Case> = {
     request: async (t) => ({ method: 'POST', path: `/v1/incidents/${await incidentFor(t, 'sales')}/resolve` }),
   },
   listPolicies: { allowed: INSIDERS, request: async () => ({ method: 'GET', path: '/v1/policies?domain=sales' }) },
+  listGovernanceRefusals: {
+    allowed: INSIDERS,
+    request: async () => ({ method: 'GET', path: '/v1/governance/refusals?domain=sales' }),
+  },
   applyPolicySet: {
     allowed: ['admin', 'governance'],
     request: async (t, n) => ({

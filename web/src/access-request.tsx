@@ -1,6 +1,34 @@
-/** Request access: a team of the caller's, a purpose, PII or not, an expiry; then the request's state. */
-import { useState } from 'react';
+/**
+ * Request access: a team of the caller's, a purpose, PII or not, an expiry; then the request's
+ * state, refreshed while it is pending (every few seconds, and when the tab comes back into
+ * focus) so the consumer sees it approved or denied without reloading.
+ */
+import { useEffect, useState } from 'react';
 import { api, type AccessRequest, type Whoami } from './api';
+
+const REFRESH_MS = 3000;
+
+/** The request as the server has it now, re-read while it is pending. */
+function useRequestState(product: string, request: AccessRequest | null, onChange: (r: AccessRequest) => void): void {
+  const pending = request?.status === 'pending';
+  const id = request?.id;
+  useEffect(() => {
+    if (!pending || !id) return;
+    const refresh = () =>
+      api<{ requests: AccessRequest[] }>(`/v1/access?product=${encodeURIComponent(product)}`)
+        .then((listing) => {
+          const now = listing.requests.find((r) => r.id === id);
+          if (now && now.status !== 'pending') onChange(now);
+        })
+        .catch(() => undefined); // the next tick tries again; the state shown stays the last known
+    const timer = setInterval(refresh, REFRESH_MS);
+    window.addEventListener('focus', refresh);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('focus', refresh);
+    };
+  }, [product, id, pending, onChange]);
+}
 
 export function AccessRequestForm({ product, me }: { product: string; me: Whoami }) {
   const signedIn = `${me.user} (${me.role})`;
@@ -10,6 +38,7 @@ export function AccessRequestForm({ product, me }: { product: string; me: Whoami
   const [expires, setExpires] = useState('90d');
   const [request, setRequest] = useState<AccessRequest | null>(null);
   const [error, setError] = useState<string | null>(null);
+  useRequestState(product, request, setRequest);
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
     setError(null);

@@ -2,9 +2,14 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError, saveToken, savedToken, type Whoami } from './api';
 import { AccessInbox } from './access-inbox';
+import { DomainPage, DomainsPage } from './domain-pages';
+import { GovernancePage } from './governance-page';
+import { MyAccessPage } from './my-access-page';
+import { NewProductPage } from './new-product-page';
 import { HealthPage } from './health-page';
 import { ProductPage } from './product-page';
 import { SearchPage } from './search-page';
+import { ThemeToggle } from './theme-toggle';
 
 function useHashRoute(): string {
   const [hash, setHash] = useState(() => window.location.hash);
@@ -30,6 +35,7 @@ export function App() {
   if (checking) return <p className="status">Signing in…</p>;
   if (!me) return <SignIn onSignedIn={setMe} />;
   const product = /^\/p\/([^/]+)\/([^/]+)$/.exec(route);
+  const domain = /^\/domains\/([^/]+)$/.exec(route);
   return (
     <div className="shell">
       <header className="top">
@@ -37,11 +43,14 @@ export function App() {
           Meshwork
         </a>
         <nav aria-label="pages">
-          <a href="#/">Search</a> <a href="#/access">Access requests</a> <a href="#/health">Mesh health</a>
+          <a href="#/">Search</a> <a href="#/access">Access requests</a> <a href="#/my-access">My access</a>{' '}
+          <a href="#/health">Mesh health</a> <a href="#/domains">Domains</a> <a href="#/governance">Governance</a>{' '}
+          <a href="#/new">New product</a>
         </nav>
         <span className="who" aria-label="signed in as">
           {me.user} · {me.role}
         </span>
+        <ThemeToggle />
         <button
           type="button"
           onClick={() => {
@@ -59,6 +68,16 @@ export function App() {
           <AccessInbox />
         ) : route === '/health' ? (
           <HealthPage />
+        ) : route === '/new' ? (
+          <NewProductPage me={me} />
+        ) : route === '/domains' ? (
+          <DomainsPage />
+        ) : domain ? (
+          <DomainPage name={decodeURIComponent(domain[1])} />
+        ) : route === '/my-access' ? (
+          <MyAccessPage me={me} />
+        ) : route === '/governance' ? (
+          <GovernancePage />
         ) : (
           <SearchPage />
         )}

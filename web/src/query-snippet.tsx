@@ -63,7 +63,7 @@ export function QuerySnippet({ domain, name }: { domain: string; name: string })
   return (
     <section aria-labelledby="read-title">
       <h2 id="read-title">Read it</h2>
-      <pre className="snippet">
+      <pre className="snippet" tabIndex={0}>
         <code>{command}</code>
       </pre>
       <button type="button" onClick={() => void navigator.clipboard?.writeText(command)}>

@@ -138,8 +138,10 @@ export function SearchPage() {
                 role="option"
                 aria-selected={i === selected}
                 className={i === selected ? 'hit selected' : 'hit'}
+                // An option holds no link (axe: nested-interactive): a click opens it, as Enter does.
+                onClick={() => (window.location.hash = `#/p/${hit.id}`)}
               >
-                <a href={`#/p/${hit.id}`}>
+                <span className="hit-title">
                   <strong>{hit.name}</strong> <span className="badge">{hit.domain}</span>{' '}
                   <span className="badge">v{hit.latestVersion}</span>
                   {hit.stale && (
@@ -147,7 +149,7 @@ export function SearchPage() {
                       stale
                     </span>
                   )}
-                </a>
+                </span>
                 <p>{hit.description}</p>
                 <HitMeta hit={hit} />
               </li>

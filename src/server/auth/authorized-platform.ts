@@ -16,7 +16,7 @@ import { InputError, NotAllowedError } from '../../core/errors.js';
 import { writtenProducts } from '../../lineage/openlineage-ingest.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parseYamlText } from '../../descriptor/yaml-source.js';
-import type { MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
+import type { CheckOptions, MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
 import type { SearchOptions } from '../../registry/operations/products/search-products.js';
 import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
 import type { HealthOptions } from '../health/health-records.js';
@@ -184,9 +184,9 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   }
 
   // The platform's inside (teams, policies) and authoring (checking, diffing descriptors): every role but consumer.
-  async check(bundle: DescriptorBundle) {
+  async check(bundle: DescriptorBundle, options?: CheckOptions) {
     this.#require(INSIDERS, 'check descriptors');
-    return this.mesh.check(bundle);
+    return this.mesh.check(bundle, options);
   }
   async diff(bundle: DescriptorBundle, options?: { against?: string }) {
     this.#require(INSIDERS, 'diff descriptors');
@@ -195,6 +195,10 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
   async listPolicies(options?: { product?: string; domain?: string }) {
     this.#require(INSIDERS, 'list policies');
     return this.mesh.listPolicies(options);
+  }
+  async listGovernanceRefusals(options?: { domain?: string }) {
+    this.#require(INSIDERS, 'list governance refusals');
+    return this.server.listGovernanceRefusals(options);
   }
   async listTeams() {
     this.#require(INSIDERS, 'list teams');

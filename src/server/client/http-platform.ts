@@ -9,6 +9,7 @@ import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parse } from 'yaml';
 import type {
   AppliedPolicySetOutcome,
+  CheckOptions,
   CheckResult,
   DiffResult,
   MeshApi,
@@ -40,6 +41,7 @@ import type {
 } from '../server-api.js';
 import { fromCloudEvent, type CloudEvent } from '../webhooks/cloud-event.js';
 import type { DomainScorecard, HealthOptions, MeshHealth } from '../health/health-records.js';
+import type { GovernanceRefusal } from '../../registry/operations/governance/governance-attempts.js';
 import type {
   AccessDecisionOutcome,
   AccessListing,
@@ -148,8 +150,8 @@ export class HttpPlatform implements MeshApi, ServerApi {
     }
   }
 
-  check(bundle: DescriptorBundle): Promise<CheckResult> {
-    return this.#request('POST', '/v1/check', { body: bundle });
+  check(bundle: DescriptorBundle, options: CheckOptions = {}): Promise<CheckResult> {
+    return this.#request('POST', '/v1/check', { body: bundle, query: { draft: options.draft ? 'true' : undefined } });
   }
   publish(bundle: DescriptorBundle): Promise<PublishOutcome> {
     return this.#request('POST', '/v1/products', { body: bundle });
@@ -222,6 +224,9 @@ export class HttpPlatform implements MeshApi, ServerApi {
     return this.#request('GET', '/v1/access/log', { query: { ...options, as: scope.asTeam } });
   }
 
+  listGovernanceRefusals(options: { domain?: string } = {}): Promise<GovernanceRefusal[]> {
+    return this.#request('GET', '/v1/governance/refusals', { query: options });
+  }
   meshHealth(options: HealthOptions = {}): Promise<MeshHealth> {
     return this.#request('GET', '/v1/health/mesh', { query: healthQuery(options) });
   }

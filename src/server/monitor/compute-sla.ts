@@ -73,7 +73,10 @@ function dailyAvailability(
     const until = Math.min(dayStart + DAY_MS, now);
     const segments = until > from && times.length ? targetSegments(changes, current, from, until) : [];
     const judged = segments.some((t) => t.targetMs !== null);
-    return { day: new Date(dayStart).toISOString().slice(0, 10), availability: judged ? availability(times, segments) : null };
+    return {
+      day: new Date(dayStart).toISOString().slice(0, 10),
+      availability: judged ? availability(times, segments) : null,
+    };
   });
 }
 

@@ -34,7 +34,9 @@ function searchQuery(c: Context): SearchOptions {
 }
 
 export function catalogRoutes(app: Hono<AppEnv>): void {
-  app.post('/v1/check', async (c) => c.json(await c.var.api.check(await readBundle(c))));
+  app.post('/v1/check', async (c) =>
+    c.json(await c.var.api.check(await readBundle(c), { draft: c.req.query('draft') === 'true' })),
+  );
   app.post('/v1/products', async (c) => {
     const outcome = await c.var.api.publish(await readBundle(c));
     return c.json(outcome, outcome.status === 'created' ? 201 : 200);

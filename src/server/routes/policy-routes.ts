@@ -13,6 +13,9 @@ export function policyRoutes(app: Hono<AppEnv>): void {
       }),
     ),
   );
+  app.get('/v1/governance/refusals', async (c) =>
+    c.json(await c.var.api.listGovernanceRefusals({ domain: c.req.query('domain') || undefined })),
+  );
   app.put('/v1/policy-sets/:name', async (c) => {
     const body = await readJsonObject(c);
     const outcome = await c.var.api.applyPolicySet(

@@ -63,3 +63,32 @@ export async function listGovernanceAttempts(db: RegistryTx, domain?: string): P
     at: r.at,
   }));
 }
+
+/** A product version whose latest governance check or publication was refused, and by which rules. */
+export interface GovernanceRefusal {
+  readonly product: string;
+  readonly domain: string;
+  readonly version: string;
+  readonly kind: 'check' | 'publish';
+  readonly rules: readonly string[];
+  readonly actor: string;
+  readonly at: string;
+}
+
+/** The versions still refused: their last attempt was refused (a later pass or publication clears them), newest first. */
+export async function listGovernanceRefusals(db: RegistryTx, domain?: string): Promise<GovernanceRefusal[]> {
+  const latest = new Map<string, GovernanceAttempt>();
+  for (const a of await listGovernanceAttempts(db, domain)) latest.set(`${a.product}@${a.version}`, a);
+  return [...latest.values()]
+    .filter((a) => a.outcome === 'refused')
+    .reverse()
+    .map(({ product, domain: d, version, kind, rules, actor, at }) => ({
+      product,
+      domain: d,
+      version,
+      kind,
+      rules,
+      actor,
+      at,
+    }));
+}
