@@ -1,10 +1,14 @@
 /** The shell: sign-in with a token (kept in this browser session), then hash-routed pages. */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { api, ApiError, saveToken, savedToken, type Whoami } from './api';
 import { AccessInbox } from './access-inbox';
 import { HealthPage } from './health-page';
 import { ProductPage } from './product-page';
 import { SearchPage } from './search-page';
+
+// elkjs and React Flow come with the lineage page only, in a chunk of their own.
+const LineagePage = lazy(() => import('./lineage-page').then((m) => ({ default: m.LineagePage })));
+const LineageChooser = lazy(() => import('./lineage-page').then((m) => ({ default: m.LineageChooser })));
 
 function useHashRoute(): string {
   const [hash, setHash] = useState(() => window.location.hash);
@@ -30,6 +34,7 @@ export function App() {
   if (checking) return <p className="status">Signing in…</p>;
   if (!me) return <SignIn onSignedIn={setMe} />;
   const product = /^\/p\/([^/]+)\/([^/]+)$/.exec(route);
+  const lineage = /^\/lineage(?:\/([^/]+)\/([^/?]+)(?:\?depth=(\d+))?)?$/.exec(route);
   return (
     <div className="shell">
       <header className="top">
@@ -37,7 +42,8 @@ export function App() {
           Meshwork
         </a>
         <nav aria-label="pages">
-          <a href="#/">Search</a> <a href="#/access">Access requests</a> <a href="#/health">Mesh health</a>
+          <a href="#/">Search</a> <a href="#/access">Access requests</a> <a href="#/health">Mesh health</a>{' '}
+          <a href="#/lineage">Lineage</a>
         </nav>
         <span className="who" aria-label="signed in as">
           {me.user} · {me.role}
@@ -55,6 +61,18 @@ export function App() {
       <main>
         {product ? (
           <ProductPage domain={decodeURIComponent(product[1])} name={decodeURIComponent(product[2])} me={me} />
+        ) : lineage ? (
+          <Suspense fallback={<p className="status">Loading the lineage page…</p>}>
+            {lineage[1] ? (
+              <LineagePage
+                domain={decodeURIComponent(lineage[1])}
+                name={decodeURIComponent(lineage[2])}
+                depth={lineage[3] ? Number(lineage[3]) : 1}
+              />
+            ) : (
+              <LineageChooser />
+            )}
+          </Suspense>
         ) : route === '/access' ? (
           <AccessInbox />
         ) : route === '/health' ? (
