@@ -191,7 +191,7 @@ function generated(i: number): DataProduct {
 }
 
 /** Products `from`..`to` written straight into the registry's tables (the index is built after). */
-async function seedRows(registry: Registry, from: number, to: number): Promise<void> {
+export async function seedRows(registry: Registry, from: number, to: number): Promise<void> {
   const now = new Date().toISOString();
   for (let start = from; start < to; start += 500) {
     const products = Array.from({ length: Math.min(500, to - start) }, (_, k) => generated(start + k));

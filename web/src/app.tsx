@@ -1,5 +1,5 @@
 /** The shell: sign-in with a token (kept in this browser session), then hash-routed pages. */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { api, ApiError, saveToken, savedToken, type Whoami } from './api';
 import { AccessInbox } from './access-inbox';
 import { DomainPage, DomainsPage } from './domain-pages';
@@ -10,6 +10,10 @@ import { HealthPage } from './health-page';
 import { ProductPage } from './product-page';
 import { SearchPage } from './search-page';
 import { ThemeToggle } from './theme-toggle';
+
+// elkjs and React Flow come with the lineage page only, in a chunk of their own.
+const LineagePage = lazy(() => import('./lineage-page').then((m) => ({ default: m.LineagePage })));
+const LineageChooser = lazy(() => import('./lineage-page').then((m) => ({ default: m.LineageChooser })));
 
 function useHashRoute(): string {
   const [hash, setHash] = useState(() => window.location.hash);
@@ -36,6 +40,7 @@ export function App() {
   if (!me) return <SignIn onSignedIn={setMe} />;
   const product = /^\/p\/([^/]+)\/([^/]+)$/.exec(route);
   const domain = /^\/domains\/([^/]+)$/.exec(route);
+  const lineage = /^\/lineage(?:\/([^/]+)\/([^/?]+)(?:\?depth=(\d+))?)?$/.exec(route);
   return (
     <div className="shell">
       <header className="top">
@@ -45,7 +50,7 @@ export function App() {
         <nav aria-label="pages">
           <a href="#/">Search</a> <a href="#/access">Access requests</a> <a href="#/my-access">My access</a>{' '}
           <a href="#/health">Mesh health</a> <a href="#/domains">Domains</a> <a href="#/governance">Governance</a>{' '}
-          <a href="#/new">New product</a>
+          <a href="#/lineage">Lineage</a> <a href="#/new">New product</a>
         </nav>
         <span className="who" aria-label="signed in as">
           {me.user} · {me.role}
@@ -64,6 +69,18 @@ export function App() {
       <main>
         {product ? (
           <ProductPage domain={decodeURIComponent(product[1])} name={decodeURIComponent(product[2])} me={me} />
+        ) : lineage ? (
+          <Suspense fallback={<p className="status">Loading the lineage page…</p>}>
+            {lineage[1] ? (
+              <LineagePage
+                domain={decodeURIComponent(lineage[1])}
+                name={decodeURIComponent(lineage[2])}
+                depth={lineage[3] ? Number(lineage[3]) : 1}
+              />
+            ) : (
+              <LineageChooser />
+            )}
+          </Suspense>
         ) : route === '/access' ? (
           <AccessInbox />
         ) : route === '/health' ? (

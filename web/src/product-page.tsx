@@ -56,6 +56,11 @@ export function ProductPage({ domain, name, me }: { domain: string; name: string
         owner {product.owner}
         {product.oncall ? ` · on-call ${product.oncall}` : ''}
       </p>
+      <p>
+        <a href={`#/lineage/${encodeURIComponent(product.domain)}/${encodeURIComponent(product.name)}`}>
+          Lineage graph
+        </a>
+      </p>
       <section aria-labelledby="schema-title">
         <h2 id="schema-title">Schema</h2>
         <table>
