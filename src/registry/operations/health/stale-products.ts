@@ -3,6 +3,7 @@
  * read for 90 days (once older than that). One rule for the health report (over recorded
  * history, as of any moment) and for the catalog's `stale` flag (now, for a page of products).
  */
+import { nowMs } from '../../../core/clock.js';
 import { parseDuration } from '../../../descriptor/duration.js';
 import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import type { Registry } from '../../registry.js';
@@ -42,7 +43,7 @@ export function staleReasonOf(facts: StaleFacts, at: number): string | null {
 export async function staleReasons(
   registry: Registry,
   ids: readonly string[],
-  at = Date.now(),
+  at = nowMs(),
 ): Promise<Map<string, string | null>> {
   const reasons = new Map<string, string | null>();
   if (ids.length === 0) return reasons;

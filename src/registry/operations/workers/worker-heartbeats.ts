@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { nowIso, type Registry } from '../../registry.js';
+import type { Registry } from '../../registry.js';
 
 /**
  * A worker silent this long is declared dead: its queue jobs are released and the run locks
@@ -16,7 +16,7 @@ export interface WorkerIdentity {
 }
 
 export async function beat(registry: Registry, id: string): Promise<void> {
-  const now = nowIso();
+  const now = new Date().toISOString(); // real time: a lease, never simulated (src/core/clock.ts)
   await registry.db
     .insertInto('mesh_workers')
     .values({ id, host: hostname(), pid: process.pid, started_at: now, heartbeat_at: now })
