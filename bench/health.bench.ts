@@ -5,6 +5,12 @@
  * from issue 17: the full report (26 weekly points, every scorecard, the diagnosis) ≤ 2 s and a
  * scorecard ≤ 100 ms, on SQLite and PostgreSQL. The baseline of the same run is reading the
  * history alone (the report's queries), printed as a ratio.
+ *
+ * Why rows and not the demo generator (src/server/demo, `npm run seed:demo`), which builds such a
+ * history through the platform at simulated times: a real run takes about 0.3 s here, so even at
+ * its default cadence (a run every 28 days) the full size takes about 10 minutes on SQLite and
+ * more on PostgreSQL, past the few minutes this bench may spend seeding; daily runs would take
+ * hours. The generator's histories are asserted in test/health/demo-seed.test.ts instead.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

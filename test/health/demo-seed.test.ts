@@ -16,6 +16,7 @@ import { BACKENDS, createTestRegistry, type TestRegistry } from '../helpers/regi
 
 const SMALL = { domains: 6, products: 24, days: 40, runEvery: 4, readEvery: 20, seed: 7 };
 const END = new Date('2026-11-01T00:00:00Z');
+const DAY = 86_400_000;
 
 async function seeded(backend: (typeof BACKENDS)[number], patterns: readonly DemoPattern[]) {
   const db = await createTestRegistry(backend);
@@ -49,15 +50,54 @@ for (const backend of BACKENDS) {
       expect(of('sla-breach-no-follow-up').domains).toEqual(['finance']);
     });
 
+    it('a neglected product, availability: fresh from its last good run until its 5-day target ran out, over the window since its first good run (at most 30 days)', async () => {
+      const finance = s.health.domains.find((d) => d.domain === 'finance')!;
+      expect(finance.products).toHaveLength(4);
+      for (const p of finance.products) {
+        const good = (
+          await s.db.registry.db
+            .selectFrom('pipeline_runs')
+            .select('finished_at')
+            .where('product_id', '=', p.product)
+            .where('status', '=', 'succeeded')
+            .orderBy('finished_at')
+            .execute()
+        ).map((r) => Date.parse(String(r.finished_at)));
+        const end = END.getTime();
+        const windowStart = Math.max(end - 30 * DAY, good[0]);
+        // Each good run keeps the product fresh for 5 days, or until the next good run.
+        let fresh = 0;
+        good.forEach((t, i) => {
+          const until = Math.min(t + 5 * DAY, good[i + 1] ?? end, end);
+          fresh += Math.max(0, until - Math.max(t, windowStart));
+        });
+        expect(p.windowDays).toBeCloseTo((end - windowStart) / DAY, 0);
+        expect(p.availability).toBeCloseTo(fresh / (end - windowStart), 3);
+        expect(p.availability!).toBeLessThan(p.objective!);
+      }
+      // Every finance product missed; the mesh's compliance counts them among the judged.
+      const { judged, met } = s.health.mesh.slaCompliance;
+      expect(judged).toBe(24);
+      expect(met).toBeLessThanOrEqual(judged - 4);
+    });
+
     it('the history was recorded at its simulated times, through the platform', async () => {
       const runs = await s.db.registry.db
         .selectFrom('pipeline_runs')
-        .select(['started_at'])
+        .select(['started_at', 'steps'])
         .orderBy('started_at')
         .execute();
       expect(runs.length).toBe(s.summary.runs);
       expect(runs[0].started_at < '2026-09-23').toBe(true);
       expect(runs.at(-1)!.started_at < END.toISOString()).toBe(true);
+      const steps = JSON.parse(runs.at(-1)!.steps) as Array<{ startedAt: string }>;
+      expect(steps.length).toBeGreaterThan(0);
+      for (const step of steps) expect(step.startedAt < END.toISOString()).toBe(true);
+      const events = await s.db.registry.db
+        .selectFrom('events')
+        .select((eb) => eb.fn.max('time').as('last'))
+        .executeTakeFirstOrThrow();
+      expect(String(events.last) < END.toISOString()).toBe(true);
       expect(s.summary.failedRuns).toBeGreaterThan(0);
     });
   });

@@ -111,19 +111,21 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+const flagOf = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
 function checkedOptions(o: DemoOptions): DemoPlan['options'] {
   const options = {
     domains: o.domains ?? 30,
     products: o.products ?? 300,
     days: o.days ?? 180,
-    runEvery: o.runEvery ?? 30,
+    runEvery: o.runEvery ?? 28,
     readEvery: o.readEvery ?? 60,
     seed: o.seed ?? 1,
     patterns: o.patterns ?? [],
   };
   for (const [name, value] of Object.entries(options))
     if (name !== 'patterns' && (!Number.isInteger(value) || (value as number) < 1))
-      throw new InputError(`--${name} must be a whole number of at least 1, not ${String(value)}`);
+      throw new InputError(`--${flagOf(name)} must be a whole number of at least 1, not ${String(value)}`);
   if (options.domains < 4) throw new InputError('--domains must be at least 4 (a core, and room for the patterns)');
   if (options.products < options.domains) throw new InputError('--products must be at least the number of domains');
   if (options.readEvery >= 90) throw new InputError('--read-every must be under 90 days (unread products go stale)');

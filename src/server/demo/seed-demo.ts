@@ -3,7 +3,7 @@
  * time (core/clock.ts `atTime`): teams and domains, `init` + validate + publish by the people
  * of each domain, real pipeline runs through the runner on small CSV sources (some failing),
  * the freshness monitor's daily tick opening and resolving incidents, owners acknowledging
- * them, access requests approved or denied, downloads and queries, quarterly ratings with
+ * them, access requests approved or denied, downloads and queries, monthly ratings with
  * comments. Nothing is written as rows: the history is what the platform recorded.
  */
 import { mkdirSync } from 'node:fs';
@@ -259,12 +259,12 @@ async function read(s: Seeding, p: DemoProduct, i: number): Promise<void> {
   }
 }
 
-/** Each consumer team rates once a quarter after its grant, with a comment now and then. */
+/** Each consumer team rates two weeks after its grant and monthly since (a quarter's last rating stands), with a comment now and then. */
 async function rate(s: Seeding, p: DemoProduct, day: number): Promise<void> {
   for (const [k, g] of (s.grants.get(idOf(p)) ?? []).entries()) {
     const since = day - g.since;
-    if (since <= 0 || since % 90 !== 14) continue;
-    const score = s.plan.score(p, Math.floor(since / 90), k);
+    if (since <= 0 || since % 30 !== 14) continue;
+    const score = s.plan.score(p, Math.floor(since / 30), k);
     await platformOf(s, g.user).rateProduct(consumer(g.user, g.team), {
       product: idOf(p),
       team: g.team,
