@@ -3,6 +3,7 @@
  * access rights checked against the caller's scope: what LocalPlatform's access methods do,
  * in local and server mode alike.
  */
+import { nowMs } from '../core/clock.js';
 import { InputError, NotAllowedError } from '../core/errors.js';
 import { parseDuration } from '../descriptor/duration.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
@@ -162,7 +163,7 @@ function productOf(ref: string): string {
 
 function sinceTime(text: string): string {
   const ms = parseDuration(text);
-  if (ms !== undefined) return new Date(Date.now() - ms).toISOString();
+  if (ms !== undefined) return new Date(nowMs() - ms).toISOString();
   const t = Date.parse(text);
   if (Number.isNaN(t)) throw new InputError(`invalid --since "${text}": an ISO time or a duration such as 24h`);
   return new Date(t).toISOString();

@@ -3,6 +3,7 @@
  * candidate grants through the index in one registry statement, decide) and `logRead` (the audit row). Every path —
  * download, check samples, and next query, product inputs and the ports — goes through both.
  */
+import { now as clockNow } from '../core/clock.js';
 import { NotAllowedError } from '../core/errors.js';
 import { grantsForReader } from '../registry/operations/access/grants-for-reader.js';
 import { recordAccess } from '../registry/operations/access/record-access.js';
@@ -22,7 +23,7 @@ export async function authorizeRead(
   registry: Registry,
   scope: AccessScope,
   ref: string,
-  now: Date = new Date(),
+  now: Date = clockNow(),
 ): Promise<AuthorizedRead> {
   const target = await resolveReadTarget(registry, ref);
   // The reader's teams, domains and candidate grants in one round trip: nothing cached, so a
@@ -36,7 +37,7 @@ export async function authorizeReader(
   registry: Registry,
   reader: Reader,
   ref: string,
-  now: Date = new Date(),
+  now: Date = clockNow(),
 ): Promise<AuthorizedRead> {
   return decideFor(registry, reader, await resolveReadTarget(registry, ref), now);
 }

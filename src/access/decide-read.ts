@@ -6,6 +6,7 @@
  * one statement by `readerGrants`; it keeps those for the reader's teams, domains and user), so it answers in
  * microseconds and an expiry takes effect at the first read after it, without a restart.
  */
+import { now as clockNow } from '../core/clock.js';
 import type { GrantRecord } from '../registry/operations/access/access-records.js';
 import type { Reader } from './principal.js';
 
@@ -53,7 +54,7 @@ export function decideRead(
   reader: Reader,
   target: ReadTarget,
   candidates: readonly GrantRecord[],
-  now: Date = new Date(),
+  now: Date = clockNow(),
 ): ReadDecision {
   const team = reader.asTeam ?? reader.teams[0] ?? null;
   const base = { user: reader.user, team: reader.asTeam ?? null, product: target.product, major: target.major };

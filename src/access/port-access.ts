@@ -6,6 +6,7 @@
  * each publication (`portAccessFor`); approvals, revocations and expiries apply it at once
  * (`syncSqlPorts`).
  */
+import { now as clockNow } from '../core/clock.js';
 import { maskingKeyFromEnv } from '../engine/masking-key.js';
 import type { MeshConfig } from '../core/mesh-config.js';
 import type { DataProduct } from '../descriptor/data-product-schema.js';
@@ -22,7 +23,7 @@ export async function portReaders(
   registry: Registry,
   product: string,
   major: number,
-  now: Date = new Date(),
+  now: Date = clockNow(),
 ): Promise<SqlReader[]> {
   const rows = await registry.db.selectFrom('grants').selectAll().where('product_id', '=', product).execute();
   const nowIso = now.toISOString();

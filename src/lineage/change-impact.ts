@@ -4,6 +4,7 @@
  * that major (from the access grants). `mesh diff`, `POST /v1/diff` and a refused publication
  * carry it, so CI can say whom to tell.
  */
+import { nowIso } from '../core/clock.js';
 import type { Registry } from '../registry/registry.js';
 import { findConsumers } from '../registry/operations/versions/find-consumers.js';
 import { productContacts, teamGrants } from '../registry/operations/lineage/read-lineage.js';
@@ -22,7 +23,7 @@ export interface ChangeImpact {
 export async function changeImpact(registry: Registry, product: string, major: number): Promise<ChangeImpact> {
   const consumers = await findConsumers(registry.db, product, major);
   const contacts = await productContacts(registry.db, consumers);
-  const grants = (await teamGrants(registry.db, [product], new Date().toISOString())).filter(
+  const grants = (await teamGrants(registry.db, [product], nowIso())).filter(
     (g) => g.major === null || g.major === major,
   );
   const teams = new Map<string, boolean>();

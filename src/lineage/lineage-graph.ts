@@ -5,6 +5,7 @@
  * the result cut into pages in a stable order so a product with thousands of consumers
  * answers its first page at once. Status and column lineage are read for the page only.
  */
+import { nowMs, nowIso } from '../core/clock.js';
 import { InputError, NotFoundError } from '../core/errors.js';
 import { parseDuration } from '../descriptor/duration.js';
 import { parseProductRef, productId } from '../descriptor/product-ref.js';
@@ -125,7 +126,7 @@ async function walkSide(
   depth: number,
 ): Promise<void> {
   let frontier = [root];
-  const now = new Date().toISOString();
+  const now = nowIso();
   for (let d = 1; d <= depth && frontier.length > 0; d++) {
     const next: string[] = [];
     const visit = (edge: LineageEdge, other: string) => {
@@ -163,7 +164,7 @@ async function describeNodes(registry: Registry, page: readonly Walked[]): Promi
   );
   const products = page.map((w) => productOfNode(w.id)).filter((p): p is string => p !== undefined);
   const contacts = await productContacts(registry.db, products);
-  const now = Date.now();
+  const now = nowMs();
   return page.map((w) => {
     const row = rows.get(w.id);
     const product = productOfNode(w.id);

@@ -4,6 +4,7 @@
  * primary key unique) and its quality rules, run against the server the contract names with
  * the same extractors and audit engine as `mesh run`. Nothing is published or recorded.
  */
+import { now } from '../core/clock.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -243,7 +244,7 @@ async function checkContract(
     rowsIn: rows,
     rowsTransformed: rows,
     recentRowCounts: [],
-    now: new Date(),
+    now: now(),
   });
   const declared = product.spec.quality?.checks ?? [];
   const quality = outcomes.map((o): ContractCheck => {

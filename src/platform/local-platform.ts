@@ -1,6 +1,7 @@
 /**
  * The in-process implementation of MeshApi over a registry (SQLite or PostgreSQL).
  */
+import { now } from '../core/clock.js';
 import { exportOdcs } from '../standards/odcs/export-odcs.js';
 import { exportOdps } from '../standards/odps/export-odps.js';
 import type { StandardName } from '../standards/standard-schema.js';
@@ -177,7 +178,7 @@ export class LocalPlatform implements MeshApi {
       const previous = versions?.[0]?.descriptor;
       diagnostics.push(...(await this.#inputProductDiagnostics(product, checked.source, checked.bundle.transformSql)));
       diagnostics.push(
-        ...(await governance.check({ product, source: checked.source, previous, versions, now: new Date() })),
+        ...(await governance.check({ product, source: checked.source, previous, versions, now: now() })),
       );
     }
     return {
@@ -240,7 +241,7 @@ export class LocalPlatform implements MeshApi {
   async listPolicies(options: { product?: string; domain?: string } = {}): Promise<PolicyListing> {
     if (options.product && options.domain) throw new InputError('give a product or a domain, not both');
     const engine = await this.#engineInForce();
-    const now = new Date();
+    const at = now();
     let rules: RuleInForce[];
     let scope = GLOBAL_SCOPE;
     if (options.product) {
@@ -281,7 +282,7 @@ export class LocalPlatform implements MeshApi {
         id: r.id,
         kind: r.kind,
         severity: r.severity,
-        effectiveSeverity: effectiveSeverity(r, now).severity,
+        effectiveSeverity: effectiveSeverity(r, at).severity,
         enforceFrom: r.enforceFrom ?? null,
         params: r.params,
         selector: r.selector ?? null,
@@ -357,7 +358,7 @@ export class LocalPlatform implements MeshApi {
       product,
       source: checked.source,
       versions,
-      now: new Date(),
+      now: now(),
       against: options.against,
     });
     return {
@@ -385,10 +386,10 @@ export class LocalPlatform implements MeshApi {
   }
 
   async retireExpiredVersions(options: { now?: string } = {}) {
-    const now = options.now ? new Date(options.now) : new Date();
-    if (Number.isNaN(now.getTime()))
+    const at = options.now ? new Date(options.now) : now();
+    if (Number.isNaN(at.getTime()))
       throw new InputError(`"${options.now}" is not an ISO time, e.g. 2027-01-01T00:00:00Z`);
-    return { retired: await retireExpiredVersions(await this.registry(), now, this.config.actor) };
+    return { retired: await retireExpiredVersions(await this.registry(), at, this.config.actor) };
   }
 
   async publish(bundle: DescriptorBundle): Promise<PublishOutcome> {

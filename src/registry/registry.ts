@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { nowIso as clockNowIso } from '../core/clock.js';
 import { UnavailableError } from '../core/errors.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { SqliteImmediateDialect } from './sqlite-immediate-dialect.js';
@@ -160,8 +161,9 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** The recorded time (see src/core/clock.ts: a simulated clock in scope, else the real time). */
 export function nowIso(): string {
-  return new Date().toISOString();
+  return clockNowIso();
 }
 
 /**

@@ -3,6 +3,7 @@
  * scratch folders, the engine, and what each step leaves for the next (inputs read, rows,
  * check outcomes, the publication). Each step module reads and fills its part.
  */
+import { nowIso, now } from '../core/clock.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,8 +162,8 @@ export interface RunEngine {
   builtIn?(ctx: RunContext): { url: string; table: string } | undefined;
 }
 
-export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:.]/g, '').replace('T', 't').toLowerCase()}-${Math.random().toString(36).slice(2, 8)}`;
+export function newRunId(at = now()): string {
+  return `${at.toISOString().replace(/[-:.]/g, '').replace('T', 't').toLowerCase()}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 export function createRunContext(def: PipelineDefinition, options: RunPipelineOptions): RunContext {
@@ -199,7 +200,7 @@ export function createRunContext(def: PipelineDefinition, options: RunPipelineOp
     portAccess: options.portAccess,
     maskedCopyKey: options.maskedCopyKey,
     runId,
-    startedAt: new Date().toISOString(),
+    startedAt: nowIso(),
     workRoot,
     stagingDir: join(workRoot, 'staging'),
     candidateDir,

@@ -1,3 +1,4 @@
+import { nowIso } from '../core/clock.js';
 import type { RunStepRecord } from '../registry/operations/runs/run-records.js';
 import { messageOf, type RunContext } from './run-context.js';
 
@@ -9,8 +10,8 @@ export async function timedStep<T>(
   rows?: (t: T) => number | undefined,
 ): Promise<T> {
   ctx.observer.onStepStart?.(name);
-  const started = Date.now();
-  const at = new Date(started).toISOString();
+  const started = Date.now(); // real time: the step's duration
+  const at = nowIso(); // recorded time: when the step ran (src/core/clock.ts)
   const record = (step: RunStepRecord): void => {
     ctx.steps.push(step);
     ctx.observer.onStep?.(step);

@@ -2,6 +2,7 @@
  * ServerApi over the registry, in-process: what the server delegates to (behind
  * AuthorizedPlatform) and what the CLI uses on this machine without a server.
  */
+import { now as clockNow } from '../core/clock.js';
 import { InputError, NotFoundError } from '../core/errors.js';
 import {
   getOpenIncident,
@@ -40,7 +41,7 @@ export class LocalServerApi implements ServerApi {
   constructor(
     readonly registry: () => Promise<Registry>,
     readonly principal: Principal,
-    readonly now: () => Date = () => new Date(),
+    readonly now: () => Date = clockNow,
   ) {}
 
   async whoami(): Promise<Principal> {

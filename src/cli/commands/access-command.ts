@@ -1,3 +1,4 @@
+import { nowIso } from '../../core/clock.js';
 import type { Command } from 'commander';
 import type { AccessRequestRecord, GrantRecord } from '../../access/access-api.js';
 import type { CliContext } from '../cli-context.js';
@@ -90,7 +91,7 @@ export function registerAccessCommands(program: Command, ctx: CliContext): void 
       const out = ctx.output(opts);
       const listing = await ctx.platform().listAccess(opts);
       if (opts.json) return out.data(listing);
-      const now = new Date().toISOString();
+      const now = nowIso();
       if (listing.grants.length > 0)
         out.table(
           listing.grants.map((g) => ({

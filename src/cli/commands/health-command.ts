@@ -1,3 +1,4 @@
+import { nowMs } from '../../core/clock.js';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -134,7 +135,7 @@ function weeksSince(since: string | undefined, now: string | undefined): number 
   if (since === undefined) return undefined;
   const from = Date.parse(since);
   if (Number.isNaN(from)) return `invalid --since "${since}": an ISO date such as 2026-06-01`;
-  const to = now === undefined ? Date.now() : Date.parse(now);
+  const to = now === undefined ? nowMs() : Date.parse(now);
   if (Number.isNaN(to)) return `invalid --now "${now}": an ISO time such as 2026-12-01T00:00:00Z`;
   if (from > to) return `--since ${since} is after the report's time`;
   const weeks = Math.ceil((to - from) / WEEK_MS);

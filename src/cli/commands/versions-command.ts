@@ -1,3 +1,4 @@
+import { nowIso } from '../../core/clock.js';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { flagValue } from '../flag-values.js';
@@ -21,7 +22,7 @@ export function registerVersionsCommands(program: Command, ctx: CliContext): voi
     .option('--json', 'machine-readable output')
     .action(async (opts: { now?: string; json?: boolean }) => {
       const out = ctx.output(opts);
-      const { retired } = await ctx.platform().retireExpiredVersions({ now: opts.now ?? new Date().toISOString() });
+      const { retired } = await ctx.platform().retireExpiredVersions({ now: opts.now ?? nowIso() });
       if (opts.json) return out.data({ retired });
       if (retired.length === 0) return out.line('no deprecated version has reached its sunset');
       out.table(

@@ -4,6 +4,7 @@
  * recorded read), for a team the caller belongs to, 0–10, once a quarter (a new rating replaces
  * the quarter's). Owners (admins, members of the owning domain) answer comments.
  */
+import { now as clockNow } from '../../core/clock.js';
 import { InputError, NotAllowedError, NotFoundError } from '../../core/errors.js';
 import { parseProductRef, productId } from '../../descriptor/product-ref.js';
 import { requireOwner, requireTeamMember } from '../../access/access-rights.js';
@@ -115,7 +116,7 @@ export async function answerProductRating(
 }
 
 /** NPS of the quarter per product, per domain and for the mesh, and the trend of the scope asked for. */
-export async function npsReport(registry: Registry, options: NpsOptions = {}, now = new Date()): Promise<NpsReport> {
+export async function npsReport(registry: Registry, options: NpsOptions = {}, now = clockNow()): Promise<NpsReport> {
   const quarter = options.quarter ?? quarterOf(now);
   requireQuarter(quarter);
   const product = options.product ? productOf(options.product) : undefined;

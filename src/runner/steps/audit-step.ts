@@ -1,4 +1,5 @@
 /** Audit: the product's quality checks on the candidate snapshot; a failed blocking check fails the run. */
+import { nowMs, now } from '../../core/clock.js';
 import { MeshError } from '../../core/errors.js';
 import { runQualityChecks } from '../../engine/quality-checks.js';
 import { recentRowCounts } from '../../registry/operations/runs/recent-row-counts.js';
@@ -9,7 +10,7 @@ import { sumRowsIn } from './extract-step.js';
 export async function auditStep(ctx: RunContext): Promise<void> {
   const { def, registry } = ctx;
   await timedStep(ctx, 'audit', async () => {
-    const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    const since = new Date(nowMs() - 7 * 86_400_000).toISOString();
     ctx.checks = await runQualityChecks(
       await runEngineOf(ctx).checkEngine(ctx),
       ctx.product.spec.quality?.checks ?? [],
@@ -18,7 +19,7 @@ export async function auditStep(ctx: RunContext): Promise<void> {
         rowsIn: sumRowsIn(ctx),
         rowsTransformed: ctx.rowsTransformed ?? 0,
         recentRowCounts: registry ? await recentRowCounts(registry, def.productId, def.major, since) : [],
-        now: new Date(),
+        now: now(),
         stats: ctx.stats,
       },
     );

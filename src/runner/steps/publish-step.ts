@@ -6,6 +6,7 @@
  * SQL swaps committed, then `current.json`, then the stream messages (which cannot be taken
  * back, so never sent for a snapshot the registry has not committed). Dry runs skip it.
  */
+import { nowIso } from '../../core/clock.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataProduct } from '../../descriptor/data-product-schema.js';
 import { ParquetPort } from '../../ports/parquet-port.js';
@@ -24,7 +25,7 @@ type Prepared = Array<{ port: string; publication: PreparedPublication }>;
 
 export async function publishStep(ctx: RunContext): Promise<void> {
   if (ctx.dryRun) {
-    ctx.steps.push({ name: 'publish', status: 'skipped', startedAt: new Date().toISOString(), ms: 0 });
+    ctx.steps.push({ name: 'publish', status: 'skipped', startedAt: nowIso(), ms: 0 });
     return;
   }
   await timedStep(
@@ -32,7 +33,7 @@ export async function publishStep(ctx: RunContext): Promise<void> {
     'publish',
     async () => {
       await runEngineOf(ctx).exportCandidate(ctx);
-      const publishedAt = new Date().toISOString();
+      const publishedAt = nowIso();
       const parquetSpec = ctx.product.spec.outputPorts.find((p) => p.type === 'parquet');
       const prepared = await preparePorts(ctx, publishedAt);
       killPoint(ctx.env, 'after-prepare');

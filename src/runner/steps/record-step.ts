@@ -5,6 +5,7 @@
  * it (publish-step.ts completePublication), then `recordCompletion` adds their warnings and
  * releases the lock.
  */
+import { nowIso } from '../../core/clock.js';
 import type { NewEvent } from '../../registry/operations/events/append-event.js';
 import { completeRun, finishRun } from '../../registry/operations/runs/finish-run.js';
 import type { CheckResultRecord, RunInputRecord } from '../../registry/operations/runs/run-records.js';
@@ -18,7 +19,7 @@ export function runOutcomeOf(ctx: RunContext): RunOutcome {
     const record = ctx.inputRecords.get(input.name);
     if (record) inputs.push(record);
   }
-  const finishedAt = new Date().toISOString();
+  const finishedAt = nowIso();
   const status = ctx.error ? 'failed' : 'succeeded';
   const checks: CheckResultRecord[] = ctx.checks.map((c) => ({
     ...c,

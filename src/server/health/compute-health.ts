@@ -2,6 +2,7 @@
  * Mesh health from the registry's history: the facts of every product now and at weekly points
  * back, grouped into the mesh's and each domain's figures, the scorecards, and the diagnosis.
  */
+import { nowMs } from '../../core/clock.js';
 import { InputError, NotFoundError } from '../../core/errors.js';
 import { npsOf, type NpsFigure } from '../../registry/operations/ratings/nps.js';
 import { loadHealthHistory } from '../../registry/operations/health/health-history.js';
@@ -78,7 +79,7 @@ export async function computeMeshHealth(
 }
 
 function checkedOptions(options: HealthOptions): { now: number; weeks: number } {
-  const now = options.now === undefined ? Date.now() : Date.parse(options.now);
+  const now = options.now === undefined ? nowMs() : Date.parse(options.now);
   if (Number.isNaN(now))
     throw new InputError(`invalid time "${options.now}": an ISO time such as 2026-12-01T00:00:00Z`);
   const weeks = options.weeks ?? 26;

@@ -5,6 +5,7 @@
  * is fresh again the monitor resolves the incident, which sends the resolution alert. One open
  * incident per product is enforced by the registry, so several replicas can run this.
  */
+import { now as clockNow } from '../../core/clock.js';
 import { getOpenIncident, openIncident, resolveIncident } from '../../registry/operations/incidents/incidents.js';
 import type { Registry } from '../../registry/registry.js';
 import type { DataProduct } from '../../descriptor/data-product-schema.js';
@@ -97,7 +98,7 @@ export class FreshnessMonitor implements BackgroundService {
 
   async tick(): Promise<MonitorTickResult> {
     const { registry } = this.options;
-    const now = (this.options.now ?? (() => new Date()))();
+    const now = (this.options.now ?? clockNow)();
     const products = await registry.db
       .selectFrom('products')
       .select(['id', 'oncall', 'created_at', 'latest_version'])

@@ -37,7 +37,7 @@ import {
 import { abandonRunsOfWorkers, DEFAULT_RUN_LEASE_MS } from '../../registry/operations/runs/run-lock.js';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { nowIso, writeTransaction, type Registry } from '../../registry/registry.js';
+import { writeTransaction, type Registry } from '../../registry/registry.js';
 import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { BackgroundService } from '../background-service.js';
@@ -90,7 +90,7 @@ export async function enqueueDueRuns(registry: Registry, minute: Date, maxAttemp
     const claimed = await writeTransaction(registry, async (tx) => {
       const inserted = await tx
         .insertInto('scheduled_runs')
-        .values({ product_id: productId, scheduled_at: scheduledAt, enqueued_at: nowIso() })
+        .values({ product_id: productId, scheduled_at: scheduledAt, enqueued_at: new Date().toISOString() })
         .onConflict((oc) => oc.columns(['product_id', 'scheduled_at']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;

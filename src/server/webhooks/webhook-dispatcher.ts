@@ -15,7 +15,7 @@ import {
   finishDelivery,
   listWebhooks,
 } from '../../registry/operations/webhooks/webhooks.js';
-import { nowIso, type Registry } from '../../registry/registry.js';
+import type { Registry } from '../../registry/registry.js';
 import { silentLog, type LogSink } from '../../core/json-log.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { BackgroundService } from '../background-service.js';
@@ -96,7 +96,7 @@ export class WebhookDispatcher implements BackgroundService {
         events.at(-1)!.id,
       );
     }
-    const now = nowIso();
+    const now = new Date().toISOString(); // real time: drives retries (src/core/clock.ts)
     const due = await dueDeliveries(registry, now);
     // Subscriptions in parallel; within one, in log order, so "resolved" never overtakes "opened".
     const perWebhook = new Map<string, typeof due>();

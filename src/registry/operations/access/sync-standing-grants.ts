@@ -1,3 +1,4 @@
+import { nowIso } from '../../../core/clock.js';
 import { randomBytes } from 'node:crypto';
 import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import type { RegistryTx } from '../../registry-handle.js';
@@ -35,7 +36,7 @@ export async function syncStandingGrants(
   for (const rule of access?.pii ?? []) add(rule, true);
   if (wanted.size === 0) return;
   // Not registry.ts's nowIso: migration 012 runs this, and registry.ts imports the migrations.
-  const now = new Date().toISOString();
+  const now = nowIso();
   await tx
     .insertInto('grants')
     .values(

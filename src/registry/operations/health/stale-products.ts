@@ -4,6 +4,7 @@
  * history, as of any moment) and for the catalog's `stale` flag (now, for a page of products).
  */
 import { sql, type RawBuilder } from 'kysely';
+import { nowMs } from '../../../core/clock.js';
 import { parseDuration } from '../../../descriptor/duration.js';
 import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import type { Registry } from '../../registry.js';
@@ -74,7 +75,7 @@ export function slaStatusOf(facts: StaleFacts, at: number): SlaStatus {
 export async function staleReasons(
   registry: Registry,
   ids: readonly string[],
-  at = Date.now(),
+  at = nowMs(),
 ): Promise<Map<string, string | null>> {
   const facts = await staleFacts(registry, ids);
   return new Map([...facts].map(([id, f]) => [id, staleReasonOf(f, at)]));

@@ -1,3 +1,4 @@
+import { nowIso } from '../../../core/clock.js';
 import type { DataProduct } from '../../../descriptor/data-product-schema.js';
 import { parseInputProductRef, productId } from '../../../descriptor/product-ref.js';
 import type { RegistryDialect, RegistryTx } from '../../registry-handle.js';
@@ -34,7 +35,7 @@ export function nodeRow(n: NewLineageNode) {
 
 /** Inserts nodes that do not exist yet; existing ones keep their status (and, for products, their label). */
 export async function ensureNodes(tx: RegistryTx, nodes: readonly NewLineageNode[]): Promise<void> {
-  const now = new Date().toISOString();
+  const now = nowIso();
   const unique = [...new Map(nodes.map((n) => [n.id, n])).values()];
   for (let i = 0; i < unique.length; i += CHUNK) {
     await tx
@@ -64,7 +65,7 @@ export async function insertOwnedEdges(
   origin: 'publish' | 'run' | 'event',
   edges: ReadonlyArray<NewLineageEdge & { readonly owner: string }>,
 ): Promise<void> {
-  const now = new Date().toISOString();
+  const now = nowIso();
   const unique = [
     ...new Map(edges.map((e) => [`${e.owner}\u0000${e.from}\u0000${e.to}\u0000${e.inputName ?? ''}`, e])).values(),
   ];
@@ -115,7 +116,7 @@ export function declaredLineage(descriptor: DataProduct): { nodes: NewLineageNod
  */
 export async function writeProductLineage(tx: RegistryTx, descriptor: DataProduct): Promise<void> {
   const id = productId(descriptor.metadata.domain, descriptor.metadata.name);
-  const now = new Date().toISOString();
+  const now = nowIso();
   await tx
     .insertInto('lineage_nodes')
     .values({

@@ -4,6 +4,7 @@
  * consumers' latest quarterly rating. Read for a page of hits at once, in a handful of
  * queries whatever the page's size; judged at the moment asked, so a cached page is re-read.
  */
+import { nowMs } from '../../../core/clock.js';
 import { slaStatusOf, staleFacts, staleReasonOf, type SlaStatus } from '../health/stale-products.js';
 import type { Registry } from '../../registry.js';
 import { npsOf } from '../ratings/nps.js';
@@ -27,7 +28,7 @@ export interface HitGlance {
 export async function hitGlances(
   registry: Registry,
   ids: readonly string[],
-  at = Date.now(),
+  at = nowMs(),
 ): Promise<Map<string, HitGlance>> {
   const glances = new Map<string, HitGlance>();
   if (ids.length === 0) return glances;

@@ -1,3 +1,4 @@
+import { nowMs } from '../../../core/clock.js';
 import { sql, type RawBuilder } from 'kysely';
 import { InputError } from '../../../core/errors.js';
 import type { Registry, RegistryDialect } from '../../registry.js';
@@ -109,7 +110,7 @@ function readRequest(options: SearchOptions): SearchRequest {
     }
     filters.push({ facet, values });
   }
-  return { filters, limit, at: Date.now(), after: options.cursor ? decodeSearchCursor(options.cursor) : undefined };
+  return { filters, limit, at: nowMs(), after: options.cursor ? decodeSearchCursor(options.cursor) : undefined };
 }
 
 type Row = { part: number; k: string | null; v: string | null; f: number | null; s: number | null; n: number | string };

@@ -1,3 +1,4 @@
+import { nowIso } from '../../../core/clock.js';
 import { ConflictError } from '../../../core/errors.js';
 import { writeTransaction, type Registry, type RegistryTx } from '../../registry.js';
 import { acquireRunLock } from './run-lock.js';
@@ -39,7 +40,7 @@ export async function startRun(registry: Registry, run: NewRun): Promise<string>
       if (!(e instanceof ConflictError) || alreadyRanIn(e) || Date.now() + POLL_MS > deadline) throw e;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    startedAt = new Date().toISOString();
+    startedAt = nowIso();
   }
 }
 

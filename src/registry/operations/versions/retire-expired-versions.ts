@@ -1,3 +1,4 @@
+import { now as clockNow } from '../../../core/clock.js';
 import { writeTransaction, type Registry } from '../../registry.js';
 import { refreshSearchLifecycle } from '../products/search-index.js';
 import { appendEvent } from '../events/append-event.js';
@@ -15,7 +16,7 @@ export interface RetiredVersion {
  */
 export async function retireExpiredVersions(
   registry: Registry,
-  now: Date = new Date(),
+  now: Date = clockNow(),
   actor?: string,
 ): Promise<RetiredVersion[]> {
   const cutoff = now.toISOString();

@@ -74,7 +74,7 @@ export async function enqueueDeliveries(
   cursor: number,
 ): Promise<void> {
   await writeTransaction(registry, async (tx) => {
-    const now = nowIso();
+    const now = new Date().toISOString(); // real time: drives retries (src/core/clock.ts)
     if (eventIds.length) {
       await tx
         .insertInto('webhook_deliveries')
@@ -134,7 +134,7 @@ export async function finishDelivery(
   d: { webhookId: string; eventId: number },
   outcome: { status: 'delivered' | 'failed' | 'pending'; error?: string; nextAttemptAt?: string },
 ): Promise<void> {
-  const now = nowIso();
+  const now = new Date().toISOString(); // real time: drives retries (src/core/clock.ts)
   await registry.db
     .updateTable('webhook_deliveries')
     .set({

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { DEFAULT_WORKER_LIVENESS } from '../../../core/worker-liveness.js';
-import { nowIso, type Registry } from '../../registry.js';
+import type { Registry } from '../../registry.js';
 
 /**
  * A worker silent this long is declared dead by default (MESH_WORKER_DEAD_AFTER_SECONDS sets
@@ -18,7 +18,7 @@ export interface WorkerIdentity {
 }
 
 export async function beat(registry: Registry, id: string): Promise<void> {
-  const now = nowIso();
+  const now = new Date().toISOString(); // real time: a lease, never simulated (src/core/clock.ts)
   await registry.db
     .insertInto('mesh_workers')
     .values({ id, host: hostname(), pid: process.pid, started_at: now, heartbeat_at: now })
