@@ -164,6 +164,9 @@ describe('the web catalog in Chromium', () => {
     });
     const page = await signedIn();
     await page.goto(`${server.url}/#/p/sales/returns-weekly`);
+    expect(await page.getByRole('region', { name: 'Consumers' }).textContent()).toMatch(
+      /No consumers yet: no product reads it and no team holds a grant\./,
+    );
     const freshness = page.getByRole('region', { name: 'Freshness and SLA' });
     await expect.poll(() => freshness.textContent()).toMatch(/Now: fresh · target 1d/);
     expect(await freshness.textContent()).toContain('Last 30 days: 100% within target');
@@ -244,6 +247,11 @@ describe('the query snippet through the API', () => {
     expect(text).not.toContain('alice');
     expect(text).not.toContain('bob');
     await page.screenshot({ path: join(SHOTS, 'query.png'), fullPage: true });
+    // The grant makes the team a consumer of the product, on its page.
+    await page.reload();
+    const consumers = page.getByRole('list', { name: 'consumers' });
+    await consumers.waitFor();
+    expect(await consumers.textContent()).toMatch(/analytics\s*team with a grant/);
     await page.close();
   });
 });

@@ -179,6 +179,7 @@ export function ProductInsights({ domain, name }: { domain: string; name: string
   const base = `/v1/products/${encodeURIComponent(domain)}/${encodeURIComponent(name)}`;
   return (
     <>
+      <ConsumersSection domain={domain} name={name} />
       <FreshnessSection base={base} />
       <CheckHistorySection base={base} />
       <RatingsSection base={base} />
@@ -222,6 +223,48 @@ export function VersionHistory({ domain, name }: { domain: string; name: string 
                   ))}
                 </ul>
               )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+interface ConsumerNode {
+  readonly id: string;
+  readonly kind: string;
+  readonly label: string;
+  readonly side: string;
+  readonly product?: string;
+  readonly owner?: string;
+}
+
+/** Who reads the product, one hop down its lineage: consuming products and teams holding grants. */
+export function ConsumersSection({ domain, name }: { domain: string; name: string }) {
+  const graph = useJson<{ nodes: ConsumerNode[]; total: number }>(
+    `/v1/lineage?product=${encodeURIComponent(`${domain}/${name}`)}&direction=downstream&depth=1`,
+  );
+  if (graph === 'error') return null;
+  const consumers = graph ? graph.nodes.filter((n) => n.side === 'downstream') : [];
+  return (
+    <section aria-labelledby="consumers-title">
+      <h2 id="consumers-title">Consumers</h2>
+      {!graph ? (
+        <p className="status">Loading…</p>
+      ) : consumers.length === 0 ? (
+        <p className="status">No consumers yet: no product reads it and no team holds a grant.</p>
+      ) : (
+        <ul aria-label="consumers">
+          {consumers.map((n) => (
+            <li key={n.id}>
+              {n.kind === 'product' && n.product ? (
+                <a href={`#/p/${n.product}`}>{n.product}</a>
+              ) : (
+                <span>{n.label}</span>
+              )}{' '}
+              <span className="badge">{n.kind === 'team' ? 'team with a grant' : n.kind}</span>
+              {n.owner ? <span className="meta"> · owner {n.owner}</span> : null}
             </li>
           ))}
         </ul>
