@@ -164,9 +164,9 @@ describe('the web catalog in Chromium', () => {
     });
     const page = await signedIn();
     await page.goto(`${server.url}/#/p/sales/returns-weekly`);
-    expect(await page.getByRole('region', { name: 'Consumers' }).textContent()).toMatch(
-      /No consumers yet: no product reads it and no team holds a grant\./,
-    );
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Consumers' }).textContent())
+      .toMatch(/No consumers yet: no product reads it and no team holds a grant\./);
     const freshness = page.getByRole('region', { name: 'Freshness and SLA' });
     await expect.poll(() => freshness.textContent()).toMatch(/Now: fresh · target 1d/);
     expect(await freshness.textContent()).toContain('Last 30 days: 100% within target');
