@@ -47,7 +47,7 @@ import type { RunOutcome } from '../runner/run-outcome.js';
 import { getProductsByIds, listProducts, type ProductSummary } from '../registry/operations/products/read-products.js';
 import {
   FACETS,
-  flagStale,
+  refreshHitGlances,
   type SearchOptions,
   type SearchResult,
 } from '../registry/operations/products/search-products.js';
@@ -283,11 +283,14 @@ export class CachedCatalog implements MeshApi {
   }
 
   async searchProducts(text: string, options: SearchOptions = {}): Promise<SearchResult> {
-    const result = await this.cache.read(`search|${searchKey(options)}|${text}`, { kind: 'search' }, () =>
-      this.inner.searchProducts(text, options),
-    );
-    // Staleness changes with time, not with publications: judged on every read.
-    return flagStale(this.cache.registry, result);
+    let loaded = false;
+    const result = await this.cache.read(`search|${searchKey(options)}|${text}`, { kind: 'search' }, () => {
+      loaded = true;
+      return this.inner.searchProducts(text, options);
+    });
+    // A hit's glance (stale, freshness, last run, rating) changes with time, not with publications:
+    // read again for a cached result; a result just loaded carries it as of now.
+    return loaded ? result : refreshHitGlances(this.cache.registry, result);
   }
 
   versionChanges(ref: string): Promise<VersionChanges[]> {

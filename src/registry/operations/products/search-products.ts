@@ -272,7 +272,7 @@ async function assemble(
 }
 
 /** The result with each hit's glance (stale, freshness, last run, rating) read now: a cached result keeps its hits, not their state. */
-export async function flagStale(registry: Registry, result: SearchResult): Promise<SearchResult> {
+export async function refreshHitGlances(registry: Registry, result: SearchResult): Promise<SearchResult> {
   const glances = await hitGlances(
     registry,
     result.hits.map((h) => h.id),
