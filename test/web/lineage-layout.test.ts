@@ -106,8 +106,57 @@ describe('merging a hop', () => {
     expect(merged.notShown).toBe(0);
   });
 
-  it('counts the nodes a page did not bring', () => {
-    expect(viewOf({ ...oneHop, total: 250 }).notShown).toBe(247);
+  it('counts the nodes a page did not bring and keeps the cursor of its walk', () => {
+    const view = viewOf(
+      { ...oneHop, total: 250, nextCursor: 'c1' },
+      { product: 'sales/revenue', direction: 'both', depth: 1 },
+    );
+    expect(view.notShown).toBe(247);
+    expect(view.pending).toEqual([
+      { product: 'sales/revenue', direction: 'both', depth: 1, cursor: 'c1', remaining: 247 },
+    ]);
+  });
+
+  it('merges the next page of a walk in place of its cursor, until the walk has no page left', () => {
+    const walk = { product: 'sales/revenue', direction: 'both', depth: 1 };
+    const first = viewOf({ ...oneHop, total: 5, nextCursor: 'c1' }, walk);
+    const page2 = graph(
+      'sales/revenue',
+      [product('finance/audit', 'downstream', 1)],
+      [reads('sales/revenue', 'finance/audit', 'revenue')],
+      { total: 5, nextCursor: 'c2' },
+    );
+    const second = mergeHop(first, page2, first.pending[0]);
+    expect(second.nodes.map((n) => n.id)).toContain('product:finance/audit');
+    expect(second.pending).toEqual([{ ...walk, cursor: 'c2', remaining: 1 }]);
+    expect(second.notShown).toBe(1);
+    const page3 = graph('sales/revenue', [product('finance/tax', 'downstream', 1)], [], { total: 5, nextCursor: null });
+    const last = mergeHop(second, page3, second.pending[0]);
+    expect(last.nodes).toHaveLength(5);
+    expect(last.pending).toEqual([]);
+    expect(last.notShown).toBe(0);
+  });
+
+  it('keeps the pages left of other walks when a hop is expanded', () => {
+    const first = viewOf(
+      { ...oneHop, total: 9, nextCursor: 'c1' },
+      { product: 'sales/revenue', direction: 'both', depth: 1 },
+    );
+    const hop = graph(
+      'finance/ledger',
+      [product('finance/ledger', 'root', 0), product('finance/forecast', 'downstream', 1)],
+      [],
+      {
+        total: 4,
+        nextCursor: 'h1',
+      },
+    );
+    const merged = mergeHop(first, hop, { product: 'finance/ledger', direction: 'downstream', depth: 1 });
+    expect(merged.pending.map((p) => [p.product, p.cursor, p.remaining])).toEqual([
+      ['sales/revenue', 'c1', 6],
+      ['finance/ledger', 'h1', 2],
+    ]);
+    expect(merged.notShown).toBe(8);
   });
 });
 

@@ -2,7 +2,7 @@
  * The lineage graph page in Chromium against a real server: a product with an input and
  * consumers across domains shows one hop, a node's "+" brings its next hop, a product node
  * opens its page, a column shows the nodes it comes from, failing and stale products are
- * marked, and an unknown product says so. Screenshots go to reports/screenshots/.
+ * marked, a neighbourhood larger than a page comes page by page, and an unknown product says so. Screenshots go to reports/screenshots/.
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,6 +147,22 @@ describe('the lineage graph in Chromium', () => {
     expect(await node(page, 'product:finance/forecast').getAttribute('class')).toContain('health-stale');
     expect(await node(page, 'product:sales/orders').getAttribute('class')).toContain('health-ok');
     await page.screenshot({ path: join(SHOTS, 'lineage-expanded.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('pages a neighbourhood larger than a page: the next nodes come on a click, until none are left', async () => {
+    const page = await signedIn();
+    await page.goto(`${server.url}/#/lineage/sales/revenue?page=2`);
+    await expect.poll(() => shownIds(page)).toEqual(['product:sales/orders', 'product:sales/revenue']);
+    expect(await page.getByRole('status').first().textContent()).toContain(
+      '2 nodes, 1 edges · 2 more on further pages',
+    );
+    await page.getByRole('button', { name: "Show 2 more of sales/revenue's neighbourhood" }).click();
+    await expect
+      .poll(() => shownIds(page))
+      .toEqual(['product:finance/ledger', 'product:sales/orders', 'product:sales/revenue', 'team:analytics']);
+    expect(await page.getByRole('status').first().textContent()).toContain('4 nodes, 3 edges · 1 failing.');
+    expect(await page.getByRole('button', { name: /^Show \d+ more/ }).count()).toBe(0);
     await page.close();
   });
 

@@ -40,7 +40,8 @@ export function App() {
   if (!me) return <SignIn onSignedIn={setMe} />;
   const product = /^\/p\/([^/]+)\/([^/]+)$/.exec(route);
   const domain = /^\/domains\/([^/]+)$/.exec(route);
-  const lineage = /^\/lineage(?:\/([^/]+)\/([^/?]+)(?:\?depth=(\d+))?)?$/.exec(route);
+  const lineage = /^\/lineage(?:\/([^/]+)\/([^/?]+)(?:\?(.*))?)?$/.exec(route);
+  const lineageParams = new URLSearchParams(lineage?.[3] ?? '');
   return (
     <div className="shell">
       <header className="top">
@@ -75,7 +76,8 @@ export function App() {
               <LineagePage
                 domain={decodeURIComponent(lineage[1])}
                 name={decodeURIComponent(lineage[2])}
-                depth={lineage[3] ? Number(lineage[3]) : 1}
+                depth={wholeIn(lineageParams.get('depth'), 1, 10) ?? 1}
+                pageSize={wholeIn(lineageParams.get('page'), 1, 1000)}
               />
             ) : (
               <LineageChooser />
@@ -144,4 +146,10 @@ function SignIn({ onSignedIn }: { onSignedIn: (me: Whoami) => void }) {
       <p className="hint">The token stays in this browser tab&apos;s session and is never put in a URL.</p>
     </main>
   );
+}
+
+/** A whole number from a route parameter, when it is one within [min, max]. */
+function wholeIn(raw: string | null, min: number, max: number): number | undefined {
+  const n = raw !== null && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  return n >= min && n <= max ? n : undefined;
 }

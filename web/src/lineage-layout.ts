@@ -56,6 +56,8 @@ export interface ColumnLineage {
 /** One page of GET /v1/lineage. */
 export interface LineageGraph {
   readonly root: string;
+  readonly direction?: string;
+  readonly depth?: number;
   readonly nodes: readonly LineageNode[];
   readonly edges: readonly LineageEdge[];
   readonly total: number;
@@ -70,8 +72,23 @@ export interface LineageView {
   readonly nodes: readonly LineageNode[];
   readonly edges: readonly LineageEdge[];
   readonly columns: Record<string, ColumnLineage>;
-  /** Nodes the walks found but no page brought (a neighbourhood larger than a page). */
+  /** Nodes the walks found but no page brought yet (a neighbourhood larger than a page). */
   readonly notShown: number;
+  /** The walks with pages left, in the order they were fetched. */
+  readonly pending: readonly PendingPage[];
+}
+
+/** Which walk a page comes from: a product, a direction and a number of hops. */
+export interface LineageRequest {
+  readonly product: string;
+  readonly direction: string;
+  readonly depth: number;
+}
+
+/** A walk with nodes left: the cursor of its next page and how many nodes it has not brought. */
+export interface PendingPage extends LineageRequest {
+  readonly cursor: string;
+  readonly remaining: number;
 }
 
 export interface PositionedNode {
@@ -87,15 +104,32 @@ export const NODE_HEIGHT = 64;
 
 const edgeKey = (e: LineageEdge) => `${e.from}→${e.to}`;
 
-export function viewOf(graph: LineageGraph): LineageView {
-  return mergeHop({ root: graph.root, nodes: [], edges: [], columns: {}, notShown: 0 }, graph);
+export function viewOf(graph: LineageGraph, request?: LineageRequest): LineageView {
+  return mergeHop({ root: graph.root, nodes: [], edges: [], columns: {}, notShown: 0, pending: [] }, graph, request);
 }
+
+/** The walk a page answered, as the page says it (the server returns its direction and depth). */
+function requestOf(graph: LineageGraph): LineageRequest {
+  return {
+    product: graph.root.replace(/^product:/, ''),
+    direction: graph.direction ?? 'both',
+    depth: graph.depth ?? 1,
+  };
+}
+
+const sameWalk = (a: LineageRequest, b: LineageRequest) =>
+  a.product === b.product && a.direction === b.direction && a.depth === b.depth;
 
 /**
  * `hop` added to `view`: a node already shown keeps its place (its depth and side from the
- * root's walk), new ones come in, edges are kept once each.
+ * root's walk), new ones come in, edges are kept once each. `request` is the walk the page
+ * came from, with what it had left before this page when it is a next page.
  */
-export function mergeHop(view: LineageView, hop: LineageGraph): LineageView {
+export function mergeHop(
+  view: LineageView,
+  hop: LineageGraph,
+  request: LineageRequest & { readonly remaining?: number } = requestOf(hop),
+): LineageView {
   const nodes = new Map(view.nodes.map((n) => [n.id, n]));
   for (const n of hop.nodes) if (!nodes.has(n.id)) nodes.set(n.id, sideFrom(view, hop, n));
   const edges = new Map(view.edges.map((e) => [edgeKey(e), e]));
@@ -105,8 +139,21 @@ export function mergeHop(view: LineageView, hop: LineageGraph): LineageView {
     nodes: [...nodes.values()],
     edges: [...edges.values()],
     columns: { ...view.columns, ...(hop.columns ?? {}) },
-    notShown: Math.max(view.notShown, hop.total - hop.nodes.length),
+    ...pendingAfter(view.pending, hop, request),
   };
+}
+
+/** The walks left to page after `hop`: its own walk replaced by its next page, if it has one. */
+function pendingAfter(
+  pending: readonly PendingPage[],
+  hop: LineageGraph,
+  request: LineageRequest & { readonly remaining?: number },
+): Pick<LineageView, 'pending' | 'notShown'> {
+  const walk = { product: request.product, direction: request.direction, depth: request.depth };
+  const left = Math.max(0, (request.remaining ?? hop.total) - hop.nodes.length);
+  const next = pending.filter((p) => !sameWalk(p, walk));
+  if (hop.nextCursor && left > 0) next.push({ ...walk, cursor: hop.nextCursor, remaining: left });
+  return { pending: next, notShown: next.reduce((n, p) => n + p.remaining, 0) };
 }
 
 /** A node of a hop walked from another node: its depth and side as seen from the page's root. */

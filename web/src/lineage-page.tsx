@@ -18,6 +18,7 @@ import {
   viewOf,
   type LineageGraph,
   type LineageNode,
+  type LineageRequest,
   type LineageView,
   type PositionedNode,
 } from './lineage-layout';
@@ -31,8 +32,18 @@ interface NodeData extends Record<string, unknown> {
 
 type FlowNode = Node<NodeData, 'lineage'>;
 
-function lineageUrl(product: string, direction: string, depth: number): string {
-  const params = new URLSearchParams({ product, direction, depth: String(depth), columns: 'true', limit: '1000' });
+/** Nodes per page of a walk (the API's largest page). */
+export const LINEAGE_PAGE = 1000;
+
+function lineageUrl(walk: LineageRequest, pageSize: number, cursor?: string): string {
+  const params = new URLSearchParams({
+    product: walk.product,
+    direction: walk.direction,
+    depth: String(walk.depth),
+    columns: 'true',
+    limit: String(pageSize),
+    ...(cursor ? { cursor } : {}),
+  });
   return `/v1/lineage?${params.toString()}`;
 }
 
@@ -92,33 +103,49 @@ function healthTitle(node: LineageNode): string {
 
 const NODE_TYPES = { lineage: LineageNodeCard };
 
-/** The root's walk, then each expansion merged in; the layout follows every change. */
-function useLineage(product: string, depth: number) {
+/** The root's walk, then each expansion and each next page merged in; the layout follows every change. */
+function useLineage(product: string, depth: number, pageSize: number) {
   const [view, setView] = useState<LineageView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [expandError, setExpandError] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
   useEffect(() => {
     let stale = false;
     setView(null);
     setError(null);
     setExpanded(new Set([`product:${product}`]));
-    api<LineageGraph>(lineageUrl(product, 'both', depth))
-      .then((g) => !stale && setView(viewOf(g)))
+    const walk = { product, direction: 'both', depth };
+    api<LineageGraph>(lineageUrl(walk, pageSize))
+      .then((g) => !stale && setView(viewOf(g, walk)))
       .catch((e: Error) => !stale && setError(e.message));
     return () => {
       stale = true;
     };
-  }, [product, depth]);
-  const expand = useCallback((node: LineageNode) => {
-    if (!node.product) return;
-    setExpanded((s) => new Set([...s, node.id]));
+  }, [product, depth, pageSize]);
+  const expand = useCallback(
+    (node: LineageNode) => {
+      if (!node.product) return;
+      setExpanded((s) => new Set([...s, node.id]));
+      setExpandError(null);
+      const walk = { product: node.product, direction: node.side === 'root' ? 'both' : node.side, depth: 1 };
+      api<LineageGraph>(lineageUrl(walk, pageSize))
+        .then((hop) => setView((v) => (v ? mergeHop(v, hop, walk) : v)))
+        .catch((e: Error) => setExpandError(`The next hop of ${node.label} could not be loaded: ${e.message}`));
+    },
+    [pageSize],
+  );
+  const more = useCallback(() => {
+    const next = view?.pending[0];
+    if (!next) return;
+    setLoadingMore(true);
     setExpandError(null);
-    api<LineageGraph>(lineageUrl(node.product, node.side === 'root' ? 'both' : node.side, 1))
-      .then((hop) => setView((v) => (v ? mergeHop(v, hop) : v)))
-      .catch((e: Error) => setExpandError(`The next hop of ${node.label} could not be loaded: ${e.message}`));
-  }, []);
-  return { view, error, expanded, expand, expandError };
+    api<LineageGraph>(lineageUrl(next, pageSize, next.cursor))
+      .then((page) => setView((v) => (v ? mergeHop(v, page, next) : v)))
+      .catch((e: Error) => setExpandError(`The next nodes could not be loaded: ${e.message}`))
+      .finally(() => setLoadingMore(false));
+  }, [view, pageSize]);
+  return { view, error, expanded, expand, expandError, more, loadingMore };
 }
 
 function useLayout(view: LineageView | null) {
@@ -137,9 +164,10 @@ function useLayout(view: LineageView | null) {
   return layout;
 }
 
-export function LineagePage({ domain, name, depth = 1 }: { domain: string; name: string; depth?: number }) {
+export function LineagePage(props: { domain: string; name: string; depth?: number; pageSize?: number }) {
+  const { domain, name, depth = 1, pageSize = LINEAGE_PAGE } = props;
   const product = `${domain}/${name}`;
-  const { view, error, expanded, expand, expandError } = useLineage(product, depth);
+  const { view, error, expanded, expand, expandError, more, loadingMore } = useLineage(product, depth, pageSize);
   const layout = useLayout(view);
   const [selected, setSelected] = useState(product);
   const [column, setColumn] = useState<string | null>(null);
@@ -170,6 +198,15 @@ export function LineagePage({ domain, name, depth = 1 }: { domain: string; name:
         Lineage of <a href={`#/p/${encodeURIComponent(domain)}/${encodeURIComponent(name)}`}>{product}</a>
       </h1>
       <LineageSummary view={view} />
+      {view.pending.length > 0 && (
+        <p>
+          <button type="button" onClick={more} disabled={loadingMore}>
+            {loadingMore
+              ? 'Loading…'
+              : `Show ${Math.min(pageSize, view.pending[0].remaining)} more of ${view.pending[0].product}'s ${view.pending[0].direction === 'both' ? '' : `${view.pending[0].direction} `}neighbourhood`}
+          </button>
+        </p>
+      )}
       {expandError && (
         <p role="alert" className="error">
           {expandError}
@@ -208,8 +245,8 @@ function LineageSummary({ view }: { view: LineageView }) {
       {view.nodes.length} nodes, {view.edges.length} edges
       {failing > 0 ? ` · ${failing} failing` : ''}
       {stale > 0 ? ` · ${stale} stale` : ''}
-      {view.notShown > 0 ? ` · ${view.notShown} more not shown (the neighbourhood is larger than a page)` : ''}. Data
-      flows left to right; + shows a node&apos;s next hop.
+      {view.notShown > 0 ? ` · ${view.notShown} more on further pages` : ''}. Data flows left to right; + shows a
+      node&apos;s next hop.
     </p>
   );
 }
