@@ -11,7 +11,7 @@ import {
   listIncidents,
   resolveIncident,
 } from '../registry/operations/incidents/incidents.js';
-import { addTeamMember, createTeam, listTeams } from '../registry/operations/identity/teams.js';
+import { addTeamMember, createTeam, listTeams, userTeams } from '../registry/operations/identity/teams.js';
 import { createToken, listTokens, revokeToken } from '../registry/operations/identity/tokens.js';
 import { getProduct, getVersion } from '../registry/operations/products/read-products.js';
 import { addWebhook, listDeliveries, listWebhooks, removeWebhook } from '../registry/operations/webhooks/webhooks.js';
@@ -32,6 +32,7 @@ import {
   type ServerApi,
   type SlaReport,
   type WebhookFormat,
+  type Whoami,
 } from './server-api.js';
 
 const nameRe = new RegExp(NAME_PATTERN);
@@ -44,8 +45,8 @@ export class LocalServerApi implements ServerApi {
     readonly now: () => Date = clockNow,
   ) {}
 
-  async whoami(): Promise<Principal> {
-    return this.principal;
+  async whoami(): Promise<Whoami> {
+    return { ...this.principal, teams: await userTeams((await this.registry()).db, this.principal.user) };
   }
 
   async createTeam(input: { name: string; domains: string[] }) {

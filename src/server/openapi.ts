@@ -255,7 +255,7 @@ const schemas: Record<string, Json> = {
     },
     ['specversion', 'id', 'source', 'type', 'time'],
   ),
-  Principal: obj({ user: str(), role: ref('Role'), domains: arrayOf(str()), tokenId: str() }, [
+  Principal: obj({ user: str(), role: ref('Role'), domains: arrayOf(str()), teams: arrayOf(str()), tokenId: str() }, [
     'user',
     'role',
     'domains',

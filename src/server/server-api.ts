@@ -44,9 +44,14 @@ export interface SlaReport {
   readonly daily: ReadonlyArray<{ readonly day: string; readonly availability: number | null }>;
 }
 
+/** The caller as the server knows them: the token's principal and the teams they belong to. */
+export interface Whoami extends Principal {
+  readonly teams: readonly string[];
+}
+
 /** Mesh health (scorecards, metrics, diagnosis) is built on the SLA history: see health/health-records.ts. */
 export interface ServerApi extends HealthApi {
-  whoami(): Promise<Principal>;
+  whoami(): Promise<Whoami>;
   createTeam(input: { name: string; domains: string[] }): Promise<TeamRecord>;
   addTeamMember(team: string, user: string): Promise<TeamRecord>;
   listTeams(): Promise<TeamRecord[]>;

@@ -1,7 +1,7 @@
 /**
  * A consumer's access request on the product page follows the owner's decision: pending when
  * sent, approved (with the reason) once the owner approves, without reloading the page; and
- * My access then lists the request and the grant it gave.
+ * My access then lists the request and the grant it gave — also to a teammate who never asked.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ beforeAll(async () => {
   expect(res.status).toBe(201);
   await createTeam(server.registry, { name: 'analytics', domains: [] });
   await addTeamMember(server.registry, 'analytics', 'carol');
+  await addTeamMember(server.registry, 'analytics', 'dave');
   browser = await launchChromium();
 }, 60_000);
 
@@ -66,6 +67,24 @@ describe('an access request on the product page', () => {
     expect(await page.getByRole('list', { name: 'my grants' }).textContent()).toMatch(
       /^sales\/orders-daily \(every major\) for team analytics, PII masked, until \d{4}-\d{2}-\d{2}$/,
     );
+    await page.close();
+  });
+
+  it("lists a team's grant under My access for a teammate who never asked for it", async () => {
+    const token = await server.token('dave', 'consumer');
+    const me = await fetch(`${server.url}/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await me.json()).toMatchObject({ user: 'dave', role: 'consumer', teams: ['analytics'] });
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('combobox').waitFor();
+    await page.getByRole('link', { name: 'My access' }).click();
+    await page.getByRole('heading', { name: 'Requests' }).waitFor();
+    expect(await page.getByRole('list', { name: 'my grants' }).textContent()).toMatch(
+      /^sales\/orders-daily \(every major\) for team analytics, PII masked, until \d{4}-\d{2}-\d{2}$/,
+    );
+    expect(await page.getByText('No request yet').count()).toBe(1);
     await page.close();
   });
 });

@@ -46,6 +46,8 @@ export interface Whoami {
   readonly role: string;
   /** The domains the caller's teams own (members). */
   readonly domains: readonly string[];
+  /** The teams the caller belongs to. */
+  readonly teams: readonly string[];
 }
 
 /** What a search hit shows at a glance (the API's SearchHit beside the summary). */

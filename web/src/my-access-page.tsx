@@ -1,8 +1,8 @@
 /**
  * My access (#/my-access): the caller's own requests with their state, and the grants they
  * hold through those requests' teams or in their own name (GET /v1/access: access metadata
- * is visible to every role). The server does not tell a consumer their teams, so a team
- * appears here once the caller has asked for access for it.
+ * is visible to every role). The teams are the caller's own (GET /v1/whoami) and those they
+ * asked for access for.
  */
 import { type AccessRequest, type Grant, type Whoami } from './api';
 import { Loading, useGet } from './domain-pages';
@@ -13,9 +13,10 @@ interface Listing {
   readonly requests: AccessRequest[];
 }
 
-export function mine(listing: Listing, user: string): Listing {
+export function mine(listing: Listing, me: Pick<Whoami, 'user' | 'teams'>): Listing {
+  const user = me.user;
   const requests = listing.requests.filter((r) => r.requestedBy === user);
-  const teams = new Set(requests.map((r) => r.team));
+  const teams = new Set([...(me.teams ?? []), ...requests.map((r) => r.team)]);
   const grants = listing.grants.filter(
     (g) =>
       !g.revokedAt &&
@@ -79,7 +80,7 @@ function Grants({ grants }: { grants: Grant[] }) {
 export function MyAccessPage({ me }: { me: Whoami }) {
   const { data, error } = useGet<Listing>('/v1/access');
   if (!data) return <Loading error={error} />;
-  const own = mine(data, me.user);
+  const own = mine(data, me);
   return (
     <section aria-labelledby="mine-title">
       <h1 id="mine-title">My access</h1>

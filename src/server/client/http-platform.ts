@@ -30,7 +30,6 @@ import type {
   DeliveryRecord,
   IncidentRecord,
   IncidentStatus,
-  Principal,
   Role,
   ServerApi,
   SlaReport,
@@ -38,6 +37,7 @@ import type {
   TokenRecord,
   WebhookFormat,
   WebhookRecord,
+  Whoami,
 } from '../server-api.js';
 import { fromCloudEvent, type CloudEvent } from '../webhooks/cloud-event.js';
 import type { DomainScorecard, HealthOptions, MeshHealth } from '../health/health-records.js';
@@ -352,7 +352,7 @@ export class HttpPlatform implements MeshApi, ServerApi {
     return this.#request('POST', '/v1/versions/retire-expired', { body: { now: options.now } });
   }
 
-  whoami(): Promise<Principal> {
+  whoami(): Promise<Whoami> {
     return this.#request('GET', '/v1/whoami');
   }
   createTeam(input: { name: string; domains: string[] }): Promise<TeamRecord> {

@@ -83,6 +83,17 @@ export async function listTeams(registry: Registry): Promise<TeamRecord[]> {
   return [...teams.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
+/** The teams a user belongs to, by name. */
+export async function userTeams(db: RegistryTx, user: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('team_members')
+    .select('team')
+    .where('user_name', '=', user)
+    .orderBy('team')
+    .execute();
+  return rows.map((r) => r.team);
+}
+
 /** The domains a user may publish into: those of every team they belong to. */
 export async function userDomains(db: RegistryTx, user: string): Promise<string[]> {
   const rows = await db
