@@ -8,25 +8,15 @@
  */
 import { parseSql, type SqlAst } from '../engine/sql-ast.js';
 
-export type DerivationKind = 'identity' | 'transformation' | 'aggregation' | 'unknown';
-export type DatasetKind = 'filter' | 'join' | 'group_by' | 'window';
+import type {
+  ColumnDerivation,
+  ColumnLineage,
+  DatasetKind,
+  DerivationKind,
+  InputColumn,
+} from './lineage-graph-types.js';
 
-export interface InputColumn {
-  readonly input: string;
-  readonly column: string;
-}
-
-export interface ColumnDerivation {
-  readonly column: string;
-  readonly kind: DerivationKind;
-  readonly inputs: InputColumn[];
-  readonly reason?: string;
-}
-
-export interface ColumnLineage {
-  readonly columns: ColumnDerivation[];
-  readonly dataset: Array<InputColumn & { readonly kind: DatasetKind }>;
-}
+export type { ColumnDerivation, ColumnLineage, DatasetKind, DerivationKind, InputColumn };
 
 const AGGREGATES = new Set([
   'count',

@@ -1,5 +1,28 @@
-/** The lineage graph as MeshApi returns it (plain JSON, the same in-process and over HTTP). */
-import type { ColumnLineage } from './column-lineage.js';
+/**
+ * The lineage graph as MeshApi returns it (plain JSON, the same in-process and over HTTP).
+ * Types only, importing nothing: the web catalog reads them as they are.
+ */
+
+/** How each output column of a product comes from its inputs' columns (column-lineage.ts). */
+export type DerivationKind = 'identity' | 'transformation' | 'aggregation' | 'unknown';
+export type DatasetKind = 'filter' | 'join' | 'group_by' | 'window';
+
+export interface InputColumn {
+  readonly input: string;
+  readonly column: string;
+}
+
+export interface ColumnDerivation {
+  readonly column: string;
+  readonly kind: DerivationKind;
+  readonly inputs: InputColumn[];
+  readonly reason?: string;
+}
+
+export interface ColumnLineage {
+  readonly columns: ColumnDerivation[];
+  readonly dataset: Array<InputColumn & { readonly kind: DatasetKind }>;
+}
 
 export type LineageDirection = 'upstream' | 'downstream' | 'both';
 export type LineageNodeKind = 'product' | 'source' | 'dataset' | 'job' | 'team';

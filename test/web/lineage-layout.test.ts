@@ -47,8 +47,11 @@ const graph = (
   extra: Partial<LineageGraph> = {},
 ): LineageGraph => ({
   root: `product:${root}`,
+  direction: 'both',
+  depth: 1,
   nodes,
   edges,
+  cycles: [],
   total: nodes.length,
   nextCursor: null,
   truncated: false,

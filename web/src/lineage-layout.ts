@@ -7,64 +7,18 @@
 import * as elkModule from 'elkjs/lib/elk.bundled.js';
 import type { ELK, ElkNode } from 'elkjs/lib/elk-api.js';
 
-export interface LineageNodeStatus {
-  readonly lastRun: { readonly id: string; readonly status: string; readonly at: string } | null;
-  readonly freshness: 'fresh' | 'late' | 'never-run' | 'no-target';
-  readonly lastGoodAt: string | null;
-  readonly failingChecks: number;
-}
+// The API's own types (types only: nothing of the core library is bundled).
+import type { ColumnLineage, LineageEdge, LineageGraph, LineageNode } from '../../src/lineage/lineage-graph-types.js';
 
-export interface LineageNode {
-  readonly id: string;
-  readonly kind: 'product' | 'source' | 'dataset' | 'job' | 'team';
-  readonly label: string;
-  readonly depth: number;
-  readonly side: 'root' | 'upstream' | 'downstream';
-  readonly external: boolean;
-  readonly product?: string;
-  readonly version?: string;
-  readonly owner?: string;
-  readonly oncall?: string | null;
-  readonly status?: LineageNodeStatus;
-}
-
-export interface LineageEdge {
-  readonly from: string;
-  readonly to: string;
-  readonly kind: 'reads' | 'grant';
-  readonly origin: string;
-  readonly input?: string;
-}
-
-export interface InputColumn {
-  readonly input: string;
-  readonly column: string;
-}
-
-export interface ColumnDerivation {
-  readonly column: string;
-  readonly kind: 'identity' | 'transformation' | 'aggregation' | 'unknown';
-  readonly inputs: readonly InputColumn[];
-  readonly reason?: string;
-}
-
-export interface ColumnLineage {
-  readonly columns: readonly ColumnDerivation[];
-  readonly dataset: ReadonlyArray<InputColumn & { readonly kind: string }>;
-}
-
-/** One page of GET /v1/lineage. */
-export interface LineageGraph {
-  readonly root: string;
-  readonly direction?: string;
-  readonly depth?: number;
-  readonly nodes: readonly LineageNode[];
-  readonly edges: readonly LineageEdge[];
-  readonly total: number;
-  readonly nextCursor: string | null;
-  readonly truncated: boolean;
-  readonly columns?: Record<string, ColumnLineage>;
-}
+export type {
+  ColumnDerivation,
+  ColumnLineage,
+  InputColumn,
+  LineageEdge,
+  LineageGraph,
+  LineageNode,
+  LineageNodeStatus,
+} from '../../src/lineage/lineage-graph-types.js';
 
 /** What the page shows: every hop fetched so far. */
 export interface LineageView {
@@ -108,12 +62,12 @@ export function viewOf(graph: LineageGraph, request?: LineageRequest): LineageVi
   return mergeHop({ root: graph.root, nodes: [], edges: [], columns: {}, notShown: 0, pending: [] }, graph, request);
 }
 
-/** The walk a page answered, as the page says it (the server returns its direction and depth). */
+/** The walk a page answered, as the page says it. */
 function requestOf(graph: LineageGraph): LineageRequest {
   return {
     product: graph.root.replace(/^product:/, ''),
-    direction: graph.direction ?? 'both',
-    depth: graph.depth ?? 1,
+    direction: graph.direction,
+    depth: graph.depth,
   };
 }
 
