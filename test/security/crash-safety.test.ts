@@ -297,8 +297,11 @@ describe.each(BACKENDS)(
       let killed = 0;
       for (let i = 0; i < RANDOM_KILLS_PER_BACKEND; i++) {
         await addSourceRows();
+        const started = Date.now();
         const { signal } = await runProcess({ killAfterMs: Math.floor(Math.random() * runMs) });
         if (signal === 'SIGKILL') killed++;
+        // A run that finished before its instant: the machine got quicker, so later instants are drawn within it.
+        else runMs = Math.min(runMs, Date.now() - started);
         before = await assertInvariant(before, `random kill ${i + 1}`);
       }
       expect(killed).toBeGreaterThan(RANDOM_KILLS_PER_BACKEND / 2);
