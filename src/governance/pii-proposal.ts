@@ -10,7 +10,7 @@
  * - direct: identifies a person by itself (e-mail, phone, a person's name, street address)
  * - indirect: identifies a person with other data (birth date, age, gender, postal code,
  *   IP address, device id, geolocation)
- * - none otherwise.
+ * - none otherwise; a bare `name` is not guessed (a product's, a city's as often as a person's).
  */
 import type { PiiClass } from '../descriptor/data-product-schema.js';
 

@@ -61,7 +61,7 @@ export function proposeColumns(described: readonly SourceColumn[], type: Databas
   });
   const notes = renamed.length
     ? [
-        `${renamed.length} column name(s) are not lowercase identifiers and are proposed renamed: alias them in the query (or the transform) so the result matches, e.g. SELECT ${renamed.slice(0, 3).join(', ')}${renamed.length > 3 ? ', …' : ''}`,
+        `${renamed.length} column(s) are proposed renamed (a name that is not a lowercase identifier, or is taken): alias them in the query (or the transform) so the result matches, e.g. SELECT ${renamed.slice(0, 3).join(', ')}${renamed.length > 3 ? ', …' : ''}`,
       ]
     : [];
   return { columns, notes };
