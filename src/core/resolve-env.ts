@@ -1,4 +1,4 @@
-import { InputError } from './errors.js';
+import { InputError, type MeshError } from './errors.js';
 import { EnvRefusedError, entitlement, LOCAL_SCOPE, type EnvScope } from './env-scope.js';
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -73,17 +73,22 @@ export function runEnvironment(
  * Expands `${VAR}` references at run time. The resolved text is only ever handed to a driver:
  * it is not stored, logged or put in an error message (the run scrubs it from what it records).
  */
-export function resolveEnvRefs(text: string, env: NodeJS.ProcessEnv, what: string): string {
+export function resolveEnvRefs(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  what: string,
+  /** The error for a variable the process does not have (default: the CLI user's wording). */
+  unset: (name: string) => MeshError = (name) =>
+    new InputError(`${what} refers to \${${name}}, which is not set in the environment`, {
+      details: { hint: `export ${name}=… before running` },
+    }),
+): string {
   const run = runEnvs.get(env);
   return text.replace(ENV_REF, (_, name: string) => {
     const allowed = entitlement(run?.scope ?? LOCAL_SCOPE, run?.domain ?? '', name);
     if (!allowed.ok) throw new EnvRefusedError(`${what}: ${allowed.message}`, allowed.hint);
     const value = env[name];
-    if (value === undefined || value === '') {
-      throw new InputError(`${what} refers to \${${name}}, which is not set in the environment`, {
-        details: { hint: `export ${name}=… before running` },
-      });
-    }
+    if (value === undefined || value === '') throw unset(name);
     run?.resolved.record(name, value);
     return value;
   });

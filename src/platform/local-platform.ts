@@ -8,7 +8,7 @@ import type { StandardName } from '../standards/standard-schema.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { hasErrors, type Diagnostic } from '../core/diagnostic.js';
-import { InputError, NotFoundError, UnavailableError } from '../core/errors.js';
+import { InputError, MeshError, NotFoundError, UnavailableError } from '../core/errors.js';
 import { noGovernance, type Governance } from '../governance/governance.js';
 import { effectiveSeverity, GLOBAL_SCOPE, PolicyEngine, type RuleInForce } from '../governance/policy-engine.js';
 import { checkVersioning } from '../governance/version-bump.js';
@@ -22,6 +22,9 @@ import { listCheckResults } from '../registry/operations/runs/list-check-results
 import { listRuns } from '../registry/operations/runs/list-runs.js';
 import { runPipeline, type RunLockOptions } from '../runner/run-pipeline.js';
 import { preflightDiagnostics } from '../runner/run-preflight.js';
+import { runTenancy, tenantEnvironment } from '../runner/run-tenancy.js';
+import { describeSource } from '../runner/extract/describe-source.js';
+import { proposeColumns, type ColumnProposal } from './propose-columns.js';
 import { resolveRunTarget, runPublishedProduct } from '../runner/run-product.js';
 import type { RunOutcome } from '../runner/run-outcome.js';
 import { publishVersion } from '../registry/operations/products/publish-version.js';
@@ -40,6 +43,7 @@ import type {
   CheckResult,
   DiffResult,
   CheckOptions,
+  DescribeSourceInput,
   MeshApi,
   PolicyListing,
   PolicySetInfo,
@@ -591,6 +595,29 @@ export class LocalPlatform implements MeshApi {
         inputGate: this.#inputGate(registry),
       },
     );
+  }
+
+  /**
+   * The source is described with the environment a run of a product of `request.domain` would
+   * have (its grants), and anything it resolved is scrubbed from the refusal, whatever a driver
+   * echoed.
+   */
+  async describeSource(
+    request: DescribeSourceInput,
+    options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<ColumnProposal> {
+    const tenancy = runTenancy(this.config, request.domain);
+    try {
+      const columns = await describeSource(request, tenantEnvironment(options.env ?? process.env, tenancy), {
+        timeoutMs: options.timeoutMs,
+      });
+      return proposeColumns(columns, request.type);
+    } catch (error) {
+      if (!(error instanceof MeshError)) throw error;
+      const scrubbed = tenancy.resolved.scrub(error.message);
+      if (scrubbed === error.message) throw error;
+      throw new MeshError(error.kind, scrubbed, { details: error.details });
+    }
   }
 
   /** A server refuses what a development key would hash; this machine uses it (masking-key.ts). */

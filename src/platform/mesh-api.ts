@@ -33,12 +33,19 @@ import type { LineageIngestOutcome } from '../lineage/openlineage-ingest.js';
 import type { ChangeImpact } from '../lineage/change-impact.js';
 import type { AccessScope } from '../access/principal.js';
 import type { RatingsApi } from './health/ratings-api.js';
+import type { DescribeSourceRequest } from '../runner/extract/describe-source.js';
+import type { ColumnProposal } from './propose-columns.js';
 import type { QueryExplanation, QueryRequest, QueryResult } from '../query/query-service.js';
 
 export interface CheckResult {
   readonly file: string;
   readonly product?: { readonly id: string; readonly version: string };
   readonly diagnostics: Diagnostic[];
+}
+
+export interface DescribeSourceInput extends DescribeSourceRequest {
+  /** The domain the product will belong to: its environment grants apply. */
+  readonly domain: string;
 }
 
 export interface CheckOptions {
@@ -89,6 +96,13 @@ export interface MeshApi extends RatingsApi {
   runProduct(ref: string, options?: RunProductRequest): Promise<RunOutcome>;
   /** Runs an unpublished bundle end to end without publishing or recording anything. */
   dryRun(bundle: DescriptorBundle, options?: RunProductRequest & { baseDir?: string }): Promise<RunOutcome>;
+  /**
+   * The columns a database source's query returns, proposed as descriptor columns (Meshwork
+   * types, nullability where the database says, PII classes proposed from the names), read
+   * without a row in a READ ONLY transaction; the connection is the environment variable named,
+   * resolved as a run of a product of `domain` would resolve it.
+   */
+  describeSource(request: DescribeSourceInput): Promise<ColumnProposal>;
   /** The run history of a product, newest first. */
   listRuns(ref: string, options?: { limit?: number }): Promise<RunRecord[]>;
   /**

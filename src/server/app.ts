@@ -21,6 +21,7 @@ import { policyRoutes } from './routes/policy-routes.js';
 import { ratingRoutes } from './routes/rating-routes.js';
 import { queryRoutes } from './routes/query-routes.js';
 import { runRoutes } from './routes/run-routes.js';
+import { sourceRoutes } from './routes/source-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import { webCatalogRoutes } from './web-catalog.js';
 import type { Principal } from './server-api.js';
@@ -104,6 +105,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   monitorRoutes(app);
   policyRoutes(app);
   runRoutes(app);
+  sourceRoutes(app);
   webhookRoutes(app);
   accessRoutes(app);
   lineageRoutes(app);

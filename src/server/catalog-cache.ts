@@ -30,6 +30,7 @@ import type {
   AppliedPolicySetOutcome,
   CheckOptions,
   CheckResult,
+  DescribeSourceInput,
   DiffResult,
   MeshApi,
   PolicyListing,
@@ -40,6 +41,7 @@ import type {
   VersionChanges,
 } from '../platform/mesh-api.js';
 import type { RetiredVersion } from '../registry/operations/versions/retire-expired-versions.js';
+import type { ColumnProposal } from '../platform/propose-columns.js';
 import type { DescriptorBundle } from '../platform/descriptor-bundle.js';
 import type { EventRecord } from '../registry/operations/events/list-events.js';
 import type { RunRecord } from '../registry/operations/runs/run-records.js';
@@ -335,6 +337,9 @@ export class CachedCatalog implements MeshApi {
   }
   dryRun(bundle: DescriptorBundle, options?: RunProductRequest & { baseDir?: string }): Promise<RunOutcome> {
     return this.inner.dryRun(bundle, options);
+  }
+  describeSource(request: DescribeSourceInput): Promise<ColumnProposal> {
+    return this.inner.describeSource(request);
   }
   listRuns(ref: string, options?: { limit?: number }): Promise<RunRecord[]> {
     return this.inner.listRuns(ref, options);

@@ -135,6 +135,30 @@ const schemas: Record<string, Json> = {
     { file: str(), product: obj({ id: str(), version: str() }), diagnostics: arrayOf(ref('Diagnostic')) },
     ['file', 'diagnostics'],
   ),
+  DescribeSourceRequest: obj({
+    domain: str({ description: "the product's domain: its environment grants (MESH_ENV_GRANTS) apply" }),
+    type: str({ enum: ['postgres', 'mysql'] }),
+    connectionEnv: str({
+      description: "the name of the server's environment variable holding the connection string, never the string",
+    }),
+    query: str({ description: 'the SELECT the source runs (:last_run is bound to NULL)' }),
+  }),
+  ColumnProposal: obj({
+    columns: arrayOf(
+      obj(
+        {
+          name: str({ description: 'a descriptor identifier' }),
+          sourceName: str({ description: 'the name the source gives the column' }),
+          type: str({ description: 'a Meshwork column type' }),
+          nullable: { type: 'boolean', description: 'absent when the database does not say' },
+          pii: str({ enum: ['none', 'indirect', 'direct', 'sensitive'], description: 'proposed from the name' }),
+          piiReason: str(),
+        },
+        ['name', 'sourceName', 'type', 'pii'],
+      ),
+    ),
+    notes: arrayOf(str()),
+  }),
   PublishOutcome: obj({
     status: str({ enum: ['created', 'unchanged'] }),
     product: str(),
@@ -932,6 +956,13 @@ export function openApiDocument(): Json {
           'run an unpublished bundle end to end, publishing and recording nothing (no file inputs on the server)',
           'dryRun',
           { body: ref('DescriptorBundle'), ok: ref('RunOutcome'), errors: [400, 403, 413] },
+        ),
+      },
+      '/v1/sources/describe': {
+        post: op(
+          "a database source's result columns as proposed descriptor columns, read without a row in a READ ONLY transaction (members, in their domains)",
+          'describeSource',
+          { body: ref('DescribeSourceRequest'), ok: ref('ColumnProposal'), errors: [400, 403, 413, 503] },
         ),
       },
       '/v1/products/{domain}/{name}/sla': {

@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { REPO_ROOT } from './chinook.js';
 
@@ -32,4 +32,21 @@ export function paintedPixels(canvases: Locator): Promise<number[]> {
       return drawn;
     }),
   );
+}
+
+/** A new page signed in with `token` on the server at `url`, on the new-product form (#/new). */
+export async function openNewProductForm(
+  browser: Browser,
+  url: string,
+  token: string,
+  options: { acceptDownloads?: boolean } = {},
+): Promise<Page> {
+  const page = await browser.newPage(options);
+  await page.goto(url);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('combobox').waitFor();
+  await page.goto(`${url}/#/new`);
+  await page.getByRole('heading', { name: 'New product' }).waitFor();
+  return page;
 }

@@ -11,6 +11,7 @@ import { applyPolicySet } from '../../src/registry/operations/policies/apply-pol
 import { openApiDocument } from '../../src/server/openapi.js';
 import { productBundle } from '../helpers/products.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { PG_ADMIN_URL } from '../helpers/registries.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -269,6 +270,15 @@ const CASES: Record<string, Case> = {
     allowed: AUTHENTICATED,
     request: async () => ({ method: 'GET', path: '/v1/products/sales/orders/checks' }),
   },
+  describeSource: {
+    // Connects with the platform's credentials, as a run does: the domain's members (and admins).
+    allowed: ['admin', 'member-own'],
+    request: async () => ({
+      method: 'POST',
+      path: '/v1/sources/describe',
+      body: { domain: 'sales', type: 'postgres', connectionEnv: 'ROLES_DESCRIBE_DB', query: 'SELECT 1 AS one' },
+    }),
+  },
   dryRun: {
     allowed: ['admin', 'member-own'],
     request: async () => ({ method: 'POST', path: '/v1/dry-runs', body: productInputBundle(`dry-${fresh()}`) }),
@@ -407,8 +417,12 @@ describe('route × role', () => {
     home = mkdtempSync(join(tmpdir(), 'mesh-roles-'));
     const savedHome = process.env.MESH_HOME;
     process.env.MESH_HOME = home;
+    // The database a describe reads (the admin database, read only: nothing of another test's).
+    process.env.ROLES_DESCRIBE_DB = PG_ADMIN_URL;
     try {
-      t = await startTestServer('sqlite');
+      t = await startTestServer('sqlite', {
+        env: { ...process.env, MESH_ENV_GRANTS: 'sales=ROLES_DESCRIBE_DB' },
+      });
     } finally {
       if (savedHome === undefined) delete process.env.MESH_HOME;
       else process.env.MESH_HOME = savedHome;

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBundle } from '../../src/platform/descriptor-bundle.js';
 import { listGovernanceAttempts } from '../../src/registry/operations/governance/governance-attempts.js';
-import { launchChromium, SHOTS } from '../helpers/browser.js';
+import { launchChromium, openNewProductForm, SHOTS } from '../helpers/browser.js';
 import { productBundle } from '../helpers/products.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -36,16 +36,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function signedIn(token: string): Promise<Page> {
-  const page = await browser.newPage({ acceptDownloads: true });
-  await page.goto(server.url);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('combobox').waitFor();
-  await page.goto(`${server.url}/#/new`);
-  await page.getByRole('heading', { name: 'New product' }).waitFor();
-  return page;
-}
+const signedIn = (token: string): Promise<Page> =>
+  openNewProductForm(browser, server.url, token, { acceptDownloads: true });
 
 const findings = (page: Page) => page.getByRole('region', { name: 'Validation and governance' });
 

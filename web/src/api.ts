@@ -22,6 +22,12 @@ export class ApiError extends Error {
   }
 }
 
+/** What a failed call says to the user: the server's message and hint, or that it could not be reached. */
+export function refusal(e: unknown): string {
+  if (e instanceof ApiError) return e.hint ? `${e.message} (${e.hint})` : e.message;
+  return `The server could not be reached: ${(e as Error).message}`;
+}
+
 export async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
   const token = init.token ?? savedToken();
   const res = await fetch(path, {

@@ -1,9 +1,11 @@
 /** The new-product form's sections: who owns it, where the data comes from, its columns, and its promises. */
 import { ScrollRegion } from './scroll-region';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
+import { api, refusal } from './api';
 import {
   COLUMN_TYPES,
   columnsFromCsv,
+  columnsFromProposal,
   emptyColumn,
   FILE_FORMATS,
   MASKINGS,
@@ -11,6 +13,7 @@ import {
   SOURCE_KINDS,
   type ColumnField,
   type ProductForm,
+  type SourceProposal,
 } from './new-product-form';
 
 export type Update = (change: (form: ProductForm) => ProductForm) => void;
@@ -130,6 +133,64 @@ function FileSource({ form, update }: { form: ProductForm; update: Update }) {
   );
 }
 
+type Describing =
+  | { kind: 'idle' }
+  | { kind: 'describing' }
+  | { kind: 'proposed'; count: number; notes: readonly string[] }
+  | { kind: 'refused'; message: string };
+
+/** The columns from the server's description of the query (never a row read; the connection stays on the server). */
+function ProposeFromQuery({ form, update }: { form: ProductForm; update: Update }) {
+  const [state, setState] = useState<Describing>({ kind: 'idle' });
+  const propose = async () => {
+    setState({ kind: 'describing' });
+    try {
+      const proposal = await api<SourceProposal>('/v1/sources/describe', {
+        method: 'POST',
+        body: {
+          domain: form.domain.trim(),
+          type: form.source.kind,
+          connectionEnv: form.source.connectionEnv.trim(),
+          query: form.source.query,
+        },
+      });
+      const columns = columnsFromProposal(proposal);
+      if (columns.length) update((f) => ({ ...f, columns }));
+      setState({ kind: 'proposed', count: columns.length, notes: proposal.notes });
+    } catch (e) {
+      setState({ kind: 'refused', message: refusal(e) });
+    }
+  };
+  return (
+    <>
+      <button type="button" onClick={() => void propose()} disabled={state.kind === 'describing'}>
+        Propose the columns from the query
+      </button>
+      <div role="status" aria-live="polite" aria-busy={state.kind === 'describing'}>
+        {state.kind === 'describing' && <p className="status">Describing the query on the source…</p>}
+        {state.kind === 'proposed' && (
+          <>
+            <p>
+              Proposed {state.count} column(s) from the query. Their PII classes are guesses from the column names:
+              confirm each one.
+            </p>
+            {state.notes.map((note) => (
+              <p key={note} className="hint">
+                {note}
+              </p>
+            ))}
+          </>
+        )}
+      </div>
+      {state.kind === 'refused' && (
+        <p role="alert" className="error">
+          Columns not proposed: {state.message}
+        </p>
+      )}
+    </>
+  );
+}
+
 function DatabaseSource({ form, update }: { form: ProductForm; update: Update }) {
   const set = (key: 'connectionEnv' | 'query' | 'watermark') => (v: string) =>
     update((f) => ({ ...f, source: { ...f.source, [key]: v } }));
@@ -145,6 +206,7 @@ function DatabaseSource({ form, update }: { form: ProductForm; update: Update })
       <label htmlFor="np-query">Query</label>
       <textarea id="np-query" value={form.source.query} onChange={(e) => set('query')(e.target.value)} />
       <Field id="np-watermark" label="Watermark column" value={form.source.watermark} onChange={set('watermark')} />
+      <ProposeFromQuery form={form} update={update} />
     </>
   );
 }
@@ -230,6 +292,15 @@ function ColumnRow({ column, index, update }: { column: ColumnField; index: numb
       <td>
         <input
           type="checkbox"
+          aria-label={`column ${n} nullable`}
+          checked={column.nullable && !column.key}
+          disabled={column.key}
+          onChange={(e) => set({ nullable: e.target.checked })}
+        />
+      </td>
+      <td>
+        <input
+          type="checkbox"
           aria-label={`column ${n} key`}
           checked={column.key}
           onChange={(e) => set({ key: e.target.checked })}
@@ -271,6 +342,7 @@ export function ColumnFields({ form, update }: { form: ProductForm; update: Upda
               <th>type</th>
               <th>PII</th>
               <th>masking</th>
+              <th>nullable</th>
               <th>key</th>
               <th>description</th>
               <th>

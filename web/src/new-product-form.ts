@@ -1,7 +1,8 @@
 /**
  * The new-product form's model, with no React in it: the form's fields, the descriptor they
  * make (product.yaml, written with the `yaml` package), the transform and the README of the
- * folder to download, and the columns proposed from a CSV file's header and first rows.
+ * folder to download, and the columns proposed from a CSV file's header and first rows or from
+ * a database source's description by the server.
  */
 import { stringify } from 'yaml';
 
@@ -254,5 +255,29 @@ export function columnsFromCsv(text: string, sampleRows = 100): ColumnField[] {
         .replace(IDENTIFIER, '_')
         .replace(/^_+|_+$/g, '') || `column_${i + 1}`,
     type: typeOfValues(rows.map((r) => r[i] ?? '')),
+  }));
+}
+
+/** What the server proposes for a database source (POST /v1/sources/describe). */
+export interface SourceProposal {
+  readonly columns: ReadonlyArray<{
+    readonly name: string;
+    readonly sourceName: string;
+    readonly type: string;
+    readonly nullable?: boolean;
+    readonly pii: (typeof PII_CLASSES)[number];
+    readonly piiReason?: string;
+  }>;
+  readonly notes: readonly string[];
+}
+
+/** The form's columns from a source's proposal: the PII classes stay proposals the user confirms in the table. */
+export function columnsFromProposal(proposal: SourceProposal): ColumnField[] {
+  return proposal.columns.map((c) => ({
+    ...emptyColumn(),
+    name: c.name,
+    type: c.type,
+    pii: c.pii,
+    nullable: c.nullable ?? true,
   }));
 }

@@ -5,7 +5,7 @@
  * published (POST /v1/products) when the caller's role and domain allow.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { api, ApiError, type Whoami } from './api';
+import { api, refusal, type Whoami } from './api';
 import { AboutFields, ColumnFields, PromiseFields, SourceFields, type Update } from './new-product-fields';
 import { zipFiles } from './zip-folder';
 import { descriptorYaml, folderFiles, folderPath, initialForm, type ProductForm } from './new-product-form';
@@ -33,11 +33,6 @@ function bundleOf(form: ProductForm) {
     yaml: descriptorYaml(form),
     transformSql: sql ? `${sql}\n` : undefined,
   };
-}
-
-function refusal(e: unknown): string {
-  if (e instanceof ApiError) return e.hint ? `${e.message} (${e.hint})` : e.message;
-  return `The server could not be reached: ${(e as Error).message}`;
 }
 
 /** The server's check of the form as it stands, a moment after the last keystroke. */

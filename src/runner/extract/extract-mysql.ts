@@ -9,42 +9,11 @@ import { quoteIdent, quoteLiteral, stripTrailingSemicolon } from '../../engine/s
 import { EPOCH_WATERMARK, rewriteLastRun } from '../last-run-param.js';
 import { describeHost, resolveEnvRefs } from '../../core/resolve-env.js';
 import { csvReadOptions } from './csv-handover.js';
-import { connectError, queryError, sourceRowError } from './source-errors.js';
+import { connectError, mysqlErrorOffset, queryError, sourceRowError, withinQuery } from './source-errors.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
 import { stageWatermark } from './stage-watermark.js';
-
-/** mysql2 column type codes → DuckDB types. */
-function duckdbTypeForMysql(type: number, decimals: number, length: number): string {
-  switch (type) {
-    case 1:
-      return 'TINYINT';
-    case 2:
-      return 'SMALLINT';
-    case 3:
-    case 9:
-      return 'INTEGER';
-    case 8:
-      return 'BIGINT';
-    case 4:
-      return 'FLOAT';
-    case 5:
-      return 'DOUBLE';
-    case 0:
-    case 246: {
-      const precision = Math.max(1, length - (decimals > 0 ? 2 : 1));
-      return precision <= 38 ? `DECIMAL(${precision},${decimals})` : 'DOUBLE';
-    }
-    case 10:
-      return 'DATE';
-    case 7:
-    case 12:
-      return 'TIMESTAMP';
-    case 11:
-      return 'TIME';
-    default:
-      return 'VARCHAR';
-  }
-}
+import { duckdbTypeForMysql } from '../../engine/mysql-types.js';
+import { sourceTimeoutMs } from './extract-postgres.js';
 
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -52,22 +21,19 @@ function csvField(value: unknown): string {
   return text === '' || /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const DEFAULT_SOURCE_TIMEOUT_MS = 3_600_000;
-
-/** Each SELECT on the source is cut off after MESH_SOURCE_TIMEOUT_MS (MariaDB: max_statement_time, MySQL: max_execution_time). */
-async function limitStatementTime(p: ReturnType<mysql.Connection['promise']>, env: NodeJS.ProcessEnv): Promise<void> {
-  const given = Number(env.MESH_SOURCE_TIMEOUT_MS);
-  const ms = Number.isInteger(given) && given > 0 ? given : DEFAULT_SOURCE_TIMEOUT_MS;
+/** Each SELECT on the source is cut off after `ms` (MariaDB: max_statement_time, MySQL: max_execution_time). */
+export async function limitStatementTime(p: ReturnType<mysql.Connection['promise']>, ms: number): Promise<void> {
   const [rows] = await p.query('SELECT VERSION() AS v');
   const mariadb = /mariadb/i.test(String((rows as Array<{ v: string }>)[0]?.v));
   await p.query(mariadb ? `SET SESSION max_statement_time = ${ms / 1000}` : `SET SESSION max_execution_time = ${ms}`);
 }
 
-export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
-  const src = ctx.input.source!;
-  const what = `input ${ctx.input.name}`;
-  const url = resolveEnvRefs(src.connection ?? '', ctx.env, `${what}: the connection`);
-  const host = describeHost(url);
+/** A connection to a MySQL/MariaDB source, one statement per query; a failure to connect names the host, never the password. */
+export async function connectMysql(
+  url: string,
+  what: string,
+  connectTimeoutMs = 10_000,
+): Promise<{ conn: mysql.Connection; p: ReturnType<mysql.Connection['promise']> }> {
   const conn = mysql.createConnection({
     uri: url,
     dateStrings: true,
@@ -75,7 +41,7 @@ export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
     bigNumberStrings: true,
     decimalNumbers: false,
     timezone: 'Z',
-    connectTimeout: 10_000,
+    connectTimeout: connectTimeoutMs,
     // One statement per query, always: a stacked `; UPDATE …` is a syntax error, not a second statement.
     multipleStatements: false,
   });
@@ -85,22 +51,61 @@ export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
     await p.connect();
   } catch (error) {
     conn.destroy();
-    throw connectError(error, what, 'MySQL', host, url);
+    throw connectError(error, what, 'MySQL', describeHost(url), url);
   }
+  return { conn, p };
+}
+
+/** A result column as mysql2 reports it (the column definition packet). */
+export interface MysqlField {
+  readonly name: string;
+  readonly columnType: number;
+  readonly decimals: number;
+  readonly columnLength: number;
+  readonly flags: number;
+  /** 63: binary. */
+  readonly characterSet: number;
+  /** MariaDB's extended metadata: `json` for a JSON column. */
+  readonly extendedFormat?: string;
+}
+
+const DESCRIBE_PREFIX = 'SELECT * FROM (\n';
+
+/**
+ * The result columns of the user's query, from `SELECT * FROM (query) LIMIT 0` (no row is
+ * read), with `:last_run` bound to NULL. The caller has started the READ ONLY transaction.
+ */
+export async function describeMysqlQuery(
+  p: ReturnType<mysql.Connection['promise']>,
+  userQuery: string,
+  what: string,
+  url: string,
+): Promise<MysqlField[]> {
+  const probe = rewriteLastRun(userQuery, 'NULL');
+  const sent = `${DESCRIBE_PREFIX}${probe.text}\n) AS mesh_source LIMIT 0`;
+  try {
+    const [, f] = await p.query(sent);
+    return (f ?? []) as unknown as MysqlField[];
+  } catch (error) {
+    const at = mysqlErrorOffset((error as Error).message ?? '', sent);
+    const offset =
+      at === undefined ? undefined : withinQuery(probe.originalOffset(at - DESCRIBE_PREFIX.length), userQuery);
+    throw queryError(error, what, 'MySQL', userQuery, url, offset);
+  }
+}
+
+export async function extractMysql(ctx: ExtractContext): Promise<Extracted> {
+  const src = ctx.input.source!;
+  const what = `input ${ctx.input.name}`;
+  const url = resolveEnvRefs(src.connection ?? '', ctx.env, `${what}: the connection`);
+  const { conn, p } = await connectMysql(url, what);
   try {
     await p.query(`SET time_zone = '+00:00'`);
-    await limitStatementTime(p, ctx.env);
+    await limitStatementTime(p, sourceTimeoutMs(ctx.env));
     // Read only from here on: whatever the query calls, it cannot write to the source.
     await p.query('START TRANSACTION READ ONLY');
     const userQuery = stripTrailingSemicolon(src.query ?? '');
-    const probe = rewriteLastRun(userQuery, 'NULL');
-    let fields: Array<{ name: string; columnType: number; decimals: number; columnLength: number }>;
-    try {
-      const [, f] = await p.query(`SELECT * FROM (\n${probe.text}\n) AS mesh_source LIMIT 0`);
-      fields = (f ?? []) as unknown as typeof fields;
-    } catch (error) {
-      throw queryError(error, what, 'MySQL', userQuery, url);
-    }
+    const fields = await describeMysqlQuery(p, userQuery, what, url);
     const wmField = src.watermark ? fields.find((f) => f.name === src.watermark) : undefined;
     if (src.watermark && !wmField)
       throw queryError(

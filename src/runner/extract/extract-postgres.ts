@@ -16,7 +16,7 @@ import { EPOCH_WATERMARK, rewriteLastRun } from '../last-run-param.js';
 import { describeHost, resolveEnvRefs } from '../../core/resolve-env.js';
 import { CopyOutStream } from './copy-out-stream.js';
 import { csvReadOptions } from './csv-handover.js';
-import { connectError, queryError, sourceRowError } from './source-errors.js';
+import { connectError, queryError, sourceRowError, withinQuery } from './source-errors.js';
 import type { Engine } from '../../engine/duckdb-engine.js';
 import { duckdbTypeForOid } from '../../engine/postgres-types.js';
 import type { ExtractContext, Extracted } from './extract-types.js';
@@ -84,34 +84,54 @@ async function describeReadOnly(client: pg.Client, sql: string): Promise<pg.Fiel
   }
 }
 
+/** A client connected to a PostgreSQL source; a failure to connect names the host, never the password. */
+export async function connectPostgres(url: string, what: string, connectTimeoutMs = 10_000): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    throw connectError(error, what, 'PostgreSQL', describeHost(url), url);
+  }
+  return client;
+}
+
+/**
+ * The result columns of the user's query, described without reading a row (`:last_run` bound
+ * to NULL), in a READ ONLY transaction; a rejection is located in the user's query.
+ */
+export async function describePostgresQuery(
+  client: pg.Client,
+  userQuery: string,
+  what: string,
+  url: string,
+): Promise<pg.FieldDef[]> {
+  const probe = rewriteLastRun(userQuery, 'NULL');
+  try {
+    return await describeReadOnly(client, `${DESCRIBE_PREFIX}${probe.text}\n) AS mesh_source LIMIT 0`);
+  } catch (error) {
+    const pos = (error as { position?: string }).position;
+    const offset =
+      pos === undefined
+        ? undefined
+        : withinQuery(probe.originalOffset(Number(pos) - 1 - DESCRIBE_PREFIX.length), userQuery);
+    throw queryError(error, what, 'PostgreSQL', userQuery, url, offset);
+  }
+}
+
 /** Connects, fixes the session's text formats, describes the query and binds :last_run. */
 async function openPostgresSource(ctx: Omit<ExtractContext, 'engine'>): Promise<PostgresSource> {
   const src = ctx.input.source!;
   const what = `input ${ctx.input.name}`;
   const url = resolveEnvRefs(src.connection ?? '', ctx.env, `${what}: the connection`);
-  const host = describeHost(url);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    throw connectError(error, what, 'PostgreSQL', host, url);
-  }
+  const client = await connectPostgres(url, what);
   try {
     // Stable text forms for DuckDB to parse, whatever the server's defaults.
     await client.query(
       `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET statement_timeout = ${sourceTimeoutMs(ctx.env)}`,
     );
     const userQuery = stripTrailingSemicolon(src.query ?? '');
-    const probe = rewriteLastRun(userQuery, 'NULL');
-    let fields: pg.FieldDef[];
-    try {
-      fields = await describeReadOnly(client, `${DESCRIBE_PREFIX}${probe.text}\n) AS mesh_source LIMIT 0`);
-    } catch (error) {
-      const pos = (error as { position?: string }).position;
-      const offset = pos === undefined ? undefined : probe.originalOffset(Number(pos) - 1 - DESCRIBE_PREFIX.length);
-      throw queryError(error, what, 'PostgreSQL', userQuery, url, offset);
-    }
+    const fields = await describePostgresQuery(client, userQuery, what, url);
     const watermarkField = src.watermark ? fields.find((f) => f.name === src.watermark) : undefined;
     if (src.watermark && !watermarkField)
       throw queryError(

@@ -52,6 +52,29 @@ export function queryError(
   });
 }
 
+/** `offset` when it falls inside the user's query, else undefined (the error is in the platform's wrapper around it). */
+export function withinQuery(offset: number, query: string): number | undefined {
+  return offset >= 0 && offset <= query.length ? offset : undefined;
+}
+
+/**
+ * Where a MySQL/MariaDB syntax error is, as an offset in the statement `sent`: the server says
+ * `… near 'rest of the text' at line N`; undefined when it says no such thing.
+ */
+export function mysqlErrorOffset(message: string, sent: string): number | undefined {
+  const m = /near '([\s\S]*)' at line (\d+)$/.exec(message);
+  // Nothing quoted: the statement ended early, at no place of the user's own text.
+  if (!m || m[1] === '') return undefined;
+  let lineStart = 0;
+  for (let line = 1; line < Number(m[2]); line++) {
+    const next = sent.indexOf('\n', lineStart);
+    if (next < 0) return undefined;
+    lineStart = next + 1;
+  }
+  const at = sent.indexOf(m[1], lineStart);
+  return at < 0 ? undefined : at;
+}
+
 /**
  * The engine's error on a source row it could not read from the CSV a source is handed over
  * in, or from a CSV file input named by `file` (a row longer than the reader allows, a value

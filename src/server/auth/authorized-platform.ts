@@ -16,7 +16,7 @@ import { InputError, NotAllowedError } from '../../core/errors.js';
 import { writtenProducts } from '../../lineage/openlineage-ingest.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parseYamlText } from '../../descriptor/yaml-source.js';
-import type { CheckOptions, MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
+import type { CheckOptions, DescribeSourceInput, MeshApi, RunProductRequest } from '../../platform/mesh-api.js';
 import type { SearchOptions } from '../../registry/operations/products/search-products.js';
 import type { IncidentStatus, Principal, Role, ServerApi, WebhookFormat } from '../server-api.js';
 import type { HealthOptions } from '../health/health-records.js';
@@ -234,6 +234,15 @@ export class AuthorizedPlatform implements MeshApi, ServerApi {
       });
     }
     return this.mesh.dryRun(bundle, { trigger: 'api', observer: options?.observer });
+  }
+
+  /**
+   * Describing a source connects to it with the platform's credentials, as a run does: a
+   * member's right in their own domain (whose environment grants then apply), never a consumer's.
+   */
+  async describeSource(request: DescribeSourceInput) {
+    this.#requireDomain(request.domain, 'describe sources');
+    return this.mesh.describeSource(request);
   }
 
   async acknowledgeIncident(id: string) {

@@ -5,12 +5,14 @@
  */
 import type { StandardName } from '../../standards/standard-schema.js';
 import { errorFromKind, UnavailableError } from '../../core/errors.js';
+import type { ColumnProposal } from '../../platform/propose-columns.js';
 import type { DescriptorBundle } from '../../platform/descriptor-bundle.js';
 import { parse } from 'yaml';
 import type {
   AppliedPolicySetOutcome,
   CheckOptions,
   CheckResult,
+  DescribeSourceInput,
   DiffResult,
   MeshApi,
   PolicyListing,
@@ -186,6 +188,9 @@ export class HttpPlatform implements MeshApi, ServerApi {
   }
   dryRun(bundle: DescriptorBundle): Promise<RunOutcome> {
     return this.#request('POST', '/v1/dry-runs', { body: bundle });
+  }
+  describeSource(request: DescribeSourceInput): Promise<ColumnProposal> {
+    return this.#request('POST', '/v1/sources/describe', { body: request });
   }
   listRuns(ref: string, options: { limit?: number } = {}): Promise<RunRecord[]> {
     return this.#request('GET', `${productPath(ref)}/runs`, { query: options });
