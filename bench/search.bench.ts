@@ -3,7 +3,8 @@
  * foundation bench's generator, plus owners, tags and PII for the facets): the full-text
  * index build, search with facet counts, typo-tolerant search, publish with the index kept
  * current, and the ratio to the term-table search this replaced, on the same corpus.
- * MESH_BENCH_QUICK=1: 10,000 products only.
+ * MESH_BENCH_QUICK=1: 10,000 products only. MESH_BENCH_SEARCH=sqlite,100000 (backends and sizes,
+ * in any order): only those.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,10 +66,14 @@ const TYPOS = ['custmer revnue', 'invetory', 'forcast margn', 'shipmnt', 'emplye
 /** The same words for the term-table search (it knows no phrases, filters or typos). */
 const LEGACY_QUERIES = QUERIES.map(([q]) => q.replaceAll('"', ''));
 
+const only = (process.env.MESH_BENCH_SEARCH ?? '').split(',').filter(Boolean);
+
 export async function bench(report: BenchReport): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'mesh-search-bench-'));
   try {
-    for (const backend of ['sqlite', 'postgres'] as const) await benchBackend(report, backend, root);
+    for (const backend of ['sqlite', 'postgres'] as const)
+      if (only.length === 0 || only.includes(backend) || !only.some((o) => /^[a-z]/.test(o)))
+        await benchBackend(report, backend, root);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -84,7 +89,12 @@ async function benchBackend(report: BenchReport, backend: 'sqlite' | 'postgres',
     registry = await openRegistry({ url: db.url });
   }
   try {
-    const sizes = process.env.MESH_BENCH_QUICK ? [10_000] : [10_000, 100_000];
+    const chosen = only.filter((o) => /^\d+$/.test(o)).map(Number);
+    const sizes = chosen.length
+      ? chosen.sort((a, b) => a - b)
+      : process.env.MESH_BENCH_QUICK
+        ? [10_000]
+        : [10_000, 100_000];
     let seeded = 0;
     for (const size of sizes) {
       await seedRows(registry, seeded, size);

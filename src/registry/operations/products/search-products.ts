@@ -113,25 +113,30 @@ function readRequest(options: SearchOptions): SearchRequest {
   return { filters, limit, at: nowMs(), after: options.cursor ? decodeSearchCursor(options.cursor) : undefined };
 }
 
-type Row = { part: number; k: string | null; v: string | null; f: number | null; s: number | null; n: number | string };
+type Row = {
+  part: number;
+  k: string | null;
+  v: string | null;
+  f: number | null;
+  t: string | readonly string[] | null;
+  s: number | null;
+  n: number | string;
+};
 
 async function runSearch(registry: Registry, terms: readonly QueryTerm[], request: SearchRequest) {
   const matching = matchingSet(registry.dialect, terms, request);
   const after = request.after
     ? sql`where score < ${request.after.score} or (score = ${request.after.score} and product_id > ${request.after.id})`
     : sql``;
-  const tags =
-    registry.dialect === 'postgres'
-      ? sql`select 1, t, cast(null as text), 0, 0, count(*) from m, unnest(m.tags) t group by t`
-      : sql`select 1, j.value, cast(null as text), 0, 0, count(*) from m, json_each(m.tags) j group by j.value`;
-  // Three passes over the matching set: the page; the tags; and the (domain, owner, flags,
-  // SLA and stale) combinations, which the other facets' counts are sums of.
+  const noTags = registry.dialect === 'postgres' ? sql`cast(null as text[])` : sql`cast(null as text)`;
+  // Two passes over the matching set: the page, and the (domain, owner, flags, tag set, SLA
+  // and stale) combinations, which every facet's counts are sums of (a tag set is grouped as
+  // one value, so no pass unnests each product's tags).
   const result = await sql<Row>`
     with m as materialized (${matching})
-    select 0 as part, product_id as k, cast(null as text) as v, 0 as f, 0 as s, score as n from (
+    select 0 as part, product_id as k, cast(null as text) as v, 0 as f, ${noTags} as t, 0 as s, score as n from (
       select product_id, score from m ${after} order by score desc, product_id limit ${request.limit + 1}) page
-    union all ${tags}
-    union all select 2, domain, owner, flags, sla * 2 + st, count(*) from m group by domain, owner, flags, sla, st`.execute(
+    union all select 2, domain, owner, flags, tags, sla * 2 + st, count(*) from m group by domain, owner, flags, tags, sla, st`.execute(
     registry.db,
   );
   return assemble(registry, terms, request, result.rows);
@@ -244,8 +249,8 @@ async function assemble(
   let total = 0;
   for (const r of rows) {
     const n = Number(r.n);
-    if (r.part === 1) add('tag', r.k!, n);
     if (r.part !== 2) continue;
+    for (const tag of typeof r.t === 'string' ? (JSON.parse(r.t) as string[]) : (r.t ?? [])) add('tag', tag, n);
     total += n;
     add('domain', r.k!, n);
     add('owner', r.v!, n);
