@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_RULES } from '../../src/governance/builtin-rules.js';
+import { atLeastAsStrict, BUILTIN_RULES } from '../../src/governance/builtin-rules.js';
 import { loadPolicySets } from '../../src/governance/load-policy-sets.js';
 import { PolicyEngine } from '../../src/governance/policy-engine.js';
 import { loadDescriptorFile } from '../../src/platform/descriptor-bundle.js';
@@ -206,5 +206,36 @@ describe('built-in rules', () => {
       'column name "updated_at" does not match ^[a-z]+$',
     ]);
     expect(found[0].source).toBe('global (g.yaml)');
+  });
+});
+
+describe('a rule parameter narrowed by a domain policy set', () => {
+  // A domain may tighten what the global set asks, never loosen it.
+  it('is accepted when at least as strict as the global value, for each kind of parameter', () => {
+    const cases: [Parameters<typeof atLeastAsStrict>[0], unknown, unknown, boolean][] = [
+      ['min', 2, 2, true],
+      ['min', 2, 3, true],
+      ['min', 2, 1, false],
+      ['min', 2, '3', false],
+      ['max', '1d', '1d', true],
+      ['max', 10, 9, true],
+      ['max', 10, 11, false],
+      ['max', 10, '9', false],
+      ['max', undefined, 5, true],
+      ['subset', [], ['a.com'], true],
+      ['subset', [], [], true],
+      ['subset', ['a.com'], [], false],
+      ['subset', ['a.com', 'b.com'], ['b.com'], true],
+      ['subset', ['a.com'], ['a.com', 'c.com'], false],
+      ['subset', ['a.com'], 'a.com', false],
+      ['superset', ['direct'], ['direct', 'indirect'], true],
+      ['superset', ['direct', 'indirect'], ['indirect'], false],
+      ['superset', ['direct'], 'direct', false],
+      [undefined, true, false, false],
+      [undefined, true, true, true],
+    ];
+    expect(cases.map(([strictness, current, next]) => atLeastAsStrict(strictness, current, next))).toEqual(
+      cases.map((c) => c[3]),
+    );
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/core/diagnostic.js';
 import { ConflictError, InputError } from '../../src/core/errors.js';
 import { PolicyEngine } from '../../src/governance/policy-engine.js';
+import { checkVersioning } from '../../src/governance/version-bump.js';
 import { LocalPlatform } from '../../src/platform/local-platform.js';
 import { configFromEnv } from '../../src/core/mesh-config.js';
 import { retireExpiredVersions } from '../../src/registry/operations/versions/retire-expired-versions.js';
@@ -245,5 +246,67 @@ describe.each(BACKENDS)('versioning on %s', (backend) => {
     expect(transitive.diagnostics[0].message).toBe(
       'column-removed: column label is removed: consumers that read it fail (compared with 1.0.0)',
     );
+  });
+});
+
+describe('checkVersioning on published versions given in any order', () => {
+  const product = (version: string, edit?: (p: DataProduct) => void): DataProduct =>
+    JSON.parse(productBundle({ name: 'orders', version, edit }).yaml) as DataProduct;
+  const published = (version: string, status = 'active', edit?: (p: DataProduct) => void) => ({
+    version,
+    status,
+    descriptor: product(version, edit),
+  });
+  const now = new Date('2026-11-21T00:00:00Z');
+  const versions = [published('1.0.0', 'retired'), published('3.1.0'), published('not-semver'), published('3.0.0')];
+  const diagnostics = (version: string, edit?: (p: DataProduct) => void, against?: string) =>
+    checkVersioning({ product: product(version, edit), versions, now, against }).diagnostics.map((d) => [
+      d.code,
+      d.message,
+      d.hint,
+    ]);
+
+  it('names the current major and the next one to an older major that was never published', () => {
+    expect(diagnostics('2.0.0')).toEqual([
+      [
+        'version-behind',
+        '2.x was never published and 3.x is the current major; an older major cannot start now',
+        'publish into 3.x or start 4.0.0',
+      ],
+    ]);
+  });
+
+  it('counts breaking changes in the plural, against the newest version of the major', () => {
+    const both = (p: DataProduct) => {
+      withoutLabel(p);
+      p.spec.schema.columns = p.spec.schema.columns.slice(1);
+    };
+    const found = diagnostics('3.1.1', both).filter(([code]) => code === 'major-version-required');
+    expect(found).toHaveLength(1);
+    expect(found[0][1]).toMatch(
+      /^2 breaking changes since 3\.1\.0 \(column-removed\) need a new major version: publish as 4\.0\.0$/,
+    );
+  });
+
+  it('compares with the version asked for, or says which versions are published', () => {
+    expect(diagnostics('3.2.0', undefined, '9.9.9')).toEqual([
+      ['version-not-found', 'version 9.9.9 is not published; published: 3.1.0, 3.0.0, 1.0.0', undefined],
+    ]);
+    const against = checkVersioning({ product: product('3.2.0', withoutLabel), versions, now, against: '3.0.0' });
+    expect(against.base?.version).toBe('3.0.0');
+    expect(against.diagnostics.map((d) => d.code)).toEqual(['breaking-change', 'major-version-required']);
+  });
+
+  it('gives 30 days of deprecation notice to a product that sets none', () => {
+    const noSla = (p: DataProduct) => {
+      delete p.spec.sla;
+    };
+    expect(diagnostics('4.0.0', noSla)).toEqual([
+      [
+        'new-major',
+        "4.0.0 starts a new major: 3.x stays available, deprecated, until at least 2026-12-21 (30 days' notice), and its consumers are notified",
+        undefined,
+      ],
+    ]);
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/engine/duckdb-engine.js';
-import { runQualityChecks } from '../../src/engine/quality-checks.js';
+import { countNulls, runQualityChecks } from '../../src/engine/quality-checks.js';
 import { readSnapshotStats } from '../../src/engine/snapshot-stats.js';
 import type { ColumnSpec, QualityCheckSpec } from '../../src/descriptor/data-product-schema.js';
 
@@ -119,6 +119,117 @@ describe('quality checks', () => {
     expect(bad).toMatchObject({ status: 'fail', observed: { rows: 4, average: 10, delta: 0.6 } });
   });
 
+  it('says in each message what was observed and what was allowed', async () => {
+    const results = await run(
+      [
+        { type: 'null_rate', column: 'email', threshold: 0.2 },
+        { type: 'null_rate', column: 'email' },
+        { type: 'not_null', columns: ['id', 'updated_at'] },
+        { type: 'not_null', column: 'email' },
+        { type: 'unique', column: 'email' },
+        { type: 'range', column: 'amount', min: 0, max: 100 },
+        { type: 'range', column: 'amount', max: 20 },
+        { type: 'range', column: 'amount', min: 0 },
+        { type: 'regex', column: 'email', pattern: '^[^@]+@[^@]+$' },
+        { type: 'regex', column: 'email', pattern: '^[a-z@.-]+$' },
+        { type: 'freshness', column: 'updated_at', maxAge: '12h' },
+        { type: 'row_count', min: 1, max: 3 },
+        { type: 'row_count', max: 10 },
+        { type: 'row_count_delta', threshold: 0.2 },
+        { type: 'row_count_delta' },
+        { type: 'row_count_vs_source', threshold: 0.9 },
+      ],
+      { recentRowCounts: [10, 10] },
+    );
+    expect(results.map((r) => [r.status, r.message])).toEqual([
+      ['fail', '25% of email is null (at most 20% allowed)'],
+      ['fail', '25% of email is null (at most 0% allowed)'],
+      ['fail', '1 row(s) with a null in one of id, updated_at'],
+      ['fail', '1 row(s) with a null in email'],
+      ['fail', '1 duplicate (or null) value(s) of email'],
+      ['fail', '1 row(s) of amount outside [0, 100]'],
+      ['fail', '1 row(s) of amount outside [-∞, 20]'],
+      ['fail', '1 row(s) of amount outside [0, ∞]'],
+      ['fail', '1 row(s) of email do not match /^[^@]+@[^@]+$/'],
+      ['pass', '0 row(s) of email do not match /^[a-z@.-]+$/'],
+      ['fail', 'newest updated_at is 18h old (at most 12h allowed)'],
+      ['fail', '4 row(s) (expected 1 to 3)'],
+      ['pass', '4 row(s) (expected 0 to 10)'],
+      ['fail', '4 row(s) vs a 7-day average of 10: 60% change (at most 20% allowed)'],
+      ['fail', '4 row(s) vs a 7-day average of 10: 60% change (at most 0% allowed)'],
+      ['pass', '4 row(s) out of 4 extracted: ratio 1 (at least 0.9 required)'],
+    ]);
+    expect(results[5].threshold).toEqual({ min: 0, max: 100 });
+    expect(results[9]).toMatchObject({ observed: 0, threshold: '^[a-z@.-]+$', samples: null });
+  });
+
+  it('gives the age of the newest row in seconds, minutes, hours or days', async () => {
+    const newest = Date.parse('2026-11-20T06:00:00Z');
+    const ages = [119, 120, 7199, 7200, 172_799, 172_800];
+    const messages = [];
+    for (const age of ages) {
+      const [r] = await run([{ type: 'freshness', column: 'updated_at', maxAge: '1s' }], {
+        now: new Date(newest + age * 1000),
+      });
+      messages.push(r.message);
+    }
+    expect(messages).toEqual(
+      ['119s', '2m', '120m', '2h', '48h', '2d'].map((age) => `newest updated_at is ${age} old (at most 1s allowed)`),
+    );
+  });
+
+  it('compares with nothing when no run succeeded in the last 7 days, and with an average of 0', async () => {
+    const [none] = await run([{ type: 'row_count_delta', threshold: 0.2 }]);
+    expect(none).toMatchObject({
+      status: 'pass',
+      observed: { rows: 4, average: null },
+      message: '4 row(s); no successful run in the last 7 days to compare with yet',
+    });
+    const [fromZero] = await run([{ type: 'row_count_delta', threshold: 0.5 }], { recentRowCounts: [0, 0] });
+    expect(fromZero).toMatchObject({ status: 'fail', observed: { rows: 4, average: 0, delta: 1 } });
+  });
+
+  it("fails a check that cannot run with the engine's reason, and still judges the others", async () => {
+    const results = await run([
+      { type: 'not_null', column: 'nope' },
+      { type: 'range', column: 'status', min: 0 },
+      { type: 'row_count', min: 1 },
+      { type: 'regex', column: 'email', pattern: '(' },
+    ]);
+    expect(results.map((r) => [r.status, r.message.replace(/:.*$/s, ':'), r.observed])).toEqual([
+      ['fail', 'the check could not run:', null],
+      ['fail', 'the check could not run:', null],
+      ['pass', '4 row(s) (expected 1 to ∞)', 4],
+      ['fail', 'the check could not run:', null],
+    ]);
+    expect(results[0].message).toContain('"nope" not found');
+    expect(results[1].message).toContain('Cannot compare values of type VARCHAR');
+  });
+
+  it('runs an sql check only when it is one SELECT, and reports its failure', async () => {
+    const results = await run([
+      { type: 'sql', name: 'delete', sql: 'DELETE FROM snapshot' },
+      { type: 'sql', name: 'stacked', sql: 'SELECT 1; SELECT 2' },
+      { type: 'sql', name: 'missing', sql: 'SELECT * FROM nowhere' },
+      { type: 'sql', name: 'none', sql: 'SELECT * FROM snapshot WHERE amount > 1000' },
+    ]);
+    expect(results.map((r) => [r.name, r.status, r.message])).toEqual([
+      [
+        'delete',
+        'fail',
+        "the check's query must be exactly one SELECT: only one SELECT (or WITH … SELECT) is allowed here, not DELETE",
+      ],
+      [
+        'stacked',
+        'fail',
+        "the check's query must be exactly one SELECT: 2 statements where exactly one SELECT is allowed (line 1, column 9)",
+      ],
+      ['missing', 'fail', "the check's query failed: Catalog Error: Table with name nowhere does not exist!"],
+      ['none', 'pass', '0 failing row(s)'],
+    ]);
+    expect(results[3]).toMatchObject({ observed: 0, samples: null });
+  });
+
   it('passes every threshold check exactly at its boundary ("at most" and "at least" include the limit)', async () => {
     // 1 of 4 emails is null (25 %); 4 rows vs an average of 5 (a 20 % change); 4 of 5 rows kept;
     // the newest update is 18 h old; amounts span -5 to 30.
@@ -154,6 +265,71 @@ describe('quality checks', () => {
       { recentRowCounts: [5, 5], rowsIn: 5 },
     );
     expect(past.map((r) => r.status)).toEqual(['fail', 'fail', 'fail', 'fail', 'fail', 'fail']);
+  });
+});
+
+describe('quality checks on an empty snapshot, or one whose data cannot be read', () => {
+  const ctx = { rowsIn: 0, rowsTransformed: 0, recentRowCounts: [0, 0], now: new Date('2026-11-21T00:00:00Z') };
+
+  it('judges an empty snapshot without dividing by zero', async () => {
+    const engine = await openEngine();
+    try {
+      await engine.connection.run(
+        'CREATE TABLE snapshot (id INTEGER, email VARCHAR, status VARCHAR, amount DOUBLE, updated_at TIMESTAMP)',
+      );
+      const results = await runQualityChecks(
+        engine,
+        [
+          { type: 'null_rate', column: 'email' },
+          { type: 'freshness', column: 'updated_at', maxAge: '1d' },
+          { type: 'row_count_delta', threshold: 0.1 },
+          { type: 'row_count_vs_source', threshold: 0.9 },
+          { type: 'range', column: 'amount', min: 0 },
+        ],
+        columns,
+        ctx,
+      );
+      expect(results.map((r) => [r.status, r.observed, r.message])).toEqual([
+        ['pass', 0, '0% of email is null (at most 0% allowed)'],
+        ['fail', null, 'updated_at has no values, so the data has no age'],
+        [
+          'pass',
+          { rows: 0, average: 0, delta: 0 },
+          '0 row(s) vs a 7-day average of 0: 0% change (at most 10% allowed)',
+        ],
+        ['pass', { rowsOut: 0, rowsIn: 0, ratio: 1 }, '0 row(s) out of 0 extracted: ratio 1 (at least 0.9 required)'],
+        ['pass', { outside: 0, min: null, max: null }, '0 row(s) of amount outside [0, ∞]'],
+      ]);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('passes no check when reading the data fails (a conversion at run time)', async () => {
+    const engine = await openEngine();
+    try {
+      await engine.connection.run(
+        "CREATE VIEW snapshot AS SELECT CAST(v AS INTEGER) AS id FROM (VALUES ('1'), ('x')) AS t(v)",
+      );
+      const results = await runQualityChecks(
+        engine,
+        [
+          { type: 'row_count', min: 1 },
+          { type: 'not_null', column: 'id' },
+          { type: 'sql', name: 'negative', sql: 'SELECT * FROM snapshot WHERE id < 0' },
+        ],
+        [{ name: 'id', type: 'integer', pii: 'none' }],
+        ctx,
+      );
+      expect(results.map((r) => [r.status, r.message.replace(/:.*$/s, ':')])).toEqual([
+        ['fail', 'the check could not run:'],
+        ['fail', 'the check could not run:'],
+        ['fail', "the check's query failed:"],
+      ]);
+      expect(results[0].message).toContain("Could not convert string 'x'");
+    } finally {
+      engine.close();
+    }
   });
 });
 
@@ -193,6 +369,21 @@ describe('checks settled by the snapshot file statistics', () => {
     expect(stats.get('huge')).toEqual({ nulls: 0 }); // 2^53 + 1 does not survive a double
     expect(stats.get('empty')).toEqual({ nulls: 3000, range: { min: null, max: null } });
     expect(stats.get('email')).toEqual({ nulls: 4 });
+  });
+
+  it('counts nulls per column from the statistics where they have them, the rest by a scan', async () => {
+    const stats = await readSnapshotStats(engine, join(dir, 'snap.parquet'), statColumns);
+    const fromStats = new Map(
+      [...stats].map(([name, s]) => [name, { ...s, nulls: name === 'ratio' ? null : s.nulls }]),
+    );
+    const counts = await countNulls(engine, ['price', 'email', 'ratio', 'empty'], fromStats);
+    expect([...counts]).toEqual([
+      ['price', 3],
+      ['email', 4],
+      ['empty', 3000],
+      ['ratio', 0],
+    ]);
+    expect([...(await countNulls(engine, ['email'], new Map()))]).toEqual([['email', 4]]);
   });
 
   it('gives the same verdicts, observed values and samples as a full scan', async () => {
