@@ -42,6 +42,19 @@ describe('the new-product form model', () => {
     expect(columnsFromCsv('')).toEqual([]);
   });
 
+  it('proposes PII classes from the CSV header by the same rules as a database source', () => {
+    const columns = columnsFromCsv('CustomerEmail,email_verified,phone_number,birth_date,ssn,name,amount\n');
+    expect(columns.map((c) => [c.name, c.pii])).toEqual([
+      ['customeremail', 'direct'],
+      ['email_verified', 'none'],
+      ['phone_number', 'direct'],
+      ['birth_date', 'indirect'],
+      ['ssn', 'sensitive'],
+      ['name', 'none'],
+      ['amount', 'none'],
+    ]);
+  });
+
   it('writes a descriptor the core validator accepts, with the key checked and access denied by default', () => {
     const form = filled();
     form.columns[0].key = true;
@@ -78,7 +91,7 @@ describe('the new-product form model', () => {
     expect(doc.spec.access.allow).toEqual([{ team: 'analytics' }, { team: 'finance' }]);
     const checked = checkBundle({ file: 'product.yaml', yaml: files[0].text, transformSql: files[1].text });
     expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(files[2].text).toContain('| email | varchar | none |');
+    expect(files[2].text).toContain('| email | varchar | direct |');
   });
 
   it('leaves a mistake for the validator to report, located at the field', () => {

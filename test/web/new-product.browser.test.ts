@@ -63,10 +63,10 @@ describe('a new product from the form', () => {
     expect(await page.getByLabel('column 1 type').inputValue()).toBe('bigint');
     expect(await page.getByLabel('column 4 type').inputValue()).toBe('timestamp');
     await page.getByLabel('column 1 key').check();
-    await expect.poll(() => findings(page).textContent()).toContain('No findings');
 
-    // Classify the e-mail as direct PII: governance asks for masking and a retention, live.
-    await page.getByLabel('column 2 PII').selectOption('direct');
+    // The e-mail is proposed as direct PII from its name: governance asks for masking and a retention, live.
+    expect(await page.getByLabel('column 2 PII').inputValue()).toBe('direct');
+    expect(await page.getByLabel('column 3 PII').inputValue()).toBe('none');
     await expect.poll(() => findings(page).textContent()).toContain('pii-protected');
     expect(await findings(page).textContent()).toContain('retention-for-pii');
     expect(await page.getByRole('button', { name: /^Publish/ }).isDisabled()).toBe(true);

@@ -5,6 +5,7 @@
  * a database source's description by the server.
  */
 import { stringify } from 'yaml';
+import { proposePii } from '../../src/governance/pii-proposal.js';
 
 export const PII_CLASSES = ['none', 'indirect', 'direct', 'sensitive'] as const;
 export const MASKINGS = ['none', 'hash', 'redact', 'partial', 'null'] as const;
@@ -241,21 +242,24 @@ function splitCsvLine(line: string): string[] {
 
 const IDENTIFIER = /[^a-z0-9_]+/g;
 
-/** Columns proposed from a CSV's header and first rows: names made identifiers, types guessed from the values. */
+/**
+ * Columns proposed from a CSV's header and first rows: names made identifiers, types guessed
+ * from the values, PII classes proposed from the names as the server does for a database
+ * source (governance/pii-proposal.ts, the same rules), for the user to confirm.
+ */
 export function columnsFromCsv(text: string, sampleRows = 100): ColumnField[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length === 0) return [];
   const header = splitCsvLine(lines[0]);
   const rows = lines.slice(1, sampleRows + 1).map(splitCsvLine);
-  return header.map((raw, i) => ({
-    ...emptyColumn(),
-    name:
+  return header.map((raw, i) => {
+    const name =
       raw
         .toLowerCase()
         .replace(IDENTIFIER, '_')
-        .replace(/^_+|_+$/g, '') || `column_${i + 1}`,
-    type: typeOfValues(rows.map((r) => r[i] ?? '')),
-  }));
+        .replace(/^_+|_+$/g, '') || `column_${i + 1}`;
+    return { ...emptyColumn(), name, type: typeOfValues(rows.map((r) => r[i] ?? '')), pii: proposePii(raw).pii };
+  });
 }
 
 /** What the server proposes for a database source (POST /v1/sources/describe). */
