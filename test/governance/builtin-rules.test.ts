@@ -209,6 +209,242 @@ describe('built-in rules', () => {
   });
 });
 
+interface ParameterCase {
+  readonly rule: string;
+  readonly params: string;
+  /** Makes the template product break the parameter. */
+  readonly breaks: (p: any) => void;
+  readonly finding: { path: string; message: string; hint?: string };
+  /** Makes it comply again (the parameter still set). */
+  readonly complies: (p: any) => void;
+  /** The built-in default asks for it too (the parameter only restates it). */
+  readonly byDefault?: boolean;
+}
+
+// Each rule parameter a policy set can set: what it reports when broken, and silence when met.
+const PARAMETER_CASES: ParameterCase[] = [
+  {
+    rule: 'owner-assigned',
+    params: '{ emailDomains: [company.com, Corp.example] }',
+    breaks: (p) => (p.metadata.owner = 'sales@gmail.com'),
+    finding: {
+      path: 'metadata.owner',
+      message: 'owner sales@gmail.com is not an address of company.com or Corp.example',
+      hint: "use the owning team's address @company.com",
+    },
+    complies: (p) => (p.metadata.owner = 'sales@CORP.example'),
+  },
+  {
+    rule: 'oncall-assigned',
+    params: '{ distinctFromOwner: true }',
+    breaks: (p) => (p.metadata.oncall = 'SALES-DATA@company.com'),
+    finding: {
+      path: 'metadata.oncall',
+      message: 'the on-call contact is the owner team address, not a pager',
+      hint: 'set metadata.oncall to the on-call rotation, e.g. sales-oncall@company.com',
+    },
+    complies: (p) => (p.metadata.oncall = 'sales-oncall@company.com'),
+  },
+  {
+    rule: 'freshness-declared',
+    params: '{ requireSchedule: true }',
+    breaks: (p) => {
+      p.spec.freshness = { target: '1d' };
+      delete p.spec.schedule;
+    },
+    finding: {
+      path: 'spec',
+      message: 'the product declares no schedule',
+      hint: 'add spec.schedule, a cron expression such as "0 6 * * *"',
+    },
+    complies: (p) => (p.spec.schedule = '0 6 * * *'),
+  },
+  {
+    rule: 'freshness-declared',
+    params: '{ maxTarget: 1d }',
+    breaks: (p) => {
+      p.spec.freshness = { target: '25h' };
+      p.spec.schedule = '0 * * * *';
+    },
+    finding: {
+      path: 'spec.freshness.target',
+      message: 'freshness target 25h is longer than the allowed 1d',
+      hint: 'set a target of at most 1d',
+    },
+    complies: (p) => (p.spec.freshness = { target: '24h' }),
+  },
+  {
+    rule: 'quality-checks',
+    params: '{ requirePrimaryKey: true }',
+    breaks: (p) => {
+      delete p.spec.schema.primaryKey;
+    },
+    finding: {
+      path: 'spec.schema',
+      message: 'the product declares no primary key',
+      hint: 'add spec.schema.primaryKey: [the columns identifying a row]',
+    },
+    complies: (p) => (p.spec.schema.primaryKey = ['id']),
+  },
+  {
+    rule: 'quality-checks',
+    params: '{ minChecks: 4 }',
+    breaks: (p) => (p.spec.quality.checks = p.spec.quality.checks.slice(0, 3)),
+    finding: {
+      path: 'spec.quality.checks',
+      message: 'the product has 3 quality checks; at least 4 required',
+      hint: 'add spec.quality.checks, e.g. { type: row_count, min: 1 }',
+    },
+    complies: (p) => p.spec.quality.checks.push({ type: 'not_null', column: 'updated_at' }),
+  },
+  {
+    rule: 'quality-checks',
+    params: '{ primaryKeyChecked: true }',
+    breaks: (p) => {
+      p.spec.schema.primaryKey = ['id', 'updated_at'];
+      p.spec.quality.checks = [
+        { type: 'row_count', min: 1 },
+        { type: 'not_null', columns: ['updated_at', 'id'] },
+      ];
+    },
+    finding: {
+      path: 'spec.schema.primaryKey',
+      message: 'the primary key (id, updated_at) is not checked unique',
+      hint: 'add a check: { type: unique, columns: [id, updated_at] }',
+    },
+    complies: (p) => p.spec.quality.checks.push({ type: 'unique', columns: ['updated_at', 'id'] }),
+    byDefault: true,
+  },
+  {
+    rule: 'naming-conventions',
+    params: '{ productPattern: "^[a-z]+-daily$" }',
+    breaks: (p) => (p.metadata.name = 'orders-weekly'),
+    finding: {
+      path: 'metadata.name',
+      message: 'product name "orders-weekly" does not match ^[a-z]+-daily$',
+      hint: 'rename the product to follow the naming convention',
+    },
+    complies: (p) => (p.metadata.name = 'orders-daily'),
+  },
+  {
+    rule: 'no-inline-secrets',
+    params: '{ patterns: ["tok_[0-9a-f]{8}"] }',
+    breaks: (p) => (p.metadata.description = 'Orders for the sales team; read with tok_0123abcd for now.'),
+    finding: {
+      path: 'metadata.description',
+      message: 'metadata.description contains what looks like a match of tok_[0-9a-f]{8}',
+      hint: 'remove it and reference an environment variable instead, e.g. ${ORDERS_DB_URI}',
+    },
+    complies: (p) => (p.metadata.description = 'Orders for the sales team; read with ${SALES_TOKEN} for now.'),
+  },
+  {
+    rule: 'retention-for-pii',
+    params: '{ maxRetention: 30d }',
+    breaks: (p) => {
+      p.spec.schema.columns[1].pii = 'indirect';
+      p.spec.retention = '31d';
+    },
+    finding: {
+      path: 'spec.retention',
+      message: 'retention 31d is longer than the allowed 30d',
+      hint: 'set retention: 30d or less',
+    },
+    complies: (p) => (p.spec.retention = '720h'),
+  },
+  {
+    rule: 'retention-for-pii',
+    params: '{ classes: [sensitive] }',
+    breaks: (p) => {
+      p.spec.schema.columns[1].pii = 'sensitive';
+      p.spec.schema.columns[1].masking = 'hash';
+      delete p.spec.retention;
+    },
+    finding: {
+      path: 'spec',
+      message: 'the product holds PII (label) but declares no retention',
+      hint: 'add spec.retention, e.g. retention: 365d',
+    },
+    complies: (p) => (p.spec.schema.columns[1].pii = 'indirect'),
+    byDefault: true,
+  },
+];
+
+describe('each rule parameter set by a policy set', () => {
+  it.each(PARAMETER_CASES.map((c) => [`${c.rule} ${c.params}`, c] as const))(
+    '%s: reported at its field when broken, silent when met',
+    (_name, c) => {
+      const engine = engineFrom({
+        'g.yaml': policySet('global', 'global', `    - { id: ${c.rule}, params: ${c.params} }`),
+      });
+      const broken = runRules(engine, { edit: c.breaks }).filter((d) => d.code === c.rule);
+      expect(broken.map((d) => ({ path: d.path, message: d.message, hint: d.hint }))).toEqual([
+        { hint: undefined, ...c.finding },
+      ]);
+      expect(broken[0]).toMatchObject({ severity: 'error', source: 'global (g.yaml)' });
+      const met = runRules(engine, {
+        edit: (p) => {
+          c.breaks(p);
+          c.complies(p);
+        },
+      });
+      expect(met.filter((d) => d.code === c.rule)).toEqual([]);
+      // Without the policy set, the built-in default asks for it only where it is the default.
+      const unset = runRules(builtins, { edit: c.breaks }).filter((d) => d.message === c.finding.message);
+      expect(unset).toHaveLength(c.byDefault ? 1 : 0);
+    },
+  );
+});
+
+// What the built-in defaults report for a field left out or at a limit.
+const DEFAULT_CASES: Array<{ rule: string; edit: (p: any) => void; finding?: { path: string; message: string } }> = [
+  {
+    rule: 'description-present',
+    edit: (p) => (p.metadata.description = '   '),
+    finding: { path: 'metadata', message: 'the product has no description' },
+  },
+  // Exactly the minimum length (20 characters, surrounding spaces not counted) is enough.
+  { rule: 'description-present', edit: (p) => (p.metadata.description = '  Orders placed daily.  ') },
+  {
+    rule: 'sla-documented',
+    edit: (p) => (p.spec.sla = {}),
+    finding: { path: 'spec.sla', message: 'the product documents no availability SLA' },
+  },
+  {
+    rule: 'sla-documented',
+    edit: (p) => delete p.spec.sla,
+    finding: { path: 'spec', message: 'the product documents no availability SLA' },
+  },
+  {
+    rule: 'quality-checks',
+    edit: (p) => {
+      p.spec.schema.primaryKey = ['id', 'updated_at'];
+      p.spec.quality.checks = [
+        { type: 'unique', columns: ['id', 'label'] },
+        { type: 'not_null', columns: ['id', 'updated_at'] },
+      ];
+    },
+    finding: { path: 'spec.schema.primaryKey', message: 'the primary key (id, updated_at) is not checked unique' },
+  },
+  {
+    rule: 'quality-checks',
+    edit: (p) => {
+      p.spec.schema.primaryKey = ['id', 'updated_at'];
+      p.spec.quality.checks = [
+        { type: 'unique', columns: ['updated_at', 'id'] },
+        { type: 'not_null', column: 'id' },
+      ];
+    },
+    finding: { path: 'spec.schema.primaryKey', message: 'primary key column updated_at is not checked not null' },
+  },
+];
+
+describe('built-in defaults at a field left out or at a limit', () => {
+  it.each(DEFAULT_CASES.map((c, i) => [`${c.rule} #${i + 1}`, c] as const))('%s', (_name, c) => {
+    const found = runRules(builtins, { edit: c.edit }).filter((d) => d.code === c.rule);
+    expect(found.map((d) => ({ path: d.path, message: d.message }))).toEqual(c.finding ? [c.finding] : []);
+  });
+});
+
 describe('a rule parameter narrowed by a domain policy set', () => {
   // A domain may tighten what the global set asks, never loosen it.
   it('is accepted when at least as strict as the global value, for each kind of parameter', () => {
